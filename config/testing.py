@@ -1,0 +1,12 @@
+"""Loaded by pytest with `-p config.testing`, before Django reads its settings.
+
+Tests may run in production mode (DATABASE_URL/REDIS_URL set, as in CI); these are the
+only production values a test run may default, and none of them is a real secret.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+os.environ.setdefault("ALLOWED_HOSTS", "*")
+# The test client and the loopback servers speak plain HTTP; there is no proxy in front.
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")

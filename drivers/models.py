@@ -1,0 +1,91 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+
+class Driver(models.Model):
+    """The EMSP's customer: a Django user plus what charging needs."""
+
+    class AccountStatus(models.TextChoices):
+        ACTIVE = "active", "Active"
+        OVERDUE = "overdue", "Overdue (payment failed)"
+        SUSPENDED = "suspended", "Suspended by staff"
+        CLOSED = "closed", "Closed"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="driver")
+    emsp = models.ForeignKey("stations.Organisation", on_delete=models.PROTECT, related_name="drivers", null=True, blank=True, limit_choices_to={"is_emsp": True})
+    phone = models.CharField(max_length=32, blank=True)
+    address = models.CharField(max_length=255, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    preferred_language = models.CharField(max_length=8, default="en")
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    account_status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__email"]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.email or self.user.username
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+
+class Token(models.Model):
+    """Something a driver identifies with at a charger: an RFID card's UID, an app token
+    or an eMA contract id. `uid` is what arrives as OCPP idTag (at most 20 characters)."""
+
+    class Kind(models.TextChoices):
+        RFID = "RFID", "RFID card"
+        APP = "APP_USER", "App"
+        CONTRACT = "AD_HOC_USER", "Ad-hoc / contract"
+
+    class Status(models.TextChoices):
+        VALID = "valid", "Valid"
+        BLOCKED = "blocked", "Blocked"
+        EXPIRED = "expired", "Expired"
+
+    uid = models.CharField(
+        max_length=20,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]{1,20}$", "A token UID is 1–20 letters, digits, _ or -.")],
+        help_text="OCPP idTag",
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.RFID)
+    driver = models.ForeignKey(Driver, on_delete=models.CASCADE, related_name="tokens", null=True, blank=True)
+    contract_id = models.CharField(max_length=36, blank=True, help_text="eMA ID, e.g. DE-ABC-C12345678-X")
+    label = models.CharField(max_length=64, blank=True, help_text="What the driver calls it.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.VALID)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    parent_id_tag = models.CharField(max_length=20, blank=True, help_text="OCPP parentIdTag (group, e.g. a fleet).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    blocked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["uid"]
+
+    def __str__(self) -> str:
+        return f"{self.uid} ({self.get_kind_display()}, {self.status})"
+
+
+class Vehicle(models.Model):
+    driver = models.ForeignKey(Driver, on_delete=models.CASCADE, related_name="vehicles")
+    make = models.CharField(max_length=50)
+    model = models.CharField(max_length=50)
+    license_plate = models.CharField(max_length=16, blank=True)
+    battery_kwh = models.DecimalField(
+        max_digits=6, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(500)]
+    )
+    connector_standard = models.CharField(max_length=24, blank=True, help_text="Preferred DC/AC inlet, e.g. IEC_62196_T2_COMBO")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["driver", "make", "model"]
+
+    def __str__(self) -> str:
+        plate = f" ({self.license_plate})" if self.license_plate else ""
+        return f"{self.make} {self.model}{plate}"

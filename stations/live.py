@@ -1,0 +1,32 @@
+"""Live updates for browsers (portal, staff dashboard) over the channel layer.
+
+Services call `publish()`; it sends after the transaction commits so a browser never
+sees state the database may still roll back. `LiveConsumer` (stations/consumers.py)
+decides who may listen to which group."""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+NETWORK_GROUP = "live.network"
+
+
+def station_group(station_id: int) -> str:
+    return f"live.station.{station_id}"
+
+
+def session_group(session_id: int) -> str:
+    return f"live.session.{session_id}"
+
+
+def publish(*, groups: list[str], event: dict) -> None:
+    """Send `event` (JSON-serialisable, with a "kind" key) to every group, on commit."""
+
+    def _send() -> None:
+        channel_layer = get_channel_layer()
+        if channel_layer is None:
+            return
+        for group in groups:
+            async_to_sync(channel_layer.group_send)(group, {"type": "live.event", "event": event})
+
+    transaction.on_commit(_send)

@@ -1,0 +1,32 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from drivers.demo import DEMO_DRIVER_PASSWORD, demo_driver_email, load_drivers
+from stations.demo import DEMO_CHARGER_PASSWORD, OWNERS, load_network
+from stations.models import Organisation, OrganisationMember
+
+STAFF_LOGIN = ("admin", "admin")
+OWNER_LOGIN = ("owner@example.com", "owner-demo-2026")
+
+
+class Command(BaseCommand):
+    help = "Load the demo network, drivers and logins. Safe to run again: it creates only what is missing."
+
+    def handle(self, *args, **options):
+        counts = load_network()
+        counts.update(load_drivers())
+        self._logins()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({counts['stations_created']} stations and {counts['drivers_created']} drivers created this run)."))
+        self.stdout.write(f"  staff:   {STAFF_LOGIN[0]} / {STAFF_LOGIN[1]}")
+        self.stdout.write(f"  driver:  {demo_driver_email(1)} / {DEMO_DRIVER_PASSWORD}  (and driver02 … driver20)")
+        self.stdout.write(f"  owner:   {OWNER_LOGIN[0]} / {OWNER_LOGIN[1]}  ({OWNERS[0]})")
+        self.stdout.write(f"  charger: VW-DE-01-01 … with password {DEMO_CHARGER_PASSWORD}")
+
+    def _logins(self) -> None:
+        User = get_user_model()
+        if not User.objects.filter(username=STAFF_LOGIN[0]).exists():
+            User.objects.create_superuser(username=STAFF_LOGIN[0], email="admin@example.com", password=STAFF_LOGIN[1])
+        owner_user = User.objects.filter(username=OWNER_LOGIN[0]).first()
+        if owner_user is None:
+            owner_user = User.objects.create_user(username=OWNER_LOGIN[0], email=OWNER_LOGIN[0], password=OWNER_LOGIN[1])
+        OrganisationMember.objects.get_or_create(organisation=Organisation.objects.get(name=OWNERS[0]), user=owner_user)

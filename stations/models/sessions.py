@@ -1,0 +1,113 @@
+from django.db import models
+
+
+class ChargingSession(models.Model):
+    """One OCPP transaction. Its primary key is the transactionId we hand the charger.
+
+    Both clocks are kept: the charger's timestamps (what the driver is billed on) and our
+    receive times (what we can trust when the charger's clock is wrong)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Charging / in progress"
+        COMPLETED = "completed", "Completed"
+        REJECTED = "rejected", "Rejected at start (token not accepted)"
+
+    class AuthStatus(models.TextChoices):
+        ACCEPTED = "Accepted", "Accepted"
+        BLOCKED = "Blocked", "Blocked"
+        EXPIRED = "Expired", "Expired"
+        INVALID = "Invalid", "Invalid"
+        CONCURRENT_TX = "ConcurrentTx", "Concurrent transaction"
+
+    station = models.ForeignKey("stations.ChargingStation", on_delete=models.PROTECT, related_name="sessions")
+    connector = models.ForeignKey("stations.Connector", on_delete=models.PROTECT, related_name="sessions", null=True, blank=True)
+    connector_number = models.PositiveSmallIntegerField(help_text="connectorId as sent by the charger")
+    id_tag = models.CharField(max_length=36, help_text="The token presented (idTag).")
+    token = models.ForeignKey("drivers.Token", on_delete=models.SET_NULL, related_name="sessions", null=True, blank=True)
+    auth_status = models.CharField(max_length=16, choices=AuthStatus.choices, default=AuthStatus.ACCEPTED)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    reservation_id = models.IntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(help_text="Charger's timestamp of the start.")
+    start_received_at = models.DateTimeField(auto_now_add=True)
+    meter_start_wh = models.BigIntegerField()
+    stopped_at = models.DateTimeField(null=True, blank=True, help_text="Charger's timestamp of the stop.")
+    stop_received_at = models.DateTimeField(null=True, blank=True)
+    meter_stop_wh = models.BigIntegerField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=32, blank=True)
+    energy_wh = models.BigIntegerField(default=0, help_text="Delivered energy, never negative.")
+    last_meter_wh = models.BigIntegerField(null=True, blank=True, help_text="Latest energy register reading.")
+    last_meter_at = models.DateTimeField(null=True, blank=True)
+    last_power_w = models.DecimalField(max_digits=12, decimal_places=1, null=True, blank=True)
+    flags = models.JSONField(default=list, blank=True, help_text="Anomalies: meter_reset, meter_backwards, clock_skew, …")
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            # A replayed StartTransaction carries the same four facts; it must find this row.
+            models.UniqueConstraint(
+                fields=["station", "connector_number", "id_tag", "meter_start_wh", "started_at"],
+                name="unique_start_transaction",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["station", "status"], name="session_station_status"),
+            models.Index(fields=["status", "started_at"], name="session_status_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Tx {self.pk} on {self.station_id}#{self.connector_number} ({self.status})"
+
+    @property
+    def transaction_id(self) -> int:
+        return self.pk
+
+
+class MeterSample(models.Model):
+    """One sampledValue from MeterValues or StopTransaction.transactionData, as sent
+    (value and unit) and normalised (Wh for energy, W for power)."""
+
+    session = models.ForeignKey(ChargingSession, on_delete=models.CASCADE, related_name="meter_samples", null=True, blank=True)
+    station = models.ForeignKey("stations.ChargingStation", on_delete=models.CASCADE, related_name="meter_samples")
+    connector_number = models.PositiveSmallIntegerField()
+    sampled_at = models.DateTimeField(help_text="Charger's timestamp.")
+    received_at = models.DateTimeField(auto_now_add=True)
+    measurand = models.CharField(max_length=64, default="Energy.Active.Import.Register")
+    phase = models.CharField(max_length=8, blank=True)
+    location = models.CharField(max_length=8, blank=True)
+    context = models.CharField(max_length=32, blank=True)
+    value_format = models.CharField(max_length=16, blank=True)
+    unit = models.CharField(max_length=16, blank=True)
+    value = models.DecimalField(max_digits=20, decimal_places=4)
+    normalized_value = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True, help_text="Wh for energy, W for power, else as sent.")
+
+    class Meta:
+        ordering = ["sampled_at", "id"]
+        indexes = [
+            models.Index(fields=["session", "measurand", "sampled_at"], name="sample_session_measurand"),
+            models.Index(fields=["station", "sampled_at"], name="sample_station_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measurand} {self.value} {self.unit} @ {self.sampled_at:%Y-%m-%d %H:%M:%S}"
+
+
+class StatusChange(models.Model):
+    """History of StatusNotification (connector 0 = the station) and of online/offline
+    transitions, the raw material for uptime."""
+
+    station = models.ForeignKey("stations.ChargingStation", on_delete=models.CASCADE, related_name="status_changes")
+    connector_number = models.PositiveSmallIntegerField(help_text="0 = whole station")
+    status = models.CharField(max_length=16)
+    error_code = models.CharField(max_length=32, default="NoError")
+    info = models.CharField(max_length=50, blank=True)
+    vendor_id = models.CharField(max_length=255, blank=True)
+    vendor_error_code = models.CharField(max_length=50, blank=True)
+    charger_timestamp = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        indexes = [models.Index(fields=["station", "connector_number", "received_at"], name="status_history")]
+
+    def __str__(self) -> str:
+        return f"{self.station_id}#{self.connector_number} {self.status}/{self.error_code} @ {self.received_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,32 @@
+"""Reads for the station registry."""
+
+from django.db.models import QuerySet
+
+from stations import passwords
+from stations.models import ChargingSession, ChargingStation, RegistrationStatus
+
+
+def station_by_identity(*, identity: str) -> ChargingStation | None:
+    return ChargingStation.objects.select_related("site").filter(identity=identity).first()
+
+
+def station_password_matches(*, station: ChargingStation, password: str) -> bool:
+    return bool(station.password_hash) and passwords.check_password(password, station.password_hash)
+
+
+def station_is_public(*, station_id: int) -> bool:
+    """Drivers may see a station that is registered and placed on a site."""
+    return ChargingStation.objects.filter(pk=station_id, site__isnull=False, registration_status=RegistrationStatus.ACCEPTED).exists()
+
+
+def stations_for_owner(*, owner_id: int) -> QuerySet[ChargingStation]:
+    return ChargingStation.objects.filter(owner_id=owner_id)
+
+
+def session_visible_to(*, user, session_id: int) -> bool:
+    """Staff see every session; a driver only the sessions of their own tokens."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return ChargingSession.objects.filter(pk=session_id).exists()
+    return ChargingSession.objects.filter(pk=session_id, token__driver__user=user).exists()

@@ -1,0 +1,42 @@
+import re
+import zoneinfo
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+
+# OCPP-J puts the identity in the URL path; keep to characters that need no escaping
+# (RFC 3986 unreserved) plus a few that chargers commonly use.
+IDENTITY_PATTERN = re.compile(r"^[A-Za-z0-9._~:*@|+-]{1,48}$")
+
+MIN_POWER_KW = Decimal("3.7")
+MAX_POWER_KW = Decimal("600")
+
+
+def validate_identity(value: str) -> None:
+    if not IDENTITY_PATTERN.match(value or ""):
+        raise ValidationError(
+            "An OCPP identity is 1–48 characters of letters, digits and . _ ~ : * @ | + -",
+            code="invalid_identity",
+        )
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError(f"{value!r} is not an IANA time zone.", code="invalid_time_zone") from error
+
+
+def validate_latitude(value: Decimal) -> None:
+    if not Decimal("-90") <= value <= Decimal("90"):
+        raise ValidationError("Latitude must be between -90 and 90.", code="invalid_latitude")
+
+
+def validate_longitude(value: Decimal) -> None:
+    if not Decimal("-180") <= value <= Decimal("180"):
+        raise ValidationError("Longitude must be between -180 and 180.", code="invalid_longitude")
+
+
+def validate_max_power_kw(value: Decimal) -> None:
+    if not MIN_POWER_KW <= value <= MAX_POWER_KW:
+        raise ValidationError(f"Maximum power must be between {MIN_POWER_KW} and {MAX_POWER_KW} kW.", code="invalid_power")
