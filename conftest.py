@@ -21,3 +21,35 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real uvicorn serving config.asgi on loopback, in production mode against the
+    test database and Redis. Tests using it need `@pytest.mark.django_db(transaction=True)`
+    so that the server sees their data. Yields the base URL, e.g. http://127.0.0.1:PORT."""
+    from config import live_servers
+
+    if not settings.REDIS_URL or not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        pytest.skip("needs PostgreSQL and Redis: set DATABASE_URL and REDIS_URL")
+    port = live_servers.free_port()
+    log_path = tmp_path_factory.mktemp("asgi") / "uvicorn.log"
+    process = live_servers.start_uvicorn(port=port, log_path=log_path)
+    yield f"http://127.0.0.1:{port}"
+    with django_db_blocker.unblock():
+        live_servers.stop(process)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real Celery worker consuming this test run's queue from Redis, writing to the
+    test database. Tests using it need `@pytest.mark.django_db(transaction=True)`."""
+    from config import live_servers
+
+    if not settings.REDIS_URL or not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        pytest.skip("needs PostgreSQL and Redis: set DATABASE_URL and REDIS_URL")
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    process = live_servers.start_celery_worker(log_path=log_path)
+    yield process
+    with django_db_blocker.unblock():
+        live_servers.stop(process)

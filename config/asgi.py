@@ -26,7 +26,11 @@ application = ProtocolTypeRouter(
         "websocket": URLRouter(
             [
                 *ocpp_patterns,
-                path("ws/", AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(live_patterns)))),
+                # Browser sockets: same-origin only, with the Django session's user.
+                *[
+                    path(p.pattern._route, AllowedHostsOriginValidator(AuthMiddlewareStack(p.callback)))
+                    for p in live_patterns
+                ],
             ]
         ),
     }

@@ -4,7 +4,6 @@ database scheduler picks it up so staff can see (and pause) the entries in the a
 import os
 
 from celery import Celery
-from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -14,6 +13,5 @@ app.autodiscover_tasks()
 
 # Each app adds its entries to BEAT_SCHEDULE in its own `schedule.py`; gathered here so
 # one place shows the whole month's work.
-BEAT_SCHEDULE: dict[str, dict] = {
-}
+BEAT_SCHEDULE: dict[str, dict] = {}
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -133,7 +133,9 @@ if PRODUCTION:
     CELERY_RESULT_BACKEND = REDIS_URL
 else:
     # File-based so that web, worker and beat (separate processes) share it.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": VAR_DIR / "cache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": VAR_DIR / "cache"}
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     _broker_dir = VAR_DIR / "celery-broker"
     for _sub in ("queue", "processed"):
@@ -148,6 +150,7 @@ else:
     CELERY_RESULT_BACKEND = None
 
 CELERY_TIMEZONE = "UTC"
+CELERY_TASK_DEFAULT_QUEUE = config_env.env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -8,8 +8,12 @@ from stations.demo import DRIVER_FIRST_NAMES, OPERATOR
 from stations.models import Organisation
 
 DEMO_DRIVER_PASSWORD = "drive-demo-2026"
-VEHICLES = (("Volkswagen", "ID.3", "58", "IEC_62196_T2_COMBO"), ("Tesla", "Model 3", "75", "IEC_62196_T2_COMBO"),
-            ("Renault", "Zoe", "52", "IEC_62196_T2"), ("Nissan", "Leaf", "40", "CHADEMO"))
+VEHICLES = (
+    ("Volkswagen", "ID.3", "58", "IEC_62196_T2_COMBO"),
+    ("Tesla", "Model 3", "75", "IEC_62196_T2_COMBO"),
+    ("Renault", "Zoe", "52", "IEC_62196_T2"),
+    ("Nissan", "Leaf", "40", "CHADEMO"),
+)
 
 
 def demo_driver_email(index: int) -> str:
@@ -24,7 +28,9 @@ def load_drivers() -> dict[str, int]:
         email = demo_driver_email(index)
         if Driver.objects.filter(user__email=email).exists():
             continue
-        driver = services.driver_create(email=email, password=DEMO_DRIVER_PASSWORD, first_name=first_name, last_name="Demo", emsp=emsp, country="DE")
+        driver = services.driver_create(
+            email=email, password=DEMO_DRIVER_PASSWORD, first_name=first_name, last_name="Demo", emsp=emsp, country="DE"
+        )
         services.token_create(uid=f"RFID{index:08d}", driver=driver, kind=Token.Kind.RFID, label="Card")
         services.token_create(driver=driver, kind=Token.Kind.APP, label="App")
         make, model, battery, standard = VEHICLES[index % len(VEHICLES)]

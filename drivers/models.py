@@ -13,7 +13,14 @@ class Driver(models.Model):
         CLOSED = "closed", "Closed"
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="driver")
-    emsp = models.ForeignKey("stations.Organisation", on_delete=models.PROTECT, related_name="drivers", null=True, blank=True, limit_choices_to={"is_emsp": True})
+    emsp = models.ForeignKey(
+        "stations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="drivers",
+        null=True,
+        blank=True,
+        limit_choices_to={"is_emsp": True},
+    )
     phone = models.CharField(max_length=32, blank=True)
     address = models.CharField(max_length=255, blank=True)
     city = models.CharField(max_length=100, blank=True)
@@ -80,7 +87,9 @@ class Vehicle(models.Model):
     battery_kwh = models.DecimalField(
         max_digits=6, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(500)]
     )
-    connector_standard = models.CharField(max_length=24, blank=True, help_text="Preferred DC/AC inlet, e.g. IEC_62196_T2_COMBO")
+    connector_standard = models.CharField(
+        max_length=24, blank=True, help_text="Preferred DC/AC inlet, e.g. IEC_62196_T2_COMBO"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

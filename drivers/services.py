@@ -11,20 +11,26 @@ from drivers.models import Driver, Token, Vehicle
 
 
 @transaction.atomic
-def driver_create(*, email: str, password: str | None, first_name: str = "", last_name: str = "", emsp=None, **fields) -> Driver:
+def driver_create(
+    *, email: str, password: str | None, first_name: str = "", last_name: str = "", emsp=None, **fields
+) -> Driver:
     """Create the login and the driver profile. Raises ValidationError if the e-mail is taken."""
     email = get_user_model().objects.normalize_email(email).lower()
     User = get_user_model()
     if User.objects.filter(username__iexact=email).exists() or User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "An account with this e-mail already exists."})
-    user = User.objects.create_user(username=email, email=email, password=password, first_name=first_name, last_name=last_name)
+    user = User.objects.create_user(
+        username=email, email=email, password=password, first_name=first_name, last_name=last_name
+    )
     driver = Driver(user=user, emsp=emsp, **fields)
     driver.full_clean()
     driver.save()
     return driver
 
 
-def token_create(*, uid: str | None = None, driver: Driver | None = None, kind: str = Token.Kind.RFID, **fields) -> Token:
+def token_create(
+    *, uid: str | None = None, driver: Driver | None = None, kind: str = Token.Kind.RFID, **fields
+) -> Token:
     """A token with the given UID, or a fresh random one for app tokens."""
     token = Token(uid=uid or _new_app_uid(), driver=driver, kind=kind, **fields)
     token.full_clean()
@@ -34,7 +40,9 @@ def token_create(*, uid: str | None = None, driver: Driver | None = None, kind: 
 
 def token_block(*, token: Token) -> Token:
     """Block a lost or stolen token at once. Idempotent: blocking a blocked token changes nothing."""
-    Token.objects.filter(pk=token.pk).exclude(status=Token.Status.BLOCKED).update(status=Token.Status.BLOCKED, blocked_at=timezone.now())
+    Token.objects.filter(pk=token.pk).exclude(status=Token.Status.BLOCKED).update(
+        status=Token.Status.BLOCKED, blocked_at=timezone.now()
+    )
     token.refresh_from_db()
     return token
 

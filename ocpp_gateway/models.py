@@ -32,7 +32,9 @@ class Command(models.Model):
     payload = models.JSONField(default=dict)
     message_id = models.CharField(max_length=36, unique=True, default=uuid.uuid4, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="ocpp_commands")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="ocpp_commands"
+    )
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.SYSTEM)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()

@@ -21,9 +21,18 @@ class PowerClassFilter(admin.SimpleListFilter):
     title = _("power class")
     parameter_name = "power_class"
     CLASSES = {
-        "ac": ("AC (Level 2)", {"connectors__power_type__in": [Connector.PowerType.AC_1_PHASE, Connector.PowerType.AC_3_PHASE]}),
-        "dc": ("DC fast, up to 150 kW", {"connectors__power_type": Connector.PowerType.DC, "connectors__max_power_kw__lte": 150}),
-        "hpc": ("DC high power, over 150 kW", {"connectors__power_type": Connector.PowerType.DC, "connectors__max_power_kw__gt": 150}),
+        "ac": (
+            "AC (Level 2)",
+            {"connectors__power_type__in": [Connector.PowerType.AC_1_PHASE, Connector.PowerType.AC_3_PHASE]},
+        ),
+        "dc": (
+            "DC fast, up to 150 kW",
+            {"connectors__power_type": Connector.PowerType.DC, "connectors__max_power_kw__lte": 150},
+        ),
+        "hpc": (
+            "DC high power, over 150 kW",
+            {"connectors__power_type": Connector.PowerType.DC, "connectors__max_power_kw__gt": 150},
+        ),
     }
 
     def lookups(self, request, model_admin):
@@ -38,7 +47,17 @@ class PowerClassFilter(admin.SimpleListFilter):
 class ConnectorInline(admin.TabularInline):
     model = Connector
     extra = 0
-    fields = ["connector_id", "standard", "format", "power_type", "max_power_kw", "level", "status", "error_code", "status_updated_at"]
+    fields = [
+        "connector_id",
+        "standard",
+        "format",
+        "power_type",
+        "max_power_kw",
+        "level",
+        "status",
+        "error_code",
+        "status_updated_at",
+    ]
     readonly_fields = ["level", "status", "error_code", "status_updated_at"]
 
 
@@ -52,7 +71,7 @@ class StationAdminForm(forms.ModelForm):
 
     class Meta:
         model = ChargingStation
-        fields = "__all__"
+        exclude = ["password_hash"]  # noqa: DJ006 - the admin picks fields by fieldsets; only the hash must never be a field
 
     def clean_new_password(self):
         password = self.cleaned_data.get("new_password")
@@ -64,8 +83,28 @@ class StationAdminForm(forms.ModelForm):
 @admin.register(ChargingStation)
 class ChargingStationAdmin(admin.ModelAdmin):
     form = StationAdminForm
-    list_display = ["identity", "site", "owner", "vendor", "model", "registration_status", "is_online", "is_connected", "last_seen_at", "status"]
-    list_filter = ["site", "agreement__operator", "owner", "registration_status", "is_online", "status", "security_profile", PowerClassFilter]
+    list_display = [
+        "identity",
+        "site",
+        "owner",
+        "vendor",
+        "model",
+        "registration_status",
+        "is_online",
+        "is_connected",
+        "last_seen_at",
+        "status",
+    ]
+    list_filter = [
+        "site",
+        "agreement__operator",
+        "owner",
+        "registration_status",
+        "is_online",
+        "status",
+        "security_profile",
+        PowerClassFilter,
+    ]
     search_fields = ["identity", "serial_number", "vendor", "model", "site__name"]
     list_select_related = ["site", "owner"]
     readonly_fields = [
@@ -89,10 +128,56 @@ class ChargingStationAdmin(admin.ModelAdmin):
     ]
     inlines = [ConnectorInline]
     fieldsets = [
-        (None, {"fields": ["identity", "site", "owner", "agreement", "operator_name", "registration_status", "commissioned_on"]}),
-        ("Hardware", {"fields": ["vendor", "model", "serial_number", "firmware_version", "meter_type", "meter_serial_number", "iccid", "imsi"]}),
-        ("OCPP", {"fields": ["ocpp_protocol", "security_profile", "has_password", "new_password", "heartbeat_interval"]}),
-        ("Live", {"fields": ["is_connected", "is_online", "status", "error_code", "connected_at", "disconnected_at", "last_seen_at", "last_boot_at", "last_heartbeat_at", "created_at"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "identity",
+                    "site",
+                    "owner",
+                    "agreement",
+                    "operator_name",
+                    "registration_status",
+                    "commissioned_on",
+                ]
+            },
+        ),
+        (
+            "Hardware",
+            {
+                "fields": [
+                    "vendor",
+                    "model",
+                    "serial_number",
+                    "firmware_version",
+                    "meter_type",
+                    "meter_serial_number",
+                    "iccid",
+                    "imsi",
+                ]
+            },
+        ),
+        (
+            "OCPP",
+            {"fields": ["ocpp_protocol", "security_profile", "has_password", "new_password", "heartbeat_interval"]},
+        ),
+        (
+            "Live",
+            {
+                "fields": [
+                    "is_connected",
+                    "is_online",
+                    "status",
+                    "error_code",
+                    "connected_at",
+                    "disconnected_at",
+                    "last_seen_at",
+                    "last_boot_at",
+                    "last_heartbeat_at",
+                    "created_at",
+                ]
+            },
+        ),
     ]
 
     @admin.display(description="Operator")
@@ -137,14 +222,33 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(OperatingAgreement)
 class OperatingAgreementAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "owner", "operator", "valid_from", "valid_until", "revenue_share_percent", "fixed_monthly_fee", "currency"]
+    list_display = [
+        "__str__",
+        "owner",
+        "operator",
+        "valid_from",
+        "valid_until",
+        "revenue_share_percent",
+        "fixed_monthly_fee",
+        "currency",
+    ]
     list_filter = ["owner", "operator"]
     date_hierarchy = "valid_from"
 
 
 @admin.register(Connector)
 class ConnectorAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "station", "connector_id", "standard", "power_type", "max_power_kw", "level", "status", "error_code"]
+    list_display = [
+        "__str__",
+        "station",
+        "connector_id",
+        "standard",
+        "power_type",
+        "max_power_kw",
+        "level",
+        "status",
+        "error_code",
+    ]
     list_filter = ["standard", "power_type", "status", "station__site"]
     search_fields = ["station__identity"]
     readonly_fields = ["level", "status", "error_code", "vendor_error_code", "status_info", "status_updated_at"]
@@ -163,7 +267,17 @@ class MeterSampleInline(admin.TabularInline):
 
 @admin.register(ChargingSession)
 class ChargingSessionAdmin(admin.ModelAdmin):
-    list_display = ["id", "station", "connector_number", "id_tag", "status", "auth_status", "started_at", "stopped_at", "energy_wh"]
+    list_display = [
+        "id",
+        "station",
+        "connector_number",
+        "id_tag",
+        "status",
+        "auth_status",
+        "started_at",
+        "stopped_at",
+        "energy_wh",
+    ]
     list_filter = ["status", "auth_status", "station__site"]
     search_fields = ["id_tag", "station__identity", "=id"]
     date_hierarchy = "started_at"

@@ -20,7 +20,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs) -> None:
         if not isinstance(content, dict) or "subscribe" not in content:
-            await self.send_json({"error": "expected {\"subscribe\": kind, \"id\": n}"})
+            await self.send_json({"error": 'expected {"subscribe": kind, "id": n}'})
             return
         group = await self._group_for(content.get("subscribe"), content.get("id"))
         if group is None:
@@ -43,5 +43,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if kind == "station":
             return live.station_group(object_id) if selectors.station_is_public(station_id=object_id) else None
         if kind == "session":
-            return live.session_group(object_id) if selectors.session_visible_to(user=user, session_id=object_id) else None
+            return (
+                live.session_group(object_id) if selectors.session_visible_to(user=user, session_id=object_id) else None
+            )
         return None

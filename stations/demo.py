@@ -48,20 +48,152 @@ OPERATOR = "VoltWay Mobility GmbH"
 OWNERS = ("Stadtwerke Rheinland AG", "Harbour Retail Parks Ltd")
 
 SITES = (
-    DemoSite("Alexanderplatz Garage", "Berlin", "10178", "Alexanderstraße 9", "DE", "52.521918", "13.413215", "Europe/Berlin", OWNERS[0], ("dc-150", "ac-22-duo", "ac-22-duo")),
-    DemoSite("Köln Messe P21", "Köln", "50679", "Messeplatz 1", "DE", "50.946985", "6.983166", "Europe/Berlin", OWNERS[0], ("hpc-350", "hpc-350", "dc-50")),
-    DemoSite("Düsseldorf Rheinufer", "Düsseldorf", "40213", "Mannesmannufer 1", "DE", "51.223018", "6.768540", "Europe/Berlin", OWNERS[0], ("ac-22-duo", "ac-22-duo", "wallbox-7")),
-    DemoSite("Frankfurt Westhafen", "Frankfurt am Main", "60327", "Speicherstraße 4", "DE", "50.103850", "8.665500", "Europe/Berlin", OWNERS[0], ("dc-50", "dc-150", "ac-22-duo")),
-    DemoSite("München Olympiapark", "München", "80809", "Spiridon-Louis-Ring 21", "DE", "48.173220", "11.546510", "Europe/Berlin", OWNERS[0], ("hpc-350", "ac-22-duo", "ac-22-duo"), open_24_7=False),
-    DemoSite("London Canary Wharf", "London", "E14 5AB", "1 Canada Square", "GB", "51.504817", "-0.019522", "Europe/London", OWNERS[1], ("dc-150", "ac-22-duo", "wallbox-7")),
-    DemoSite("Manchester Trafford", "Manchester", "M17 8AA", "The Trafford Centre", "GB", "53.466770", "-2.347600", "Europe/London", OWNERS[1], ("hpc-350", "dc-50", "ac-22-duo"), open_24_7=False),
-    DemoSite("Bristol Cabot Circus", "Bristol", "BS1 3BX", "Glass House", "GB", "51.458740", "-2.584200", "Europe/London", OWNERS[1], ("ac-22-duo", "wallbox-7", "dc-50")),
-    DemoSite("Leeds Kirkstall Retail", "Leeds", "LS5 3BT", "Kirkstall Road", "GB", "53.808190", "-1.598950", "Europe/London", OWNERS[1], ("dc-150", "ac-22-duo", "wallbox-7")),
-    DemoSite("Birmingham Bullring", "Birmingham", "B5 4BU", "Moor Street", "GB", "52.477360", "-1.894310", "Europe/London", OWNERS[1], ("hpc-350", "dc-150", "ac-22-duo")),
+    DemoSite(
+        "Alexanderplatz Garage",
+        "Berlin",
+        "10178",
+        "Alexanderstraße 9",
+        "DE",
+        "52.521918",
+        "13.413215",
+        "Europe/Berlin",
+        OWNERS[0],
+        ("dc-150", "ac-22-duo", "ac-22-duo"),
+    ),
+    DemoSite(
+        "Köln Messe P21",
+        "Köln",
+        "50679",
+        "Messeplatz 1",
+        "DE",
+        "50.946985",
+        "6.983166",
+        "Europe/Berlin",
+        OWNERS[0],
+        ("hpc-350", "hpc-350", "dc-50"),
+    ),
+    DemoSite(
+        "Düsseldorf Rheinufer",
+        "Düsseldorf",
+        "40213",
+        "Mannesmannufer 1",
+        "DE",
+        "51.223018",
+        "6.768540",
+        "Europe/Berlin",
+        OWNERS[0],
+        ("ac-22-duo", "ac-22-duo", "wallbox-7"),
+    ),
+    DemoSite(
+        "Frankfurt Westhafen",
+        "Frankfurt am Main",
+        "60327",
+        "Speicherstraße 4",
+        "DE",
+        "50.103850",
+        "8.665500",
+        "Europe/Berlin",
+        OWNERS[0],
+        ("dc-50", "dc-150", "ac-22-duo"),
+    ),
+    DemoSite(
+        "München Olympiapark",
+        "München",
+        "80809",
+        "Spiridon-Louis-Ring 21",
+        "DE",
+        "48.173220",
+        "11.546510",
+        "Europe/Berlin",
+        OWNERS[0],
+        ("hpc-350", "ac-22-duo", "ac-22-duo"),
+        open_24_7=False,
+    ),
+    DemoSite(
+        "London Canary Wharf",
+        "London",
+        "E14 5AB",
+        "1 Canada Square",
+        "GB",
+        "51.504817",
+        "-0.019522",
+        "Europe/London",
+        OWNERS[1],
+        ("dc-150", "ac-22-duo", "wallbox-7"),
+    ),
+    DemoSite(
+        "Manchester Trafford",
+        "Manchester",
+        "M17 8AA",
+        "The Trafford Centre",
+        "GB",
+        "53.466770",
+        "-2.347600",
+        "Europe/London",
+        OWNERS[1],
+        ("hpc-350", "dc-50", "ac-22-duo"),
+        open_24_7=False,
+    ),
+    DemoSite(
+        "Bristol Cabot Circus",
+        "Bristol",
+        "BS1 3BX",
+        "Glass House",
+        "GB",
+        "51.458740",
+        "-2.584200",
+        "Europe/London",
+        OWNERS[1],
+        ("ac-22-duo", "wallbox-7", "dc-50"),
+    ),
+    DemoSite(
+        "Leeds Kirkstall Retail",
+        "Leeds",
+        "LS5 3BT",
+        "Kirkstall Road",
+        "GB",
+        "53.808190",
+        "-1.598950",
+        "Europe/London",
+        OWNERS[1],
+        ("dc-150", "ac-22-duo", "wallbox-7"),
+    ),
+    DemoSite(
+        "Birmingham Bullring",
+        "Birmingham",
+        "B5 4BU",
+        "Moor Street",
+        "GB",
+        "52.477360",
+        "-1.894310",
+        "Europe/London",
+        OWNERS[1],
+        ("hpc-350", "dc-150", "ac-22-duo"),
+    ),
 )
 
-DRIVER_FIRST_NAMES = ("Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hugo", "Ida", "Jonas",
-                      "Katie", "Liam", "Mia", "Noah", "Olivia", "Paul", "Quinn", "Rosa", "Sam", "Tara")
+DRIVER_FIRST_NAMES = (
+    "Anna",
+    "Ben",
+    "Clara",
+    "David",
+    "Emma",
+    "Felix",
+    "Greta",
+    "Hugo",
+    "Ida",
+    "Jonas",
+    "Katie",
+    "Liam",
+    "Mia",
+    "Noah",
+    "Olivia",
+    "Paul",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tara",
+)
 
 
 def site_opening_hours(site: Site) -> None:
@@ -74,20 +206,46 @@ def site_opening_hours(site: Site) -> None:
 @transaction.atomic
 def load_network() -> dict[str, int]:
     """Create the demo organisations, sites and stations; return how many stations were new."""
-    operator = _organisation(OPERATOR, "DE", is_operator=True, is_emsp=True, is_owner=True, vat_number="DE301234567", time_zone="Europe/Berlin", oncall_emails="oncall@voltway.example")
+    operator = _organisation(
+        OPERATOR,
+        "DE",
+        is_operator=True,
+        is_emsp=True,
+        is_owner=True,
+        vat_number="DE301234567",
+        time_zone="Europe/Berlin",
+        oncall_emails="oncall@voltway.example",
+    )
     agreements = {}
-    for owner_name, country, share, fee, zone in ((OWNERS[0], "DE", "30.00", "0", "Europe/Berlin"), (OWNERS[1], "GB", "20.00", "500.00", "Europe/London")):
+    for owner_name, country, share, fee, zone in (
+        (OWNERS[0], "DE", "30.00", "0", "Europe/Berlin"),
+        (OWNERS[1], "GB", "20.00", "500.00", "Europe/London"),
+    ):
         owner = _organisation(owner_name, country, is_owner=True, time_zone=zone, currency="EUR")
-        agreements[owner_name] = OperatingAgreement.objects.filter(owner=owner, operator=operator).first() or services.agreement_create(
-            owner=owner, operator=operator, valid_from=date(2025, 1, 1), reference=f"LEASE-{country}-001",
-            revenue_share_percent=Decimal(share), fixed_monthly_fee=Decimal(fee),
+        agreements[owner_name] = OperatingAgreement.objects.filter(
+            owner=owner, operator=operator
+        ).first() or services.agreement_create(
+            owner=owner,
+            operator=operator,
+            valid_from=date(2025, 1, 1),
+            reference=f"LEASE-{country}-001",
+            revenue_share_percent=Decimal(share),
+            fixed_monthly_fee=Decimal(fee),
         )
     created = 0
     for site_index, demo in enumerate(SITES, start=1):
         site = Site.objects.filter(name=demo.name).first() or services.site_create(
-            name=demo.name, operator=operator, latitude=Decimal(demo.latitude), longitude=Decimal(demo.longitude),
-            time_zone=demo.time_zone, address=demo.address, city=demo.city, postal_code=demo.postal_code,
-            country=demo.country, is_open_24_7=demo.open_24_7, parking_notes="Free parking while charging.",
+            name=demo.name,
+            operator=operator,
+            latitude=Decimal(demo.latitude),
+            longitude=Decimal(demo.longitude),
+            time_zone=demo.time_zone,
+            address=demo.address,
+            city=demo.city,
+            postal_code=demo.postal_code,
+            country=demo.country,
+            is_open_24_7=demo.open_24_7,
+            parking_notes="Free parking while charging.",
         )
         if not demo.open_24_7:
             site_opening_hours(site)
@@ -98,12 +256,23 @@ def load_network() -> dict[str, int]:
             vendor, model, connectors = HARDWARE[hardware_key]
             agreement = agreements[demo.owner]
             services.station_create(
-                identity=identity, password=DEMO_CHARGER_PASSWORD, site=site, owner=agreement.owner, agreement=agreement,
-                vendor=vendor, model=model, serial_number=f"SN{site_index:02d}{station_index:02d}{len(connectors)}",
+                identity=identity,
+                password=DEMO_CHARGER_PASSWORD,
+                site=site,
+                owner=agreement.owner,
+                agreement=agreement,
+                vendor=vendor,
+                model=model,
+                serial_number=f"SN{site_index:02d}{station_index:02d}{len(connectors)}",
                 commissioned_on=date(2025, 3, site_index),
                 connectors=[
-                    {"connector_id": number, "standard": standard, "power_type": power_type, "max_power_kw": Decimal(kw),
-                     "format": Connector.Format.CABLE if power_type == DC else Connector.Format.SOCKET}
+                    {
+                        "connector_id": number,
+                        "standard": standard,
+                        "power_type": power_type,
+                        "max_power_kw": Decimal(kw),
+                        "format": Connector.Format.CABLE if power_type == DC else Connector.Format.SOCKET,
+                    }
                     for number, (standard, power_type, kw) in enumerate(connectors, start=1)
                 ],
             )

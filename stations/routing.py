@@ -2,7 +2,7 @@ from django.urls import path
 
 from stations.consumers import LiveConsumer
 
-# Mounted under /ws/ by config/asgi.py.
+# config/asgi.py wraps these with the origin check and session auth.
 websocket_urlpatterns = [
-    path("live/", LiveConsumer.as_asgi()),
+    path("ws/live/", LiveConsumer.as_asgi()),
 ]

@@ -16,7 +16,9 @@ def station_password_matches(*, station: ChargingStation, password: str) -> bool
 
 def station_is_public(*, station_id: int) -> bool:
     """Drivers may see a station that is registered and placed on a site."""
-    return ChargingStation.objects.filter(pk=station_id, site__isnull=False, registration_status=RegistrationStatus.ACCEPTED).exists()
+    return ChargingStation.objects.filter(
+        pk=station_id, site__isnull=False, registration_status=RegistrationStatus.ACCEPTED
+    ).exists()
 
 
 def stations_for_owner(*, owner_id: int) -> QuerySet[ChargingStation]:

@@ -10,8 +10,12 @@ from stations import passwords
 from stations.models import ChargingStation, Connector, OperatingAgreement, Organisation, Site
 
 
-def organisation_create(*, name: str, country: str, is_owner=False, is_operator=False, is_emsp=False, **fields) -> Organisation:
-    organisation = Organisation(name=name, country=country, is_owner=is_owner, is_operator=is_operator, is_emsp=is_emsp, **fields)
+def organisation_create(
+    *, name: str, country: str, is_owner=False, is_operator=False, is_emsp=False, **fields
+) -> Organisation:
+    organisation = Organisation(
+        name=name, country=country, is_owner=is_owner, is_operator=is_operator, is_emsp=is_emsp, **fields
+    )
     organisation.full_clean()
     organisation.save()
     return organisation
@@ -32,15 +36,26 @@ def agreement_create(*, owner: Organisation, operator: Organisation, valid_from,
     return agreement
 
 
-def site_create(*, name: str, operator: Organisation, latitude: Decimal, longitude: Decimal, time_zone: str, **fields) -> Site:
-    site = Site(name=name, operator=operator, latitude=Decimal(str(latitude)), longitude=Decimal(str(longitude)), time_zone=time_zone, **fields)
+def site_create(
+    *, name: str, operator: Organisation, latitude: Decimal, longitude: Decimal, time_zone: str, **fields
+) -> Site:
+    site = Site(
+        name=name,
+        operator=operator,
+        latitude=Decimal(str(latitude)),
+        longitude=Decimal(str(longitude)),
+        time_zone=time_zone,
+        **fields,
+    )
     site.full_clean()
     site.save()
     return site
 
 
 @transaction.atomic
-def station_create(*, identity: str, password: str | None = None, connectors: list[dict] | None = None, **fields) -> ChargingStation:
+def station_create(
+    *, identity: str, password: str | None = None, connectors: list[dict] | None = None, **fields
+) -> ChargingStation:
     """Create a station with its connectors. With `password`, it is hashed; the clear
     text is not kept anywhere. Raises ValidationError on any invalid field."""
     station = ChargingStation(identity=identity, **fields)
@@ -65,9 +80,16 @@ def station_set_password(*, station: ChargingStation, password: str, save: bool 
         station.save(update_fields=["password_hash"])
 
 
-def connector_add(*, station: ChargingStation, connector_id: int, standard: str, power_type: str, max_power_kw, **fields) -> Connector:
+def connector_add(
+    *, station: ChargingStation, connector_id: int, standard: str, power_type: str, max_power_kw, **fields
+) -> Connector:
     connector = Connector(
-        station=station, connector_id=connector_id, standard=standard, power_type=power_type, max_power_kw=Decimal(str(max_power_kw)), **fields
+        station=station,
+        connector_id=connector_id,
+        standard=standard,
+        power_type=power_type,
+        max_power_kw=Decimal(str(max_power_kw)),
+        **fields,
     )
     connector.full_clean()
     connector.save()

@@ -39,4 +39,6 @@ def validate_longitude(value: Decimal) -> None:
 
 def validate_max_power_kw(value: Decimal) -> None:
     if not MIN_POWER_KW <= value <= MAX_POWER_KW:
-        raise ValidationError(f"Maximum power must be between {MIN_POWER_KW} and {MAX_POWER_KW} kW.", code="invalid_power")
+        raise ValidationError(
+            f"Maximum power must be between {MIN_POWER_KW} and {MAX_POWER_KW} kW.", code="invalid_power"
+        )

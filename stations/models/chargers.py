@@ -38,9 +38,21 @@ class ChargingStation(models.Model):
         OCPP16 = "ocpp1.6", "OCPP 1.6J"
         OCPP201 = "ocpp2.0.1", "OCPP 2.0.1"
 
-    identity = models.CharField(max_length=48, unique=True, validators=[validate_identity], help_text="OCPP charge point identity (the last path segment).")
+    identity = models.CharField(
+        max_length=48,
+        unique=True,
+        validators=[validate_identity],
+        help_text="OCPP charge point identity (the last path segment).",
+    )
     site = models.ForeignKey("stations.Site", on_delete=models.PROTECT, related_name="stations", null=True, blank=True)
-    owner = models.ForeignKey("stations.Organisation", on_delete=models.PROTECT, related_name="owned_stations", null=True, blank=True, limit_choices_to={"is_owner": True})
+    owner = models.ForeignKey(
+        "stations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="owned_stations",
+        null=True,
+        blank=True,
+        limit_choices_to={"is_owner": True},
+    )
     agreement = models.ForeignKey(
         "stations.OperatingAgreement",
         on_delete=models.PROTECT,
@@ -59,11 +71,22 @@ class ChargingStation(models.Model):
     imsi = models.CharField(max_length=20, blank=True)
     ocpp_protocol = models.CharField(max_length=16, choices=Protocol.choices, default=Protocol.OCPP16)
     security_profile = models.PositiveSmallIntegerField(choices=SecurityProfile.choices, default=SecurityProfile.BASIC)
-    password_hash = models.CharField(max_length=200, blank=True, editable=False, help_text="Salted hash; the password itself is never stored.")
-    registration_status = models.CharField(max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.ACCEPTED)
-    heartbeat_interval = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds; empty uses OCPP_HEARTBEAT_INTERVAL.")
+    password_hash = models.CharField(
+        max_length=200, blank=True, editable=False, help_text="Salted hash; the password itself is never stored."
+    )
+    registration_status = models.CharField(
+        max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.ACCEPTED
+    )
+    heartbeat_interval = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seconds; empty uses OCPP_HEARTBEAT_INTERVAL."
+    )
     commissioned_on = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=16, choices=ChargePointStatus.choices, default=ChargePointStatus.UNKNOWN, help_text="Connector 0: the whole station.")
+    status = models.CharField(
+        max_length=16,
+        choices=ChargePointStatus.choices,
+        default=ChargePointStatus.UNKNOWN,
+        help_text="Connector 0: the whole station.",
+    )
     error_code = models.CharField(max_length=32, default="NoError")
     is_connected = models.BooleanField(default=False, help_text="A WebSocket is open right now.")
     is_online = models.BooleanField(default=False, help_text="Heard from within its heartbeat allowance.")
@@ -127,7 +150,9 @@ class Connector(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["station", "connector_id"], name="unique_connector_per_station"),
             models.CheckConstraint(condition=Q(connector_id__gte=1), name="connector_id_positive"),
-            models.CheckConstraint(condition=Q(max_power_kw__gte=3.7) & Q(max_power_kw__lte=600), name="connector_power_range"),
+            models.CheckConstraint(
+                condition=Q(max_power_kw__gte=3.7) & Q(max_power_kw__lte=600), name="connector_power_range"
+            ),
         ]
         indexes = [models.Index(fields=["status"], name="connector_status")]
 

@@ -31,7 +31,11 @@ class Organisation(models.Model):
 
     @property
     def roles(self) -> list[str]:
-        return [role for role, flag in (("owner", self.is_owner), ("operator", self.is_operator), ("EMSP", self.is_emsp)) if flag]
+        return [
+            role
+            for role, flag in (("owner", self.is_owner), ("operator", self.is_operator), ("EMSP", self.is_emsp))
+            if flag
+        ]
 
 
 class OrganisationMember(models.Model):
@@ -44,7 +48,9 @@ class OrganisationMember(models.Model):
         MANAGER = "manager", "Manager"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships_in_organisations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships_in_organisations"
+    )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
 
     class Meta:
@@ -58,8 +64,15 @@ class OperatingAgreement(models.Model):
     """A lease: the operator runs the owner's stations for a period and pays the owner a
     share of net charging revenue and/or a fixed monthly fee."""
 
-    owner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="agreements_as_owner", limit_choices_to={"is_owner": True})
-    operator = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="agreements_as_operator", limit_choices_to={"is_operator": True})
+    owner = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="agreements_as_owner", limit_choices_to={"is_owner": True}
+    )
+    operator = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="agreements_as_operator",
+        limit_choices_to={"is_operator": True},
+    )
     reference = models.CharField(max_length=64, blank=True)
     valid_from = models.DateField()
     valid_until = models.DateField(null=True, blank=True, help_text="Empty: open-ended.")
@@ -70,14 +83,22 @@ class OperatingAgreement(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text="Owner's share of net charging revenue, in percent.",
     )
-    fixed_monthly_fee = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))])
+    fixed_monthly_fee = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
+    )
     currency = models.CharField(max_length=3, default="EUR")
 
     class Meta:
         ordering = ["owner__name", "-valid_from"]
         constraints = [
-            models.CheckConstraint(condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")), name="agreement_period_ordered"),
-            models.CheckConstraint(condition=Q(revenue_share_percent__gte=0) & Q(revenue_share_percent__lte=100), name="agreement_share_in_range"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="agreement_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(revenue_share_percent__gte=0) & Q(revenue_share_percent__lte=100),
+                name="agreement_share_in_range",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,10 +20,14 @@ class ChargingSession(models.Model):
         CONCURRENT_TX = "ConcurrentTx", "Concurrent transaction"
 
     station = models.ForeignKey("stations.ChargingStation", on_delete=models.PROTECT, related_name="sessions")
-    connector = models.ForeignKey("stations.Connector", on_delete=models.PROTECT, related_name="sessions", null=True, blank=True)
+    connector = models.ForeignKey(
+        "stations.Connector", on_delete=models.PROTECT, related_name="sessions", null=True, blank=True
+    )
     connector_number = models.PositiveSmallIntegerField(help_text="connectorId as sent by the charger")
     id_tag = models.CharField(max_length=36, help_text="The token presented (idTag).")
-    token = models.ForeignKey("drivers.Token", on_delete=models.SET_NULL, related_name="sessions", null=True, blank=True)
+    token = models.ForeignKey(
+        "drivers.Token", on_delete=models.SET_NULL, related_name="sessions", null=True, blank=True
+    )
     auth_status = models.CharField(max_length=16, choices=AuthStatus.choices, default=AuthStatus.ACCEPTED)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     reservation_id = models.IntegerField(null=True, blank=True)
@@ -38,7 +42,9 @@ class ChargingSession(models.Model):
     last_meter_wh = models.BigIntegerField(null=True, blank=True, help_text="Latest energy register reading.")
     last_meter_at = models.DateTimeField(null=True, blank=True)
     last_power_w = models.DecimalField(max_digits=12, decimal_places=1, null=True, blank=True)
-    flags = models.JSONField(default=list, blank=True, help_text="Anomalies: meter_reset, meter_backwards, clock_skew, …")
+    flags = models.JSONField(
+        default=list, blank=True, help_text="Anomalies: meter_reset, meter_backwards, clock_skew, …"
+    )
 
     class Meta:
         ordering = ["-started_at"]
@@ -66,7 +72,9 @@ class MeterSample(models.Model):
     """One sampledValue from MeterValues or StopTransaction.transactionData, as sent
     (value and unit) and normalised (Wh for energy, W for power)."""
 
-    session = models.ForeignKey(ChargingSession, on_delete=models.CASCADE, related_name="meter_samples", null=True, blank=True)
+    session = models.ForeignKey(
+        ChargingSession, on_delete=models.CASCADE, related_name="meter_samples", null=True, blank=True
+    )
     station = models.ForeignKey("stations.ChargingStation", on_delete=models.CASCADE, related_name="meter_samples")
     connector_number = models.PositiveSmallIntegerField()
     sampled_at = models.DateTimeField(help_text="Charger's timestamp.")
@@ -78,7 +86,9 @@ class MeterSample(models.Model):
     value_format = models.CharField(max_length=16, blank=True)
     unit = models.CharField(max_length=16, blank=True)
     value = models.DecimalField(max_digits=20, decimal_places=4)
-    normalized_value = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True, help_text="Wh for energy, W for power, else as sent.")
+    normalized_value = models.DecimalField(
+        max_digits=20, decimal_places=4, null=True, blank=True, help_text="Wh for energy, W for power, else as sent."
+    )
 
     class Meta:
         ordering = ["sampled_at", "id"]

@@ -16,7 +16,11 @@ class Command(BaseCommand):
         counts = load_network()
         counts.update(load_drivers())
         self._logins()
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({counts['stations_created']} stations and {counts['drivers_created']} drivers created this run)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready ({counts['stations_created']} stations and {counts['drivers_created']} drivers created this run)."
+            )
+        )
         self.stdout.write(f"  staff:   {STAFF_LOGIN[0]} / {STAFF_LOGIN[1]}")
         self.stdout.write(f"  driver:  {demo_driver_email(1)} / {DEMO_DRIVER_PASSWORD}  (and driver02 … driver20)")
         self.stdout.write(f"  owner:   {OWNER_LOGIN[0]} / {OWNER_LOGIN[1]}  ({OWNERS[0]})")
@@ -28,5 +32,7 @@ class Command(BaseCommand):
             User.objects.create_superuser(username=STAFF_LOGIN[0], email="admin@example.com", password=STAFF_LOGIN[1])
         owner_user = User.objects.filter(username=OWNER_LOGIN[0]).first()
         if owner_user is None:
-            owner_user = User.objects.create_user(username=OWNER_LOGIN[0], email=OWNER_LOGIN[0], password=OWNER_LOGIN[1])
+            owner_user = User.objects.create_user(
+                username=OWNER_LOGIN[0], email=OWNER_LOGIN[0], password=OWNER_LOGIN[1]
+            )
         OrganisationMember.objects.get_or_create(organisation=Organisation.objects.get(name=OWNERS[0]), user=owner_user)

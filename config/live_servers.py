@@ -1,0 +1,138 @@
+"""Real servers for integration tests: uvicorn serving config.asgi and a Celery worker,
+each a subprocess on loopback pointed at the test database and the test run's Redis
+namespace. Used through the fixtures in the root conftest.py."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.request import urlopen
+
+from django.conf import settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_database_url() -> str:
+    """DATABASE_URL of the database the test process is using right now (test_<name>)."""
+    db = settings.DATABASES["default"]
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    # CONN_MAX_AGE=0: no pooled connection outlives the server, so the test database can be dropped.
+    env.update(
+        DATABASE_URL=test_database_url(),
+        REDIS_URL=settings.REDIS_URL,
+        DB_CONN_MAX_AGE="0",
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
+    return env
+
+
+def start_uvicorn(*, port: int, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "config.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ws-ping-interval",
+        "20",
+        "--no-access-log",
+    ]
+    log = log_path.open("ab")
+    process = subprocess.Popen(
+        command, cwd=BASE_DIR, env=server_env(**(extra_env or {})), stdout=log, stderr=subprocess.STDOUT
+    )
+    wait_for_http(f"http://127.0.0.1:{port}/healthz", process=process, log_path=log_path)
+    return process
+
+
+def start_celery_worker(*, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--pool",
+        "threads",
+        "--concurrency",
+        "4",
+        "--queues",
+        settings.CELERY_TASK_DEFAULT_QUEUE,
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    log = log_path.open("ab")
+    process = subprocess.Popen(
+        command, cwd=BASE_DIR, env=server_env(**(extra_env or {})), stdout=log, stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"celery worker exited early:\n{log_path.read_text()[-3000:]}")
+        if "ready." in log_path.read_text():
+            return process
+        time.sleep(0.2)
+    raise RuntimeError(f"celery worker did not become ready:\n{log_path.read_text()[-3000:]}")
+
+
+def wait_for_http(url: str, *, process: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log_path.read_text()[-3000:]}")
+        try:
+            with urlopen(url, timeout=1) as response:  # noqa: S310 - loopback URL built above
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not answer {url}:\n{log_path.read_text()[-3000:]}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    _wait_for_database_sessions_to_end()
+
+
+def _wait_for_database_sessions_to_end(timeout: float = 3) -> None:
+    # PostgreSQL ends a backend shortly after its client goes; dropping the test database
+    # before then fails with "is being accessed by other users". Connections a test opened
+    # from helper threads (sync_to_async) are never closed by Django, so end those too.
+    from django.db import connection
+
+    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(f"SELECT count(*) {others}")
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
+        cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
