@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from stations import services
 from stations.models import (
     ChargingSession,
     ChargingStation,
@@ -15,6 +14,7 @@ from stations.models import (
     Site,
     StatusChange,
 )
+from stations.services import registry as services
 
 
 class PowerClassFilter(admin.SimpleListFilter):

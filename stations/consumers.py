@@ -6,7 +6,8 @@ a session only to its driver and staff, the whole network only to staff."""
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from stations import live, selectors
+from stations import live
+from stations.selectors import registry as selectors
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from stations import services
 from stations.models import ChargingStation, Connector, OpeningHours, OperatingAgreement, Organisation, Site
+from stations.services import registry as services
 
 DEMO_CHARGER_PASSWORD = "demo-charger-secret-16+"
 

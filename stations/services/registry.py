@@ -1,5 +1,4 @@
-"""Writes for the station registry. Session and status services live in
-stations/services_sessions.py once the gateway needs them."""
+"""Writes for the station registry: organisations, agreements, sites, stations, connectors."""
 
 from decimal import Decimal
 

@@ -1,0 +1,1 @@
+"""Reads for the stations app, one module per domain (see stations/services/)."""

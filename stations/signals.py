@@ -1,0 +1,22 @@
+"""Domain events other parts react to, so that writers need not know their readers
+(billing prices a stopped session; operations opens incidents on faults).
+
+Convention: the service that changes state sends the signal from
+`transaction.on_commit`, with ids only; receivers do one thing — call a service or
+enqueue a task — and must be idempotent, because a replayed OCPP message may send again.
+"""
+
+from django.dispatch import Signal
+
+# kwargs: session_id
+session_started = Signal()
+# kwargs: session_id
+session_stopped = Signal()
+# kwargs: station_id, connector_number (0 = station), status, error_code, previous_status, at (aware datetime)
+connector_status_changed = Signal()
+# kwargs: station_id, connected (bool), at
+station_connection_changed = Signal()
+# kwargs: station_id, status (OCPP FirmwareStatus), at
+firmware_status_changed = Signal()
+# kwargs: station_id, status (OCPP DiagnosticsStatus), at
+diagnostics_status_changed = Signal()
