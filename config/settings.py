@@ -23,24 +23,6 @@ if PRODUCTION and not (is_set("DATABASE_URL") and is_set("REDIS_URL")):
     raise ImproperlyConfigured(f"{missing} must be set: production mode needs both DATABASE_URL and REDIS_URL.")
 
 
-def _dev_secret_key() -> str:
-    # Kept in a file so that logins survive a restart of `make run`.
-    key_file = VAR_DIR / "dev-secret-key"
-    if not key_file.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(50))
-    return key_file.read_text().strip()
-
-
-if PRODUCTION:
-    SECRET_KEY = config_env.required_str("DJANGO_SECRET_KEY")
-    ALLOWED_HOSTS = str_list("ALLOWED_HOSTS", [])
-    if not ALLOWED_HOSTS:
-        raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production mode (comma-separated host names).")
-else:
-    SECRET_KEY = config_env.env.str("DJANGO_SECRET_KEY", default="") or _dev_secret_key()
-    ALLOWED_HOSTS = str_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
-
 DEBUG = boolean("DJANGO_DEBUG", default=not PRODUCTION)
 CSRF_TRUSTED_ORIGINS = str_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -158,6 +140,26 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ALWAYS_EAGER = boolean("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+
+# --- Secrets and hosts (after the URLs, so a malformed URL is reported first) -------------
+def _dev_secret_key() -> str:
+    # Kept in a file so that logins survive a restart of `make run`.
+    key_file = VAR_DIR / "dev-secret-key"
+    if not key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(50))
+    return key_file.read_text().strip()
+
+
+if PRODUCTION:
+    SECRET_KEY = config_env.required_str("DJANGO_SECRET_KEY")
+    ALLOWED_HOSTS = str_list("ALLOWED_HOSTS", [])
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production mode (comma-separated host names).")
+else:
+    SECRET_KEY = config_env.env.str("DJANGO_SECRET_KEY", default="") or _dev_secret_key()
+    ALLOWED_HOSTS = str_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

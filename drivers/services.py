@@ -32,7 +32,7 @@ def token_create(
     *, uid: str | None = None, driver: Driver | None = None, kind: str = Token.Kind.RFID, **fields
 ) -> Token:
     """A token with the given UID, or a fresh random one for app tokens."""
-    token = Token(uid=uid or _new_app_uid(), driver=driver, kind=kind, **fields)
+    token = Token(uid=_new_app_uid() if uid is None else uid, driver=driver, kind=kind, **fields)
     token.full_clean()
     token.save()
     return token

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from stations.models import (
@@ -76,7 +77,10 @@ class StationAdminForm(forms.ModelForm):
     def clean_new_password(self):
         password = self.cleaned_data.get("new_password")
         if password:
-            services.station_set_password(station=self.instance, password=password, save=False)
+            try:
+                services.station_set_password(station=self.instance, password=password, save=False)
+            except ValidationError as error:
+                raise ValidationError(error.message_dict["password"]) from error
         return password
 
 

@@ -13,7 +13,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}@example.com")
     email = factory.SelfAttribute("username")
-    password = factory.PostGenerationMethodCall("set_password", DRIVER_PASSWORD)
+    password = factory.django.Password(DRIVER_PASSWORD)
 
 
 class DriverFactory(factory.django.DjangoModelFactory):

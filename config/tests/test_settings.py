@@ -1,0 +1,97 @@
+"""Start-up configuration: each mode from the environment, and every bad value stops
+start-up with a message naming its variable."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+MODE_VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DJANGO_SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DJANGO_DEBUG",
+    "DJANGO_SECURE_SSL_REDIRECT",
+)
+PRODUCTION_ENV = {
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/evcms",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
+    "ALLOWED_HOSTS": "charge.example.com",
+}
+PRINT_SETTINGS = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'debug': s.DEBUG, 'engine': s.DATABASES['default']['ENGINE'], "
+    "'layer': s.CHANNEL_LAYERS['default']['BACKEND'], 'broker': s.CELERY_BROKER_URL, "
+    "'cache': s.CACHES['default']['BACKEND'], 'tz': s.TIME_ZONE, 'use_tz': s.USE_TZ, 'currency': s.DEFAULT_CURRENCY}))"
+)
+
+
+def run_python(args: list[str], env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
+    clean = {key: value for key, value in os.environ.items() if key not in MODE_VARIABLES}
+    clean.update(DJANGO_SETTINGS_MODULE="config.settings", VAR_DIR=str(tmp_path / "var"), **env)
+    return subprocess.run([sys.executable, *args], cwd=BASE_DIR, env=clean, capture_output=True, text=True, timeout=60)
+
+
+def test_no_environment_means_embedded_mode(tmp_path):
+    result = run_python(["-c", PRINT_SETTINGS], {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "debug": True,
+        "engine": "django.db.backends.sqlite3",
+        "layer": "channels.layers.InMemoryChannelLayer",
+        "broker": "filesystem://",
+        "cache": "django.core.cache.backends.filebased.FileBasedCache",
+        "tz": "UTC",
+        "use_tz": True,
+        "currency": "EUR",
+    }
+    # The generated dev secret is kept, so sessions survive a restart.
+    assert (tmp_path / "var" / "dev-secret-key").read_text().strip()
+
+
+def test_database_and_redis_urls_mean_production_mode(tmp_path):
+    result = run_python(["-c", PRINT_SETTINGS], PRODUCTION_ENV, tmp_path)
+    assert result.returncode == 0, result.stderr
+    settings = json.loads(result.stdout)
+    assert settings["debug"] is False
+    assert settings["engine"] == "django.db.backends.postgresql"
+    assert settings["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert settings["broker"] == PRODUCTION_ENV["REDIS_URL"]
+    assert settings["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({**PRODUCTION_ENV, "DATABASE_URL": "nonsense"}, "DATABASE_URL"),
+        ({**PRODUCTION_ENV, "DATABASE_URL": "postgres://127.0.0.1:5432/"}, "DATABASE_URL"),
+        ({**PRODUCTION_ENV, "REDIS_URL": "http://127.0.0.1:6379"}, "REDIS_URL"),
+        ({**PRODUCTION_ENV, "REDIS_URL": "redis://127.0.0.1:notaport/0"}, "REDIS_URL"),
+        ({k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SECRET_KEY"}, "DJANGO_SECRET_KEY"),
+        ({k: v for k, v in PRODUCTION_ENV.items() if k != "ALLOWED_HOSTS"}, "ALLOWED_HOSTS"),
+        ({k: v for k, v in PRODUCTION_ENV.items() if k != "REDIS_URL"}, "REDIS_URL"),
+        ({"OCPP_HEARTBEAT_INTERVAL": "often"}, "OCPP_HEARTBEAT_INTERVAL"),
+        ({"OCPP_HEARTBEAT_INTERVAL": "1"}, "OCPP_HEARTBEAT_INTERVAL"),
+        ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG"),
+        ({"DEFAULT_CURRENCY": "XYZ"}, "DEFAULT_CURRENCY"),
+    ],
+)
+def test_bad_environment_stops_startup_naming_the_variable(env, named, tmp_path):
+    result = run_python(["manage.py", "check"], env, tmp_path)
+    assert result.returncode != 0
+    assert result.stderr.startswith("Configuration error:"), result.stderr
+    assert named in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_deploy_checks_pass_in_production_mode(tmp_path):
+    result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
