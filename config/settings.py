@@ -251,6 +251,34 @@ OCPP_MAX_FRAME_BYTES = int_in_range("OCPP_MAX_FRAME_BYTES", 65536, 1024, 1048576
 OCPP_MESSAGE_LOG_RETENTION_DAYS = int_in_range("OCPP_MESSAGE_LOG_RETENTION_DAYS", 30, 1, 3650)
 OCPP_COMMAND_TTL_SECONDS = int_in_range("OCPP_COMMAND_TTL_SECONDS", 3600, 10, 7 * 86400)
 
+# --- Operations: health, alerts, maintenance, uptime, firmware (docs/operations.md) --------
+# A station is offline after N heartbeat intervals of silence; shorter flaps raise nothing.
+OPS_OFFLINE_HEARTBEATS = int_in_range("OPS_OFFLINE_HEARTBEATS", 3, 1, 100)
+OPS_DEBOUNCE_SECONDS = int_in_range("OPS_DEBOUNCE_SECONDS", 120, 0, 3600)
+OPS_DIGEST_THRESHOLD = int_in_range("OPS_DIGEST_THRESHOLD", 20, 1, 100000)
+OPS_DIGEST_WINDOW_SECONDS = int_in_range("OPS_DIGEST_WINDOW_SECONDS", 300, 10, 86400)
+
+
+def _optional_url(name: str, schemes: set[str]) -> str:
+    from urllib.parse import urlsplit
+
+    raw = config_env.env.str(name, default="").strip()
+    if raw and (urlsplit(raw).scheme not in schemes or not urlsplit(raw).hostname):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a URL with one of the schemes {sorted(schemes)}.")
+    return raw
+
+
+OPS_ALERT_WEBHOOK_URL = _optional_url("OPS_ALERT_WEBHOOK_URL", {"http", "https"})
+OPS_ALERT_WEBHOOK_SECRET = config_env.env.str("OPS_ALERT_WEBHOOK_SECRET", default="")
+if OPS_ALERT_WEBHOOK_URL and len(OPS_ALERT_WEBHOOK_SECRET) < 16:
+    raise ImproperlyConfigured("OPS_ALERT_WEBHOOK_SECRET must be set (16+ characters) when OPS_ALERT_WEBHOOK_URL is.")
+OPS_ALERT_MAX_ATTEMPTS = int_in_range("OPS_ALERT_MAX_ATTEMPTS", 6, 1, 20)
+OPS_ALERT_BACKOFF_SECONDS = int_in_range("OPS_ALERT_BACKOFF_SECONDS", 30, 1, 3600)
+OPS_STUCK_SESSION_IDLE_MINUTES = int_in_range("OPS_STUCK_SESSION_IDLE_MINUTES", 60, 5, 7 * 1440)
+OPS_SESSION_MAX_HOURS = int_in_range("OPS_SESSION_MAX_HOURS", 24, 1, 24 * 30)
+OPS_UPTIME_TARGET_PERCENT = int_in_range("OPS_UPTIME_TARGET_PERCENT", 97, 1, 100)
+OPS_DIAGNOSTICS_UPLOAD_URL = _optional_url("OPS_DIAGNOSTICS_UPLOAD_URL", {"ftp", "ftps", "sftp", "http", "https"})
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,7 +1,19 @@
 from stations.models.chargers import ChargePointStatus, ChargingStation, Connector, RegistrationStatus
+from stations.models.firmware import DiagnosticsRequest, FirmwareCampaign, FirmwareTarget
+from stations.models.health import SessionIntervention
+from stations.models.incidents import Incident, Notification
+from stations.models.maintenance import (
+    AvailabilityChange,
+    BreakdownReport,
+    MaintenancePlan,
+    WorkOrder,
+    WorkOrderChecklistItem,
+    WorkOrderPart,
+)
 from stations.models.organisations import OperatingAgreement, Organisation, OrganisationMember
 from stations.models.sessions import ChargingSession, MeterSample, StatusChange
 from stations.models.sites import OpeningHours, Site
+from stations.models.uptime import ConnectorUptimeDay
 
 __all__ = [
     "ChargePointStatus",
@@ -16,4 +28,21 @@ __all__ = [
     "RegistrationStatus",
     "Site",
     "StatusChange",
+]
+
+# Operations (incidents, maintenance, uptime, firmware).
+__all__ += [
+    "AvailabilityChange",
+    "BreakdownReport",
+    "ConnectorUptimeDay",
+    "DiagnosticsRequest",
+    "FirmwareCampaign",
+    "FirmwareTarget",
+    "Incident",
+    "MaintenancePlan",
+    "Notification",
+    "SessionIntervention",
+    "WorkOrder",
+    "WorkOrderChecklistItem",
+    "WorkOrderPart",
 ]
