@@ -4,6 +4,7 @@ database scheduler picks it up so staff can see (and pause) the entries in the a
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -14,4 +15,22 @@ app.autodiscover_tasks()
 # Each app adds its entries to BEAT_SCHEDULE in its own `schedule.py`; gathered here so
 # one place shows the whole month's work.
 BEAT_SCHEDULE: dict[str, dict] = {}
+
+# Operations (docs/operations.md): health, alerts, maintenance, uptime, firmware.
+BEAT_SCHEDULE.update(
+    {
+        "ops-detect-offline-stations": {"task": "stations.tasks.detect_offline_stations", "schedule": 60.0},
+        "ops-confirm-incidents": {"task": "stations.tasks.confirm_incidents", "schedule": 30.0},
+        "ops-dispatch-alerts": {"task": "stations.tasks.dispatch_alerts", "schedule": 60.0},
+        "ops-retry-notifications": {"task": "stations.tasks.retry_notifications", "schedule": 60.0},
+        "ops-detect-stuck-sessions": {"task": "stations.tasks.detect_stuck_sessions", "schedule": 300.0},
+        "ops-plan-maintenance": {"task": "stations.tasks.plan_maintenance", "schedule": crontab(minute=10)},
+        "ops-alert-overdue-work-orders": {
+            "task": "stations.tasks.alert_overdue_work_orders",
+            "schedule": crontab(hour=7, minute=0),
+        },
+        "ops-compute-uptime": {"task": "stations.tasks.compute_uptime", "schedule": crontab(minute=5)},
+        "ops-advance-firmware-campaigns": {"task": "stations.tasks.advance_firmware_campaigns", "schedule": 60.0},
+    }
+)
 app.conf.beat_schedule = BEAT_SCHEDULE

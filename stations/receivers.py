@@ -1,0 +1,43 @@
+"""Operations' reactions to the gateway's domain signals (stations/signals.py).
+
+Each receiver enqueues one task with ids and plain values; the signals are already sent
+after commit, so the gateway's reply to the charger never waits for incident logic. The
+tasks are idempotent, so a replayed OCPP message that sends a signal twice is harmless."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.dispatch import receiver
+
+from stations import signals, tasks
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+@receiver(signals.connector_status_changed, dispatch_uid="ops.connector_status_changed")
+def on_connector_status_changed(sender, *, station_id, connector_number, status, error_code, at=None, **kwargs) -> None:
+    transaction.on_commit(
+        lambda: tasks.record_connector_status.delay(station_id, connector_number, status, error_code or "", _iso(at))
+    )
+
+
+@receiver(signals.station_connection_changed, dispatch_uid="ops.station_connection_changed")
+def on_station_connection_changed(sender, *, station_id, connected, at=None, **kwargs) -> None:
+    transaction.on_commit(lambda: tasks.record_station_connection.delay(station_id, bool(connected), _iso(at)))
+
+
+@receiver(signals.session_stopped, dispatch_uid="ops.session_stopped")
+def on_session_stopped(sender, *, session_id, **kwargs) -> None:
+    transaction.on_commit(lambda: tasks.record_session_stopped.delay(session_id))
+
+
+@receiver(signals.firmware_status_changed, dispatch_uid="ops.firmware_status_changed")
+def on_firmware_status_changed(sender, *, station_id, status, at=None, **kwargs) -> None:
+    transaction.on_commit(lambda: tasks.record_firmware_status.delay(station_id, status, _iso(at)))
+
+
+@receiver(signals.diagnostics_status_changed, dispatch_uid="ops.diagnostics_status_changed")
+def on_diagnostics_status_changed(sender, *, station_id, status, at=None, **kwargs) -> None:
+    transaction.on_commit(lambda: tasks.record_diagnostics_status.delay(station_id, status, _iso(at)))

@@ -1,0 +1,136 @@
+"""Fault incidents from StatusNotification: debounce, de-duplication, auto-resolution.
+All with a controlled clock (`now=`/`at=` passed in)."""
+
+from datetime import timedelta
+
+import pytest
+
+from stations.models import Incident
+from stations.services import incidents
+from stations.tests.factories import ConnectorFactory
+from stations.tests.ops_factories import T0
+
+pytestmark = pytest.mark.django_db
+
+SECOND = timedelta(seconds=1)
+
+
+def observe(connector, status, error_code="NoError", at=T0, number=None):
+    return incidents.status_observe(
+        station_id=connector.station_id,
+        connector_number=connector.connector_id if number is None else number,
+        status=status,
+        error_code=error_code,
+        at=at,
+    )
+
+
+def test_fault_that_clears_within_the_debounce_window_raises_nothing(settings):
+    settings.OPS_DEBOUNCE_SECONDS = 120
+    connector = ConnectorFactory()
+    observe(connector, "Faulted", "GroundFailure", at=T0)
+    observe(connector, "Available", at=T0 + 90 * SECOND)
+    assert incidents.incidents_confirm_due(now=T0 + 10 * 60 * SECOND) == []
+    incident = Incident.objects.get()
+    assert incident.status == Incident.Status.DISMISSED
+    assert incident.opened_at is None
+
+
+def test_fault_that_outlives_the_window_opens_exactly_when_the_window_ends(settings):
+    settings.OPS_DEBOUNCE_SECONDS = 120
+    connector = ConnectorFactory()
+    incident = observe(connector, "Faulted", "GroundFailure", at=T0)
+    assert incident.status == Incident.Status.PENDING
+    assert incidents.incidents_confirm_due(now=T0 + 119 * SECOND) == []
+    assert incidents.incidents_confirm_due(now=T0 + 120 * SECOND) == [incident.pk]
+    incident.refresh_from_db()
+    assert (incident.status, incident.opened_at) == (Incident.Status.OPEN, T0 + 120 * SECOND)
+    assert incidents.incidents_confirm_due(now=T0 + 180 * SECOND) == []
+
+
+def test_repeated_fault_adds_occurrences_to_one_incident_and_keeps_the_worst_severity():
+    connector = ConnectorFactory()
+    observe(connector, "Charging", "HighTemperature", at=T0)
+    observe(connector, "Faulted", "HighTemperature", at=T0 + 30 * SECOND)
+    observe(connector, "Faulted", "HighTemperature", at=T0 + 60 * SECOND)
+    incident = Incident.objects.get()
+    assert incident.occurrences == 3
+    assert (incident.first_seen_at, incident.last_seen_at) == (T0, T0 + 60 * SECOND)
+    assert incident.severity == Incident.Severity.MAJOR
+    assert incident.cause == Incident.Cause.CONNECTOR_FAULT
+
+
+def test_error_code_without_faulted_is_a_minor_incident():
+    connector = ConnectorFactory()
+    incident = observe(connector, "Available", "WeakSignal")
+    assert (incident.severity, incident.error_code) == (Incident.Severity.MINOR, "WeakSignal")
+
+
+def test_station_level_fault_is_critical_and_keyed_on_connector_zero():
+    connector = ConnectorFactory()
+    incident = observe(connector, "Faulted", "InternalError", number=0)
+    assert (incident.cause, incident.connector_number, incident.severity) == (
+        Incident.Cause.STATION_FAULT,
+        0,
+        Incident.Severity.CRITICAL,
+    )
+
+
+def test_open_incident_resolves_itself_when_the_connector_recovers(settings):
+    settings.OPS_DEBOUNCE_SECONDS = 120
+    connector = ConnectorFactory()
+    incident = observe(connector, "Faulted", "GroundFailure", at=T0)
+    incidents.incidents_confirm_due(now=T0 + 200 * SECOND)
+    observe(connector, "Unavailable", at=T0 + 300 * SECOND)
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.OPEN, "Unavailable is not a recovery"
+    observe(connector, "Available", at=T0 + 400 * SECOND)
+    incident.refresh_from_db()
+    assert (incident.status, incident.resolved_at) == (Incident.Status.RESOLVED, T0 + 400 * SECOND)
+    assert incident.resolution == "Recovered: Available"
+
+
+def test_a_fault_after_resolution_opens_a_new_incident():
+    connector = ConnectorFactory()
+    first = observe(connector, "Faulted", at=T0)
+    observe(connector, "Available", at=T0 + 10 * SECOND)
+    second = observe(connector, "Faulted", at=T0 + 20 * SECOND)
+    assert first.pk != second.pk
+    assert Incident.objects.filter(status__in=Incident.ACTIVE_STATUSES).count() == 1
+
+
+def test_faults_on_two_connectors_are_two_incidents():
+    connector = ConnectorFactory()
+    other = ConnectorFactory(station=connector.station, connector_id=2)
+    observe(connector, "Faulted")
+    observe(other, "Faulted")
+    assert Incident.objects.count() == 2
+
+
+def test_recovery_without_an_incident_changes_nothing():
+    connector = ConnectorFactory()
+    assert observe(connector, "Available") is None
+    assert not Incident.objects.exists()
+
+
+def test_gateway_status_signal_reaches_the_incident_service(django_capture_on_commit_callbacks):
+    from config.celery import app
+    from stations import signals
+
+    connector = ConnectorFactory()
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            signals.connector_status_changed.send(
+                sender=None,
+                station_id=connector.station_id,
+                connector_number=1,
+                status="Faulted",
+                error_code="OverCurrentFailure",
+                previous_status="Charging",
+                at=T0,
+            )
+    finally:
+        app.conf.task_always_eager = False
+    incident = Incident.objects.get()
+    assert (incident.error_code, incident.first_seen_at) == ("OverCurrentFailure", T0)
