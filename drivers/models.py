@@ -98,3 +98,42 @@ class Vehicle(models.Model):
     def __str__(self) -> str:
         plate = f" ({self.license_plate})" if self.license_plate else ""
         return f"{self.make} {self.model}{plate}"
+
+class Reservation(models.Model):
+    """A driver's hold on a connector (OCPP ReserveNow). Its primary key is the OCPP
+    reservationId. Created through `drivers.services.reservation_request`, which queues
+    the ReserveNow command; the charger's answer moves it on."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested (waiting for the charger)"
+        ACCEPTED = "accepted", "Accepted by the charger"
+        REJECTED = "rejected", "Refused by the charger"
+        FAILED = "failed", "Not delivered (offline, timed out or error)"
+        CANCEL_REQUESTED = "cancel_requested", "Cancellation requested"
+        CANCELLED = "cancelled", "Cancelled"
+        USED = "used", "Used (a session started on it)"
+        EXPIRED = "expired", "Expired"
+
+    OPEN_STATUSES = (Status.REQUESTED, Status.ACCEPTED, Status.CANCEL_REQUESTED)
+
+    driver = models.ForeignKey(Driver, on_delete=models.CASCADE, related_name="reservations", null=True, blank=True)
+    token = models.ForeignKey(Token, on_delete=models.PROTECT, related_name="reservations")
+    station = models.ForeignKey("stations.ChargingStation", on_delete=models.CASCADE, related_name="reservations")
+    connector_number = models.PositiveSmallIntegerField(default=0, help_text="0 = any connector of the station")
+    expires_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    charger_status = models.CharField(max_length=20, blank=True, help_text="ReserveNow.conf status as answered.")
+    session_id = models.BigIntegerField(null=True, blank=True, help_text="The transaction that used it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["station", "status"], name="reservation_station_status")]
+
+    def __str__(self) -> str:
+        return f"Reservation {self.pk} {self.station_id}#{self.connector_number} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES

@@ -45,6 +45,7 @@ class ChargingSession(models.Model):
     flags = models.JSONField(
         default=list, blank=True, help_text="Anomalies: meter_reset, meter_backwards, clock_skew, …"
     )
+    stop_id_tag = models.CharField(max_length=36, blank=True, help_text="The token presented at the stop, if any.")
 
     class Meta:
         ordering = ["-started_at"]
@@ -85,7 +86,14 @@ class MeterSample(models.Model):
     context = models.CharField(max_length=32, blank=True)
     value_format = models.CharField(max_length=16, blank=True)
     unit = models.CharField(max_length=16, blank=True)
-    value = models.DecimalField(max_digits=20, decimal_places=4)
+    value = models.DecimalField(
+        max_digits=20, decimal_places=4, null=True, blank=True, help_text="Empty for SignedData."
+    )
+    raw_value = models.TextField(blank=True, help_text="The value as sent when it is not a plain number (SignedData).")
+    transaction_number = models.BigIntegerField(
+        null=True, blank=True, help_text="transactionId as sent, kept even when it matches no session."
+    )
+    clock_skewed = models.BooleanField(default=False, help_text="Charger timestamp far from our receive time.")
     normalized_value = models.DecimalField(
         max_digits=20, decimal_places=4, null=True, blank=True, help_text="Wh for energy, W for power, else as sent."
     )
@@ -114,6 +122,7 @@ class StatusChange(models.Model):
     vendor_error_code = models.CharField(max_length=50, blank=True)
     charger_timestamp = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField()
+    clock_skewed = models.BooleanField(default=False, help_text="Charger timestamp far from our receive time.")
 
     class Meta:
         ordering = ["received_at", "id"]
@@ -121,3 +130,34 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station_id}#{self.connector_number} {self.status}/{self.error_code} @ {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class TransactionDiscrepancy(models.Model):
+    """A transaction message we answered but could not apply cleanly, kept for staff to
+    reconcile: a StopTransaction for an unknown or already-stopped transaction, or
+    MeterValues for a transaction we never started."""
+
+    class Kind(models.TextChoices):
+        UNKNOWN_TRANSACTION = "unknown_transaction", "StopTransaction for an unknown transaction"
+        ALREADY_STOPPED = "already_stopped", "StopTransaction for a transaction already stopped differently"
+        METER_VALUES_UNKNOWN = "meter_values_unknown", "MeterValues for an unknown transaction"
+
+    station = models.ForeignKey(
+        "stations.ChargingStation", on_delete=models.CASCADE, related_name="transaction_discrepancies"
+    )
+    session = models.ForeignKey(
+        ChargingSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="discrepancies"
+    )
+    transaction_number = models.BigIntegerField(help_text="transactionId as sent by the charger.")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    payload = models.JSONField(default=dict, help_text="The message as received.")
+    received_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["station", "resolved_at"], name="discrepancy_open")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.transaction_number} on {self.station_id}"

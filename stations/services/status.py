@@ -1,0 +1,252 @@
+"""Writes for what a charger reports about itself: connection, boot, heartbeat, connector
+status, firmware and diagnostics progress.
+
+Called by the OCPP gateway inside its transaction; signals (stations/signals.py) and
+live events (stations/live.py) go out only after that transaction commits."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+
+from stations import live, signals
+from stations.models import ChargingStation, Connector, RegistrationStatus, StatusChange
+
+logger = logging.getLogger(__name__)
+
+# Chargers queue messages while offline, so old timestamps are normal; these bounds catch
+# clocks that were never set (1970) or run ahead.
+CLOCK_PAST_LIMIT = timedelta(days=30)
+CLOCK_FUTURE_LIMIT = timedelta(minutes=5)
+
+
+def clock_skewed(*, charger_time: datetime | None, received_at: datetime) -> bool:
+    """True when a charger timestamp is implausibly far from our receive time."""
+    if charger_time is None:
+        return False
+    return charger_time < received_at - CLOCK_PAST_LIMIT or charger_time > received_at + CLOCK_FUTURE_LIMIT
+
+
+def send_on_commit(signal, **kwargs) -> None:
+    """Send a domain signal after commit; a failing receiver is logged, never raised into
+    the OCPP exchange that has already committed."""
+
+    def _send() -> None:
+        for receiver, response in signal.send_robust(sender=ChargingStation, **kwargs):
+            if isinstance(response, Exception):
+                logger.error("signal receiver %r failed", receiver, exc_info=response)
+
+    transaction.on_commit(_send)
+
+
+def heartbeat_interval(*, station: ChargingStation) -> int:
+    return station.heartbeat_interval or settings.OCPP_HEARTBEAT_INTERVAL
+
+
+def station_auto_register(*, identity: str, password: str | None) -> ChargingStation:
+    """Create an unknown station in Pending state for staff to accept (OCPP_AUTO_REGISTER).
+
+    Credentials presented on first contact are kept (hashed) and required from then on;
+    without them the station starts at security profile 0. Idempotent: a concurrent
+    registration of the same identity returns the existing station."""
+    from stations.services import registry
+
+    station = ChargingStation.objects.filter(identity=identity).first()
+    if station is not None:
+        return station
+    profile = ChargingStation.SecurityProfile.BASIC if password else ChargingStation.SecurityProfile.NONE
+    try:
+        with transaction.atomic():
+            return registry.station_create(
+                identity=identity,
+                password=password,
+                security_profile=profile,
+                registration_status=RegistrationStatus.PENDING,
+            )
+    except Exception:
+        existing = ChargingStation.objects.filter(identity=identity).first()
+        if existing is None:
+            raise
+        return existing
+
+
+def station_connect(*, station_id: int, at: datetime) -> datetime:
+    """Mark the station connected and return the connection's `connected_at`, the token
+    `station_disconnect` needs so that a replaced connection cannot mark it offline."""
+    ChargingStation.objects.filter(pk=station_id).update(
+        is_connected=True, is_online=True, connected_at=at, last_seen_at=at
+    )
+    _connection_changed(station_id=station_id, connected=True, at=at)
+    return at
+
+
+def station_disconnect(*, station_id: int, connected_at: datetime, at: datetime) -> bool:
+    """Mark the station disconnected unless a newer connection has replaced this one.
+    Returns whether it did (compare-and-set on connected_at)."""
+    updated = ChargingStation.objects.filter(pk=station_id, connected_at=connected_at).update(
+        is_connected=False, is_online=False, disconnected_at=at
+    )
+    if updated:
+        _connection_changed(station_id=station_id, connected=False, at=at)
+    return bool(updated)
+
+
+def _connection_changed(*, station_id: int, connected: bool, at: datetime) -> None:
+    send_on_commit(signals.station_connection_changed, station_id=station_id, connected=connected, at=at)
+    live.publish(
+        groups=[live.station_group(station_id), live.NETWORK_GROUP],
+        event={"kind": "station_connection", "station_id": station_id, "connected": connected, "at": at.isoformat()},
+    )
+
+
+def station_seen(*, station_id: int, at: datetime, heartbeat: bool = False) -> None:
+    fields = {"last_seen_at": at, "is_online": True}
+    if heartbeat:
+        fields["last_heartbeat_at"] = at
+    ChargingStation.objects.filter(pk=station_id).update(**fields)
+
+
+def station_boot(
+    *,
+    station_id: int,
+    vendor: str,
+    model: str,
+    at: datetime,
+    serial_number: str = "",
+    firmware_version: str = "",
+    meter_type: str = "",
+    meter_serial_number: str = "",
+    iccid: str = "",
+    imsi: str = "",
+) -> tuple[str, int]:
+    """Record a BootNotification. Returns (registration status, heartbeat interval in s).
+
+    Hardware facts are updated as reported, except that an empty optional field does not
+    erase what we knew. Idempotent."""
+    station = ChargingStation.objects.get(pk=station_id)
+    reported = {
+        "vendor": vendor,
+        "model": model,
+        "serial_number": serial_number,
+        "firmware_version": firmware_version,
+        "meter_type": meter_type,
+        "meter_serial_number": meter_serial_number,
+        "iccid": iccid,
+        "imsi": imsi,
+    }
+    updates = {field: value for field, value in reported.items() if value}
+    updates.update(last_boot_at=at, last_seen_at=at, is_online=True)
+    ChargingStation.objects.filter(pk=station_id).update(**updates)
+    return station.registration_status, heartbeat_interval(station=station)
+
+
+def connector_status_record(
+    *,
+    station_id: int,
+    connector_number: int,
+    status: str,
+    error_code: str,
+    received_at: datetime,
+    charger_timestamp: datetime | None = None,
+    info: str = "",
+    vendor_id: str = "",
+    vendor_error_code: str = "",
+) -> StatusChange:
+    """Record a StatusNotification: always appended to the history; the current status of
+    the connector (or of the station, connector 0) moves only if this report is not older
+    than the one it holds, so offline-queued reports replayed late cannot overwrite newer
+    state. Sends connector_status_changed and a live event when status or error changed."""
+    at = charger_timestamp or received_at
+    change = StatusChange.objects.create(
+        station_id=station_id,
+        connector_number=connector_number,
+        status=status,
+        error_code=error_code,
+        info=info,
+        vendor_id=vendor_id,
+        vendor_error_code=vendor_error_code,
+        charger_timestamp=charger_timestamp,
+        received_at=received_at,
+        clock_skewed=clock_skewed(charger_time=charger_timestamp, received_at=received_at),
+    )
+    previous = _current_status_update(
+        station_id=station_id,
+        connector_number=connector_number,
+        status=status,
+        error_code=error_code,
+        at=at,
+        info=info,
+        vendor_error_code=vendor_error_code,
+    )
+    if previous is not None and previous != (status, error_code):
+        send_on_commit(
+            signals.connector_status_changed,
+            station_id=station_id,
+            connector_number=connector_number,
+            status=status,
+            error_code=error_code,
+            previous_status=previous[0],
+            at=at,
+        )
+        live.publish(
+            groups=[live.station_group(station_id), live.NETWORK_GROUP],
+            event={
+                "kind": "connector_status",
+                "station_id": station_id,
+                "connector_id": connector_number,
+                "status": status,
+                "error_code": error_code,
+                "at": at.isoformat(),
+            },
+        )
+    return change
+
+
+def _current_status_update(
+    *,
+    station_id: int,
+    connector_number: int,
+    status: str,
+    error_code: str,
+    at: datetime,
+    info: str,
+    vendor_error_code: str,
+) -> tuple[str, str] | None:
+    """Move the current status (row-locked) and return the previous (status, error_code),
+    or None when nothing moved (older report, or a connector we do not know)."""
+    if connector_number == 0:
+        station = ChargingStation.objects.select_for_update().only("status", "error_code").get(pk=station_id)
+        previous = (station.status, station.error_code)
+        ChargingStation.objects.filter(pk=station_id).update(status=status, error_code=error_code)
+        return previous
+    connector = (
+        Connector.objects.select_for_update()
+        .only("status", "error_code", "status_updated_at")
+        .filter(station_id=station_id, connector_id=connector_number)
+        .first()
+    )
+    if connector is None:
+        logger.warning("station %s reported status for unknown connector %s", station_id, connector_number)
+        return None
+    if connector.status_updated_at and at < connector.status_updated_at:
+        return None
+    previous = (connector.status, connector.error_code)
+    Connector.objects.filter(pk=connector.pk).update(
+        status=status,
+        error_code=error_code,
+        status_info=info,
+        vendor_error_code=vendor_error_code,
+        status_updated_at=at,
+    )
+    return previous
+
+
+def firmware_status_record(*, station_id: int, status: str, at: datetime) -> None:
+    """FirmwareStatusNotification: tells listeners (firmware campaigns) on commit."""
+    send_on_commit(signals.firmware_status_changed, station_id=station_id, status=status, at=at)
+
+
+def diagnostics_status_record(*, station_id: int, status: str, at: datetime) -> None:
+    """DiagnosticsStatusNotification: tells listeners on commit."""
+    send_on_commit(signals.diagnostics_status_changed, station_id=station_id, status=status, at=at)
