@@ -268,6 +268,20 @@ def _optional_url(name: str, schemes: set[str]) -> str:
     return raw
 
 
+# --- Billing (docs/billing.md) -----------------------------------------------------------
+# Prepaid wallets below this balance are refused at Authorize.
+BILLING_WALLET_MIN_BALANCE = config_env.env.str("BILLING_WALLET_MIN_BALANCE", default="5.00")
+BILLING_INVOICE_SERIES = config_env.env.str("BILLING_INVOICE_SERIES", default="INV")
+BILLING_CREDIT_NOTE_SERIES = config_env.env.str("BILLING_CREDIT_NOTE_SERIES", default="CN")
+# Hours after a failed payment at which it is retried; after the last one the account stays overdue.
+BILLING_PAYMENT_RETRY_HOURS = [24, 72, 168]
+# Amount held on the card for an ad-hoc (QR) session, captured at stop for the real price.
+BILLING_AD_HOC_PREAUTH_AMOUNT = config_env.env.str("BILLING_AD_HOC_PREAUTH_AMOUNT", default="50.00")
+STRIPE_API_KEY = config_env.env.str("STRIPE_API_KEY", default="")
+STRIPE_WEBHOOK_SECRET = config_env.env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Only tests point this elsewhere (a loopback stand-in for Stripe's API).
+STRIPE_API_BASE = config_env.env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+
 OPS_ALERT_WEBHOOK_URL = _optional_url("OPS_ALERT_WEBHOOK_URL", {"http", "https"})
 OPS_ALERT_WEBHOOK_SECRET = config_env.env.str("OPS_ALERT_WEBHOOK_SECRET", default="")
 if OPS_ALERT_WEBHOOK_URL and len(OPS_ALERT_WEBHOOK_SECRET) < 16:

@@ -1,0 +1,28 @@
+from billing.models.cdrs import ChargeDetailRecord
+from billing.models.invoices import Invoice, InvoiceLine, InvoiceSequence
+from billing.models.ledger import Account, Entry, LedgerTransaction
+from billing.models.memberships import MembershipFee, MembershipPlan, Subscription
+from billing.models.payments import BillingAccount, Payment, WebhookEvent
+from billing.models.settlements import CommissionAgreement, SettlementStatement
+from billing.models.tariffs import PriceComponent, Tariff, TariffElement
+
+__all__ = [
+    "Account",
+    "BillingAccount",
+    "ChargeDetailRecord",
+    "CommissionAgreement",
+    "Entry",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceSequence",
+    "LedgerTransaction",
+    "MembershipFee",
+    "MembershipPlan",
+    "Payment",
+    "PriceComponent",
+    "SettlementStatement",
+    "Subscription",
+    "Tariff",
+    "TariffElement",
+    "WebhookEvent",
+]

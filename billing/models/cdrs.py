@@ -1,0 +1,91 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from billing.models.fields import currency_field, money_field
+
+
+class ChargeDetailRecord(models.Model):
+    """A priced session, immutable once written. A correction is a credit CDR with negated
+    totals that points at the original (at most one credit per original); a re-priced
+    session gets a new charge CDR with the next revision."""
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge", _("Charge")
+        CREDIT = "credit", _("Credit (correction)")
+
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CHARGE)
+    session = models.ForeignKey("stations.ChargingSession", on_delete=models.PROTECT, related_name="cdrs")
+    credits = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="credited_by")
+    revision = models.PositiveSmallIntegerField(default=1, help_text=_("Re-pricing after a credit adds one."))
+    reason = models.CharField(max_length=255, blank=True)
+    driver = models.ForeignKey("drivers.Driver", on_delete=models.PROTECT, null=True, blank=True, related_name="cdrs")
+    id_tag = models.CharField(max_length=36)
+    station = models.ForeignKey("stations.ChargingStation", on_delete=models.PROTECT, related_name="cdrs")
+    site = models.ForeignKey("stations.Site", on_delete=models.PROTECT, null=True, blank=True, related_name="cdrs")
+    operator = models.ForeignKey("stations.Organisation", on_delete=models.PROTECT, related_name="cdrs_as_operator")
+    owner = models.ForeignKey(
+        "stations.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="cdrs_as_owner"
+    )
+    emsp = models.ForeignKey(
+        "stations.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="cdrs_as_emsp"
+    )
+    agreement = models.ForeignKey(
+        "stations.OperatingAgreement", on_delete=models.PROTECT, null=True, blank=True, related_name="cdrs"
+    )
+    tariff = models.ForeignKey("billing.Tariff", on_delete=models.SET_NULL, null=True, blank=True, related_name="cdrs")
+    tariff_snapshot = models.JSONField(default=dict, help_text=_("The tariff exactly as applied."))
+    membership_plan = models.ForeignKey(
+        "billing.MembershipPlan", on_delete=models.PROTECT, null=True, blank=True, related_name="cdrs"
+    )
+    currency = currency_field()
+    started_at = models.DateTimeField()
+    stopped_at = models.DateTimeField()
+    energy_wh = models.BigIntegerField()
+    charging_seconds = models.PositiveIntegerField()
+    parking_seconds = models.PositiveIntegerField()
+    periods = models.JSONField(default=list)
+    energy_cost = money_field(default=0)
+    time_cost = money_field(default=0)
+    parking_cost = money_field(default=0)
+    flat_cost = money_field(default=0)
+    discount_excl_vat = money_field(default=0)
+    total_excl_vat = money_field()
+    total_vat = money_field()
+    total_incl_vat = money_field()
+    vat_breakdown = models.JSONField(default=list)
+    price_limit = models.CharField(max_length=16, blank=True)
+    commission_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    commission_amount = money_field(default=0)
+    owner_share_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    owner_share_amount = money_field(default=0)
+    flags = models.JSONField(default=list, blank=True, help_text=_("e.g. no_energy, no_tariff"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-stopped_at", "-id"]
+        verbose_name = _("charge detail record")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "revision"], condition=Q(kind="charge"), name="one_charge_cdr_per_session_revision"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="charge", credits__isnull=True) | Q(kind="credit", credits__isnull=False),
+                name="credit_cdr_references_original",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["driver", "stopped_at"], name="cdr_driver_time"),
+            models.Index(fields=["operator", "stopped_at"], name="cdr_operator_time"),
+            models.Index(fields=["owner", "stopped_at"], name="cdr_owner_time"),
+        ]
+
+    def __str__(self) -> str:
+        sign = "credit " if self.kind == self.Kind.CREDIT else ""
+        return f"CDR {sign}{self.pk} tx {self.session_id}: {self.total_incl_vat} {self.currency}"
+
+    def save(self, *args, **kwargs):
+        # Immutable by design: corrections are credit CDRs, never edits.
+        if not self._state.adding:
+            raise ValueError("A CDR is immutable; issue a credit CDR instead.")
+        super().save(*args, **kwargs)

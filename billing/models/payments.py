@@ -1,0 +1,100 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from billing.models.fields import currency_field, money_field
+
+
+class BillingAccount(models.Model):
+    """How a driver pays: a saved card at Stripe, or a prepaid wallet."""
+
+    class Mode(models.TextChoices):
+        CARD = "card", _("Card (monthly invoice, charged to the saved card)")
+        WALLET = "wallet", _("Prepaid wallet")
+
+    driver = models.OneToOneField("drivers.Driver", on_delete=models.CASCADE, related_name="billing_account")
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.CARD)
+    stripe_customer_id = models.CharField(max_length=64, blank=True)
+    stripe_payment_method_id = models.CharField(max_length=64, blank=True, help_text=_("The saved card."))
+    low_balance_threshold = money_field(null=True, blank=True, help_text=_("Empty: BILLING_WALLET_MIN_BALANCE."))
+
+    def __str__(self) -> str:
+        return f"{self.driver} ({self.mode})"
+
+
+class Payment(models.Model):
+    """One attempt to move money: an invoice charge, a wallet top-up, or a pre-authorisation
+    for an ad-hoc session. `idempotency_key` is also sent to the provider."""
+
+    class Provider(models.TextChoices):
+        STRIPE = "stripe", "Stripe"
+        WALLET = "wallet", _("Prepaid wallet")
+
+    class Purpose(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        TOP_UP = "top_up", _("Wallet top-up")
+        AD_HOC = "ad_hoc", _("Ad-hoc session (pre-authorised)")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        REQUIRES_CAPTURE = "requires_capture", _("Authorised, awaiting capture")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Canceled")
+        REFUNDED = "refunded", _("Refunded")
+
+    provider = models.CharField(max_length=8, choices=Provider.choices)
+    purpose = models.CharField(max_length=8, choices=Purpose.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    driver = models.ForeignKey(
+        "drivers.Driver", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    invoice = models.ForeignKey(
+        "billing.Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    session = models.ForeignKey(
+        "stations.ChargingSession", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    amount = money_field()
+    captured_amount = money_field(default=0)
+    currency = currency_field()
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    provider_reference = models.CharField(max_length=120, blank=True, help_text=_("e.g. the PaymentIntent id"))
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_retry_at = models.DateTimeField(null=True, blank=True)
+    failure_message = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_reference"],
+                condition=~Q(provider_reference=""),
+                name="unique_provider_reference",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_retry_at"], name="payment_retry_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.amount} {self.currency} ({self.status})"
+
+
+class WebhookEvent(models.Model):
+    """Every verified provider event, once: a replayed event id is recognised and ignored."""
+
+    provider = models.CharField(max_length=8)
+    event_id = models.CharField(max_length=120)
+    type = models.CharField(max_length=80)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="unique_webhook_event")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.type} {self.event_id}"

@@ -1,0 +1,127 @@
+"""Which tariff applies, and what a session used (the pricing engine's input)."""
+
+import itertools
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Q
+
+from billing import pricing
+from billing.models import Tariff
+from stations.models import ChargingSession, MeterSample, StatusChange
+
+ENERGY_REGISTER = "Energy.Active.Import.Register"
+POWER = "Power.Active.Import"
+# Connector states in which the EV is plugged in but not drawing energy (idle/parking).
+IDLE_STATES = {"SuspendedEV", "SuspendedEVSE", "Finishing"}
+
+
+def tariff_in_force(*, station, connector=None, at: datetime, plan=None) -> Tariff | None:
+    """The tariff valid at `at` for this connector/station/site: the most specific target
+    wins; at the same target a member tariff of `plan` beats the public one; then the most
+    recently started. None when nothing is attached."""
+    target = Q(station=station)
+    if connector is not None:
+        target |= Q(connector=connector)
+    if station.site_id:
+        target |= Q(site_id=station.site_id)
+    audience = Q(membership_plan__isnull=True)
+    if plan is not None:
+        audience |= Q(membership_plan=plan)
+    valid = Q(valid_from__lte=at) & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+    candidates = Tariff.objects.filter(target & audience & valid).prefetch_related("elements__components")
+
+    def rank(tariff: Tariff):
+        specificity = 0 if tariff.connector_id else 1 if tariff.station_id else 2
+        return (specificity, 0 if tariff.membership_plan_id else 1, -tariff.valid_from.timestamp(), -tariff.pk)
+
+    return min(candidates, key=rank, default=None)
+
+
+def session_usage(*, session: ChargingSession, until: datetime | None = None, time_zone: str = "UTC") -> pricing.Usage:
+    """What the session used, as segments of charging or idle time with their energy.
+
+    Energy comes from the meter register samples (normalised Wh); a stretch in which the
+    register does not move is idle (parking). Without samples, the connector's status
+    history tells charging from idle and the session's energy is spread over the charging
+    time. If the samples disagree with the session's total energy (meter reset), the total
+    wins and is spread the same way."""
+    end = until or session.stopped_at
+    total_wh = Decimal(session.energy_wh if session.stopped_at else _running_energy_wh(session))
+    points = _energy_points(session, end)
+    power = _power_samples(session, end)
+    if len(points) > 2 and sum(b - a for (_, a), (_, b) in itertools.pairwise(points)) == total_wh:
+        segments = [
+            pricing.Segment(t0, t1, Decimal(max(e1 - e0, 0)), e1 > e0, _average_power_kw(power, t0, t1))
+            for (t0, e0), (t1, e1) in itertools.pairwise(points)
+            if t1 > t0
+        ]
+    else:
+        segments = _segments_from_status(session, end, total_wh)
+    return pricing.Usage(session.started_at, tuple(segments), time_zone)
+
+
+def _running_energy_wh(session: ChargingSession) -> int:
+    if session.last_meter_wh is None:
+        return session.energy_wh
+    return max(session.last_meter_wh - session.meter_start_wh, 0)
+
+
+def _energy_points(session: ChargingSession, end: datetime) -> list[tuple[datetime, Decimal]]:
+    samples = MeterSample.objects.filter(
+        session=session,
+        measurand=ENERGY_REGISTER,
+        normalized_value__isnull=False,
+        sampled_at__gt=session.started_at,
+        sampled_at__lt=end,
+    ).values_list("sampled_at", "normalized_value")
+    points = [(session.started_at, Decimal(session.meter_start_wh))]
+    for sampled_at, value in samples:
+        points.append((sampled_at, max(Decimal(value), points[-1][1])))
+    stop_wh = session.meter_stop_wh if session.stopped_at else session.last_meter_wh
+    points.append((end, max(Decimal(stop_wh if stop_wh is not None else points[-1][1]), points[-1][1])))
+    return points
+
+
+def _power_samples(session: ChargingSession, end: datetime) -> list[tuple[datetime, Decimal]]:
+    return list(
+        MeterSample.objects.filter(
+            session=session, measurand=POWER, normalized_value__isnull=False, sampled_at__lte=end, phase=""
+        ).values_list("sampled_at", "normalized_value")
+    )
+
+
+def _average_power_kw(power, start: datetime, end: datetime) -> Decimal | None:
+    inside = [value for at, value in power if start < at <= end]
+    if not inside:
+        return None
+    return sum(inside, Decimal(0)) / len(inside) / 1000
+
+
+def _segments_from_status(session: ChargingSession, end: datetime, total_wh: Decimal) -> list[pricing.Segment]:
+    changes = StatusChange.objects.filter(
+        station_id=session.station_id,
+        connector_number=session.connector_number,
+        received_at__gt=session.started_at,
+        received_at__lt=end,
+    ).values_list("received_at", "charger_timestamp", "status")
+    stretches, at, charging = [], session.started_at, True
+    for received_at, charger_timestamp, status in changes:
+        moment = min(max(charger_timestamp or received_at, at), end)
+        if moment > at:
+            stretches.append((at, moment, charging))
+        at, charging = moment, status not in IDLE_STATES
+    if end > at:
+        stretches.append((at, end, charging))
+    if not stretches:
+        return [pricing.Segment(session.started_at, end, total_wh, True)]
+    charging_seconds = sum((t1 - t0).total_seconds() for t0, t1, c in stretches if c)
+    if charging_seconds == 0:
+        stretches = [(t0, t1, True) for t0, t1, _ in stretches]
+        charging_seconds = sum((t1 - t0).total_seconds() for t0, t1, _ in stretches)
+    return [
+        pricing.Segment(
+            t0, t1, total_wh * Decimal(str((t1 - t0).total_seconds() / charging_seconds)) if c else Decimal(0), c
+        )
+        for t0, t1, c in stretches
+    ]

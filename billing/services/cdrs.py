@@ -1,0 +1,266 @@
+"""Pricing a stopped session into an immutable CDR and posting it to the ledger."""
+
+import logging
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from billing import pricing
+from billing.models import Account, ChargeDetailRecord, MembershipPlan
+from billing.money import allocate, money_round
+from billing.selectors.memberships import plan_for_driver
+from billing.selectors.tariffs import session_usage, tariff_in_force
+from billing.services import commission, ledger, tariffs
+from stations.models import ChargingSession
+
+logger = logging.getLogger(__name__)
+CDR = ChargeDetailRecord
+
+
+class CdrError(ValueError):
+    """A session that cannot be priced as it stands (nothing is written)."""
+
+
+def session_price(*, session_id: int) -> ChargeDetailRecord:
+    """Price a completed session into its CDR and post it to the ledger, atomically.
+
+    Idempotent: if the session already has a charge CDR, that CDR is returned and nothing
+    is written (concurrent runs are settled by the unique constraint). Raises CdrError for
+    a session that is not completed, a station without operator, or a tariff whose
+    currency is not the operator's."""
+    existing = _latest_charge(session_id)
+    if existing:
+        return existing
+    session = _session_for_pricing(session_id)
+    return _cdr_save(_cdr_build(session=session, revision=1))
+
+
+def cdr_credit(*, cdr: ChargeDetailRecord, reason: str) -> ChargeDetailRecord:
+    """Cancel a charge CDR with a credit CDR (negated totals) and reverse its postings.
+    Idempotent: crediting a credited CDR returns the existing credit."""
+    if cdr.kind != CDR.Kind.CHARGE:
+        raise CdrError("Only a charge CDR can be credited.")
+    existing = CDR.objects.filter(credits=cdr).first()
+    if existing:
+        return existing
+    credit = CDR(
+        kind=CDR.Kind.CREDIT,
+        credits=cdr,
+        revision=cdr.revision,
+        reason=reason[:255],
+        **{name: getattr(cdr, name) for name in _COPIED},
+        **{name: -getattr(cdr, name) for name in _NEGATED},
+        vat_breakdown=[
+            {**line, "base": str(-Decimal(line["base"])), "vat": str(-Decimal(line["vat"]))}
+            for line in cdr.vat_breakdown
+        ],
+    )
+    return _cdr_save(credit)
+
+
+def session_reprice(*, session_id: int, reason: str) -> ChargeDetailRecord:
+    """Correct a session's price: credit its current CDR and price it again (next
+    revision) from today's data. Returns the new charge CDR."""
+    with transaction.atomic():
+        current = _latest_charge(session_id)
+        if current is None:
+            return session_price(session_id=session_id)
+        cdr_credit(cdr=current, reason=reason)
+        return _cdr_save(_cdr_build(session=_session_for_pricing(session_id), revision=current.revision + 1))
+
+
+# --- building --------------------------------------------------------------------------
+
+
+_COPIED = [
+    "session_id", "driver_id", "id_tag", "station_id", "site_id", "operator_id", "owner_id", "emsp_id",
+    "agreement_id", "tariff_id", "tariff_snapshot", "membership_plan_id", "currency", "started_at", "stopped_at",
+    "periods", "price_limit", "commission_percent", "owner_share_percent", "flags", "charging_seconds",
+    "parking_seconds",
+]  # fmt: skip
+_NEGATED = [
+    "energy_wh", "energy_cost", "time_cost", "parking_cost", "flat_cost", "discount_excl_vat", "total_excl_vat",
+    "total_vat", "total_incl_vat", "commission_amount", "owner_share_amount",
+]  # fmt: skip
+
+
+def _latest_charge(session_id: int) -> ChargeDetailRecord | None:
+    return CDR.objects.filter(session_id=session_id, kind=CDR.Kind.CHARGE).order_by("-revision").first()
+
+
+def _session_for_pricing(session_id: int) -> ChargingSession:
+    session = ChargingSession.objects.select_related(
+        "station__site__operator", "station__agreement__operator", "station__owner", "connector", "token__driver__emsp"
+    ).get(pk=session_id)
+    if session.status != ChargingSession.Status.COMPLETED or session.stopped_at is None:
+        raise CdrError(f"Session {session_id} is not completed; only stopped sessions are priced.")
+    return session
+
+
+def _cdr_build(*, session: ChargingSession, revision: int) -> ChargeDetailRecord:
+    station = session.station
+    operator = station.operator
+    if operator is None:
+        raise CdrError(f"Station {station} has neither an operating agreement nor a site operator.")
+    driver = session.token.driver if session.token_id else None
+    zone = station.site.time_zone if station.site_id else operator.time_zone
+    plan = plan_for_driver(driver=driver, on=session.started_at.astimezone(_zone(zone)).date()) if driver else None
+    tariff = tariff_in_force(station=station, connector=session.connector, at=session.started_at, plan=plan)
+    flags = [] if session.energy_wh else ["no_energy"]
+    if tariff is None:
+        flags.append("no_tariff")
+        spec = pricing.TariffSpec(
+            operator.currency, (pricing.Element((pricing.Component(pricing.FLAT, Decimal(0), None),)),)
+        )
+    elif tariff.currency != operator.currency:
+        raise CdrError(f"Tariff {tariff} is in {tariff.currency} but operator {operator} bills in {operator.currency}.")
+    else:
+        spec = tariffs.tariff_spec(tariff=tariff)
+    try:
+        result = pricing.price_session(tariff=spec, usage=session_usage(session=session, time_zone=zone))
+    except pricing.TariffError as error:
+        raise CdrError(f"Tariff {tariff} cannot be applied: {error}") from error
+    applied_plan = plan if plan and plan.operator_id == operator.pk and plan.currency == spec.currency else None
+    discount = _member_discount(plan=applied_plan, driver=driver, result=result) if applied_plan else Decimal(0)
+    excl, vat_total, breakdown = _after_discount(result, discount)
+    emsp = driver.emsp if driver else None
+    on = session.started_at.date()
+    commission_pct = commission.commission_percent(emsp=emsp, cpo=operator, on=on)
+    owner_pct = commission.owner_share_percent(agreement=station.agreement, operator=operator)
+    dims = result.dimension_amounts
+    return CDR(
+        kind=CDR.Kind.CHARGE,
+        revision=revision,
+        session=session,
+        driver=driver,
+        id_tag=session.id_tag,
+        station=station,
+        site=station.site,
+        operator=operator,
+        owner=station.agreement.owner if station.agreement_id else station.owner,
+        emsp=emsp,
+        agreement=station.agreement,
+        tariff=tariff,
+        tariff_snapshot=tariffs.tariff_snapshot(tariff=tariff) if tariff else {},
+        membership_plan=applied_plan,
+        currency=spec.currency,
+        started_at=session.started_at,
+        stopped_at=session.stopped_at,
+        energy_wh=session.energy_wh,
+        charging_seconds=result.charging_seconds,
+        parking_seconds=result.parking_seconds,
+        periods=[period.as_dict() for period in result.periods],
+        energy_cost=_four(dims[pricing.ENERGY]),
+        time_cost=_four(dims[pricing.TIME]),
+        parking_cost=_four(dims[pricing.PARKING_TIME]),
+        flat_cost=_four(dims[pricing.FLAT]),
+        discount_excl_vat=result.total_excl_vat - excl,
+        total_excl_vat=excl,
+        total_vat=vat_total,
+        total_incl_vat=excl + vat_total,
+        vat_breakdown=breakdown,
+        price_limit=result.price_limit,
+        commission_percent=commission_pct,
+        commission_amount=commission.share_of(net=excl, percent=commission_pct, currency=spec.currency),
+        owner_share_percent=owner_pct,
+        owner_share_amount=commission.share_of(net=excl, percent=owner_pct, currency=spec.currency),
+        flags=flags,
+    )
+
+
+def _member_discount(*, plan: MembershipPlan, driver, result: pricing.PriceResult) -> Decimal:
+    """Included kWh first (free energy this calendar month), then a per-kWh discount on
+    the rest of the energy, then a percentage off what remains."""
+    energy_cost = result.dimension_amounts[pricing.ENERGY]
+    free_wh = Decimal(0)
+    if plan.included_kwh and result.energy_wh:
+        first_of_month = (
+            result.periods[0].start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+            if result.periods
+            else None
+        )
+        used = (
+            CDR.objects.filter(driver=driver, membership_plan=plan, started_at__gte=first_of_month).aggregate(
+                wh=Sum("energy_wh")
+            )["wh"]
+            or 0
+        )
+        free_wh = Decimal(max(0, min(plan.included_kwh * 1000 - used, result.energy_wh)))
+    discount = energy_cost * free_wh / result.energy_wh if result.energy_wh else Decimal(0)
+    paid_kwh = (Decimal(result.energy_wh) - free_wh) / 1000
+    discount += min(energy_cost - discount, plan.discount_per_kwh * paid_kwh)
+    discount += (result.total_excl_vat - discount) * plan.discount_percent / 100
+    return min(max(discount, Decimal(0)), result.total_excl_vat)
+
+
+def _after_discount(result: pricing.PriceResult, discount: Decimal) -> tuple[Decimal, Decimal, list[dict]]:
+    if not discount or not result.total_excl_vat:
+        return result.total_excl_vat, result.total_vat, result.vat_breakdown
+    currency = result.currency
+    ratio = (result.total_excl_vat - discount) / result.total_excl_vat
+    excl = money_round(result.total_excl_vat - discount, currency)
+    vat = money_round(result.total_vat * ratio, currency)
+    bases = allocate(excl, [Decimal(line["base"]) for line in result.vat_breakdown], currency)
+    vats = allocate(vat, [Decimal(line["vat"]) for line in result.vat_breakdown], currency)
+    lines = [
+        {"rate": line["rate"], "base": str(b), "vat": str(v)}
+        for line, b, v in zip(result.vat_breakdown, bases, vats, strict=True)
+    ]
+    return excl, vat, lines
+
+
+# --- saving and posting ----------------------------------------------------------------
+
+
+def _cdr_save(cdr: ChargeDetailRecord) -> ChargeDetailRecord:
+    try:
+        with transaction.atomic():
+            cdr.save()
+            _cdr_post(cdr)
+    except IntegrityError:
+        # A concurrent run wrote this CDR first; its postings came with it.
+        winner = CDR.objects.filter(session_id=cdr.session_id, kind=cdr.kind, revision=cdr.revision).first()
+        if winner is None:
+            raise
+        return winner
+    logger.info("Priced %s", cdr)
+    return cdr
+
+
+def _cdr_post(cdr: ChargeDetailRecord) -> None:
+    """Driver owes gross; VAT to the issuer; net to the CPO, of which commission to the
+    EMSP and the owner's share to the owner. Sums to zero by construction."""
+    account = ledger.account_get
+    c = cdr.currency
+    receivable = account(kind=Account.Kind.DRIVER_RECEIVABLE, currency=c, driver=cdr.driver)
+    revenue = account(kind=Account.Kind.CPO_REVENUE, currency=c, organisation=cdr.operator)
+    issuer = cdr.emsp or cdr.operator
+    postings = [
+        (receivable, cdr.total_incl_vat),
+        (account(kind=Account.Kind.VAT_PAYABLE, currency=c, organisation=issuer), -cdr.total_vat),
+        (revenue, -cdr.total_excl_vat),
+    ]
+    if cdr.commission_amount:
+        emsp_account = account(kind=Account.Kind.EMSP_COMMISSION, currency=c, organisation=cdr.emsp)
+        postings += [(revenue, cdr.commission_amount), (emsp_account, -cdr.commission_amount)]
+    if cdr.owner_share_amount:
+        owner_account = account(kind=Account.Kind.OWNER_PAYABLE, currency=c, organisation=cdr.owner)
+        postings += [(revenue, cdr.owner_share_amount), (owner_account, -cdr.owner_share_amount)]
+    ledger.transaction_post(
+        reference=f"cdr:{cdr.pk}",
+        kind=f"cdr_{cdr.kind}",
+        occurred_at=cdr.stopped_at,
+        postings=postings,
+        description=f"{cdr.get_kind_display()} CDR for session {cdr.session_id}",
+    )
+
+
+def _four(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.0001"))
+
+
+def _zone(name: str):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)

@@ -1,0 +1,63 @@
+"""The double-entry ledger: accounts and balanced, append-only, idempotent postings."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from billing.models import Account, Entry, LedgerTransaction
+
+
+class LedgerError(ValueError):
+    """Postings that would unbalance the ledger (never written)."""
+
+
+def account_get(*, kind: str, currency: str, organisation=None, driver=None) -> Account:
+    """The account for (kind, party, currency), created on first use. Safe under races."""
+    key = Account.make_key(
+        kind=kind,
+        organisation_id=organisation.pk if organisation else None,
+        driver_id=driver.pk if driver else None,
+        currency=currency,
+    )
+    account, _ = Account.objects.get_or_create(
+        key=key, defaults={"kind": kind, "currency": currency, "organisation": organisation, "driver": driver}
+    )
+    return account
+
+
+def transaction_post(
+    *,
+    reference: str,
+    kind: str,
+    occurred_at: datetime,
+    postings: list[tuple[Account, Decimal]],
+    description: str = "",
+) -> tuple[LedgerTransaction, bool]:
+    """Post balanced entries once per `reference`. Returns (transaction, created).
+
+    Idempotent: a second call with the same reference returns the first transaction and
+    writes nothing. Raises LedgerError if the amounts do not sum to zero per currency.
+    Zero amounts are dropped."""
+    postings = [(account, Decimal(amount)) for account, amount in postings if Decimal(amount) != 0]
+    totals: dict[str, Decimal] = {}
+    for account, amount in postings:
+        totals[account.currency] = totals.get(account.currency, Decimal(0)) + amount
+    if any(total != 0 for total in totals.values()):
+        raise LedgerError(f"Postings for {reference} do not balance: {totals}")
+    existing = LedgerTransaction.objects.filter(reference=reference).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            ledger_tx = LedgerTransaction.objects.create(
+                reference=reference, kind=kind, occurred_at=occurred_at, description=description[:255]
+            )
+            Entry.objects.bulk_create(
+                Entry(transaction=ledger_tx, account=account, amount=amount, currency=account.currency)
+                for account, amount in postings
+            )
+    except IntegrityError:
+        # Another worker posted the same reference between our check and insert.
+        return LedgerTransaction.objects.get(reference=reference), False
+    return ledger_tx, True

@@ -1,0 +1,143 @@
+"""Tariffs: creating them from an OCPI-shaped description, and turning a stored tariff
+into the pure pricing engine's input (and a JSON snapshot for the CDR)."""
+
+from datetime import datetime, time
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from billing import pricing
+from billing.models import PriceComponent, Tariff, TariffElement
+
+DAY_NAMES = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+RESTRICTION_FIELDS = [
+    "start_time", "end_time", "start_date", "end_date", "min_kwh", "max_kwh", "min_current", "max_current",
+    "min_power", "max_power", "min_duration", "max_duration",
+]  # fmt: skip
+
+
+@transaction.atomic
+def tariff_create(
+    *, operator, name: str, currency: str, valid_from: datetime, elements: list[dict], **fields
+) -> Tariff:
+    """Create a tariff with its elements. `elements` follow OCPI: {"price_components":
+    [{"type", "price", "vat", "step_size"}], "restrictions": {..., "day_of_week": [...]}}.
+
+    Raises ValidationError (nothing is saved) for a negative or non-numeric price, an
+    unknown dimension, a bad step size or VAT rate, a currency that is not the operator's,
+    or an empty element list."""
+    tariff = Tariff(operator=operator, name=name, currency=currency, valid_from=valid_from, **fields)
+    tariff.full_clean()
+    if not elements:
+        raise ValidationError({"elements": "A tariff needs at least one element."})
+    tariff.save()
+    for position, element_data in enumerate(elements):
+        element = TariffElement(
+            tariff=tariff, position=position, **_restrictions(element_data.get("restrictions") or {})
+        )
+        element.full_clean()
+        element.save()
+        components = element_data.get("price_components") or []
+        if not components:
+            raise ValidationError({"elements": f"Element {position + 1} has no price components."})
+        for data in components:
+            component = PriceComponent(
+                element=element,
+                dimension=data.get("type"),
+                price=_decimal(data.get("price"), "price"),
+                vat_rate=None if data.get("vat") is None else _decimal(data["vat"], "vat"),
+                step_size=data.get("step_size", 1),
+            )
+            component.full_clean()
+            component.save()
+    try:
+        pricing.tariff_validate(tariff_spec(tariff=tariff))
+    except pricing.TariffError as error:
+        raise ValidationError(str(error)) from error
+    return tariff
+
+
+def tariff_spec(*, tariff: Tariff) -> pricing.TariffSpec:
+    """The pricing engine's view of a stored tariff (elements and components in order)."""
+    elements = []
+    for element in tariff.elements.all():
+        components = tuple(
+            pricing.Component(c.dimension, c.price, c.vat_rate, c.step_size) for c in element.components.all()
+        )
+        restrictions = pricing.Restrictions(
+            **{name: getattr(element, name) for name in RESTRICTION_FIELDS},
+            days_of_week=tuple(element.days_of_week or ()),
+        )
+        elements.append(pricing.Element(components, restrictions))
+    return pricing.TariffSpec(
+        currency=tariff.currency,
+        elements=tuple(elements),
+        min_price_excl=tariff.min_price_excl_vat,
+        min_price_incl=tariff.min_price_incl_vat,
+        max_price_excl=tariff.max_price_excl_vat,
+        max_price_incl=tariff.max_price_incl_vat,
+        time_step_rounding=tariff.time_step_rounding,
+    )
+
+
+def tariff_snapshot(*, tariff: Tariff) -> dict:
+    """The tariff as applied, in OCPI shape, for the CDR (tariffs may change later)."""
+
+    def text(value):
+        return None if value is None else str(value)
+
+    return {
+        "id": tariff.pk,
+        "name": tariff.name,
+        "currency": tariff.currency,
+        "time_step_rounding": tariff.time_step_rounding,
+        "min_price": {"excl_vat": text(tariff.min_price_excl_vat), "incl_vat": text(tariff.min_price_incl_vat)},
+        "max_price": {"excl_vat": text(tariff.max_price_excl_vat), "incl_vat": text(tariff.max_price_incl_vat)},
+        "elements": [
+            {
+                "price_components": [
+                    {"type": c.dimension, "price": str(c.price), "vat": text(c.vat_rate), "step_size": c.step_size}
+                    for c in element.components.all()
+                ],
+                "restrictions": {
+                    **{
+                        name: text(getattr(element, name))
+                        for name in RESTRICTION_FIELDS
+                        if getattr(element, name) is not None
+                    },
+                    **({"day_of_week": [DAY_NAMES[d] for d in element.days_of_week]} if element.days_of_week else {}),
+                },
+            }
+            for element in tariff.elements.all()
+        ],
+    }
+
+
+def _restrictions(data: dict) -> dict:
+    values = {}
+    for name in RESTRICTION_FIELDS:
+        if data.get(name) is None:
+            continue
+        value = data[name]
+        if name.endswith("_time") and isinstance(value, str):
+            value = time.fromisoformat(value)
+        values[name] = value
+    days = data.get("day_of_week") or []
+    try:
+        values["days_of_week"] = [DAY_NAMES.index(day) if isinstance(day, str) else day for day in days]
+    except ValueError:
+        raise ValidationError({"day_of_week": f"Unknown day in {days}."}) from None
+    return values
+
+
+def _decimal(value, name: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, TypeError):
+        raise ValidationError({name: f"{name} must be a number, not {value!r}."}) from None
+    if not number.is_finite():
+        raise ValidationError({name: f"{name} must be a finite number."})
+    if number < 0:
+        raise ValidationError({name: f"{name} cannot be negative."})
+    return number

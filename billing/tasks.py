@@ -1,0 +1,86 @@
+"""Celery tasks for billing. Each takes ids (or a date, for beat runs), calls one service
+and is safe to run twice: the services are idempotent by unique constraints. Beat
+entries live in config/celery.py; docs/billing.md lists them."""
+
+import logging
+from datetime import date, timedelta
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+# Database hiccups are worth retrying; a session that cannot be priced is not (it is
+# logged for staff and priced again once the tariff is fixed).
+RETRY = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+}
+
+
+@shared_task(**RETRY)
+def price_session(session_id: int) -> int | None:
+    from billing.services.cdrs import CdrError, session_price
+
+    try:
+        cdr = session_price(session_id=session_id)
+    except CdrError as error:
+        logger.error("Session %s not priced: %s", session_id, error)
+        return None
+    return cdr.pk
+
+
+@shared_task(**RETRY)
+def issue_monthly_invoices(period_start: str | None = None) -> list[int]:
+    """Beat, 1st of the month: invoices for the previous month in each operator's zone."""
+    from billing.services.invoices import invoices_issue_for_month
+
+    return invoices_issue_for_month(period_start=_month(period_start), now=timezone.now())
+
+
+@shared_task(**RETRY)
+def generate_settlements(period_start: str | None = None) -> list[int]:
+    from billing.services.settlements import statements_generate
+
+    return statements_generate(period_start=_month(period_start))
+
+
+@shared_task(**RETRY)
+def post_membership_fees(period_start: str | None = None) -> list[int]:
+    from billing.services.memberships import membership_fees_post
+
+    return membership_fees_post(period_start=_month(period_start, previous=False))
+
+
+@shared_task(**RETRY)
+def collect_invoice_payments() -> list[int]:
+    from billing.services.payments import invoice_payments_collect
+
+    return invoice_payments_collect(now=timezone.now())
+
+
+@shared_task(**RETRY)
+def retry_failed_payments() -> list[int]:
+    from billing.services.payments import payments_retry_due
+
+    return payments_retry_due(now=timezone.now())
+
+
+@shared_task(**RETRY)
+def email_invoice(invoice_id: int) -> None:
+    from billing.services.invoices import invoice_email
+
+    invoice_email(invoice_id=invoice_id)
+
+
+def _month(period_start: str | None, previous: bool = True) -> date:
+    if period_start:
+        return date.fromisoformat(period_start).replace(day=1)
+    today = timezone.now().date().replace(day=1)
+    if not previous:
+        return today
+    return (today - timedelta(days=1)).replace(day=1)

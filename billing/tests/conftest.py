@@ -1,0 +1,17 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def ledger_balances_to_zero(request):
+    """After every billing test that touched the database, the whole ledger sums to zero
+    in every currency."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        yield
+        return
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    yield
+    from billing.selectors.ledger import ledger_totals
+
+    unbalanced = {currency: total for currency, total in ledger_totals().items() if total != 0}
+    assert not unbalanced, f"The ledger does not sum to zero: {unbalanced}"
