@@ -1,3 +1,11 @@
 """/api/v1/: each app contributes its resources; this file only mounts them."""
 
-urlpatterns: list = []
+from django.urls import include, path, re_path
+
+from config.api.errors import api_not_found
+
+urlpatterns: list = [
+    path("", include("stations.api.urls")),
+    # Last: anything else under /api/v1/ answers 404 in the API's error shape.
+    re_path(r"^.*$", api_not_found),
+]

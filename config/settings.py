@@ -218,22 +218,47 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-# --- REST API ---------------------------------------------------------------------------
+# --- REST API (docs/api.md) -------------------------------------------------------------
+
+
+def api_rate(name: str, default: str) -> str:
+    import re
+
+    rate = config_env.env.str(name, default=default).strip()
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", rate):
+        raise ImproperlyConfigured(f"{name}={rate!r} is not a rate like 120/minute.")
+    return rate
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.ApiAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.ApiPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.throttling.PerIPAnonThrottle", "config.api.throttling.PerUserThrottle"],
+    # Anonymous callers per IP, signed-in callers per user; "<n>/<second|minute|hour|day>".
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": api_rate("API_THROTTLE_ANON", "120/minute"),
+        "user": api_rate("API_THROTTLE_USER", "1200/minute"),
+    },
+    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
+    "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "EV charging platform API",
     "DESCRIPTION": "CPO and EMSP operations: locations, stations, sessions, billing.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ChargePointStatusEnum": "stations.models.chargers.ChargePointStatus"},
 }
 
 # --- Money ------------------------------------------------------------------------------

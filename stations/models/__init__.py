@@ -1,3 +1,4 @@
+from stations.models.api_idempotency import IdempotencyRecord
 from stations.models.chargers import ChargePointStatus, ChargingStation, Connector, RegistrationStatus
 from stations.models.firmware import DiagnosticsRequest, FirmwareCampaign, FirmwareTarget
 from stations.models.health import SessionIntervention
@@ -46,3 +47,6 @@ __all__ += [
     "WorkOrderChecklistItem",
     "WorkOrderPart",
 ]
+
+# API machinery (config/api/idempotency.py).
+__all__ += ["IdempotencyRecord"]

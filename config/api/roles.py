@@ -1,0 +1,70 @@
+"""Who is asking: anonymous, driver, owner or staff. Object scoping (a driver asking for
+another driver's session gets 404) is done by each view's queryset; these classes only
+decide whether the role may use the endpoint at all."""
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from drivers.models import Driver
+from stations.models import OrganisationMember
+
+
+def is_staff(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_staff)
+
+
+def driver_of(user) -> Driver | None:
+    if not (user and user.is_authenticated):
+        return None
+    try:
+        return user.driver
+    except Driver.DoesNotExist:
+        return None
+
+
+def owner_organisation_ids(user) -> list[int]:
+    """Organisations with the owner role this login acts for."""
+    if not (user and user.is_authenticated):
+        return []
+    cached = getattr(user, "_api_owner_ids", None)
+    if cached is None:
+        cached = list(
+            OrganisationMember.objects.filter(user=user, organisation__is_owner=True).values_list(
+                "organisation_id", flat=True
+            )
+        )
+        user._api_owner_ids = cached
+    return cached
+
+
+class IsStaff(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return is_staff(request.user)
+
+
+class IsDriver(BasePermission):
+    """A login with a driver profile (staff pass too, for support)."""
+
+    message = "This endpoint is for driver accounts."
+
+    def has_permission(self, request, view) -> bool:
+        return is_staff(request.user) or driver_of(request.user) is not None
+
+
+class IsStaffOrOwnerReadOnly(BasePermission):
+    """Staff do everything; owners may read (their objects, scoped by the queryset)."""
+
+    def has_permission(self, request, view) -> bool:
+        if is_staff(request.user):
+            return True
+        return request.method in SAFE_METHODS and bool(owner_organisation_ids(request.user))
+
+
+class IsStaffOrOwnerOrDriverReadOnly(BasePermission):
+    """Reads for any signed-in role (scoped by the queryset); writes only for staff."""
+
+    def has_permission(self, request, view) -> bool:
+        if is_staff(request.user):
+            return True
+        if request.method not in SAFE_METHODS:
+            return False
+        return driver_of(request.user) is not None or bool(owner_organisation_ids(request.user))

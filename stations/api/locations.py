@@ -1,0 +1,122 @@
+"""`locations/`: the public search — sites, their stations, connectors and live status."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+
+from stations.models import ChargePointStatus, ChargingStation, Connector, OpeningHours, Site
+from stations.selectors import locations as location_selectors
+
+
+class LocationQuerySerializer(serializers.Serializer):
+    near = serializers.RegexField(
+        r"^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$",
+        required=False,
+        help_text="`<latitude>,<longitude>` in decimal degrees; results are ordered by distance.",
+    )
+    radius_km = serializers.FloatField(
+        required=False, min_value=0.1, max_value=location_selectors.MAX_RADIUS_KM, help_text="Default 25 km."
+    )
+    connector_standard = serializers.ChoiceField(choices=Connector.Standard.choices, required=False)
+    min_power_kw = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0, required=False)
+    available = serializers.BooleanField(required=False, default=False, help_text="Only sites with a free connector.")
+
+    def validate_near(self, value: str) -> tuple[float, float]:
+        latitude, longitude = (float(part) for part in value.split(","))
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise serializers.ValidationError("Latitude must be within ±90 and longitude within ±180.")
+        return latitude, longitude
+
+
+class PublicConnectorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Connector
+        fields = ["connector_id", "standard", "format", "power_type", "max_power_kw", "status", "status_updated_at"]
+
+
+class PublicStationSerializer(serializers.ModelSerializer):
+    connectors = PublicConnectorSerializer(many=True, read_only=True)
+    status = serializers.ChoiceField(choices=ChargePointStatus.choices, read_only=True)
+
+    class Meta:
+        model = ChargingStation
+        fields = ["id", "identity", "vendor", "model", "is_online", "status", "connectors"]
+
+
+class OpeningHoursSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OpeningHours
+        fields = ["weekday", "opens_at", "closes_at"]
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    operator = serializers.CharField(source="operator.name", read_only=True)
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, read_only=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, read_only=True)
+    opening_hours = OpeningHoursSerializer(many=True, read_only=True)
+    stations = PublicStationSerializer(many=True, read_only=True, source="public_stations")
+    distance_km = serializers.SerializerMethodField()
+    tariff = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Site
+        fields = [
+            "id",
+            "name",
+            "operator",
+            "address",
+            "city",
+            "postal_code",
+            "country",
+            "latitude",
+            "longitude",
+            "time_zone",
+            "is_open_24_7",
+            "opening_hours",
+            "parking_notes",
+            "access_notes",
+            "distance_km",
+            "tariff",
+            "stations",
+        ]
+
+    @extend_schema_field(serializers.FloatField(allow_null=True, help_text="Only when `near` is given."))
+    def get_distance_km(self, site: Site) -> float | None:
+        distance = getattr(site, "distance_km", None)
+        return None if distance is None else round(distance, 3)
+
+    @extend_schema_field(serializers.DictField(allow_null=True, help_text="The tariff in force at this site."))
+    def get_tariff(self, site: Site) -> dict | None:
+        from stations.api.tariff_summary import site_tariff_summary
+
+        return site_tariff_summary(site=site)
+
+
+@extend_schema(tags=["locations"], parameters=[LocationQuerySerializer])
+class LocationListView(generics.ListAPIView):
+    """Public: sites with their stations and connectors, searchable by position and equipment."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    serializer_class = LocationSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        query = LocationQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return location_selectors.locations_search(**query.validated_data)
+
+
+@extend_schema(tags=["locations"])
+class LocationDetailView(generics.RetrieveAPIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    serializer_class = LocationSerializer
+    filter_backends = []
+
+    def get_object(self):
+        site = location_selectors.location_detail(site_id=self.kwargs["pk"])
+        if site is None:
+            raise NotFound()
+        return site

@@ -1,0 +1,103 @@
+"""`locations/`: public search by position and equipment, ordered by distance."""
+
+from decimal import Decimal
+
+import pytest
+
+from stations.models import ChargePointStatus, Connector, RegistrationStatus
+from stations.tests.factories import ChargingStationFactory, ConnectorFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/locations/"
+
+
+def _site_with_connector(*, name, latitude, longitude, **connector_fields):
+    site = SiteFactory(name=name, latitude=Decimal(latitude), longitude=Decimal(longitude))
+    station = ChargingStationFactory(site=site)
+    ConnectorFactory(station=station, **connector_fields)
+    return site
+
+
+def test_anonymous_caller_sees_sites_with_stations_and_connectors(anonymous_client):
+    site = _site_with_connector(name="Alexanderplatz", latitude="52.521918", longitude="13.413215")
+
+    response = anonymous_client.get(URL)
+
+    assert response.status_code == 200
+    [location] = response.json()["results"]
+    assert location["id"] == site.pk
+    assert location["latitude"] == "52.521918"
+    [station] = location["stations"]
+    assert station["connectors"][0]["standard"] == Connector.Standard.TYPE_2
+    assert station["connectors"][0]["max_power_kw"] == "22.00"
+    assert location["distance_km"] is None
+
+
+def test_near_orders_by_distance_and_drops_sites_outside_the_radius(anonymous_client):
+    _site_with_connector(name="Potsdam", latitude="52.390569", longitude="13.064473")  # ~27 km
+    _site_with_connector(name="Mitte", latitude="52.520008", longitude="13.404954")  # ~0 km
+    _site_with_connector(name="Hamburg", latitude="53.551086", longitude="9.993682")  # ~255 km
+
+    response = anonymous_client.get(URL, {"near": "52.52,13.405", "radius_km": 50})
+
+    names = [location["name"] for location in response.json()["results"]]
+    assert names == ["Mitte", "Potsdam"]
+    distances = [location["distance_km"] for location in response.json()["results"]]
+    assert distances[0] < 0.1
+    assert 20 < distances[1] < 35
+
+
+def test_connector_filters_keep_only_matching_sites(anonymous_client):
+    _site_with_connector(
+        name="Fast",
+        latitude="52.5",
+        longitude="13.4",
+        standard=Connector.Standard.CCS2,
+        power_type=Connector.PowerType.DC,
+        max_power_kw=Decimal("150"),
+        status=ChargePointStatus.AVAILABLE,
+    )
+    _site_with_connector(name="Slow busy", latitude="52.5", longitude="13.4", status=ChargePointStatus.CHARGING)
+
+    def names(**params):
+        return [location["name"] for location in anonymous_client.get(URL, params).json()["results"]]
+
+    assert names(connector_standard=Connector.Standard.CCS2) == ["Fast"]
+    assert names(min_power_kw="50") == ["Fast"]
+    assert names(available="true") == ["Fast"]
+    assert names() == ["Fast", "Slow busy"]
+
+
+def test_rejected_stations_and_empty_sites_are_not_public(anonymous_client):
+    site = _site_with_connector(name="Hidden", latitude="52.5", longitude="13.4")
+    site.stations.update(registration_status=RegistrationStatus.REJECTED)
+    SiteFactory(name="No stations")
+
+    assert anonymous_client.get(URL).json()["results"] == []
+    assert anonymous_client.get(f"{URL}{site.pk}/").status_code == 404
+
+
+def test_detail_shows_one_location(anonymous_client):
+    site = _site_with_connector(name="Detail", latitude="52.5", longitude="13.4")
+
+    response = anonymous_client.get(f"{URL}{site.pk}/")
+
+    assert response.status_code == 200
+    assert response.json()["name"] == "Detail"
+
+
+def test_malformed_near_is_a_validation_error_in_the_api_error_shape(anonymous_client):
+    response = anonymous_client.get(URL, {"near": "north-ish"})
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["type"] == "validation_error"
+    assert "near" in body["errors"]
+
+
+def test_unknown_api_path_answers_404_in_the_error_shape(anonymous_client):
+    response = anonymous_client.get("/api/v1/no-such-thing/")
+
+    assert response.status_code == 404
+    assert response.json() == {"type": "not_found", "detail": "Not found.", "errors": {}}
