@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from stations import live
@@ -33,26 +33,34 @@ def offline_allowance(*, station: ChargingStation) -> timedelta:
 
 
 def stations_offline_sweep(*, now: datetime) -> dict[str, list[int]]:
-    """Mark silent stations offline and stations heard from again online.
+    """Mark silent stations offline and stations heard from again online, judged by
+    last_seen_at against our own Offline/Online history (the gateway's is_online flag
+    follows the socket, which drops and comes back more often than a station fails).
     Returns {"offline": [ids], "online": [ids]} of the stations whose state changed."""
     intervals = ChargingStation.objects.exclude(heartbeat_interval=None).values_list("heartbeat_interval", flat=True)
     shortest = min([settings.OCPP_HEARTBEAT_INTERVAL, *intervals])
     earliest_possible = now - timedelta(seconds=shortest * settings.OPS_OFFLINE_HEARTBEATS)
-    changed: dict[str, list[int]] = {"offline": [], "online": []}
-    silent = ChargingStation.objects.filter(is_online=True).filter(
-        Q(last_seen_at__lt=earliest_possible) | Q(last_seen_at=None)
+    stations = ChargingStation.objects.filter(last_seen_at__isnull=False).annotate(
+        connectivity=Subquery(_last_connectivity_rows().values("status")[:1]),
+        connectivity_at=Subquery(_last_connectivity_rows().values("received_at")[:1]),
     )
+    changed: dict[str, list[int]] = {"offline": [], "online": []}
+    silent = stations.filter(Q(connectivity__isnull=True) | Q(connectivity=ONLINE), last_seen_at__lte=earliest_possible)
     for station in silent:
-        went_offline_at = (station.last_seen_at or now) + offline_allowance(station=station)
-        is_silent = station.last_seen_at is None or went_offline_at <= now
-        if is_silent and station_offline_mark(station_id=station.pk, at=min(went_offline_at, now)):
+        went_offline_at = station.last_seen_at + offline_allowance(station=station)
+        if went_offline_at <= now and station_offline_mark(station_id=station.pk, at=went_offline_at):
             changed["offline"].append(station.pk)
-    heard_again = ChargingStation.objects.filter(is_online=False, last_seen_at__isnull=False)
-    for station in heard_again:
+    for station in stations.filter(connectivity=OFFLINE, last_seen_at__gt=F("connectivity_at")):
         is_heard = station.last_seen_at + offline_allowance(station=station) > now
         if is_heard and station_online_mark(station_id=station.pk, at=station.last_seen_at):
             changed["online"].append(station.pk)
     return changed
+
+
+def _last_connectivity_rows():
+    return StatusChange.objects.filter(
+        station_id=OuterRef("pk"), connector_number=0, status__in=CONNECTIVITY_STATUSES
+    ).order_by("-received_at", "-id")
 
 
 def _last_connectivity(station_id: int) -> str | None:
@@ -92,16 +100,15 @@ def station_online_mark(*, station_id: int, at: datetime) -> bool:
     it was still within the debounce window). Returns True if this call changed anything."""
     with transaction.atomic():
         station = ChargingStation.objects.select_for_update().get(pk=station_id)
-        ChargingStation.objects.filter(pk=station_id).update(is_online=True)
         was_offline = _last_connectivity(station_id) == OFFLINE
         if was_offline:
             StatusChange.objects.create(station=station, connector_number=0, status=ONLINE, received_at=at)
         cleared = incident_services.incident_clear(
             station_id=station_id, connector_number=0, cause=Incident.Cause.OFFLINE, at=at, resolution="Back online"
         )
-        if was_offline or not station.is_online:
+        if was_offline:
             _publish_online(station_id=station_id, online=True, at=at)
-    return was_offline or cleared is not None or not station.is_online
+    return was_offline or cleared is not None
 
 
 def station_connection_record(*, station_id: int, connected: bool, at: datetime) -> bool:
@@ -203,7 +210,12 @@ def session_soft_close(
         meter_stop_wh = session.last_meter_wh if session.last_meter_wh is not None else session.meter_start_wh
         stopped_at = session.last_meter_at or session.started_at
         session_services.session_stop(
-            session=session, meter_stop_wh=meter_stop_wh, stopped_at=stopped_at, reason="SoftClose"
+            station_id=session.station_id,
+            transaction_id=session.pk,
+            meter_stop_wh=meter_stop_wh,
+            stopped_at=stopped_at,
+            received_at=now,
+            reason="SoftClose",
         )
         intervention = SessionIntervention.objects.create(
             session=session,

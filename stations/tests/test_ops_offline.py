@@ -61,8 +61,6 @@ def test_flap_shorter_than_the_window_raises_nothing():
     assert incidents.incidents_confirm_due(now=T0 + 30 * MINUTE) == []
     assert Incident.objects.get().status == Incident.Status.DISMISSED
     assert [status for status, _at in connectivity(station)] == ["Offline", "Online"]
-    station.refresh_from_db()
-    assert station.is_online
 
 
 def test_long_outage_opens_an_incident_that_resolves_on_reconnect():
@@ -93,6 +91,13 @@ def test_disconnect_alone_does_not_mark_offline():
     station.refresh_from_db()
     assert station.is_online
     assert not Incident.objects.exists()
+
+
+def test_station_whose_socket_dropped_is_still_judged_by_silence():
+    # The gateway clears is_online when the socket closes; silence still decides the outage.
+    station = ChargingStationFactory(is_online=False, is_connected=False, last_seen_at=T0)
+    assert health.stations_offline_sweep(now=T0 + 2 * MINUTE)["offline"] == []
+    assert health.stations_offline_sweep(now=T0 + 3 * MINUTE)["offline"] == [station.pk]
 
 
 def test_station_never_heard_from_and_not_online_is_left_alone():
