@@ -1,7 +1,8 @@
+from django import forms
 from django.contrib import admin
 
-from drivers import services
-from drivers.models import Driver, Token, Vehicle
+from drivers import services, services_support
+from drivers.models import Driver, SupportTicket, TicketMessage, Token, Vehicle
 
 
 class TokenInline(admin.TabularInline):
@@ -43,3 +44,48 @@ class TokenAdmin(admin.ModelAdmin):
 class VehicleAdmin(admin.ModelAdmin):
     list_display = ["__str__", "driver", "battery_kwh", "connector_standard"]
     search_fields = ["make", "model", "license_plate", "driver__user__email"]
+
+
+class TicketMessageInline(admin.TabularInline):
+    model = TicketMessage
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "from_staff", "author", "body"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class SupportTicketAdminForm(forms.ModelForm):
+    reply = forms.CharField(
+        label="Reply to the driver", required=False, widget=forms.Textarea(attrs={"rows": 5, "cols": 80})
+    )
+
+    class Meta:
+        model = SupportTicket
+        fields = ["status"]
+
+
+@admin.register(SupportTicket)
+class SupportTicketAdmin(admin.ModelAdmin):
+    """Staff read the thread and answer in the reply box; the driver sees it in the portal."""
+
+    form = SupportTicketAdminForm
+    list_display = ["__str__", "driver", "topic", "status", "updated_at"]
+    list_filter = ["status", "topic"]
+    search_fields = ["subject", "driver__user__email", "messages__body"]
+    list_select_related = ["driver__user"]
+    readonly_fields = ["driver", "subject", "topic", "session", "created_at", "updated_at"]
+    fields = ["driver", "subject", "topic", "session", "created_at", "updated_at", "status", "reply"]
+    inlines = [TicketMessageInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("reply", "").strip():
+            services_support.ticket_message_post(ticket=obj, author=request.user, body=form.cleaned_data["reply"])
+            if form.cleaned_data["status"] == SupportTicket.Status.CLOSED:
+                services_support.support_ticket_close(ticket=obj)

@@ -99,6 +99,7 @@ class Vehicle(models.Model):
         plate = f" ({self.license_plate})" if self.license_plate else ""
         return f"{self.make} {self.model}{plate}"
 
+
 class Reservation(models.Model):
     """A driver's hold on a connector (OCPP ReserveNow). Its primary key is the OCPP
     reservationId. Created through `drivers.services.reservation_request`, which queues
@@ -137,3 +138,53 @@ class Reservation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+
+class SupportTicket(models.Model):
+    """A driver's question or complaint, answered by staff from the admin."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open (waiting for staff)"
+        ANSWERED = "answered", "Answered (waiting for the driver)"
+        CLOSED = "closed", "Closed"
+
+    class Topic(models.TextChoices):
+        CHARGING = "charging", "Charging"
+        BILLING = "billing", "Billing and payments"
+        ACCOUNT = "account", "Account and cards"
+        OTHER = "other", "Something else"
+
+    driver = models.ForeignKey(Driver, on_delete=models.CASCADE, related_name="support_tickets")
+    subject = models.CharField(max_length=150)
+    topic = models.CharField(max_length=16, choices=Topic.choices, default=Topic.OTHER)
+    session = models.ForeignKey(
+        "stations.ChargingSession", on_delete=models.SET_NULL, related_name="support_tickets", null=True, blank=True
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["status", "updated_at"], name="ticket_queue")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject} ({self.status})"
+
+
+class TicketMessage(models.Model):
+    """One message in a ticket's thread, from the driver or from staff."""
+
+    ticket = models.ForeignKey(SupportTicket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="ticket_messages"
+    )
+    from_staff = models.BooleanField(default=False)
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{'Staff' if self.from_staff else 'Driver'} on #{self.ticket_id} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,7 +1,58 @@
-from django.shortcuts import render
+"""Finding stations and looking at one: public pages, no login needed."""
 
-from drivers import selectors
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from drivers import portal_billing
+from drivers import selectors_stations as search
+from drivers.forms import StationSearchForm
 
 
 def home(request):
-    return render(request, "portal/home.html", {"site_count": selectors.public_site_count()})
+    form = StationSearchForm(request.GET or None)
+    results = search.station_search(query=form.station_query())
+    markers = [_marker(result) for result in results]
+    return render(request, "portal/search.html", {"form": form, "results": results, "markers": markers})
+
+
+def site_detail(request, site_id: int):
+    result = search.site_detail(site_id=site_id)
+    if result is None:
+        raise Http404(_("No such charging site."))
+    driver = getattr(request.user, "driver", None) if request.user.is_authenticated else None
+    stations = [
+        {
+            "station": station,
+            "connectors": [
+                {
+                    "connector": connector,
+                    "availability": search.connector_availability(connector=connector, station=station),
+                    "price": portal_billing.price_description(connector=connector, driver=driver),
+                }
+                for connector in station.connectors.all()
+            ],
+        }
+        for station in result.stations
+    ]
+    context = {
+        "result": result,
+        "site": result.site,
+        "stations": stations,
+        "opening_hours": search.opening_hours_by_day(hours=result.site.hours),
+        "station_ids": [station.pk for station in result.stations],
+    }
+    return render(request, "portal/site.html", context)
+
+
+def _marker(result: search.SiteResult) -> dict:
+    return {
+        "lat": float(result.site.latitude),
+        "lng": float(result.site.longitude),
+        "name": result.site.name,
+        "url": reverse("portal-site", args=[result.site.pk]),
+        "availability": result.availability,
+        "summary": _("%(free)s of %(total)s free · up to %(kw)s kW")
+        % {"free": result.available_count, "total": result.connector_count, "kw": f"{result.max_power_kw:g}"},
+    }

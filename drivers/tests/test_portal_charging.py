@@ -1,0 +1,117 @@
+"""Starting, following and stopping a charge from the portal, through the command outbox."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from drivers.models import Token
+from drivers.tests.factories import DriverFactory, TokenFactory
+from ocpp_gateway.models import Command
+from stations.models import ChargingSession
+from stations.tests.factories import ChargingSessionFactory, ConnectorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def driver(client):
+    driver = DriverFactory(email_verified_at=timezone.now())
+    client.force_login(driver.user)
+    return driver
+
+
+@pytest.fixture
+def connector():
+    return ConnectorFactory(station__is_connected=True, station__is_online=True)
+
+
+def _start(client, connector):
+    return client.post(reverse("portal-charge-start", args=[connector.pk]))
+
+
+def test_start_queues_remote_start_with_the_drivers_app_token(client, driver, connector):
+    response = _start(client, connector)
+    command = Command.objects.get()
+    assert response.url == reverse("portal-command", args=[command.pk])
+    token = driver.tokens.get(kind=Token.Kind.APP)
+    assert (command.action, command.source, command.requested_by) == ("RemoteStartTransaction", "portal", driver.user)
+    assert command.payload == {"connectorId": connector.connector_id, "idTag": token.uid}
+    _start(client, connector)
+    assert driver.tokens.filter(kind=Token.Kind.APP).count() == 1
+
+
+def test_start_is_refused_until_the_email_is_verified(client, connector):
+    driver = DriverFactory()
+    client.force_login(driver.user)
+    response = _start(client, connector)
+    assert response.url == reverse("portal-site", args=[connector.station.site_id])
+    assert not Command.objects.exists()
+    page = client.get(response.url)
+    assert "confirm your e-mail" in page.content.decode()
+
+
+def test_start_on_an_offline_charger_is_refused_with_a_clear_message(client, driver):
+    offline = ConnectorFactory(station__is_connected=False)
+    page = client.post(reverse("portal-charge-start", args=[offline.pk]), follow=True)
+    assert "offline" in page.content.decode()
+    assert not Command.objects.exists()
+
+
+def test_start_needs_login(client, connector):
+    client.logout()
+    response = _start(client, connector)
+    assert response.status_code == 302 and reverse("login") in response.url
+
+
+def test_command_status_leads_to_the_session_once_the_charger_opened_it(client, driver, connector):
+    _start(client, connector)
+    command = Command.objects.get()
+    status_url = reverse("portal-command-status", args=[command.pk])
+    assert client.get(status_url).json()["session_url"] is None
+    Command.objects.filter(pk=command.pk).update(status=Command.Status.ACCEPTED)
+    session = ChargingSessionFactory(
+        station=connector.station, connector=connector, token=driver.tokens.get(), id_tag=driver.tokens.get().uid
+    )
+    assert client.get(status_url).json()["session_url"] == reverse("portal-session", args=[session.pk])
+
+
+def test_a_refused_start_says_so(client, driver, connector):
+    _start(client, connector)
+    Command.objects.update(status=Command.Status.REJECTED)
+    state = client.get(reverse("portal-command-status", args=[Command.objects.get().pk])).json()
+    assert state["final"] and "refused" in state["message"]
+
+
+def test_stop_queues_remote_stop_for_the_drivers_running_session(client, driver, connector):
+    session = ChargingSessionFactory(connector=connector, station=connector.station, token=TokenFactory(driver=driver))
+    client.post(reverse("portal-session-stop", args=[session.pk]))
+    command = Command.objects.get()
+    assert (command.action, command.payload) == ("RemoteStopTransaction", {"transactionId": session.pk})
+    page = client.get(reverse("portal-session", args=[session.pk]))
+    assert page.status_code == 200 and "Stopping" in page.content.decode()
+
+
+def test_nobody_sees_or_stops_another_drivers_session_or_request(client, driver, connector):
+    session = ChargingSessionFactory(connector=connector, station=connector.station, token=TokenFactory())
+    assert client.get(reverse("portal-session", args=[session.pk])).status_code == 404
+    assert client.get(reverse("portal-session-status", args=[session.pk])).status_code == 404
+    assert client.post(reverse("portal-session-stop", args=[session.pk])).status_code == 404
+    other = Command.objects.create(
+        station=connector.station,
+        action="RemoteStartTransaction",
+        payload={},
+        source="portal",
+        expires_at=timezone.now(),
+    )
+    assert client.get(reverse("portal-command-status", args=[other.pk])).status_code == 404
+    assert not Command.objects.exclude(pk=other.pk).exists()
+
+
+def test_history_lists_the_drivers_sessions(client, driver, connector):
+    token = TokenFactory(driver=driver)
+    mine = ChargingSessionFactory(
+        connector=connector, station=connector.station, token=token, status=ChargingSession.Status.COMPLETED
+    )
+    ChargingSessionFactory(connector=connector, station=connector.station, token=TokenFactory(), meter_start_wh=5)
+    response = client.get(reverse("portal-sessions"))
+    assert [row["session"] for row in response.context["rows"]] == [mine]

@@ -1,0 +1,54 @@
+"""Support: tickets with staff, and breakdown reports on chargers."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from drivers import selectors_support, services_support
+from drivers.forms_account import TicketForm, TicketReplyForm
+from drivers.views_common import driver_required
+
+
+@driver_required
+def ticket_list(request):
+    form = TicketForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = services_support.support_ticket_open(driver=request.driver, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Thank you. Our team will answer here and by e-mail."))
+            return redirect("portal-ticket", ticket.pk)
+    tickets = selectors_support.driver_tickets(driver=request.driver)
+    return render(request, "portal/support.html", {"form": form, "tickets": tickets})
+
+
+@driver_required
+def ticket_detail(request, ticket_id: int):
+    ticket = selectors_support.driver_ticket(driver=request.driver, ticket_id=ticket_id)
+    if ticket is None:
+        raise Http404(_("No such ticket."))
+    form = TicketReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services_support.ticket_message_post(ticket=ticket, author=request.user, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("portal-ticket", ticket.pk)
+    return render(request, "portal/ticket.html", {"ticket": ticket, "form": form})
+
+
+@require_POST
+@driver_required
+def ticket_close(request, ticket_id: int):
+    ticket = selectors_support.driver_ticket(driver=request.driver, ticket_id=ticket_id)
+    if ticket is None:
+        raise Http404(_("No such ticket."))
+    services_support.support_ticket_close(ticket=ticket)
+    messages.success(request, _("Ticket closed. Write again any time to reopen it."))
+    return redirect("portal-ticket", ticket.pk)
