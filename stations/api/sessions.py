@@ -1,0 +1,154 @@
+"""`sessions/`: charging sessions in each caller's scope, with a live cost estimate;
+`sessions/start` and `sessions/{id}/stop` queue remote commands (202 + the command)."""
+
+import django_filters
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+
+from config.api.errors import Conflict
+from config.api.idempotency import idempotent
+from config.api.roles import IsDriver, IsStaffOrOwnerOrDriverReadOnly
+from drivers import services_remote
+from drivers.models import Token
+from ocpp_gateway.api.commands import CommandSerializer
+from stations.models import ChargingSession, ChargingStation
+from stations.selectors.api_access import sessions_visible_to
+
+
+class MoneySerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=14, decimal_places=4, help_text="Incl. VAT, as a string.")
+    currency = serializers.CharField(help_text="ISO 4217")
+    final = serializers.BooleanField(help_text="True once the session is priced into a CDR.")
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    station_identity = serializers.CharField(source="station.identity", read_only=True)
+    duration_seconds = serializers.SerializerMethodField()
+    cost = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChargingSession
+        fields = [
+            "id",
+            "station",
+            "station_identity",
+            "connector_number",
+            "token",
+            "status",
+            "auth_status",
+            "started_at",
+            "stopped_at",
+            "duration_seconds",
+            "meter_start_wh",
+            "meter_stop_wh",
+            "energy_wh",
+            "last_power_w",
+            "last_meter_at",
+            "stop_reason",
+            "cost",
+        ]
+        read_only_fields = fields
+
+    def get_duration_seconds(self, session: ChargingSession) -> int:
+        end = session.stopped_at or timezone.now()
+        return max(0, int((end - session.started_at).total_seconds()))
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_cost(self, session: ChargingSession) -> dict | None:
+        from billing.selectors import session_cost_estimate
+
+        if session.status == ChargingSession.Status.REJECTED:
+            return None
+        amount, currency = session_cost_estimate(session=session)
+        final = session.status == ChargingSession.Status.COMPLETED and bool(session.cdrs.all())
+        return {"amount": amount, "currency": currency, "final": final}
+
+
+class SessionFilter(django_filters.FilterSet):
+    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+
+    class Meta:
+        model = ChargingSession
+        fields = ["status", "station", "started_after", "started_before"]
+
+
+class SessionStartSerializer(serializers.Serializer):
+    station = serializers.PrimaryKeyRelatedField(queryset=ChargingStation.objects.all())
+    connector = serializers.IntegerField(min_value=1, max_value=99, help_text="OCPP connectorId at the station.")
+    token = serializers.PrimaryKeyRelatedField(
+        queryset=Token.objects.all(), required=False, help_text="One of your tokens; default: your app token."
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["sessions"], summary="Charging sessions (driver: own; owner: at own stations; staff)"),
+    retrieve=extend_schema(tags=["sessions"]),
+    start=extend_schema(
+        tags=["sessions"],
+        summary="Start charging: queues RemoteStartTransaction",
+        request=SessionStartSerializer,
+        responses={202: CommandSerializer},
+    ),
+    stop=extend_schema(
+        tags=["sessions"],
+        summary="Stop charging: queues RemoteStopTransaction (409 if the session has ended)",
+        request=None,
+        responses={202: CommandSerializer},
+    ),
+)
+class SessionViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = SessionSerializer
+    permission_classes = [IsStaffOrOwnerOrDriverReadOnly]
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
+    filterset_class = SessionFilter
+    ordering_fields = ["started_at", "stopped_at", "energy_wh"]
+    ordering = ["-started_at", "-id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ChargingSession.objects.none()
+        return sessions_visible_to(user=self.request.user).prefetch_related("cdrs")
+
+    def get_permissions(self):
+        if self.action in ("start", "stop"):
+            return [IsDriver()]
+        return super().get_permissions()
+
+    @action(detail=False, methods=["post"])
+    @idempotent
+    def start(self, request):
+        serializer = SessionStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            command = services_remote.remote_start_request(
+                requested_by=request.user,
+                station=data["station"],
+                connector_number=data["connector"],
+                token=data.get("token"),
+            )
+        except services_remote.RemoteActionRefused as error:
+            raise Conflict(str(error)) from error
+        return Response(CommandSerializer(command).data, status=status.HTTP_202_ACCEPTED)
+
+    @action(detail=True, methods=["post"])
+    def stop(self, request, pk=None):
+        session = self._own_session()
+        try:
+            command = services_remote.remote_stop_request(requested_by=request.user, session=session)
+        except services_remote.RemoteActionRefused as error:
+            raise Conflict(str(error)) from error
+        return Response(CommandSerializer(command).data, status=status.HTTP_202_ACCEPTED)
+
+    def _own_session(self) -> ChargingSession:
+        """Drivers stop their own sessions; staff any. Owners read but never stop."""
+        sessions = ChargingSession.objects.all()
+        if not self.request.user.is_staff:
+            sessions = sessions.filter(token__driver__user=self.request.user)
+        return get_object_or_404(sessions, pk=self.kwargs["pk"])
