@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from drivers.selectors_stations import StationQuery
-from stations.models import Connector
+from stations.models import BreakdownReport, Connector
 
 POWER_CHOICES = [
     ("", _("Any power")),
@@ -56,9 +56,11 @@ class ReservationForm(forms.Form):
 
 class BreakdownReportForm(forms.Form):
     connector = forms.ModelChoiceField(label=_("Which connector?"), queryset=Connector.objects.none(), required=False)
+    category = forms.ChoiceField(label=_("What happened?"), choices=BreakdownReport.Category.choices)
     description = forms.CharField(
-        label=_("What is wrong?"), widget=forms.Textarea(attrs={"rows": 4}), min_length=5, max_length=2000
+        label=_("Tell us more"), widget=forms.Textarea(attrs={"rows": 4}), min_length=5, max_length=2000
     )
+    photo = forms.ImageField(label=_("Photo (optional)"), required=False)
 
     def __init__(self, *args, station, **kwargs):
         super().__init__(*args, **kwargs)

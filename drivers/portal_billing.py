@@ -3,7 +3,12 @@ connector's price is in plain words, the receipt of a finished session."""
 
 from decimal import Decimal
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
 from billing import selectors as billing_selectors
+from billing.services.tariffs import tariff_spec
+from drivers.price_words import tariff_in_words
 
 
 def session_cost_estimate(*, session) -> tuple[Decimal, str] | None:
@@ -12,8 +17,19 @@ def session_cost_estimate(*, session) -> tuple[Decimal, str] | None:
 
 
 def price_description(*, connector, driver=None) -> str | None:
-    """The connector's price in plain words with the driver's discount applied, or None."""
-    return None
+    """The connector's price now in plain words, at the driver's member price if their
+    membership has one; None when no tariff is attached."""
+    now = timezone.now()
+    plan = billing_selectors.plan_for_driver(driver=driver, on=now.date()) if driver else None
+    tariff = billing_selectors.tariff_in_force(station=connector.station, connector=connector, at=now, plan=plan)
+    if tariff is None:
+        return None
+    if plan is None:
+        return tariff_in_words(spec=tariff_spec(tariff=tariff))
+    words = tariff_in_words(
+        spec=tariff_spec(tariff=tariff), discount_per_kwh=plan.discount_per_kwh, discount_percent=plan.discount_percent
+    )
+    return words + " " + _("(your %(plan)s member price)") % {"plan": plan.name}
 
 
 def session_cdr(*, session):

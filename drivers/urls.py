@@ -37,6 +37,7 @@ urlpatterns = [
     path("charging/<int:session_id>/", views_charge.session_page, name="portal-session"),
     path("charging/<int:session_id>/status/", views_charge.session_status, name="portal-session-status"),
     path("charging/<int:session_id>/stop/", views_charge.session_stop, name="portal-session-stop"),
+    path("chargers/<int:station_id>/report/", views_support.breakdown_report, name="portal-report"),
     path("support/", views_support.ticket_list, name="portal-support"),
     path("support/<int:ticket_id>/", views_support.ticket_detail, name="portal-ticket"),
     path("support/<int:ticket_id>/close/", views_support.ticket_close, name="portal-ticket-close"),

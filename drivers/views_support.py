@@ -8,8 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from drivers import selectors_support, services_support
+from drivers.forms import BreakdownReportForm
 from drivers.forms_account import TicketForm, TicketReplyForm
+from drivers.selectors_stations import public_stations
 from drivers.views_common import driver_required
+from stations.services import maintenance
 
 
 @driver_required
@@ -52,3 +55,23 @@ def ticket_close(request, ticket_id: int):
     services_support.support_ticket_close(ticket=ticket)
     messages.success(request, _("Ticket closed. Write again any time to reopen it."))
     return redirect("portal-ticket", ticket.pk)
+
+
+@driver_required
+def breakdown_report(request, station_id: int):
+    station = public_stations().select_related("site").filter(pk=station_id).first()
+    if station is None:
+        raise Http404(_("No such charger."))
+    form = BreakdownReportForm(request.POST or None, request.FILES or None, station=station)
+    if request.method == "POST" and form.is_valid():
+        try:
+            maintenance.breakdown_report_create(
+                driver=request.driver, station=station, source="portal", **form.cleaned_data
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Thank you for reporting it. A technician has been sent to fix it."))
+            return redirect("portal-site", station.site_id)
+    return render(request, "portal/report.html", {"form": form, "station": station})

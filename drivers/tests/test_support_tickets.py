@@ -8,7 +8,8 @@ from django.urls import reverse
 from drivers import services_support
 from drivers.models import SupportTicket
 from drivers.tests.factories import DriverFactory, TokenFactory
-from stations.tests.factories import ChargingSessionFactory
+from stations.models import BreakdownReport
+from stations.tests.factories import ChargingSessionFactory, ConnectorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +88,26 @@ def _empty_inline(ticket) -> dict:
         **{f"messages-{i}-id": str(m.pk) for i, m in enumerate(ticket.messages.all())},
         **{f"messages-{i}-ticket": str(ticket.pk) for i in range(count)},
     }
+
+
+def test_breakdown_report_opens_a_corrective_work_order(client):
+    connector = ConnectorFactory()
+    driver = DriverFactory()
+    client.force_login(driver.user)
+    url = reverse("portal-report", args=[connector.station_id])
+    assert client.get(url).status_code == 200
+    data = {"connector": connector.pk, "category": "damaged", "description": "The cable is cut."}
+    response = client.post(url, data)
+    assert response.url == reverse("portal-site", args=[connector.station.site_id])
+    report = BreakdownReport.objects.get()
+    assert (report.driver, report.connector, report.category) == (driver, connector, "damaged")
+    assert report.work_order is not None
+    client.post(url, data)  # a double submit files nothing new
+    assert BreakdownReport.objects.count() == 1
+
+
+def test_breakdown_report_needs_a_description(client):
+    connector = ConnectorFactory()
+    client.force_login(DriverFactory().user)
+    response = client.post(reverse("portal-report", args=[connector.station_id]), {"category": "other"})
+    assert response.context["form"].errors["description"]

@@ -1,0 +1,84 @@
+"""A tariff in the words a driver reads at the charger: "€0.39/kWh + €0.10/min after
+60 min, idle fee €0.20/min after 4 h". Prices include VAT (drivers pay it); this only
+describes, the pricing engine (billing.pricing) decides what a session costs."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from billing import pricing
+
+SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
+WEEKDAYS = (_lazy("Mon"), _lazy("Tue"), _lazy("Wed"), _lazy("Thu"), _lazy("Fri"), _lazy("Sat"), _lazy("Sun"))
+
+
+def tariff_in_words(
+    *, spec: pricing.TariffSpec, discount_per_kwh: Decimal = Decimal(0), discount_percent: Decimal = Decimal(0)
+) -> str:
+    """One line describing every priced component of the tariff, in element order, with a
+    membership's discounts (per kWh off the energy price, then a percentage off) applied."""
+    charges, idle = [], []
+    keep = 1 - discount_percent / Decimal(100)
+    for element in spec.elements:
+        when = _restriction_words(element.restrictions)
+        for component in element.components:
+            net = component.price
+            if component.dimension == pricing.ENERGY:
+                net = max(net - discount_per_kwh, Decimal(0))
+            phrase = _component_words(component, net * keep, spec.currency)
+            phrase = f"{phrase} {when}" if when else phrase
+            (idle if component.dimension == pricing.PARKING_TIME else charges).append(phrase)
+    text = " + ".join(charges) if charges else _("free charging")
+    if idle:
+        text += ", " + _("idle fee %(fee)s") % {"fee": " / ".join(idle)}
+    if spec.min_price_incl:
+        text += ", " + _("minimum %(price)s") % {"price": money(spec.min_price_incl, spec.currency)}
+    if spec.max_price_incl:
+        text += ", " + _("at most %(price)s") % {"price": money(spec.max_price_incl, spec.currency)}
+    return text
+
+
+def money(amount: Decimal, currency: str, places: int = 2) -> str:
+    rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    symbol = SYMBOLS.get(currency)
+    return f"{symbol}{rounded}" if symbol else f"{rounded} {currency}"
+
+
+def _component_words(component: pricing.Component, net_price: Decimal, currency: str) -> str:
+    gross = net_price * (1 + (component.vat_rate or 0) / Decimal(100))
+    if component.dimension == pricing.ENERGY:
+        return _("%(price)s/kWh") % {"price": money(gross, currency)}
+    if component.dimension == pricing.FLAT:
+        return _("%(price)s per session") % {"price": money(gross, currency)}
+    # TIME and PARKING_TIME are priced per hour; drivers think per minute.
+    return _("%(price)s/min") % {"price": money(gross / 60, currency)}
+
+
+def _restriction_words(r: pricing.Restrictions) -> str:
+    words = []
+    if r.min_duration:
+        words.append(_("after %(d)s") % {"d": _duration(r.min_duration)})
+    if r.max_duration:
+        words.append(_("for the first %(d)s") % {"d": _duration(r.max_duration)})
+    if r.start_time or r.end_time:
+        start = f"{r.start_time:%H:%M}" if r.start_time else "00:00"
+        end = f"{r.end_time:%H:%M}" if r.end_time else "24:00"
+        words.append(_("%(start)s–%(end)s") % {"start": start, "end": end})
+    if r.days_of_week and len(r.days_of_week) < 7:
+        words.append(", ".join(str(WEEKDAYS[day]) for day in sorted(r.days_of_week)))
+    if r.min_power:
+        words.append(_("above %(kw)s kW") % {"kw": f"{r.min_power:g}"})
+    if r.max_power:
+        words.append(_("below %(kw)s kW") % {"kw": f"{r.max_power:g}"})
+    if r.min_kwh:
+        words.append(_("after %(kwh)s kWh") % {"kwh": f"{r.min_kwh:g}"})
+    if r.max_kwh:
+        words.append(_("up to %(kwh)s kWh") % {"kwh": f"{r.max_kwh:g}"})
+    return " ".join(words)
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return _("%(n)d h") % {"n": seconds // 3600}
+    return _("%(n)d min") % {"n": round(seconds / 60)}

@@ -1,0 +1,47 @@
+"""The price in plain words on the station page, with a member's discount applied."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.urls import reverse
+
+from billing import pricing
+from billing.models import Subscription
+from billing.tests.factories import MembershipPlanFactory, energy_tariff
+from drivers.price_words import tariff_in_words
+from drivers.tests.factories import DriverFactory
+from stations.tests.factories import ConnectorFactory
+
+
+def test_energy_time_after_an_hour_and_idle_fee_read_like_the_sign_at_the_charger():
+    spec = pricing.TariffSpec(
+        "EUR",
+        (
+            pricing.Element((pricing.Component("ENERGY", D("0.3277"), D("19")),)),
+            pricing.Element((pricing.Component("TIME", D("5.042"), D("19")),), pricing.Restrictions(min_duration=3600)),
+            pricing.Element(
+                (pricing.Component("PARKING_TIME", D("10.08"), D("19")),), pricing.Restrictions(min_duration=14400)
+            ),
+        ),
+    )
+    assert tariff_in_words(spec=spec) == "€0.39/kWh + €0.10/min after 1 h, idle fee €0.20/min after 4 h"
+
+
+def test_member_discounts_lower_the_energy_price():
+    spec = pricing.TariffSpec("EUR", (pricing.Element((pricing.Component("ENERGY", D("0.50"), D("0")),)),))
+    assert tariff_in_words(spec=spec, discount_per_kwh=D("0.10"), discount_percent=D("10")) == "€0.36/kWh"
+
+
+@pytest.mark.django_db
+def test_station_page_shows_the_member_price_to_a_member(client):
+    connector = ConnectorFactory()
+    energy_tariff(site=connector.station.site, price="0.50", vat="0")
+    driver = DriverFactory()
+    plan = MembershipPlanFactory(operator=connector.station.site.operator, discount_per_kwh=D("0.10"), name="Plus")
+    Subscription.objects.create(driver=driver, plan=plan, started_on=date(2025, 1, 1))
+    url = reverse("portal-site", args=[connector.station.site_id])
+    assert "€0.50/kWh" in client.get(url).content.decode()
+    client.force_login(driver.user)
+    page = client.get(url).content.decode()
+    assert "€0.40/kWh" in page and "Plus member price" in page
