@@ -25,12 +25,14 @@ RETRY = {
 @shared_task(**RETRY)
 def price_session(session_id: int) -> int | None:
     from billing.services.cdrs import CdrError, session_price
+    from billing.services.payments import ad_hoc_capture_for_session
 
     try:
         cdr = session_price(session_id=session_id)
     except CdrError as error:
         logger.error("Session %s not priced: %s", session_id, error)
         return None
+    ad_hoc_capture_for_session(session_id=session_id)
     return cdr.pk
 
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
+    path("billing/", include("billing.urls")),
+    path("ops/", include("stations.urls_ops")),
     path("", include("drivers.urls")),
 ]
 

@@ -56,7 +56,7 @@ class Invoice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["series", "year", "sequence_number"], name="gapless_invoice_number"),
             models.UniqueConstraint(
-                fields=["driver", "period_start", "currency"],
+                fields=["driver", "issuer", "period_start", "currency"],
                 condition=Q(kind="invoice"),
                 name="one_invoice_per_driver_period",
             ),

@@ -55,6 +55,9 @@ class Payment(models.Model):
     session = models.ForeignKey(
         "stations.ChargingSession", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
+    id_tag = models.CharField(
+        max_length=36, blank=True, help_text=_("Ad-hoc: the one-off idTag the session starts with.")
+    )
     amount = money_field()
     captured_amount = money_field(default=0)
     currency = currency_field()

@@ -5,16 +5,23 @@ from django.db.models import Sum
 
 from billing.models import Account, Entry
 
+PLACES = Decimal("0.0001")  # the precision entries are stored with
+
+
+def _exact(total) -> Decimal:
+    # SQLite sums decimals as floats; bring them back to the stored precision.
+    return Decimal(str(total or 0)).quantize(PLACES)
+
 
 def account_balance(*, account: Account) -> Decimal:
     """Debits minus credits: the sum of the account's entries."""
-    return account.entries.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    return _exact(account.entries.aggregate(total=Sum("amount"))["total"])
 
 
 def ledger_totals() -> dict[str, Decimal]:
     """Sum of every entry per currency — zero in a healthy ledger."""
     rows = Entry.objects.values("currency").annotate(total=Sum("amount"))
-    return {row["currency"]: row["total"] for row in rows}
+    return {row["currency"]: _exact(row["total"]) for row in rows}
 
 
 def driver_balance(*, driver, kind: str, currency: str | None = None) -> Decimal:
@@ -22,7 +29,7 @@ def driver_balance(*, driver, kind: str, currency: str | None = None) -> Decimal
     total = Entry.objects.filter(account__driver=driver, account__kind=kind, currency=currency).aggregate(
         total=Sum("amount")
     )["total"]
-    return total or Decimal("0")
+    return _exact(total)
 
 
 def wallet_balance(*, driver, currency: str | None = None) -> Decimal:

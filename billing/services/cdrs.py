@@ -11,7 +11,7 @@ from billing.models import Account, ChargeDetailRecord, MembershipPlan
 from billing.money import allocate, money_round
 from billing.selectors.memberships import plan_for_driver
 from billing.selectors.tariffs import session_usage, tariff_in_force
-from billing.services import commission, ledger, tariffs
+from billing.services import commission, ledger, payments, tariffs
 from stations.models import ChargingSession
 
 logger = logging.getLogger(__name__)
@@ -218,6 +218,7 @@ def _cdr_save(cdr: ChargeDetailRecord) -> ChargeDetailRecord:
         with transaction.atomic():
             cdr.save()
             _cdr_post(cdr)
+            payments.wallet_debit_for_cdr(cdr=cdr)
     except IntegrityError:
         # A concurrent run wrote this CDR first; its postings came with it.
         winner = CDR.objects.filter(session_id=cdr.session_id, kind=cdr.kind, revision=cdr.revision).first()

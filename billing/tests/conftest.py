@@ -15,3 +15,16 @@ def ledger_balances_to_zero(request):
 
     unbalanced = {currency: total for currency, total in ledger_totals().items() if total != 0}
     assert not unbalanced, f"The ledger does not sum to zero: {unbalanced}"
+
+
+@pytest.fixture
+def stripe_server(settings):
+    """Stripe's API stand-in on loopback, with our settings pointed at it."""
+    from billing.tests.stripe_stub import StripeStub
+
+    stub = StripeStub().start()
+    settings.STRIPE_API_BASE = stub.url
+    settings.STRIPE_API_KEY = "sk_test_stub"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
+    yield stub
+    stub.stop()

@@ -1,0 +1,237 @@
+"""Monthly invoices and credit notes: gapless numbers, one invoice per driver and month,
+PDF by e-mail. Issued documents are never edited."""
+
+import calendar
+import logging
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from billing.models import BillingAccount, ChargeDetailRecord, Invoice, InvoiceLine, InvoiceSequence, MembershipFee
+from billing.money import ZERO
+from stations.models import Organisation
+
+logger = logging.getLogger(__name__)
+
+
+def month_bounds(*, period_start: date, time_zone: str) -> tuple[datetime, datetime]:
+    """The month starting `period_start` as aware UTC instants, midnight to midnight in
+    `time_zone` (so a session at 00:30 local on the 1st belongs to the new month)."""
+    zone = ZoneInfo(time_zone)
+    next_month = period_start + timedelta(days=calendar.monthrange(period_start.year, period_start.month)[1])
+    return (
+        datetime.combine(period_start, time(0), tzinfo=zone).astimezone(ZoneInfo("UTC")),
+        datetime.combine(next_month, time(0), tzinfo=zone).astimezone(ZoneInfo("UTC")),
+    )
+
+
+def invoices_issue_for_month(*, period_start: date, now: datetime) -> list[int]:
+    """Issue every invoice due for the month starting `period_start`: per issuer (the
+    driver's EMSP, else the operator), per driver and currency, all CDRs that stopped
+    before the month's end in the issuer's zone and all membership fees up to the month,
+    not yet invoiced. Idempotent per (driver, month, currency): a re-run issues nothing new.
+    Loads lines in bulk (a few queries per invoice, none per CDR)."""
+    issued = []
+    for issuer in Organisation.objects.filter(Q(is_emsp=True) | Q(is_operator=True)):
+        _, end = month_bounds(period_start=period_start, time_zone=issuer.time_zone)
+        groups: dict[tuple[int, str], dict[str, list]] = defaultdict(lambda: {"cdrs": [], "fees": []})
+        cdrs = ChargeDetailRecord.objects.filter(
+            Q(emsp=issuer) | Q(emsp__isnull=True, operator=issuer),
+            invoice_line__isnull=True,
+            driver__isnull=False,
+            stopped_at__lt=end,
+        ).order_by("driver_id", "stopped_at", "id")
+        for cdr in cdrs.select_related("station"):
+            groups[(cdr.driver_id, cdr.currency)]["cdrs"].append(cdr)
+        fees = MembershipFee.objects.filter(
+            subscription__plan__operator=issuer, invoice_line__isnull=True, period_start__lt=end.date()
+        ).select_related("subscription__plan")
+        for fee in fees:
+            groups[(fee.subscription.driver_id, fee.currency)]["fees"].append(fee)
+        for (driver_id, currency), lines in groups.items():
+            invoice = invoice_issue(
+                driver_id=driver_id,
+                issuer=issuer,
+                currency=currency,
+                period_start=period_start,
+                cdrs=lines["cdrs"],
+                fees=lines["fees"],
+                now=now,
+            )
+            if invoice:
+                issued.append(invoice.pk)
+    return issued
+
+
+def invoice_issue(
+    *, driver_id: int, issuer: Organisation, currency: str, period_start: date, cdrs: list, fees: list, now: datetime
+) -> Invoice | None:
+    """One invoice with a line per CDR and per membership fee. Returns None (and writes
+    nothing) if this driver already has an invoice for the month or there is nothing to
+    bill. The number is drawn under a row lock, so numbers stay gapless."""
+    if not cdrs and not fees:
+        return None
+    period_end = period_start + timedelta(days=calendar.monthrange(period_start.year, period_start.month)[1] - 1)
+    try:
+        with transaction.atomic():
+            if Invoice.objects.filter(
+                driver_id=driver_id,
+                issuer=issuer,
+                period_start=period_start,
+                currency=currency,
+                kind=Invoice.Kind.INVOICE,
+            ).exists():
+                return None
+            lines = [_cdr_line(cdr) for cdr in cdrs] + [_fee_line(fee) for fee in fees]
+            invoice = _document_create(
+                kind=Invoice.Kind.INVOICE,
+                series=settings.BILLING_INVOICE_SERIES,
+                driver_id=driver_id,
+                issuer=issuer,
+                currency=currency,
+                period_start=period_start,
+                period_end=period_end,
+                lines=lines,
+                now=now,
+            )
+            if BillingAccount.objects.filter(driver_id=driver_id, mode=BillingAccount.Mode.WALLET).exists():
+                # Wallet drivers paid each session as it was priced.
+                Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.PAID)
+            transaction.on_commit(lambda: _email_later(invoice.pk))
+    except IntegrityError:
+        logger.info("Invoice for driver %s, %s already issued by a concurrent run", driver_id, period_start)
+        return None
+    return invoice
+
+
+def credit_note_issue(*, credit_cdr: ChargeDetailRecord, now: datetime) -> Invoice | None:
+    """A credit note for a credit CDR whose original was already invoiced (if it was not,
+    both land on the next invoice and cancel out). Idempotent per credit CDR."""
+    original_line = InvoiceLine.objects.filter(cdr_id=credit_cdr.credits_id).select_related("invoice").first()
+    if original_line is None or InvoiceLine.objects.filter(cdr=credit_cdr).exists():
+        return None
+    original = original_line.invoice
+    with transaction.atomic():
+        note = _document_create(
+            kind=Invoice.Kind.CREDIT_NOTE,
+            series=settings.BILLING_CREDIT_NOTE_SERIES,
+            driver_id=original.driver_id,
+            issuer=original.issuer,
+            currency=original.currency,
+            period_start=original.period_start,
+            period_end=original.period_end,
+            lines=[_cdr_line(credit_cdr)],
+            now=now,
+            credits=original,
+        )
+        transaction.on_commit(lambda: _email_later(note.pk))
+    return note
+
+
+def invoice_email(*, invoice_id: int) -> bool:
+    """E-mail the PDF to the driver once (compare-and-set on emailed_at)."""
+    from billing.pdf import invoice_pdf
+
+    invoice = Invoice.objects.select_related("driver__user", "issuer").get(pk=invoice_id)
+    if invoice.emailed_at or not invoice.driver.email:
+        return False
+    message = EmailMessage(
+        subject=f"{invoice.get_kind_display()} {invoice.number}",
+        body=(
+            f"Your {invoice.get_kind_display().lower()} {invoice.number} for {invoice.period_start:%B %Y} "
+            f"over {invoice.total_incl_vat:.2f} {invoice.currency} is attached."
+        ),
+        from_email=invoice.issuer.billing_email or settings.DEFAULT_FROM_EMAIL,
+        to=[invoice.driver.email],
+    )
+    message.attach(f"{invoice.number}.pdf", invoice_pdf(invoice=invoice), "application/pdf")
+    with transaction.atomic():
+        if not Invoice.objects.filter(pk=invoice_id, emailed_at__isnull=True).update(emailed_at=timezone.now()):
+            return False  # another worker sent it
+        message.send()
+    return True
+
+
+def _document_create(*, kind, series, driver_id, issuer, currency, period_start, period_end, lines, now, credits=None):
+    year = now.astimezone(ZoneInfo(issuer.time_zone)).year
+    number = _next_number(series=series, year=year)
+    excl = sum((line.amount_excl_vat for line in lines), ZERO)
+    vat = sum((line.vat for line in lines), ZERO)
+    invoice = Invoice.objects.create(
+        kind=kind,
+        driver_id=driver_id,
+        issuer=issuer,
+        series=series,
+        year=year,
+        sequence_number=number,
+        number=f"{series}-{year}-{number:06d}",
+        period_start=period_start,
+        period_end=period_end,
+        currency=currency,
+        total_excl_vat=excl,
+        total_vat=vat,
+        total_incl_vat=excl + vat,
+        vat_breakdown=_vat_summary(lines),
+        credits=credits,
+        status=Invoice.Status.OPEN if excl + vat > 0 else Invoice.Status.SETTLED,
+        issued_at=now,
+    )
+    for position, line in enumerate(lines, start=1):
+        line.invoice, line.position = invoice, position
+    InvoiceLine.objects.bulk_create(lines)
+    return invoice
+
+
+def _next_number(*, series: str, year: int) -> int:
+    InvoiceSequence.objects.get_or_create(series=series, year=year)
+    sequence = InvoiceSequence.objects.select_for_update().get(series=series, year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return sequence.last_number
+
+
+def _cdr_line(cdr: ChargeDetailRecord) -> InvoiceLine:
+    label = "Correction" if cdr.kind == ChargeDetailRecord.Kind.CREDIT else "Charging"
+    return InvoiceLine(
+        description=f"{label} {cdr.started_at:%Y-%m-%d %H:%M} UTC, {cdr.station.identity}, {cdr.energy_wh / 1000:.3f} kWh",
+        cdr=cdr,
+        energy_wh=cdr.energy_wh,
+        amount_excl_vat=cdr.total_excl_vat,
+        vat=cdr.total_vat,
+        amount_incl_vat=cdr.total_incl_vat,
+        vat_breakdown=cdr.vat_breakdown,
+    )
+
+
+def _fee_line(fee: MembershipFee) -> InvoiceLine:
+    return InvoiceLine(
+        description=f"Membership {fee.subscription.plan.name}, {fee.period_start:%B %Y}",
+        membership_fee=fee,
+        amount_excl_vat=fee.amount_excl_vat,
+        vat=fee.vat,
+        amount_incl_vat=fee.amount_incl_vat,
+        vat_breakdown=[{"rate": str(fee.vat_rate), "base": str(fee.amount_excl_vat), "vat": str(fee.vat)}],
+    )
+
+
+def _vat_summary(lines: list[InvoiceLine]) -> list[dict]:
+    by_rate: dict[Decimal, list[Decimal]] = {}
+    for line in lines:
+        for part in line.vat_breakdown:
+            totals = by_rate.setdefault(Decimal(part["rate"]).quantize(Decimal("0.01")), [ZERO, ZERO])
+            totals[0] += Decimal(part["base"])
+            totals[1] += Decimal(part["vat"])
+    return [{"rate": str(rate), "base": str(base), "vat": str(vat)} for rate, (base, vat) in sorted(by_rate.items())]
+
+
+def _email_later(invoice_id: int) -> None:
+    from billing.tasks import email_invoice
+
+    email_invoice.delay(invoice_id)

@@ -1,0 +1,260 @@
+"""Collecting money: invoice charges on saved cards, retries on a schedule, overdue
+accounts, ad-hoc pre-authorisation and capture, and the bookings for each."""
+
+import logging
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing.models import Account, BillingAccount, ChargeDetailRecord, Invoice, Payment
+from billing.services import ledger
+from billing.services.providers import PaymentProvider, ProviderResult, provider_get
+from drivers.models import Driver
+
+logger = logging.getLogger(__name__)
+
+
+class PaymentError(ValueError):
+    """A payment that cannot be attempted as asked (nothing is charged)."""
+
+
+def invoice_payments_collect(*, now: datetime, provider: PaymentProvider | None = None) -> list[int]:
+    """Charge every open card invoice that has no payment yet. Idempotent."""
+    invoices = Invoice.objects.filter(
+        kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN, payments__isnull=True
+    ).select_related("driver__billing_account")
+    return [invoice_payment_collect(invoice=invoice, now=now, provider=provider).pk for invoice in invoices]
+
+
+def invoice_payment_collect(*, invoice: Invoice, now: datetime, provider: PaymentProvider | None = None) -> Payment:
+    """Charge the invoice to the driver's saved card. One Payment per invoice (its
+    idempotency key is derived from the invoice), so a repeat returns the same row.
+    A decline marks the driver overdue and schedules a retry."""
+    payment, created = Payment.objects.get_or_create(
+        idempotency_key=f"invoice-{invoice.pk}",
+        defaults={
+            "provider": Payment.Provider.STRIPE,
+            "purpose": Payment.Purpose.INVOICE,
+            "driver_id": invoice.driver_id,
+            "invoice": invoice,
+            "amount": invoice.total_incl_vat,
+            "currency": invoice.currency,
+        },
+    )
+    if not created:
+        return payment
+    return _attempt(payment=payment, now=now, provider=provider)
+
+
+def payments_retry_due(*, now: datetime, provider: PaymentProvider | None = None) -> list[int]:
+    """Retry failed invoice payments whose retry time has come."""
+    due = Payment.objects.filter(purpose=Payment.Purpose.INVOICE, status=Payment.Status.FAILED, next_retry_at__lte=now)
+    return [_attempt(payment=payment, now=now, provider=provider).pk for payment in due]
+
+
+def _attempt(*, payment: Payment, now: datetime, provider: PaymentProvider | None) -> Payment:
+    # Claim the attempt first (compare-and-set), so two workers never charge in parallel.
+    attempt = payment.attempts + 1
+    claimed = (
+        Payment.objects.filter(pk=payment.pk, attempts=payment.attempts)
+        .exclude(status=Payment.Status.SUCCEEDED)
+        .update(attempts=attempt, status=Payment.Status.PENDING, next_retry_at=None)
+    )
+    if not claimed:
+        payment.refresh_from_db()
+        return payment
+    account = BillingAccount.objects.filter(driver_id=payment.driver_id).first()
+    if account is None or not account.stripe_payment_method_id:
+        result = ProviderResult("failed", "", "No saved card on file.")
+    else:
+        result = (provider or provider_get()).charge(
+            amount=payment.amount,
+            currency=payment.currency,
+            customer=account.stripe_customer_id,
+            payment_method=account.stripe_payment_method_id,
+            key=f"{payment.idempotency_key}-attempt-{attempt}",
+            description=f"Invoice {payment.invoice.number}" if payment.invoice_id else "Charging",
+        )
+    return payment_result_apply(payment_id=payment.pk, result=result, now=now)
+
+
+def payment_result_apply(*, payment_id: int, result: ProviderResult, now: datetime) -> Payment:
+    """Book what the provider reported (synchronously or by webhook). Idempotent: a
+    settled payment stays settled and is booked once."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if result.reference and not payment.provider_reference:
+            payment.provider_reference = result.reference
+        if payment.status in (Payment.Status.SUCCEEDED, Payment.Status.CANCELED):
+            payment.save(update_fields=["provider_reference", "updated_at"])
+            return payment
+        if result.status == Payment.Status.SUCCEEDED:
+            _settle(payment, now)
+        elif result.status in (Payment.Status.FAILED, "error"):
+            _fail(payment, result, now, declined=result.status == Payment.Status.FAILED)
+        else:
+            payment.status = result.status
+        payment.save()
+    return payment
+
+
+def _settle(payment: Payment, now: datetime) -> None:
+    payment.status = Payment.Status.SUCCEEDED
+    payment.captured_amount = payment.amount
+    payment.settled_at = now
+    payment.failure_message = ""
+    payment.next_retry_at = None
+    clearing = ledger.account_get(kind=Account.Kind.PAYMENT_CLEARING, currency=payment.currency)
+    if payment.purpose == Payment.Purpose.TOP_UP:
+        counter = ledger.account_get(kind=Account.Kind.DRIVER_WALLET, currency=payment.currency, driver=payment.driver)
+    else:
+        counter = ledger.account_get(
+            kind=Account.Kind.DRIVER_RECEIVABLE, currency=payment.currency, driver=payment.driver
+        )
+    ledger.transaction_post(
+        reference=f"payment:{payment.pk}",
+        kind=f"payment_{payment.purpose}",
+        occurred_at=now,
+        postings=[(clearing, payment.amount), (counter, -payment.amount)],
+        description=f"{payment.get_purpose_display()} via {payment.provider}",
+    )
+    if payment.invoice_id:
+        Invoice.objects.filter(pk=payment.invoice_id).update(status=Invoice.Status.PAID)
+    if (
+        payment.driver_id
+        and not Payment.objects.filter(driver_id=payment.driver_id, status=Payment.Status.FAILED)
+        .exclude(pk=payment.pk)
+        .exists()
+    ):
+        Driver.objects.filter(pk=payment.driver_id, account_status=Driver.AccountStatus.OVERDUE).update(
+            account_status=Driver.AccountStatus.ACTIVE
+        )
+
+
+def _fail(payment: Payment, result: ProviderResult, now: datetime, *, declined: bool) -> None:
+    payment.status = Payment.Status.FAILED
+    payment.failure_message = result.failure_message[:255]
+    schedule = settings.BILLING_PAYMENT_RETRY_HOURS
+    payment.next_retry_at = (
+        now + timedelta(hours=schedule[payment.attempts - 1]) if payment.attempts <= len(schedule) else None
+    )
+    if declined and payment.purpose == Payment.Purpose.INVOICE and payment.driver_id:
+        Driver.objects.filter(pk=payment.driver_id, account_status=Driver.AccountStatus.ACTIVE).update(
+            account_status=Driver.AccountStatus.OVERDUE
+        )
+    logger.warning("Payment %s failed (attempt %s): %s", payment.pk, payment.attempts, payment.failure_message)
+
+
+# --- wallet ------------------------------------------------------------------------------
+
+
+def wallet_top_up(
+    *, driver: Driver, amount: Decimal, currency: str, key: str, provider: PaymentProvider | None = None
+) -> Payment:
+    """Charge the saved card and credit the wallet. `key` (from the client) makes a
+    repeated request return the same payment. Raises PaymentError for a non-positive amount."""
+    if amount <= 0:
+        raise PaymentError("A top-up must be a positive amount.")
+    try:
+        payment, created = Payment.objects.get_or_create(
+            idempotency_key=f"topup-{driver.pk}-{key}",
+            defaults={
+                "provider": Payment.Provider.STRIPE,
+                "purpose": Payment.Purpose.TOP_UP,
+                "driver": driver,
+                "amount": amount,
+                "currency": currency,
+            },
+        )
+    except IntegrityError:
+        payment, created = Payment.objects.get(idempotency_key=f"topup-{driver.pk}-{key}"), False
+    if not created:
+        return payment
+    return _attempt(payment=payment, now=timezone.now(), provider=provider)
+
+
+def wallet_debit_for_cdr(*, cdr: ChargeDetailRecord) -> None:
+    """A wallet driver pays each session when it is priced (a credit CDR refunds it)."""
+    if cdr.driver_id is None or not cdr.total_incl_vat:
+        return
+    if not BillingAccount.objects.filter(driver_id=cdr.driver_id, mode=BillingAccount.Mode.WALLET).exists():
+        return
+    wallet = ledger.account_get(kind=Account.Kind.DRIVER_WALLET, currency=cdr.currency, driver=cdr.driver)
+    receivable = ledger.account_get(kind=Account.Kind.DRIVER_RECEIVABLE, currency=cdr.currency, driver=cdr.driver)
+    ledger.transaction_post(
+        reference=f"wallet:cdr:{cdr.pk}",
+        kind="wallet_debit",
+        occurred_at=cdr.stopped_at,
+        postings=[(wallet, cdr.total_incl_vat), (receivable, -cdr.total_incl_vat)],
+        description=f"Wallet pays session {cdr.session_id}",
+    )
+
+
+# --- ad-hoc (no account): pre-authorise, capture at stop -------------------------------------
+
+
+def ad_hoc_authorize(
+    *, payment_method: str, currency: str, key: str, provider: PaymentProvider | None = None
+) -> Payment:
+    """Hold BILLING_AD_HOC_PREAUTH_AMOUNT on a card for a session without an account and
+    return the Payment; its `id_tag` is the one-off token to start the session with.
+    Idempotent per client key."""
+    amount = Decimal(settings.BILLING_AD_HOC_PREAUTH_AMOUNT)
+    payment, created = Payment.objects.get_or_create(
+        idempotency_key=f"adhoc-{key}",
+        defaults={
+            "provider": Payment.Provider.STRIPE,
+            "purpose": Payment.Purpose.AD_HOC,
+            "amount": amount,
+            "currency": currency,
+        },
+    )
+    if not created:
+        return payment
+    Payment.objects.filter(pk=payment.pk).update(id_tag=f"ADHOC{payment.pk:015d}"[:20])
+    result = (provider or provider_get()).authorize(
+        amount=amount,
+        currency=currency,
+        payment_method=payment_method,
+        key=payment.idempotency_key,
+        description="Ad-hoc charging",
+    )
+    return payment_result_apply(payment_id=payment.pk, result=result, now=timezone.now())
+
+
+def ad_hoc_capture_for_session(*, session_id: int, provider: PaymentProvider | None = None) -> Payment | None:
+    """At stop, capture the session's price from its hold (at most the held amount) and
+    release the rest; nothing to capture cancels the hold. Idempotent."""
+    cdr = ChargeDetailRecord.objects.filter(session_id=session_id, kind=ChargeDetailRecord.Kind.CHARGE).first()
+    if cdr is None:
+        return None
+    payment = Payment.objects.filter(purpose=Payment.Purpose.AD_HOC, id_tag=cdr.id_tag).first()
+    if payment is None or payment.status != Payment.Status.REQUIRES_CAPTURE:
+        return payment
+    provider = provider or provider_get()
+    amount = min(cdr.total_incl_vat, payment.amount)
+    if amount <= 0:
+        result = provider.cancel(reference=payment.provider_reference, key=f"{payment.idempotency_key}-cancel")
+    else:
+        result = provider.capture(
+            reference=payment.provider_reference,
+            amount=amount,
+            currency=payment.currency,
+            key=f"{payment.idempotency_key}-capture",
+        )
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.status != Payment.Status.REQUIRES_CAPTURE:
+            return locked
+        locked.session_id = session_id
+        if result.status == Payment.Status.SUCCEEDED:
+            locked.amount = amount
+            _settle(locked, timezone.now())
+        else:
+            locked.status = result.status if result.status != "error" else locked.status
+            locked.failure_message = result.failure_message[:255]
+        locked.save()
+    return locked

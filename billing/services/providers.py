@@ -1,0 +1,123 @@
+"""Payment providers behind one interface. A provider moves money at a third party and
+reports what happened; the payments service books it. Stripe charges saved cards with
+PaymentIntents (off-session for invoices, manual capture for ad-hoc pre-authorisation);
+every call carries an idempotency key, so a retried call never charges twice."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+import stripe
+from django.conf import settings
+
+from billing.money import currency_places
+
+
+@dataclass(frozen=True)
+class ProviderResult:
+    status: str  # a Payment.Status value, or "error" for a transient failure worth retrying
+    reference: str = ""
+    failure_message: str = ""
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def charge(
+        self, *, amount: Decimal, currency: str, customer: str, payment_method: str, key: str, description: str
+    ) -> ProviderResult:
+        """Take the amount now from a saved payment method (off-session)."""
+
+    def authorize(
+        self, *, amount: Decimal, currency: str, payment_method: str, key: str, description: str
+    ) -> ProviderResult:
+        """Hold the amount without taking it (status requires_capture)."""
+
+    def capture(self, *, reference: str, amount: Decimal, currency: str, key: str) -> ProviderResult:
+        """Take up to the held amount; the rest of the hold is released."""
+
+    def cancel(self, *, reference: str, key: str) -> ProviderResult:
+        """Release a hold without taking anything."""
+
+
+_STRIPE_STATUS = {
+    "succeeded": "succeeded",
+    "requires_capture": "requires_capture",
+    "canceled": "canceled",
+    "processing": "pending",
+    "requires_action": "failed",
+    "requires_payment_method": "failed",
+    "requires_confirmation": "pending",
+}
+
+
+def minor_units(amount: Decimal, currency: str) -> int:
+    return int((amount * (10 ** currency_places(currency))).to_integral_value())
+
+
+class StripeProvider:
+    name = "stripe"
+
+    def __init__(self, *, api_key: str | None = None, api_base: str | None = None):
+        self.client = stripe.StripeClient(
+            api_key or settings.STRIPE_API_KEY or "sk_not_configured",
+            base_addresses={"api": api_base or settings.STRIPE_API_BASE},
+            max_network_retries=2,
+        )
+
+    def charge(self, *, amount, currency, customer, payment_method, key, description) -> ProviderResult:
+        params = {
+            "amount": minor_units(amount, currency),
+            "currency": currency.lower(),
+            "customer": customer,
+            "payment_method": payment_method,
+            "off_session": True,
+            "confirm": True,
+            "description": description,
+        }
+        return self._call(
+            lambda: self.client.v1.payment_intents.create(params=params, options={"idempotency_key": key})
+        )
+
+    def authorize(self, *, amount, currency, payment_method, key, description) -> ProviderResult:
+        params = {
+            "amount": minor_units(amount, currency),
+            "currency": currency.lower(),
+            "payment_method": payment_method,
+            "capture_method": "manual",
+            "confirm": True,
+            "description": description,
+        }
+        return self._call(
+            lambda: self.client.v1.payment_intents.create(params=params, options={"idempotency_key": key})
+        )
+
+    def capture(self, *, reference, amount, currency, key) -> ProviderResult:
+        params = {"amount_to_capture": minor_units(amount, currency)}
+        return self._call(
+            lambda: self.client.v1.payment_intents.capture(reference, params=params, options={"idempotency_key": key})
+        )
+
+    def cancel(self, *, reference, key) -> ProviderResult:
+        return self._call(lambda: self.client.v1.payment_intents.cancel(reference, options={"idempotency_key": key}))
+
+    @staticmethod
+    def _call(request) -> ProviderResult:
+        try:
+            intent = request()
+        except stripe.CardError as error:
+            # A declined card still creates a PaymentIntent; keep its id for the webhook.
+            intent_id = (
+                (getattr(error, "json_body", None) or {}).get("error", {}).get("payment_intent", {}).get("id", "")
+            )
+            return ProviderResult("failed", intent_id, error.user_message or str(error))
+        except stripe.StripeError as error:
+            # Network trouble or Stripe unavailable: not the driver's fault; try again later.
+            return ProviderResult("error", "", str(error)[:255])
+        return ProviderResult(_STRIPE_STATUS.get(intent.status, "pending"), intent.id, "")
+
+
+def provider_get(name: str = "stripe") -> PaymentProvider:
+    if name != "stripe":
+        raise ValueError(f"No payment provider {name!r}.")
+    return StripeProvider()

@@ -1,0 +1,60 @@
+"""Provider webhooks: verified for real, stored once, applied once."""
+
+from datetime import UTC, datetime
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing.models import Payment, WebhookEvent
+from billing.services.payments import payment_result_apply
+from billing.services.providers import ProviderResult
+
+_INTENT_EVENTS = {
+    "payment_intent.succeeded": "succeeded",
+    "payment_intent.payment_failed": "failed",
+    "payment_intent.canceled": "canceled",
+    "payment_intent.amount_capturable_updated": "requires_capture",
+}
+
+
+class WebhookError(ValueError):
+    """A webhook we refuse: bad signature or unreadable payload (nothing is stored)."""
+
+
+def stripe_webhook_receive(*, payload: bytes, signature: str | None) -> tuple[WebhookEvent, bool]:
+    """Verify the Stripe-Signature header against STRIPE_WEBHOOK_SECRET, record the event
+    and apply it. Returns (event, applied); a replayed event id returns the stored event
+    and applies nothing. Raises WebhookError for a bad signature or payload."""
+    try:
+        event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+    except (ValueError, stripe.SignatureVerificationError) as error:
+        raise WebhookError(f"Webhook rejected: {error}") from error
+    try:
+        with transaction.atomic():
+            record = WebhookEvent.objects.create(
+                provider="stripe", event_id=event.id, type=event.type, payload=event.to_dict()
+            )
+            _apply(event)
+            WebhookEvent.objects.filter(pk=record.pk).update(processed_at=timezone.now())
+    except IntegrityError:
+        return WebhookEvent.objects.get(provider="stripe", event_id=event.id), False
+    return record, True
+
+
+def _apply(event) -> None:
+    status = _INTENT_EVENTS.get(event.type)
+    if status is None:
+        return
+    intent = event.data.object.to_dict()
+    payment = Payment.objects.filter(provider=Payment.Provider.STRIPE, provider_reference=intent["id"]).first()
+    if payment is None:
+        return  # not one of ours (e.g. created in Stripe's dashboard)
+    error = intent.get("last_payment_error") or {}
+    occurred = datetime.fromtimestamp(event.created, tz=UTC) if getattr(event, "created", None) else timezone.now()
+    payment_result_apply(
+        payment_id=payment.pk,
+        result=ProviderResult(status, intent["id"], (error.get("message") or "") if status == "failed" else ""),
+        now=occurred,
+    )

@@ -1,0 +1,131 @@
+"""A stand-in for Stripe's HTTP API on loopback, just enough of /v1/payment_intents for
+our provider: it answers like Stripe (JSON objects, card errors with HTTP 402), replays
+the stored answer for a repeated Idempotency-Key, and records what it was asked. The
+real `stripe` library talks to it over a real socket; only Stripe's servers are faked."""
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+DECLINING_CARD = "pm_card_chargeDeclined"
+
+
+class StripeStub:
+    def __init__(self):
+        self.intents: dict[str, dict] = {}
+        self.answers_by_key: dict[str, tuple[int, dict]] = {}
+        self.requests: list[dict] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self) -> "StripeStub":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def handle(self, method: str, path: str, form: dict, key: str | None) -> tuple[int, dict]:
+        with self._lock:
+            self.requests.append({"method": method, "path": path, "form": form, "idempotency_key": key})
+            if key and key in self.answers_by_key:
+                return self.answers_by_key[key]
+            answer = self._answer(path, form)
+            if key:
+                self.answers_by_key[key] = answer
+            return answer
+
+    def _answer(self, path: str, form: dict) -> tuple[int, dict]:
+        parts = path.strip("/").split("/")
+        if parts == ["v1", "payment_intents"]:
+            return self._create(form)
+        intent = self.intents.get(parts[2]) if len(parts) >= 3 else None
+        if intent is None:
+            return 404, {"error": {"type": "invalid_request_error", "message": "No such payment_intent"}}
+        if parts[3:] == ["capture"]:
+            intent.update(status="succeeded", amount_received=int(form.get("amount_to_capture", intent["amount"])))
+        elif parts[3:] == ["cancel"]:
+            intent.update(status="canceled")
+        return 200, dict(intent)
+
+    def _create(self, form: dict) -> tuple[int, dict]:
+        intent = {
+            "id": f"pi_test_{next(self._ids):06d}",
+            "object": "payment_intent",
+            "amount": int(form["amount"]),
+            "currency": form["currency"],
+            "customer": form.get("customer"),
+            "payment_method": form.get("payment_method"),
+            "capture_method": form.get("capture_method", "automatic"),
+            "amount_received": 0,
+            "status": "requires_capture" if form.get("capture_method") == "manual" else "succeeded",
+        }
+        if form.get("payment_method") == DECLINING_CARD:
+            intent["status"] = "requires_payment_method"
+            self.intents[intent["id"]] = intent
+            error = {
+                "type": "card_error",
+                "code": "card_declined",
+                "decline_code": "generic_decline",
+                "message": "Your card was declined.",
+                "payment_intent": intent,
+            }
+            return 402, {"error": error}
+        if intent["status"] == "succeeded":
+            intent["amount_received"] = intent["amount"]
+        self.intents[intent["id"]] = intent
+        return 200, intent
+
+    def _handler(self):
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode()
+                form = {k: v[-1] for k, v in parse_qs(body).items()}
+                status, payload = stub.handle("POST", self.path, form, self.headers.get("Idempotency-Key"))
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Request-Id", "req_test")
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+
+def signed_event(*, secret: str, event_type: str, intent: dict, event_id: str = "evt_test_1") -> tuple[bytes, str]:
+    """A webhook body and its Stripe-Signature header, signed the way Stripe signs them
+    (HMAC-SHA256 over "<timestamp>.<body>")."""
+    payload = json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "type": event_type,
+            "created": int(time.time()),
+            "api_version": "2024-06-20",
+            "data": {"object": intent},
+        }
+    ).encode()
+    timestamp = int(time.time())
+    signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
+    return payload, f"t={timestamp},v1={signature}"

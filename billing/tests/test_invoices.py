@@ -1,0 +1,109 @@
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+
+from billing.models import Invoice, InvoiceSequence
+from billing.pdf import invoice_pdf
+from billing.services.cdrs import cdr_credit, session_price
+from billing.services.invoices import credit_note_issue, invoice_email, invoices_issue_for_month
+from billing.services.memberships import membership_fees_post, subscription_start
+from billing.tests.factories import START, MembershipPlanFactory, completed_session, energy_tariff
+from drivers.tests.factories import DriverFactory
+from stations.tests.factories import ConnectorFactory
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+MAY = date(2026, 5, 1)
+RUN_AT = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def connector():
+    connector = ConnectorFactory()
+    energy_tariff(site=connector.station.site, price="0.40", vat="19")
+    return connector
+
+
+def priced(connector, driver, **kwargs):
+    return session_price(session_id=completed_session(connector=connector, driver=driver, **kwargs).pk)
+
+
+def test_monthly_invoice_has_a_line_per_cdr_and_fee_and_a_vat_breakdown(connector):
+    driver = DriverFactory(emsp=connector.station.site.operator)
+    priced(connector, driver, energy_wh=20000)
+    priced(connector, driver, energy_wh=10000, started_at=START + timedelta(days=1))
+    plan = MembershipPlanFactory(operator=connector.station.site.operator, monthly_fee=D("10.00"), vat_rate=D("19"))
+    subscription_start(driver=driver, plan=plan, on=date(2026, 5, 1))
+    membership_fees_post(period_start=MAY)
+    [invoice_id] = invoices_issue_for_month(period_start=MAY, now=RUN_AT)
+    invoice = Invoice.objects.get(pk=invoice_id)
+    assert invoice.number == "INV-2026-000001"
+    assert invoice.lines.count() == 3
+    assert (invoice.total_excl_vat, invoice.total_vat, invoice.total_incl_vat) == (D("22.00"), D("4.18"), D("26.18"))
+    assert invoice.vat_breakdown == [{"rate": "19.00", "base": "22.0000", "vat": "4.1800"}]
+
+
+def test_rerunning_the_month_issues_nothing_new(connector):
+    priced(connector, DriverFactory())
+    first = invoices_issue_for_month(period_start=MAY, now=RUN_AT)
+    again = invoices_issue_for_month(period_start=MAY, now=RUN_AT)
+    assert len(first) == 1 and again == []
+    assert Invoice.objects.count() == 1
+
+
+def test_invoice_numbers_are_gapless_per_series_and_year(connector):
+    for _ in range(3):
+        priced(connector, DriverFactory())
+    invoices_issue_for_month(period_start=MAY, now=RUN_AT)
+    numbers = sorted(Invoice.objects.values_list("sequence_number", flat=True))
+    assert numbers == [1, 2, 3]
+    assert InvoiceSequence.objects.get(series="INV", year=2026).last_number == 3
+
+
+def test_a_session_after_local_midnight_belongs_to_the_next_month(connector):
+    driver = DriverFactory()
+    # 31 May 22:30 UTC is 1 June 00:30 in Berlin (the operator's zone).
+    priced(connector, driver, started_at=datetime(2026, 5, 31, 21, 30, tzinfo=UTC), minutes=60)
+    assert invoices_issue_for_month(period_start=MAY, now=RUN_AT) == []
+    assert len(invoices_issue_for_month(period_start=date(2026, 6, 1), now=RUN_AT + timedelta(days=30))) == 1
+
+
+def test_invoice_pdf_renders_the_same_document_every_time(connector):
+    priced(connector, DriverFactory())
+    invoice = Invoice.objects.get(pk=invoices_issue_for_month(period_start=MAY, now=RUN_AT)[0])
+    pdf = invoice_pdf(invoice=invoice)
+    assert pdf.startswith(b"%PDF") and invoice.number.encode() in pdf
+    assert invoice_pdf(invoice=invoice) == pdf
+
+
+def test_invoice_is_emailed_once_with_its_pdf(connector):
+    priced(connector, DriverFactory())
+    invoice_id = invoices_issue_for_month(period_start=MAY, now=RUN_AT)[0]
+    assert invoice_email(invoice_id=invoice_id) is True
+    assert invoice_email(invoice_id=invoice_id) is False
+    [message] = mail.outbox
+    assert message.attachments[0][0] == "INV-2026-000001.pdf"
+
+
+def test_correcting_an_invoiced_cdr_issues_a_credit_note(connector):
+    driver = DriverFactory()
+    cdr = priced(connector, driver)
+    invoice = Invoice.objects.get(pk=invoices_issue_for_month(period_start=MAY, now=RUN_AT)[0])
+    credit = cdr_credit(cdr=cdr, reason="Meter fault")
+    note = credit_note_issue(credit_cdr=credit, now=RUN_AT)
+    assert note.kind == Invoice.Kind.CREDIT_NOTE and note.number == "CN-2026-000001"
+    assert note.credits == invoice and note.total_incl_vat == -invoice.total_incl_vat
+    assert credit_note_issue(credit_cdr=credit, now=RUN_AT) is None
+
+
+def test_invoice_pdf_view_serves_the_owner_and_hides_it_from_others(client, connector):
+    driver = DriverFactory()
+    priced(connector, driver)
+    invoice = Invoice.objects.get(pk=invoices_issue_for_month(period_start=MAY, now=RUN_AT)[0])
+    client.force_login(DriverFactory().user)
+    assert client.get(f"/billing/invoices/{invoice.number}.pdf").status_code == 404
+    client.force_login(driver.user)
+    response = client.get(f"/billing/invoices/{invoice.number}.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
