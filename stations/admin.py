@@ -303,3 +303,7 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# Operations models (incidents, work orders, campaigns, …) register themselves here.
+from stations import admin_ops  # noqa: E402, F401

@@ -14,6 +14,7 @@ LEVEL_KEYS = {
     "connector": ["station_id", "station__identity", "connector_number"],
     "station": ["station_id", "station__identity"],
     "site": ["station__site_id", "station__site__name"],
+    "network": [],
 }
 SECONDS = ["period_seconds", "up_seconds", "down_seconds", "maintenance_seconds", "unknown_seconds", "occupied_seconds"]
 

@@ -250,3 +250,36 @@ def session_remote_stop(*, session: ChargingSession, user, reason: str) -> Sessi
             reason=reason.strip()[:255] or "RemoteStop",
             command=command,
         )
+
+
+# --- Dashboard commands --------------------------------------------------------------------
+
+STATION_COMMANDS = {
+    "reset_soft": ("Reset", lambda n: {"type": "Soft"}),
+    "reset_hard": ("Reset", lambda n: {"type": "Hard"}),
+    "unlock": ("UnlockConnector", lambda n: {"connectorId": n}),
+    "operative": ("ChangeAvailability", lambda n: {"connectorId": n, "type": "Operative"}),
+    "inoperative": ("ChangeAvailability", lambda n: {"connectorId": n, "type": "Inoperative"}),
+}
+
+
+def station_command_send(*, station: ChargingStation, kind: str, connector_number: int = 0, user=None):
+    """Queue one of the dashboard's commands through the outbox and return the Command;
+    the result reaches the page as a "command" push. Raises ValidationError for an
+    unknown kind or connector (unlock needs a real connector)."""
+    from ocpp_gateway import commands
+    from ocpp_gateway.models import Command
+
+    if kind not in STATION_COMMANDS:
+        raise ValidationError({"kind": f"Unknown command {kind!r}."})
+    known = set(station.connectors.values_list("connector_id", flat=True)) | ({0} if kind != "unlock" else set())
+    if connector_number not in known:
+        raise ValidationError({"connector": f"Station {station.identity} has no connector {connector_number}."})
+    action, payload = STATION_COMMANDS[kind]
+    return commands.send(
+        station=station,
+        action=action,
+        payload=payload(connector_number),
+        requested_by=user,
+        source=Command.Source.ADMIN,
+    )

@@ -1,0 +1,165 @@
+"""Staff operations pages: dashboard, command buttons, calendar, analytics and CSV
+(owners see only their own), admin pages and the admin link."""
+
+import csv
+import io
+from datetime import UTC, date, datetime
+
+import pytest
+from django.urls import reverse
+
+from drivers.tests.factories import DriverFactory, UserFactory
+from ocpp_gateway.models import Command
+from stations.models import OrganisationMember, StatusChange
+from stations.services import uptime
+from stations.tests.factories import ChargingSessionFactory, ConnectorFactory, OrganisationFactory
+from stations.tests.ops_factories import IncidentFactory, WorkOrderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_dashboard_is_for_staff_only(client):
+    assert client.get(reverse("ops:dashboard")).status_code == 302
+    client.force_login(DriverFactory().user)
+    response = client.get(reverse("ops:dashboard"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_dashboard_first_paint_carries_stations_sessions_and_incidents(staff_client):
+    session = ChargingSessionFactory(last_power_w="7400.0")
+    IncidentFactory(station=session.station, summary="Faulted / GroundFailure")
+    response = staff_client.get(reverse("ops:dashboard"))
+    assert response.status_code == 200
+    snapshot = response.context["snapshot"]
+    assert [s["identity"] for s in snapshot["stations"]] == [session.station.identity]
+    assert snapshot["sessions"][0]["session_id"] == session.pk
+    assert snapshot["incidents"][0]["summary"] == "Faulted / GroundFailure"
+    assert snapshot["power_w"] == "7400.0"
+    assert b"/ws/live/" in response.content or b"dashboard.js" in response.content
+
+
+def test_unlock_button_queues_unlock_connector_through_the_outbox(staff_client):
+    connector = ConnectorFactory()
+    url = reverse("ops:station-command", args=[connector.station_id])
+    response = staff_client.post(url, {"kind": "unlock", "connector": "1"})
+    assert response.status_code == 202
+    command = Command.objects.get(pk=response.json()["command_id"])
+    assert (command.action, command.payload, command.source) == ("UnlockConnector", {"connectorId": 1}, "admin")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "selfdestruct"}, "kind"),
+        ({"kind": "unlock", "connector": "0"}, "connector"),
+        ({"kind": "unlock", "connector": "x"}, "connector"),
+    ],
+)
+def test_bad_command_is_refused_with_the_reason_and_queues_nothing(staff_client, body, field):
+    connector = ConnectorFactory()
+    response = staff_client.post(reverse("ops:station-command", args=[connector.station_id]), body)
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert not Command.objects.exists()
+
+
+def test_remote_stop_from_the_dashboard_is_audited(staff_client):
+    session = ChargingSessionFactory()
+    response = staff_client.post(
+        reverse("ops:session-intervene", args=[session.pk]), {"action": "remote_stop", "reason": "Driver called"}
+    )
+    assert response.status_code == 200
+    assert Command.objects.get(pk=response.json()["command_id"]).action == "RemoteStopTransaction"
+
+
+def test_calendar_shows_work_orders_on_their_due_day_and_counts_overdue(staff_client):
+    order = WorkOrderFactory(due_date=date(2026, 3, 10))
+    response = staff_client.get(reverse("ops:calendar"), {"month": "2026-03"})
+    assert response.status_code == 200
+    assert f"WO-{order.pk}".encode() in response.content
+    assert response.context["overdue"] >= 1
+
+
+def _owner_with_station():
+    owner = OrganisationFactory()
+    connector = ConnectorFactory(station__owner=owner, station__agreement=None)
+    member = UserFactory()
+    OrganisationMember.objects.create(organisation=owner, user=member)
+    return owner, connector, member
+
+
+def test_owner_sees_only_their_own_stations_in_analytics(client):
+    _owner, connector, member = _owner_with_station()
+    foreign = ConnectorFactory()
+    client.force_login(member)
+    response = client.get(reverse("ops:analytics"))
+    assert response.status_code == 200
+    assert list(response.context["stations"]) == [connector.station]
+    assert client.get(reverse("ops:analytics"), {"station": foreign.station_id}).status_code == 404
+    assert client.get(reverse("ops:analytics-csv"), {"station": foreign.station_id}).status_code == 404
+
+
+def test_driver_without_an_organisation_has_no_analytics(client):
+    client.force_login(DriverFactory().user)
+    assert client.get(reverse("ops:analytics")).status_code == 404
+
+
+def test_analytics_csv_has_sessions_energy_utilisation_and_uptime_per_day(staff_client):
+    connector = ConnectorFactory()
+    day = datetime(2026, 3, 2, tzinfo=UTC)
+    StatusChange.objects.create(
+        station=connector.station, connector_number=1, status="Available", received_at=datetime(2026, 3, 1, tzinfo=UTC)
+    )
+    StatusChange.objects.create(
+        station=connector.station, connector_number=1, status="Charging", received_at=day.replace(hour=6)
+    )
+    StatusChange.objects.create(
+        station=connector.station, connector_number=1, status="Available", received_at=day.replace(hour=12)
+    )
+    ChargingSessionFactory(
+        station=connector.station, connector=connector, started_at=day.replace(hour=6), energy_wh=30_500
+    )
+    uptime.uptime_compute_day(day=day.date(), now=datetime(2026, 3, 5, tzinfo=UTC))
+    response = staff_client.get(
+        reverse("ops:analytics-csv"), {"station": connector.station_id, "start": "2026-03-01", "end": "2026-03-02"}
+    )
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [r["period_start"] for r in rows] == ["2026-03-01", "2026-03-02"]
+    assert (rows[1]["sessions"], rows[1]["energy_kwh"]) == ("1", "30.500")
+    assert (rows[1]["utilisation_percent"], rows[1]["uptime_percent"]) == ("25.00", "100.00")
+    assert rows[0]["uptime_percent"] == ""
+
+
+def test_analytics_page_renders_charts_from_the_local_chart_library(staff_client):
+    ConnectorFactory()
+    response = staff_client.get(reverse("ops:analytics"), {"period": "month"})
+    assert response.status_code == 200
+    assert b"vendor/chartjs/chart.umd.min.js" in response.content
+    assert b"cdn" not in response.content.lower()
+    chart = response.context["chart"]
+    assert set(chart) >= {"labels", "sessions", "energy_kwh", "revenue", "utilisation", "uptime"}
+
+
+def test_bad_analytics_range_is_a_clear_error(staff_client):
+    response = staff_client.get(reverse("ops:analytics"), {"start": "2026-03-05", "end": "2026-03-01"})
+    assert response.status_code == 400
+    assert b"range" in response.content
+
+
+def test_admin_index_links_the_operations_pages_and_their_admin_pages_load(staff_client):
+    index = staff_client.get(reverse("admin:index"))
+    assert reverse("ops:dashboard").encode() in index.content
+    IncidentFactory()
+    WorkOrderFactory()
+    for name in ("incident", "workorder", "breakdownreport", "maintenanceplan", "firmwarecampaign", "notification",
+                 "diagnosticsrequest", "connectoruptimeday", "sessionintervention"):  # fmt: skip
+        assert staff_client.get(reverse(f"admin:stations_{name}_changelist")).status_code == 200, name
+    assert staff_client.get(reverse("admin:stations_workorder_add")).status_code == 200
