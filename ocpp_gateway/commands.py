@@ -16,6 +16,10 @@ from ocpp_gateway.models import Command
 from stations.models import ChargingStation
 
 
+class CommandError(ValueError):
+    """The command cannot be queued: unknown action, or a payload that fails the schema."""
+
+
 def station_group(station_id: int) -> str:
     """Channel-layer group of the consumer that holds this station's socket."""
     return f"ocpp.station.{station_id}"
@@ -32,8 +36,10 @@ def send(
 ) -> Command:
     """Queue `action` with `payload` for `station` and return the pending command.
 
-    Delivery happens after the surrounding transaction commits. Raises ValueError for an
-    action the station's protocol does not define."""
+    Delivery happens after the surrounding transaction commits. Raises CommandError (a
+    ValueError) for an action the station's protocol does not send, or a payload that
+    fails that action's OCPP schema; nothing is queued then."""
+    command_validate(station=station, action=action, payload=payload)
     ttl = ttl_seconds if ttl_seconds is not None else settings.OCPP_COMMAND_TTL_SECONDS
     command = Command.objects.create(
         station=station,
@@ -45,6 +51,23 @@ def send(
     )
     transaction.on_commit(lambda: wake_station(station_id=station.pk))
     return command
+
+
+def command_validate(*, station: ChargingStation, action: str, payload: dict) -> None:
+    """Raises CommandError unless `action` with `payload` is a valid CSMS→charger call for
+    the station's OCPP version."""
+    from ocpp_gateway import protocols
+    from ocpp_gateway.protocols.base import OcppCallError
+
+    protocol = protocols.for_station(station.ocpp_protocol)
+    if action not in protocol.csms_actions:
+        raise CommandError(f"{action!r} is not a command {protocol.subprotocol} can send to a station.")
+    if not isinstance(payload, dict):
+        raise CommandError("The payload must be a JSON object.")
+    try:
+        protocol.validate_call(action, payload)
+    except OcppCallError as error:
+        raise CommandError(f"Invalid {action} payload: {error.description}") from error
 
 
 def wake_station(*, station_id: int) -> None:

@@ -1,8 +1,244 @@
-"""Placeholder until the gateway lands: refuses every charger politely."""
+"""`/ocpp/<identity>`: one consumer per charger socket, for every OCPP version.
 
+A thin async shell. Admission (identity, credentials) is decided before the upgrade;
+the protocol is chosen by subprotocol; each frame's database work runs in a worker thread
+(ocpp_gateway.exchange) and its answer is sent after that work commits. CSMS→charger
+commands come from the outbox one at a time, woken through the channel layer and, in case
+a wake-up is lost, by a slow poll."""
+
+import asyncio
+import logging
+import random
+
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import timezone
+
+from ocpp_gateway import exchange, frames, handshake, outbox, protocols
+from ocpp_gateway.commands import station_group
+from ocpp_gateway.outbox import OutgoingCall
+
+logger = logging.getLogger(__name__)
+
+# Database work runs on the executor's thread pool, not the single "thread-sensitive"
+# thread, so that thousands of sockets do not queue behind one another.
+db = database_sync_to_async
+SEEN_WRITE_INTERVAL_SECONDS = 60
+CLOSE_REPLACED = 4000
+CLOSE_NO_SUBPROTOCOL = 1002
+
+
+def in_thread(func):
+    return db(func, thread_sensitive=False)
 
 
 class OcppConsumer(AsyncWebsocketConsumer):
+    protocol = None
+    station_id: int | None = None
+    connected_at = None
+
+    # --- connection -------------------------------------------------------------------
     async def connect(self) -> None:
-        await self.close()
+        self.in_flight: OutgoingCall | None = None
+        self.timeout_handle: asyncio.TimerHandle | None = None
+        self.background: set[asyncio.Task] = set()
+        self.pump_lock = asyncio.Lock()
+        self.closing = False
+        self.seen_written_at = None
+        identity = self.scope["url_route"]["kwargs"]["identity"]
+        admission = await in_thread(handshake.station_admit)(
+            identity=identity, credentials=handshake.basic_credentials(self.scope.get("headers", []))
+        )
+        if admission.refusal is not None:
+            logger.info("refused %s: %s %s", identity, admission.refusal, admission.reason)
+            await self._refuse(admission.refusal, admission.reason)
+            return
+        protocol = protocols.select(self.scope.get("subprotocols") or [])
+        if protocol is None:
+            # As OCPP prescribes: complete the handshake without a subprotocol, then close.
+            logger.info("refused %s: no OCPP subprotocol we speak in %s", identity, self.scope.get("subprotocols"))
+            await self.accept()
+            await self.close(code=CLOSE_NO_SUBPROTOCOL)
+            return
+        self.protocol = protocol
+        self.identity = identity
+        self.registration_status = admission.registration_status
+        await self.accept(subprotocol=protocol.subprotocol)
+        self.connected_at = await in_thread(exchange.connection_open)(
+            protocol=protocol, station_id=admission.station_id, at=timezone.now()
+        )
+        self.station_id = admission.station_id
+        self.seen_written_at = self.connected_at
+        group = station_group(self.station_id)
+        await self.channel_layer.group_add(group, self.channel_name)
+        # Any older socket of this station, in any process, closes on this.
+        await self.channel_layer.group_send(group, {"type": "ocpp.replaced", "channel": self.channel_name})
+        self._spawn(self._poll_outbox())
+        await self._pump_outbox()
+
+    async def _refuse(self, status: int, reason: str) -> None:
+        if "websocket.http.response" not in self.scope.get("extensions", {}):
+            await self.close()  # the server answers 403
+            return
+        headers = [(b"content-type", b"text/plain; charset=utf-8")]
+        if status == 401:
+            headers.append((b"www-authenticate", b'Basic realm="OCPP", charset="UTF-8"'))
+        await self.base_send({"type": "websocket.http.response.start", "status": status, "headers": headers})
+        await self.base_send({"type": "websocket.http.response.body", "body": reason.encode()})
+
+    async def disconnect(self, code: int) -> None:
+        self.closing = True
+        if self.timeout_handle is not None:
+            self.timeout_handle.cancel()
+        for task in list(self.background):
+            task.cancel()
+        if self.station_id is None:
+            return
+        try:
+            await self.channel_layer.group_discard(station_group(self.station_id), self.channel_name)
+        except Exception:
+            logger.exception("station %s: leaving the channel group failed", self.identity)
+        try:
+            await in_thread(exchange.connection_close)(
+                protocol=self.protocol,
+                station_id=self.station_id,
+                connected_at=self.connected_at,
+                in_flight_command_id=self.in_flight.command_id if self.in_flight else None,
+                at=timezone.now(),
+            )
+        except Exception:
+            logger.exception("station %s: recording the disconnect failed", self.identity)
+
+    async def ocpp_replaced(self, event: dict) -> None:
+        if event["channel"] != self.channel_name and not self.closing:
+            logger.info("station %s: replaced by a newer connection", self.identity)
+            self.closing = True
+            await self.close(code=CLOSE_REPLACED, reason="Replaced by a newer connection")
+
+    # --- charger → CSMS ---------------------------------------------------------------
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.protocol is None or self.closing:
+            return
+        received_at = timezone.now()
+        text = text_data if text_data is not None else bytes_data.decode("utf-8", errors="replace")
+        try:
+            if len(text) > settings.OCPP_MAX_FRAME_BYTES // 4 and len(text.encode()) > settings.OCPP_MAX_FRAME_BYTES:
+                raise self._too_large(text)
+            frame = frames.parse(text, formation_violation=self.protocol.formation_violation)
+        except frames.FrameError as error:
+            await self._refuse_frame(text, error, received_at)
+            return
+        if frame.message_type == frames.CALL:
+            await self._answer(frame, received_at)
+        else:
+            await self._resolve(frame, received_at)
+
+    def _too_large(self, text: str) -> frames.FrameError:
+        message_id = frames.leading_message_id(text)
+        code = self.protocol.formation_violation if message_id != frames.UNKNOWN_ID else "ProtocolError"
+        limit = settings.OCPP_MAX_FRAME_BYTES
+        return frames.FrameError(code=code, description=f"Frame exceeds {limit} bytes.", message_id=message_id)
+
+    async def _refuse_frame(self, text: str, error: frames.FrameError, received_at) -> None:
+        logger.info("station %s: refused frame (%s: %s)", self.identity, error.code, error.description)
+        try:
+            reply = await in_thread(exchange.frame_refused)(
+                station_id=self.station_id, raw=text, error=error, received_at=received_at
+            )
+        except Exception:
+            logger.exception("station %s: logging a refused frame failed", self.identity)
+            reply = None if error.ignore else frames.call_error(error.message_id, error.code, error.description)
+        if reply is not None:
+            await self._send(reply)
+
+    async def _answer(self, frame: frames.Frame, received_at) -> None:
+        touch_seen = (received_at - self.seen_written_at).total_seconds() >= SEEN_WRITE_INTERVAL_SECONDS
+        try:
+            answer = await in_thread(exchange.call_answer)(
+                protocol=self.protocol,
+                station_id=self.station_id,
+                identity=self.identity,
+                registration_status=self.registration_status,
+                frame=frame,
+                received_at=received_at,
+                touch_seen=touch_seen,
+            )
+        except Exception:
+            # The transaction itself failed (e.g. the database went away): nothing was kept.
+            logger.exception("station %s: %s failed outside its handler", self.identity, frame.action)
+            await self._send(frames.call_error(frame.message_id, "InternalError", exchange.INTERNAL_ERROR))
+            return
+        if touch_seen:
+            self.seen_written_at = received_at
+        if answer.registration_status:
+            self.registration_status = answer.registration_status
+        await self._send(answer.text)
+
+    async def _resolve(self, frame: frames.Frame, received_at) -> None:
+        awaited = self.in_flight is not None and self.in_flight.message_id == frame.message_id
+        if awaited:
+            self.timeout_handle.cancel()
+        try:
+            await in_thread(outbox.command_resolve)(
+                protocol=self.protocol, station_id=self.station_id, frame=frame, received_at=received_at
+            )
+        except Exception:
+            logger.exception("station %s: recording the response to %s failed", self.identity, frame.message_id)
+        if awaited:
+            self.in_flight = None
+            await self._pump_outbox()
+
+    # --- CSMS → charger ---------------------------------------------------------------
+    async def outbox_wake(self, event: dict) -> None:
+        await self._pump_outbox()
+
+    async def _pump_outbox(self) -> None:
+        """Send the next pending command unless one is already awaiting its answer."""
+        async with self.pump_lock:
+            if self.in_flight is not None or self.closing:
+                return
+            call = await in_thread(outbox.command_claim_next)(station_id=self.station_id, now=timezone.now())
+            if call is None:
+                return
+            self.in_flight = call
+            loop = asyncio.get_running_loop()
+            self.timeout_handle = loop.call_later(settings.OCPP_CALL_TIMEOUT, self._timeout_fired, call.message_id)
+            await self._send(call.text)
+
+    def _timeout_fired(self, message_id: str) -> None:
+        self._spawn(self._time_out(message_id))
+
+    async def _time_out(self, message_id: str) -> None:
+        if self.in_flight is None or self.in_flight.message_id != message_id:
+            return
+        call, self.in_flight = self.in_flight, None
+        logger.info("station %s: no response to %s %s", self.identity, call.action, message_id)
+        await in_thread(outbox.command_time_out)(
+            protocol=self.protocol,
+            command_id=call.command_id,
+            reason=f"No response within {settings.OCPP_CALL_TIMEOUT} s.",
+        )
+        await self._pump_outbox()
+
+    async def _poll_outbox(self) -> None:
+        while True:
+            # Jittered so that thousands of sockets do not poll in step.
+            await asyncio.sleep(settings.OCPP_OUTBOX_POLL_SECONDS * random.uniform(0.8, 1.2))
+            try:
+                await self._pump_outbox()
+            except Exception:
+                logger.exception("station %s: outbox poll failed", self.identity)
+
+    # --- plumbing ---------------------------------------------------------------------
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.create_task(coroutine)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def _send(self, text: str) -> None:
+        try:
+            await self.send(text_data=text)
+        except Exception:
+            # The socket went away under us; disconnect() will follow and clean up.
+            logger.info("station %s: send failed, connection gone", getattr(self, "identity", "?"))

@@ -8,9 +8,10 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
-from stations import live, signals
+from stations import live, passwords, signals
 from stations.models import ChargingStation, Connector, RegistrationStatus, StatusChange
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ def station_auto_register(*, identity: str, password: str | None) -> ChargingSta
     station = ChargingStation.objects.filter(identity=identity).first()
     if station is not None:
         return station
+    if password is not None and not _acceptable_password(password):
+        password = None
     profile = ChargingStation.SecurityProfile.BASIC if password else ChargingStation.SecurityProfile.NONE
     try:
         with transaction.atomic():
@@ -64,11 +67,19 @@ def station_auto_register(*, identity: str, password: str | None) -> ChargingSta
                 security_profile=profile,
                 registration_status=RegistrationStatus.PENDING,
             )
-    except Exception:
+    except (IntegrityError, ValidationError):
         existing = ChargingStation.objects.filter(identity=identity).first()
         if existing is None:
             raise
         return existing
+
+
+def _acceptable_password(password: str) -> bool:
+    try:
+        passwords.validate_password(password)
+    except ValueError:
+        return False
+    return True
 
 
 def station_connect(*, station_id: int, at: datetime) -> datetime:

@@ -1,0 +1,154 @@
+"""The synchronous half of the consumer: each function runs in a worker thread, does one
+exchange's database work in one transaction, and returns what to send. The reply to a
+CALL is therefore only sent after the commit of what it acknowledges.
+
+Version-neutral: the protocol module validates and handles; this module logs, commits,
+and turns failures into CALLERRORs that never leak internals."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from ocpp_gateway import frames, message_log, outbox
+from ocpp_gateway.models import MessageLog
+from ocpp_gateway.protocols.base import CallContext, OcppCallError, Protocol
+from stations.models import RegistrationStatus
+from stations.services import status as station_status
+
+logger = logging.getLogger(__name__)
+
+INTERNAL_ERROR = "An internal error occurred; the request was not processed."
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    registration_status: str | None = None
+
+
+def call_answer(
+    *,
+    protocol: Protocol,
+    station_id: int,
+    identity: str,
+    registration_status: str,
+    frame: frames.Frame,
+    received_at: datetime,
+    touch_seen: bool,
+) -> Answer:
+    """Handle one CALL and return the CALLRESULT or CALLERROR to send. Whatever the
+    handler wrote is rolled back when it fails; the log rows are kept either way."""
+    ctx = CallContext(
+        station_id=station_id,
+        identity=identity,
+        message_id=frame.message_id,
+        received_at=received_at,
+        protocol=protocol,
+    )
+    with transaction.atomic():
+        try:
+            if registration_status != RegistrationStatus.ACCEPTED and frame.action not in (
+                protocol.allowed_before_acceptance
+            ):
+                raise OcppCallError("SecurityError", "The station is not accepted; send BootNotification first.")
+            with transaction.atomic():
+                payload = protocol.answer(ctx, frame.action, frame.payload)
+            text = frames.call_result(frame.message_id, payload)
+            reply = message_log.entry(
+                station_id=station_id,
+                direction=MessageLog.Direction.OUT,
+                message_type=frames.CALLRESULT,
+                message_id=frame.message_id,
+                action=frame.action,
+                payload=payload,
+                at=received_at,
+            )
+        except OcppCallError as error:
+            text, reply = _error(station_id, frame, error.code, error.description, received_at)
+        except Exception:
+            logger.exception("station %s: %s handler failed (message %s)", identity, frame.action, frame.message_id)
+            text, reply = _error(station_id, frame, "InternalError", INTERNAL_ERROR, received_at)
+        if touch_seen:
+            station_status.station_seen(station_id=station_id, at=received_at)
+        incoming = message_log.entry(
+            station_id=station_id,
+            direction=MessageLog.Direction.IN,
+            message_type=frames.CALL,
+            message_id=frame.message_id,
+            action=frame.action,
+            payload=frame.payload,
+            at=received_at,
+        )
+        MessageLog.objects.bulk_create([incoming, reply])
+    return Answer(text=text, registration_status=ctx.registration_status)
+
+
+def _error(station_id: int, frame: frames.Frame, code: str, description: str, at: datetime):
+    text = frames.call_error(frame.message_id, code, description)
+    row = message_log.entry(
+        station_id=station_id,
+        direction=MessageLog.Direction.OUT,
+        message_type=frames.CALLERROR,
+        message_id=frame.message_id,
+        action=frame.action,
+        payload={"errorCode": code, "errorDescription": description, "errorDetails": {}},
+        at=at,
+    )
+    return text, row
+
+
+def frame_refused(*, station_id: int, raw: str, error: frames.FrameError, received_at: datetime) -> str | None:
+    """Log a frame we could not take and return the CALLERROR to send (None for frames
+    that get no answer, such as an unknown message type or a malformed response)."""
+    rows = [
+        message_log.entry(
+            station_id=station_id,
+            direction=MessageLog.Direction.IN,
+            message_type=0,
+            message_id="" if error.message_id == frames.UNKNOWN_ID else error.message_id,
+            raw=raw,
+            note=f"{error.code}: {error.description}" + (" (ignored)" if error.ignore else ""),
+            at=received_at,
+        )
+    ]
+    text = None
+    if not error.ignore:
+        text = frames.call_error(error.message_id, error.code, error.description)
+        rows.append(
+            message_log.entry(
+                station_id=station_id,
+                direction=MessageLog.Direction.OUT,
+                message_type=frames.CALLERROR,
+                message_id=error.message_id,
+                payload={"errorCode": error.code, "errorDescription": error.description, "errorDetails": {}},
+                at=received_at,
+            )
+        )
+    MessageLog.objects.bulk_create(rows)
+    return text
+
+
+def connection_open(*, protocol: Protocol, station_id: int, at: datetime) -> datetime:
+    """Mark the station connected; calls left unanswered on an earlier connection can no
+    longer be answered, so they time out now. Returns the connection's token."""
+    with transaction.atomic():
+        connected_at = station_status.station_connect(station_id=station_id, at=at)
+        outbox.commands_abandon_in_flight(
+            protocol=protocol, station_id=station_id, reason="The connection was replaced before a response."
+        )
+    return connected_at
+
+
+def connection_close(
+    *, protocol: Protocol, station_id: int, connected_at: datetime, in_flight_command_id: int | None, at: datetime
+) -> None:
+    with transaction.atomic():
+        station_status.station_disconnect(station_id=station_id, connected_at=connected_at, at=at)
+        if in_flight_command_id is not None:
+            outbox.command_time_out(
+                protocol=protocol,
+                command_id=in_flight_command_id,
+                reason="The connection closed before a response.",
+            )

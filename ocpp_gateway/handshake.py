@@ -1,0 +1,67 @@
+"""Who may open `/ocpp/<identity>`: identity lookup (or auto-registration) and the
+station's HTTP Basic credentials (security profiles 1 and 2; TLS ends at the proxy).
+
+Decided before the WebSocket upgrade, so a refusal is a plain HTTP 404 or 401."""
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from stations.models import ChargingStation
+from stations.selectors import registry as registry_selectors
+from stations.services import status as station_status
+
+
+@dataclass(frozen=True)
+class Admission:
+    station_id: int | None = None
+    identity: str = ""
+    registration_status: str = ""
+    refusal: int | None = None  # HTTP status when refused
+    reason: str = ""
+
+
+def basic_credentials(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | None:
+    """(username, password) from an `Authorization: Basic …` header, or None."""
+    for name, value in headers:
+        if name.lower() != b"authorization":
+            continue
+        scheme, _, encoded = value.decode("latin-1").partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        username, separator, password = decoded.partition(":")
+        return (username, password) if separator else None
+    return None
+
+
+def station_admit(*, identity: str, credentials: tuple[str, str] | None) -> Admission:
+    """Admit a known station whose credentials match; a station at security profile 1 or
+    more is never admitted without them (no downgrade). Unknown identities are refused
+    (404) unless OCPP_AUTO_REGISTER creates them in Pending state."""
+    if credentials is not None and credentials[0] != identity:
+        return Admission(identity=identity, refusal=401, reason="The username must be the station identity.")
+    station = registry_selectors.station_by_identity(identity=identity)
+    if station is None:
+        if not settings.OCPP_AUTO_REGISTER:
+            return Admission(identity=identity, refusal=404, reason="Unknown charging station.")
+        station = station_status.station_auto_register(
+            identity=identity, password=credentials[1] if credentials else None
+        )
+    if not _credentials_ok(station, credentials):
+        return Admission(identity=identity, refusal=401, reason="Invalid or missing credentials.")
+    return Admission(station_id=station.pk, identity=identity, registration_status=station.registration_status)
+
+
+def _credentials_ok(station: ChargingStation, credentials: tuple[str, str] | None) -> bool:
+    if credentials is None:
+        return station.security_profile == ChargingStation.SecurityProfile.NONE
+    if not station.password_hash:
+        # Profile 0 without a password: credentials are not needed, so extra ones change nothing.
+        return station.security_profile == ChargingStation.SecurityProfile.NONE
+    return registry_selectors.station_password_matches(station=station, password=credentials[1])

@@ -1,0 +1,75 @@
+"""Writes for the OCPP message log: every frame in and out, and its pruning."""
+
+from datetime import datetime, timedelta
+
+from ocpp_gateway import frames
+from ocpp_gateway.models import MessageLog
+
+RAW_LIMIT = 4096
+
+
+def entry(
+    *,
+    station_id: int | None,
+    direction: str,
+    message_type: int,
+    at: datetime,
+    message_id: str = "",
+    action: str = "",
+    payload=None,
+    raw: str = "",
+    note: str = "",
+) -> MessageLog:
+    """An unsaved row, for callers that write several in one query."""
+    return MessageLog(
+        station_id=station_id,
+        direction=direction,
+        message_type=message_type,
+        message_id=message_id[:64],
+        action=action[:64],
+        payload=payload,
+        raw=raw[:RAW_LIMIT],
+        note=note[:255],
+        created_at=at,
+    )
+
+
+def record(**fields) -> MessageLog:
+    row = entry(**fields)
+    row.save()
+    return row
+
+
+def frame_payload(frame: frames.Frame):
+    if frame.message_type == frames.CALLERROR:
+        return {
+            "errorCode": frame.error_code,
+            "errorDescription": frame.error_description,
+            "errorDetails": frame.error_details,
+        }
+    return frame.payload
+
+
+def record_frame(*, station_id: int, direction: str, frame: frames.Frame, at: datetime, action="", note="") -> None:
+    entry(
+        station_id=station_id,
+        direction=direction,
+        message_type=frame.message_type,
+        message_id=frame.message_id,
+        action=action or frame.action,
+        payload=frame_payload(frame),
+        note=note,
+        at=at,
+    ).save()
+
+
+def message_log_prune(*, now: datetime, retention_days: int, batch_size: int = 10000) -> int:
+    """Delete entries older than the retention, in batches so that a large backlog never
+    holds one long lock. Idempotent; returns how many were deleted."""
+    cutoff = now - timedelta(days=retention_days)
+    deleted = 0
+    while True:
+        ids = list(MessageLog.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return deleted
+        deleted += MessageLog.objects.filter(pk__in=ids).delete()[0]

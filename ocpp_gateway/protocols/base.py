@@ -1,0 +1,192 @@
+"""What every OCPP version plugs into the gateway: its subprotocol name, its schemas, one
+handler per charger→CSMS action, one result hook per CSMS→charger action.
+
+The consumer, the outbox and the domain services are version-neutral; a version is a
+`Protocol` instance (see protocols/v16/) registered in protocols/__init__.py."""
+
+import decimal
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, is_dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+from jsonschema.exceptions import ValidationError as SchemaValidationError
+from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
+from ocpp.messages import get_validator
+
+logger = logging.getLogger(__name__)
+
+
+class OcppCallError(Exception):
+    """Becomes a CALLERROR with this code; `description` is shown to the charger, so it
+    never carries internal details."""
+
+    def __init__(self, code: str, description: str, details: dict | None = None):
+        super().__init__(f"{code}: {description}")
+        self.code = code
+        self.description = description
+        self.details = details or {}
+
+
+@dataclass
+class CallContext:
+    """What a handler knows about the call it answers. Handlers run in a worker thread,
+    inside the database transaction that commits before the answer is sent."""
+
+    station_id: int
+    identity: str
+    message_id: str
+    received_at: datetime
+    protocol: "Protocol"
+    # Set by BootNotification so the connection learns its new registration status.
+    registration_status: str | None = None
+
+
+Handler = Callable[..., Any]
+ResultHook = Callable[..., None]
+
+
+class Protocol:
+    def __init__(
+        self,
+        *,
+        subprotocol: str,
+        ocpp_version: str,
+        csms_actions: frozenset[str],
+        charger_actions: frozenset[str],
+        formation_violation: str,
+        occurrence_violation: str,
+        decimal_calls: frozenset[str] = frozenset(),
+        decimal_results: frozenset[str] = frozenset(),
+        positive_statuses: frozenset[str] = frozenset({"Accepted"}),
+        allowed_before_acceptance: frozenset[str] = frozenset(),
+        known_actions: frozenset[str] = frozenset(),
+    ):
+        self.subprotocol = subprotocol
+        self.ocpp_version = ocpp_version
+        self.csms_actions = csms_actions
+        self.charger_actions = charger_actions
+        self.formation_violation = formation_violation
+        self.occurrence_violation = occurrence_violation
+        self.decimal_calls = decimal_calls
+        self.decimal_results = decimal_results
+        self.positive_statuses = positive_statuses
+        self.allowed_before_acceptance = allowed_before_acceptance
+        # Actions the version defines (e.g. its security extension) that we do not take.
+        self.known_actions = known_actions | csms_actions | charger_actions
+        self.handlers: dict[str, Handler] = {}
+        self.result_hooks: dict[str, ResultHook] = {}
+
+    def __repr__(self) -> str:
+        return f"<Protocol {self.subprotocol}>"
+
+    # --- registration ---------------------------------------------------------------
+    def on(self, action: str) -> Callable[[Handler], Handler]:
+        """Register the handler of a charger→CSMS action: `handler(ctx, **snake_case_payload)`
+        returning the `ocpp` call_result dataclass (or a camelCase dict)."""
+        if action not in self.charger_actions:
+            raise ValueError(f"{action} is not a charger→CSMS action of {self.subprotocol}")
+
+        def register(handler: Handler) -> Handler:
+            self.handlers[action] = handler
+            return handler
+
+        return register
+
+    def on_result(self, action: str) -> Callable[[ResultHook], ResultHook]:
+        """Register what a CSMS→charger command's outcome changes: `hook(command)`, called
+        in the transaction that records any final status (answer, error, timeout, expiry)."""
+        if action not in self.csms_actions:
+            raise ValueError(f"{action} is not a CSMS→charger action of {self.subprotocol}")
+
+        def register(hook: ResultHook) -> ResultHook:
+            self.result_hooks[action] = hook
+            return hook
+
+        return register
+
+    # --- validation -------------------------------------------------------------------
+    def validate_call(self, action: str, payload: dict) -> None:
+        self._validate(2, action, payload, decimal_floats=action in self.decimal_calls)
+
+    def validate_result(self, action: str, payload: dict) -> None:
+        self._validate(3, action, payload, decimal_floats=action in self.decimal_results)
+
+    def _validate(self, message_type: int, action: str, payload: dict, *, decimal_floats: bool) -> None:
+        if decimal_floats:
+            # These schemas constrain decimals (multipleOf 0.1); binary floats would fail them.
+            validator = get_validator(message_type, action, self.ocpp_version, parse_float=decimal.Decimal)
+            payload = json.loads(json.dumps(payload), parse_float=decimal.Decimal)
+        else:
+            validator = get_validator(message_type, action, self.ocpp_version)
+        error = next(iter(sorted(validator.iter_errors(payload), key=lambda e: e.path)), None)
+        if error is not None:
+            raise self._schema_error(error)
+
+    def _schema_error(self, error: SchemaValidationError) -> OcppCallError:
+        where = "/".join(str(part) for part in error.absolute_path) or "payload"
+        if error.validator == "type":
+            code = "TypeConstraintViolation"
+        elif error.validator in ("required", "minItems", "maxItems"):
+            code = self.occurrence_violation
+        elif error.validator == "additionalProperties":
+            code = self.formation_violation
+        else:
+            code = "PropertyConstraintViolation"
+        return OcppCallError(code, f"{where}: {error.message}"[:500])
+
+    # --- calls ------------------------------------------------------------------------
+    def answer(self, ctx: CallContext, action: str, payload: dict) -> dict:
+        """Validate and handle one CALL; return the CALLRESULT payload. Raises OcppCallError."""
+        handler = self.handlers.get(action)
+        if handler is None:
+            if action in self.known_actions:
+                raise OcppCallError("NotSupported", f"{action} is not supported by this CSMS.")
+            raise OcppCallError("NotImplemented", f"Unknown action {action[:64]!r}.")
+        self.validate_call(action, payload)
+        result = handler(ctx, **camel_to_snake_case(payload))
+        reply = to_payload(result)
+        try:
+            self.validate_result(action, reply)
+        except OcppCallError as error:
+            # Our own answer broke the schema: a bug on our side, not the charger's.
+            logger.error("invalid %s answer %r: %s", action, reply, error)
+            raise OcppCallError("InternalError", "The CSMS could not answer this request.") from error
+        return reply
+
+    def is_positive(self, response: dict | None) -> bool:
+        """Does a CALLRESULT mean the charger did what we asked? Responses without a status
+        (GetConfiguration, GetLocalListVersion, UpdateFirmware, …) count as accepted."""
+        status = (response or {}).get("status")
+        return status is None or status in self.positive_statuses
+
+
+def to_payload(result: Any) -> dict:
+    if is_dataclass(result) and not isinstance(result, type):
+        return snake_to_camel_case(remove_nones(serialize_as_dict(result)))
+    return result
+
+
+def parse_time(value: str | None, field: str) -> datetime | None:
+    """An OCPP dateTime, made aware (UTC when no offset is given). Raises
+    PropertyConstraintViolation for text that is not a date-time."""
+    if value is None:
+        return None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise OcppCallError("PropertyConstraintViolation", f"{field}: {value[:40]!r} is not a date-time.")
+    if parsed.tzinfo is None:
+        from datetime import UTC
+
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def format_time(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")

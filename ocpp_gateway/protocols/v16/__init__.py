@@ -1,0 +1,61 @@
+"""OCPP 1.6J: the protocol object, with one handler per charger→CSMS action (core,
+transactions, firmware) and one result hook per CSMS→charger action that changes state."""
+
+from ocpp.v16.enums import Action
+
+from ocpp_gateway.protocols.base import Protocol
+
+CHARGER_ACTIONS = frozenset(
+    {
+        Action.authorize,
+        Action.boot_notification,
+        Action.data_transfer,
+        Action.diagnostics_status_notification,
+        Action.firmware_status_notification,
+        Action.heartbeat,
+        Action.meter_values,
+        Action.start_transaction,
+        Action.status_notification,
+        Action.stop_transaction,
+    }
+)
+CSMS_ACTIONS = frozenset(
+    {
+        Action.cancel_reservation,
+        Action.change_availability,
+        Action.change_configuration,
+        Action.clear_cache,
+        Action.clear_charging_profile,
+        Action.data_transfer,
+        Action.get_composite_schedule,
+        Action.get_configuration,
+        Action.get_diagnostics,
+        Action.get_local_list_version,
+        Action.remote_start_transaction,
+        Action.remote_stop_transaction,
+        Action.reserve_now,
+        Action.reset,
+        Action.send_local_list,
+        Action.set_charging_profile,
+        Action.trigger_message,
+        Action.unlock_connector,
+        Action.update_firmware,
+    }
+)
+
+PROTOCOL = Protocol(
+    subprotocol="ocpp1.6",
+    ocpp_version="1.6",
+    charger_actions=frozenset(str(a) for a in CHARGER_ACTIONS),
+    csms_actions=frozenset(str(a) for a in CSMS_ACTIONS),
+    known_actions=frozenset(str(a) for a in Action),
+    # The 1.6 spelling of these two codes (errata 5.1/5.2 keep them).
+    formation_violation="FormationViolation",
+    occurrence_violation="OccurenceConstraintViolation",
+    decimal_calls=frozenset({"SetChargingProfile", "RemoteStartTransaction"}),
+    decimal_results=frozenset({"GetCompositeSchedule"}),
+    positive_statuses=frozenset({"Accepted", "Unlocked", "RebootRequired", "Scheduled"}),
+    allowed_before_acceptance=frozenset({"BootNotification"}),
+)
+
+from ocpp_gateway.protocols.v16 import core, firmware, results, transactions  # noqa: E402,F401 - registers handlers

@@ -1,0 +1,68 @@
+"""Writes for what the gateway itself knows about a station's protocol side: the
+configuration it reported, its local authorization list version, and the progress of
+firmware updates and diagnostics uploads linked to the commands that started them."""
+
+from datetime import datetime
+
+from ocpp_gateway.models import Command, ConfigurationKey, StationProtocolState
+
+
+def configuration_keys_store(*, station_id: int, keys: list[dict], unknown: list[str], at: datetime) -> None:
+    """Upsert GetConfiguration.conf keys (`{"key", "value", "readonly"}`); keys the station
+    does not know are kept with known=False. Idempotent."""
+    rows = [
+        ConfigurationKey(
+            station_id=station_id,
+            key=item["key"],
+            value=item.get("value"),
+            readonly=bool(item.get("readonly")),
+            known=True,
+            updated_at=at,
+        )
+        for item in keys
+    ] + [ConfigurationKey(station_id=station_id, key=key, value=None, known=False, updated_at=at) for key in unknown]
+    ConfigurationKey.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["station", "key"],
+        update_fields=["value", "readonly", "known", "updated_at"],
+    )
+
+
+def configuration_key_set(*, station_id: int, key: str, value: str, at: datetime) -> None:
+    """A ChangeConfiguration the station accepted."""
+    ConfigurationKey.objects.update_or_create(
+        station_id=station_id, key=key, defaults={"value": value, "known": True, "updated_at": at}
+    )
+
+
+def local_list_version_set(*, station_id: int, version: int, at: datetime) -> None:
+    StationProtocolState.objects.update_or_create(
+        station_id=station_id, defaults={"local_list_version": version, "local_list_updated_at": at}
+    )
+
+
+def firmware_status_record(*, station_id: int, status: str, at: datetime) -> None:
+    StationProtocolState.objects.update_or_create(
+        station_id=station_id, defaults={"firmware_status": status, "firmware_status_at": at}
+    )
+    _follow_up(station_id=station_id, action="UpdateFirmware", status=status, at=at)
+
+
+def diagnostics_status_record(*, station_id: int, status: str, at: datetime) -> None:
+    StationProtocolState.objects.update_or_create(
+        station_id=station_id, defaults={"diagnostics_status": status, "diagnostics_status_at": at}
+    )
+    _follow_up(station_id=station_id, action="GetDiagnostics", status=status, at=at)
+
+
+def _follow_up(*, station_id: int, action: str, status: str, at: datetime) -> None:
+    """Attach a status notification to the latest accepted command that asked for it."""
+    command = (
+        Command.objects.filter(station_id=station_id, action=action, status=Command.Status.ACCEPTED)
+        .order_by("-sent_at")
+        .only("pk")
+        .first()
+    )
+    if command is not None:
+        Command.objects.filter(pk=command.pk).update(followup_status=status, followup_at=at)
