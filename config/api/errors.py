@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -115,6 +116,7 @@ def _plain(detail) -> str:
     return str(detail)
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
     """Catch-all under /api/v1/ so that unknown paths answer in the error shape, not HTML."""
     return JsonResponse(error_body(status_code=404, detail=_("Not found.")), status=404)

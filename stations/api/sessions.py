@@ -66,7 +66,7 @@ class SessionSerializer(serializers.ModelSerializer):
             return None
         amount, currency = session_cost_estimate(session=session)
         final = session.status == ChargingSession.Status.COMPLETED and bool(session.cdrs.all())
-        return {"amount": amount, "currency": currency, "final": final}
+        return MoneySerializer({"amount": amount, "currency": currency, "final": final}).data
 
 
 class SessionFilter(django_filters.FilterSet):
