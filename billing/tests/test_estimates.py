@@ -1,0 +1,62 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from billing.models import ChargeDetailRecord
+from billing.selectors import session_cost_estimate
+from billing.services.cdrs import session_price
+from billing.tests.factories import START, completed_session, energy_tariff
+from stations import signals
+from stations.models import ChargingSession
+from stations.tests.factories import ConnectorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def connector():
+    connector = ConnectorFactory()
+    energy_tariff(site=connector.station.site, price="0.40", vat="19")
+    return connector
+
+
+def test_running_session_estimate_uses_the_latest_meter_value(connector):
+    session = completed_session(connector=connector, energy_wh=10000)
+    ChargingSession.objects.filter(pk=session.pk).update(
+        status=ChargingSession.Status.ACTIVE,
+        stopped_at=None,
+        meter_stop_wh=None,
+        energy_wh=0,
+        last_meter_wh=1000 + 5000,
+        last_meter_at=START + timedelta(minutes=30),
+    )
+    session.refresh_from_db()
+    amount, currency = session_cost_estimate(session=session)
+    assert (amount, currency) == (Decimal("2.38"), "EUR")  # 5 kWh × 0.40 × 1.19
+
+
+def test_priced_session_estimate_is_its_cdr_total(connector):
+    session = completed_session(connector=connector, energy_wh=20000)
+    session_price(session_id=session.pk)
+    assert session_cost_estimate(session=session) == (Decimal("9.52"), "EUR")
+
+
+def test_estimate_without_tariff_is_zero_in_the_operator_currency():
+    session = completed_session(connector=ConnectorFactory())
+    assert session_cost_estimate(session=session) == (Decimal("0.00"), "EUR")
+
+
+def test_session_stopped_signal_prices_the_session_after_commit(
+    connector, django_capture_on_commit_callbacks, monkeypatch
+):
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)  # run the real task in-process
+    session = completed_session(connector=connector)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        signals.session_stopped.send(sender=None, session_id=session.pk)
+        assert not ChargeDetailRecord.objects.exists()
+    signals.session_stopped.send(sender=None, session_id=session.pk)  # a replayed stop
+    assert ChargeDetailRecord.objects.get(session=session).total_incl_vat == Decimal("9.52")
