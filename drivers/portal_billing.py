@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import selectors as billing_selectors
+from billing.models import ChargeDetailRecord
 from billing.services.tariffs import tariff_spec
 from drivers.price_words import tariff_in_words
 
@@ -32,6 +33,24 @@ def price_description(*, connector, driver=None) -> str | None:
     return words + " " + _("(your %(plan)s member price)") % {"plan": plan.name}
 
 
-def session_cdr(*, session):
-    """The CDR of a completed session, or None."""
-    return None
+def session_cdr(*, session) -> ChargeDetailRecord | None:
+    """The CDR in force for a completed session (the latest revision), or None before pricing."""
+    return (
+        ChargeDetailRecord.objects.filter(session=session, kind=ChargeDetailRecord.Kind.CHARGE)
+        .order_by("-revision")
+        .first()
+    )
+
+
+def session_costs(*, sessions) -> dict[int, tuple[Decimal, str]]:
+    """{session id: (total incl. VAT, currency)} for a page of sessions: CDR totals read in
+    one query, running sessions estimated; sessions not yet priced are left out."""
+    costs = {}
+    for cdr in ChargeDetailRecord.objects.filter(
+        session__in=[s.pk for s in sessions], kind=ChargeDetailRecord.Kind.CHARGE
+    ).order_by("session_id", "revision"):
+        costs[cdr.session_id] = (cdr.total_incl_vat, cdr.currency)  # the latest revision wins
+    for session in sessions:
+        if session.pk not in costs and session.status == session.Status.ACTIVE:
+            costs[session.pk] = session_cost_estimate(session=session)
+    return costs

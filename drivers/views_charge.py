@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from billing.money import money_round
 from drivers import portal_billing, services_charging
 from drivers import selectors_sessions as sessions
 from drivers.selectors_stations import connector_for_driver_action
@@ -82,9 +83,9 @@ def session_stop(request, session_id: int):
 
 @driver_required
 def session_list(request):
-    rows = []
-    for session in sessions.driver_sessions(driver=request.driver)[:100]:
-        rows.append({"session": session, "cost": portal_billing.session_cost_estimate(session=session)})
+    page = list(sessions.driver_sessions(driver=request.driver)[:100])
+    costs = portal_billing.session_costs(sessions=page)
+    rows = [{"session": s, "cost": costs.get(s.pk)} for s in page]
     active = [row for row in rows if row["session"].status == row["session"].Status.ACTIVE]
     return render(request, "portal/sessions.html", {"rows": rows, "active": active})
 
@@ -126,6 +127,6 @@ def _session_state(session) -> dict:
         "started_at": session.started_at.isoformat(),
         "stopped_at": session.stopped_at.isoformat() if session.stopped_at else None,
         "duration_s": duration_seconds(session, now=timezone.now()),
-        "cost": f"{cost[0]}" if cost else None,
+        "cost": f"{money_round(cost[0], cost[1])}" if cost else None,
         "currency": cost[1] if cost else None,
     }

@@ -1,9 +1,13 @@
 """Starting, following and stopping a charge from the portal, through the command outbox."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.services.cdrs import session_price
+from billing.tests.factories import completed_session, energy_tariff
 from drivers.models import Token
 from drivers.tests.factories import DriverFactory, TokenFactory
 from ocpp_gateway.models import Command
@@ -115,3 +119,14 @@ def test_history_lists_the_drivers_sessions(client, driver, connector):
     ChargingSessionFactory(connector=connector, station=connector.station, token=TokenFactory(), meter_start_wh=5)
     response = client.get(reverse("portal-sessions"))
     assert [row["session"] for row in response.context["rows"]] == [mine]
+
+
+def test_history_and_receipt_show_the_priced_cost(client, driver):
+    session = completed_session(driver=driver, energy_wh=20000)
+    energy_tariff(site=session.station.site, price="0.40", vat="0")
+    cdr = session_price(session_id=session.pk)
+    assert cdr.total_incl_vat == Decimal("8.00")
+    history = client.get(reverse("portal-sessions")).content.decode()
+    assert "8.00 EUR" in history and "20.00 kWh" in history
+    receipt = client.get(reverse("portal-session", args=[session.pk])).content.decode()
+    assert 'id="cdr-total">8.00 EUR' in receipt
