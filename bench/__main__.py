@@ -1,0 +1,80 @@
+"""`python -m bench [SCENARIO ...] [--repeats N] [--quick] [--modes embedded,production]`
+
+Runs the chosen scenarios (default: all), each repeated N times, the server pinned to
+one core and the load generator to the other, traffic on 127.0.0.1 only. An S0 echo
+baseline is always measured first so every figure has a same-run ratio. Writes
+bench/results/<name>.json (every run) and .md (tables of medians)."""
+
+import argparse
+import sys
+import time
+
+from bench import results, runner
+from bench.scenarios import SIZES, Context, baseline, gateway, later
+
+SCENARIOS = {
+    "s0": baseline.s0,
+    "asgi": baseline.asgi,
+    "s1": gateway.s1,
+    "s2": gateway.s2,
+    "s3": gateway.s3,
+    "s4": gateway.s4,
+    "billing": later.billing,
+    "api": later.api,
+}
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[1])
+    parser.add_argument("scenarios", nargs="*", help=f"any of {', '.join(SCENARIOS)} (default: all)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per figure; the median is reported")
+    parser.add_argument("--quick", action="store_true", help="small sizes: checks the harness, not the system")
+    parser.add_argument("--modes", default="embedded,production", help="gateway modes to measure")
+    parser.add_argument("--name", default="latest", help="results file name under bench/results/")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    unknown = [name for name in args.scenarios if name not in SCENARIOS]
+    if unknown or args.repeats < 1:
+        sys.exit(
+            f"unknown scenario(s) {unknown}; choose from {list(SCENARIOS)}" if unknown else "--repeats must be >= 1"
+        )
+    chosen = args.scenarios or list(SCENARIOS)
+    scale = "quick" if args.quick else "full"
+    ctx = Context(repeats=args.repeats, size=SIZES[scale], modes=args.modes.split(","), scale=scale)
+    open_files = runner.raise_file_limit()
+    report = {
+        "machine": results.machine_facts(),
+        "cores": {"server": runner.SERVER_CORE, "generator": runner.GENERATOR_CORE},
+        "repeats": args.repeats,
+        "scale": scale,
+        "open_files_limit": open_files,
+        "scenarios": [],
+    }
+    started = time.monotonic()
+    if "s0" not in chosen:
+        log("baseline: S0 echo, 100 connections")
+        ctx.baseline = results.row("", baseline.echo_baseline(ctx), actions=[], baseline=None)["median"]
+    for name in chosen:
+        log(f"scenario {name}")
+        try:
+            report["scenarios"].append({"name": name, **SCENARIOS[name](ctx)})
+        except Exception as error:  # one failing scenario must not lose the others' numbers
+            log(f"scenario {name} failed: {type(error).__name__}: {error}")
+            report["scenarios"].append(
+                {"name": name, "title": name, "command": ctx.command(name), "rows": [], "note": f"FAILED: {error}"}
+            )
+        report["baseline"] = ctx.baseline
+        json_path, md_path = results.write(report, name=args.name)
+    log(f"done in {time.monotonic() - started:.0f} s: {json_path} {md_path}")
+    return 0
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

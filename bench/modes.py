@@ -1,0 +1,119 @@
+"""The two deployment modes the gateway is measured in, each on its own bench database:
+embedded (SQLite under a bench VAR_DIR, in-process channel layer) and production
+(PostgreSQL database evcms_bench, Redis db 8, the Procfile's ASGI server)."""
+
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import credentials, runner
+
+PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "evcms_bench")
+PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DATABASE}"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+EMBEDDED_VAR_DIR = Path(tempfile.gettempdir()) / "evcms-bench-var"
+
+
+@dataclass
+class Mode:
+    name: str
+    env: dict = field(default_factory=dict)
+    provisioned: int = 0
+
+    def manage(self, *args: str, timeout: float = 600) -> str:
+        return runner.django_command(*args, env=self.env, timeout=timeout)
+
+    def reset(self) -> None:
+        """A fresh, migrated bench database: results never depend on an earlier run."""
+        if self.name == "embedded":
+            subprocess.run(["rm", "-rf", str(EMBEDDED_VAR_DIR)], check=True)
+        else:
+            subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", PG_DATABASE])
+            subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", PG_DATABASE], check=True)
+            subprocess.run(["redis-cli", "-u", REDIS_URL, "FLUSHDB"], check=True, capture_output=True)
+        self.manage("migrate", "--noinput", "-v", "0")
+        self.provisioned = 0
+
+    def provision(self, count: int) -> None:
+        if count > self.provisioned:
+            self.manage("provision_bench_stations", "--count", str(count), "--connectors", "2")
+            self.provisioned = count
+
+    def fleet(self, count: int) -> list[tuple[str, str]]:
+        self.provision(count)
+        return credentials.fleet(count=count)
+
+    def asgi_server(self, *, server: str = "uvicorn", workers: int = 1) -> runner.Server:
+        port = runner.free_port()
+        if server == "daphne":
+            command = [sys.executable, "-m", "daphne", "-b", runner.HOST, "-p", str(port), "config.asgi:application"]
+        else:
+            command = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                runner.HOST,
+                "--port",
+                str(port),
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--ws",
+                "websockets",
+                "--ws-ping-interval",
+                "20",
+                "--ws-ping-timeout",
+                "20",
+                "--no-access-log",
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ]
+        return runner.Server(
+            name=f"{self.name}-{server}", command=command, port=port, env=self.env, health_path="/healthz"
+        )
+
+    def celery_worker(self) -> runner.Server | None:
+        if self.name != "production":
+            return None
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads", "--concurrency", "4"]
+        command += [
+            "--queues",
+            self.env["CELERY_QUEUE"],
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+        return runner.Server(name="celery", command=command, port=0, env=self.env)
+
+
+def embedded() -> Mode:
+    # DEBUG off in both modes: Django's per-query debug log would be measured otherwise.
+    return Mode(name="embedded", env={"VAR_DIR": str(EMBEDDED_VAR_DIR), "DJANGO_DEBUG": "false"})
+
+
+def production() -> Mode:
+    return Mode(
+        name="production",
+        env={
+            "DATABASE_URL": PG_URL,
+            "REDIS_URL": REDIS_URL,
+            "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-use-0123456789",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "CELERY_QUEUE": "bench",
+            "CHANNELS_PREFIX": "evcms-bench",
+            "LOG_LEVEL": "WARNING",
+        },
+    )
+
+
+MODES = {"embedded": embedded, "production": production}

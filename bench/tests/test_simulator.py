@@ -1,0 +1,82 @@
+"""The simulated charger's frames are valid OCPP 1.6: checked against the `ocpp`
+package's schemas directly, and end to end against the bare `ocpp` central system
+(which validates every CALL it receives)."""
+
+import asyncio
+
+import pytest
+from ocpp.messages import Call, validate_payload
+from websockets.asyncio.server import serve
+
+from bench import credentials, simulator
+from bench.servers.ocpp_central import handle
+
+
+async def test_meter_values_frame_matches_the_ocpp16_schema():
+    await validate_payload(Call("1", "MeterValues", simulator.meter_values(2, 17, 123456)), ocpp_version="1.6")
+
+
+async def test_status_and_transaction_payloads_match_the_ocpp16_schema():
+    charger = simulator.Charger(
+        identity="CP1",
+        password="x" * 20,
+        target=simulator.Target(host="127.0.0.1", port=1),
+        profile=simulator.ChargerProfile(connectors=1, charging_fraction=0.5, id_tag=credentials.ID_TAG),
+        recorder=simulator.Recorder(),
+    )
+    transaction = charger._new_transaction(1)
+    await validate_payload(Call("1", "StartTransaction", transaction["start"]), ocpp_version="1.6")
+    status = {"connectorId": 1, "errorCode": "NoError", "status": "Charging", "timestamp": simulator.now_iso()}
+    await validate_payload(Call("2", "StatusNotification", status), ocpp_version="1.6")
+
+
+async def test_a_charger_boots_charges_and_stops_against_the_ocpp_package_central_system():
+    recorder = simulator.Recorder()
+    recorder.recording = True
+    async with serve(handle, "127.0.0.1", 0, subprotocols=["ocpp1.6"]) as server:
+        port = server.sockets[0].getsockname()[1]
+        profile = simulator.ChargerProfile(
+            connectors=2,
+            heartbeat_interval=0.2,
+            meter_interval=0.1,
+            charging_fraction=0.99,
+            session_seconds=0.5,
+            id_tag=credentials.ID_TAG,
+        )
+        charger = simulator.Charger(
+            identity="CP-SIM-1",
+            password="x" * 20,
+            target=simulator.Target(host="127.0.0.1", port=port),
+            profile=profile,
+            recorder=recorder,
+        )
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(charger.run(stop))
+        wanted = ("BootNotification", "StatusNotification", "Heartbeat", "StartTransaction", "MeterValues")
+        async with asyncio.timeout(30):
+            while not all(recorder.round_trips[action] for action in (*wanted, "StopTransaction")):
+                await asyncio.sleep(0.1)
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    assert not recorder.failures
+    assert charger.state.booted_at
+    assert charger.state.transactions
+    assert all(len(recorder.round_trips[action]) >= 1 for action in wanted)
+
+
+def test_every_station_gets_its_own_password_within_the_whitepaper_length():
+    fleet = credentials.fleet(count=3, prefix="BX", seed="s")
+    assert [identity for identity, _ in fleet] == ["BX-000001", "BX-000002", "BX-000003"]
+    passwords = [password for _, password in fleet]
+    assert len(set(passwords)) == 3
+    assert all(16 <= len(p) <= 40 for p in passwords)
+    assert credentials.fleet(count=3, prefix="BX", seed="s") == fleet
+    assert credentials.fleet(count=1, prefix="BX", seed="other") != fleet[:1]
+
+
+@pytest.mark.parametrize("bad", [b"not json", b"[3]"])
+def test_a_garbled_frame_counts_as_a_failure_not_a_crash(bad):
+    recorder = simulator.Recorder()
+    recorder.recording = True
+    simulator.Link(recorder=recorder)._on_message(bad)
+    assert recorder.failures["bad_frame"] == 1
