@@ -46,8 +46,9 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 
+## make bench: measure the gateway (docs/benchmarks.md); BENCH_ARGS='s0 s2 --repeats 3 --quick' picks scenarios
 bench: install-dev
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
