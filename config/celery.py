@@ -33,4 +33,27 @@ BEAT_SCHEDULE.update(
         "ops-advance-firmware-campaigns": {"task": "stations.tasks.advance_firmware_campaigns", "schedule": 60.0},
     }
 )
+# Billing (docs/billing.md). Invoices run hourly on the 1st (UTC) and each operator's
+# invoices go out once the 1st has begun in its own zone.
+BEAT_SCHEDULE.update(
+    {
+        "billing-post-membership-fees": {
+            "task": "billing.tasks.post_membership_fees",
+            "schedule": crontab(minute=5, hour=0, day_of_month=1),
+        },
+        "billing-issue-monthly-invoices": {
+            "task": "billing.tasks.issue_monthly_invoices",
+            "schedule": crontab(minute=15, day_of_month=1),
+        },
+        "billing-generate-settlements": {
+            "task": "billing.tasks.generate_settlements",
+            "schedule": crontab(minute=30, hour=3, day_of_month=2),
+        },
+        "billing-collect-invoice-payments": {
+            "task": "billing.tasks.collect_invoice_payments",
+            "schedule": crontab(minute=0, hour=6),
+        },
+        "billing-retry-failed-payments": {"task": "billing.tasks.retry_failed_payments", "schedule": crontab(minute=20)},
+    }
+)
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -21,18 +21,24 @@ def cdrs_visible_to(*, user) -> QuerySet[ChargeDetailRecord]:
     )
 
 
+def _own(queryset: QuerySet, user) -> QuerySet:
+    """Staff: everything; a driver: rows with their driver id; anyone else: nothing."""
+    if user.is_staff:
+        return queryset
+    driver_id = _driver_id(user)
+    return queryset.none() if driver_id is None else queryset.filter(driver_id=driver_id)
+
+
 def invoices_visible_to(*, user) -> QuerySet[Invoice]:
-    invoices = Invoice.objects.select_related("issuer").prefetch_related("lines")
-    return invoices if user.is_staff else invoices.filter(driver_id=_driver_id(user))
+    return _own(Invoice.objects.select_related("issuer").prefetch_related("lines"), user)
 
 
 def payments_visible_to(*, user) -> QuerySet[Payment]:
-    return Payment.objects.all() if user.is_staff else Payment.objects.filter(driver_id=_driver_id(user))
+    return _own(Payment.objects.all(), user)
 
 
 def subscriptions_visible_to(*, user) -> QuerySet[Subscription]:
-    subscriptions = Subscription.objects.select_related("plan")
-    return subscriptions if user.is_staff else subscriptions.filter(driver_id=_driver_id(user))
+    return _own(Subscription.objects.select_related("plan"), user)
 
 
 def statements_visible_to(*, user) -> QuerySet[SettlementStatement]:

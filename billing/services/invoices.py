@@ -36,11 +36,15 @@ def invoices_issue_for_month(*, period_start: date, now: datetime) -> list[int]:
     """Issue every invoice due for the month starting `period_start`: per issuer (the
     driver's EMSP, else the operator), per driver and currency, all CDRs that stopped
     before the month's end in the issuer's zone and all membership fees up to the month,
-    not yet invoiced. Idempotent per (driver, month, currency): a re-run issues nothing new.
+    not yet invoiced; issuers whose month has not ended in their zone at `now` are left
+    for a later run. Idempotent per (driver, issuer, month, currency): a re-run issues
+    nothing new.
     Loads lines in bulk (a few queries per invoice, none per CDR)."""
     issued = []
     for issuer in Organisation.objects.filter(Q(is_emsp=True) | Q(is_operator=True)):
         _, end = month_bounds(period_start=period_start, time_zone=issuer.time_zone)
+        if now < end:
+            continue  # the month has not ended yet in this issuer's zone; a later run picks it up
         groups: dict[tuple[int, str], dict[str, list]] = defaultdict(lambda: {"cdrs": [], "fees": []})
         cdrs = ChargeDetailRecord.objects.filter(
             Q(emsp=issuer) | Q(emsp__isnull=True, operator=issuer),

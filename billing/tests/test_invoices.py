@@ -107,3 +107,13 @@ def test_invoice_pdf_view_serves_the_owner_and_hides_it_from_others(client, conn
     client.force_login(driver.user)
     response = client.get(f"/billing/invoices/{invoice.number}.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+
+
+def test_run_before_the_month_ends_in_the_operator_zone_waits(connector):
+    connector.station.site.operator.__class__.objects.filter(pk=connector.station.site.operator.pk).update(
+        time_zone="America/New_York"
+    )
+    priced(connector, DriverFactory())
+    # 1 June 01:00 UTC is still 31 May in New York.
+    assert invoices_issue_for_month(period_start=MAY, now=datetime(2026, 6, 1, 1, 0, tzinfo=UTC)) == []
+    assert len(invoices_issue_for_month(period_start=MAY, now=datetime(2026, 6, 1, 5, 0, tzinfo=UTC))) == 1

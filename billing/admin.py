@@ -1,0 +1,287 @@
+"""Staff views of the money side. Financial records (CDRs, ledger, invoices, payments,
+statements) are read-only here: corrections go through the services (admin actions)."""
+
+from django.contrib import admin, messages
+from django.db.models import DecimalField, Sum, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from billing.models import (
+    Account,
+    BillingAccount,
+    ChargeDetailRecord,
+    CommissionAgreement,
+    Entry,
+    Invoice,
+    InvoiceLine,
+    LedgerTransaction,
+    MembershipFee,
+    MembershipPlan,
+    Payment,
+    PriceComponent,
+    SettlementStatement,
+    Subscription,
+    Tariff,
+    TariffElement,
+    WebhookEvent,
+)
+from billing.services import cdrs, invoices, payments, settlements
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Append-only records: staff may look, never edit or delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- tariffs ---------------------------------------------------------------------------------
+
+
+class TariffElementInline(admin.StackedInline):
+    model = TariffElement
+    extra = 0
+    show_change_link = True
+    fields = [
+        "position", ("start_time", "end_time"), ("start_date", "end_date"), ("min_kwh", "max_kwh"),
+        ("min_power", "max_power"), ("min_current", "max_current"), ("min_duration", "max_duration"), "days_of_week",
+    ]  # fmt: skip
+
+
+@admin.register(Tariff)
+class TariffAdmin(admin.ModelAdmin):
+    list_display = ["name", "operator", "currency", "target_label", "membership_plan", "valid_from", "valid_until"]
+    list_filter = ["operator", "currency", "membership_plan"]
+    search_fields = ["name", "site__name", "station__identity"]
+    autocomplete_fields = ["site", "station"]
+    raw_id_fields = ["connector"]
+    inlines = [TariffElementInline]
+    date_hierarchy = "valid_from"
+
+    @admin.display(description=_("attached to"))
+    def target_label(self, obj):
+        return obj.target_label
+
+
+class PriceComponentInline(admin.TabularInline):
+    model = PriceComponent
+    extra = 1
+
+
+@admin.register(TariffElement)
+class TariffElementAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "tariff", "position", "start_time", "end_time"]
+    list_filter = ["tariff__operator"]
+    inlines = [PriceComponentInline]
+
+
+# --- CDRs ------------------------------------------------------------------------------------
+
+
+@admin.register(ChargeDetailRecord)
+class ChargeDetailRecordAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id", "kind", "revision", "session_id", "driver", "station", "stopped_at", "energy_kwh", "total_excl_vat",
+        "total_incl_vat", "currency", "flags",
+    ]  # fmt: skip
+    list_filter = ["kind", "operator", "owner", "currency", "price_limit"]
+    search_fields = ["id_tag", "station__identity", "driver__user__email", "session__id"]
+    date_hierarchy = "stopped_at"
+    list_select_related = ["driver__user", "station"]
+    actions = ["credit_selected"]
+
+    @admin.display(description="kWh")
+    def energy_kwh(self, obj):
+        return f"{obj.energy_wh / 1000:.3f}"
+
+    @admin.action(description=_("Credit selected CDRs (correction; credit note if invoiced)"))
+    def credit_selected(self, request, queryset):
+        count = 0
+        for cdr in queryset.filter(kind=ChargeDetailRecord.Kind.CHARGE, credited_by__isnull=True):
+            credit = cdrs.cdr_credit(cdr=cdr, reason=f"Credited by {request.user}")
+            invoices.credit_note_issue(credit_cdr=credit, now=timezone.now())
+            count += 1
+        self.message_user(request, _("%(n)d CDR(s) credited.") % {"n": count}, messages.SUCCESS)
+
+
+# --- ledger ------------------------------------------------------------------------------------
+
+
+class EntryInline(ReadOnlyInline):
+    model = Entry
+    fk_name = "account"
+    fields = ["occurred_at", "reference", "description", "amount"]
+    readonly_fields = fields
+    ordering = ["transaction__occurred_at", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("transaction")
+
+    @admin.display(description=_("when"))
+    def occurred_at(self, obj):
+        return obj.transaction.occurred_at
+
+    @admin.display(description=_("reference"))
+    def reference(self, obj):
+        url = reverse("admin:billing_ledgertransaction_change", args=[obj.transaction_id])
+        return format_html('<a href="{}">{}</a>', url, obj.transaction.reference)
+
+    @admin.display(description=_("description"))
+    def description(self, obj):
+        return obj.transaction.description
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    """The ledger per account: its entries in order and the balance they sum to."""
+
+    list_display = ["__str__", "kind", "currency", "balance"]
+    list_filter = ["kind", "currency", "organisation"]
+    search_fields = ["key", "driver__user__email", "organisation__name"]
+    readonly_fields = ["kind", "organisation", "driver", "currency", "balance"]
+    fields = readonly_fields
+    inlines = [EntryInline]
+
+    def get_queryset(self, request):
+        zero = Value(0, output_field=DecimalField(max_digits=14, decimal_places=4))
+        return super().get_queryset(request).annotate(total=Coalesce(Sum("entries__amount"), zero))
+
+    @admin.display(description=_("balance (debit +)"), ordering="total")
+    def balance(self, obj):
+        return obj.total
+
+
+class TransactionEntryInline(ReadOnlyInline):
+    model = Entry
+    fields = ["account", "amount", "currency"]
+    readonly_fields = fields
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "kind", "occurred_at", "description"]
+    list_filter = ["kind"]
+    search_fields = ["reference", "description"]
+    date_hierarchy = "occurred_at"
+    inlines = [TransactionEntryInline]
+
+
+# --- invoices, payments, statements -------------------------------------------------------------
+
+
+class InvoiceLineInline(ReadOnlyInline):
+    model = InvoiceLine
+    fields = ["position", "description", "amount_excl_vat", "vat", "amount_incl_vat"]
+    readonly_fields = fields
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = ["number", "kind", "driver", "period_start", "total_incl_vat", "currency", "status", "pdf"]
+    list_filter = ["kind", "status", "issuer", "series", "year"]
+    search_fields = ["number", "driver__user__email"]
+    date_hierarchy = "issued_at"
+    inlines = [InvoiceLineInline]
+    list_select_related = ["driver__user"]
+
+    @admin.display(description="PDF")
+    def pdf(self, obj):
+        return format_html('<a href="{}">PDF</a>', reverse("billing:invoice-pdf", args=[obj.number]))
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["id", "purpose", "provider", "driver", "amount", "currency", "status", "attempts", "next_retry_at"]
+    list_filter = ["status", "purpose", "provider"]
+    search_fields = ["provider_reference", "idempotency_key", "driver__user__email", "id_tag"]
+    actions = ["retry_now"]
+
+    @admin.action(description=_("Retry selected failed payments now"))
+    def retry_now(self, request, queryset):
+        ids = list(queryset.filter(status=Payment.Status.FAILED).values_list("pk", flat=True))
+        Payment.objects.filter(pk__in=ids).update(next_retry_at=timezone.now())
+        payments.payments_retry_due(now=timezone.now())
+        self.message_user(request, _("Retried %(n)d payment(s).") % {"n": len(ids)})
+
+
+@admin.register(SettlementStatement)
+class SettlementStatementAdmin(ReadOnlyAdmin):
+    list_display = ["party", "role", "period_start", "session_count", "net_revenue", "payout_due", "currency", "files"]
+    list_filter = ["role", "period_start", "currency"]
+    search_fields = ["party__name"]
+    actions = ["record_payout"]
+
+    @admin.display(description=_("download"))
+    def files(self, obj):
+        pdf = reverse("billing:statement-download", args=[obj.pk, "pdf"])
+        csv = reverse("billing:statement-download", args=[obj.pk, "csv"])
+        return format_html('<a href="{}">PDF</a> · <a href="{}">CSV</a>', pdf, csv)
+
+    @admin.action(description=_("Record payout to owner (bank transfer made)"))
+    def record_payout(self, request, queryset):
+        done = sum(settlements.statement_payout(statement=statement) for statement in queryset)
+        self.message_user(request, _("%(n)d payout(s) recorded.") % {"n": done})
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ["event_id", "provider", "type", "received_at", "processed_at"]
+    list_filter = ["provider", "type"]
+    search_fields = ["event_id"]
+
+
+# --- agreements, accounts, memberships ---------------------------------------------------------
+
+
+@admin.register(CommissionAgreement)
+class CommissionAgreementAdmin(admin.ModelAdmin):
+    list_display = ["emsp", "cpo", "percent", "valid_from", "valid_until"]
+    list_filter = ["emsp", "cpo"]
+
+
+@admin.register(BillingAccount)
+class BillingAccountAdmin(admin.ModelAdmin):
+    list_display = ["driver", "mode", "stripe_customer_id", "low_balance_threshold"]
+    list_filter = ["mode"]
+    search_fields = ["driver__user__email", "stripe_customer_id"]
+    raw_id_fields = ["driver"]
+
+
+@admin.register(MembershipPlan)
+class MembershipPlanAdmin(admin.ModelAdmin):
+    list_display = ["name", "operator", "monthly_fee", "currency", "included_kwh", "discount_percent", "is_active"]
+    list_filter = ["operator", "is_active"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["driver", "plan", "status", "started_on", "ends_on"]
+    list_filter = ["status", "plan"]
+    search_fields = ["driver__user__email"]
+    raw_id_fields = ["driver"]
+
+
+@admin.register(MembershipFee)
+class MembershipFeeAdmin(ReadOnlyAdmin):
+    list_display = ["subscription", "period_start", "amount_incl_vat", "currency"]
+    list_filter = ["period_start"]

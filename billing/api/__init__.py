@@ -1,0 +1,2 @@
+"""/api/v1 resources owned by billing: cdrs/, invoices/, tariffs/, plans/, memberships/,
+payments/, settlements/."""
