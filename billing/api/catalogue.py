@@ -13,6 +13,7 @@ from billing.models import MembershipPlan, PriceComponent, Subscription, Tariff
 from billing.selectors import api_access
 from billing.services import memberships
 from billing.services.tariffs import DAY_NAMES, tariff_create, tariff_snapshot
+from config.api.fields import MoneyField
 from config.api.idempotency import idempotent
 from config.api.roles import IsDriver, driver_of, is_staff
 
@@ -140,6 +141,7 @@ class TariffViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 class PlanSerializer(serializers.ModelSerializer):
     operator_name = serializers.CharField(source="operator.name", read_only=True)
+    monthly_fee = MoneyField(help_text="Excl. VAT.")
 
     class Meta:
         model = MembershipPlan

@@ -5,7 +5,7 @@ import django_filters
 from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
@@ -14,10 +14,20 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from billing.models import ChargeDetailRecord, Invoice, InvoiceLine, Payment, SettlementStatement
 from billing.pdf import invoice_pdf
 from billing.selectors import api_access
+from config.api.fields import MoneyField
 from config.api.roles import IsStaffOrOwnerOrDriverReadOnly, IsStaffOrOwnerReadOnly
 
 
 class CdrSerializer(serializers.ModelSerializer):
+    energy_cost = MoneyField()
+    time_cost = MoneyField()
+    parking_cost = MoneyField()
+    flat_cost = MoneyField()
+    discount_excl_vat = MoneyField()
+    total_excl_vat = MoneyField()
+    total_vat = MoneyField()
+    total_incl_vat = MoneyField()
+
     class Meta:
         model = ChargeDetailRecord
         fields = [
@@ -78,6 +88,10 @@ class CdrViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
+    amount_excl_vat = MoneyField(currency_attribute="currency")
+    vat = MoneyField(currency_attribute="currency")
+    amount_incl_vat = MoneyField(currency_attribute="currency")
+
     class Meta:
         model = InvoiceLine
         fields = ["position", "description", "cdr", "energy_wh", "amount_excl_vat", "vat", "amount_incl_vat"]
@@ -85,7 +99,10 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
-    lines = InvoiceLineSerializer(many=True, read_only=True)
+    lines = serializers.SerializerMethodField()
+    total_excl_vat = MoneyField()
+    total_vat = MoneyField()
+    total_incl_vat = MoneyField()
     issuer = serializers.CharField(source="issuer.name", read_only=True)
     pdf_url = serializers.SerializerMethodField()
 
@@ -110,6 +127,13 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "pdf_url",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(InvoiceLineSerializer(many=True))
+    def get_lines(self, invoice: Invoice) -> list[dict]:
+        lines = list(invoice.lines.all())
+        for line in lines:
+            line.currency = invoice.currency  # lines are in their invoice's currency
+        return InvoiceLineSerializer(lines, many=True).data
 
     def get_pdf_url(self, invoice: Invoice) -> str:
         """Download with the same credentials (session or token)."""
@@ -160,6 +184,9 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class PaymentSerializer(serializers.ModelSerializer):
+    amount = MoneyField()
+    captured_amount = MoneyField()
+
     class Meta:
         model = Payment
         fields = [
@@ -194,6 +221,13 @@ class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
 
 class SettlementSerializer(serializers.ModelSerializer):
     party_name = serializers.CharField(source="party.name", read_only=True)
+    gross_incl_vat = MoneyField()
+    vat = MoneyField()
+    net_revenue = MoneyField()
+    commission = MoneyField()
+    owner_share = MoneyField()
+    fixed_fee = MoneyField()
+    payout_due = MoneyField()
 
     class Meta:
         model = SettlementStatement

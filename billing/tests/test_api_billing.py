@@ -2,6 +2,7 @@
 plans/, memberships/ — each in its caller's scope."""
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -31,7 +32,7 @@ def test_driver_reads_own_cdr_with_totals_as_strings_and_currency(driver_client,
     assert results[0]["energy_wh"] == 20000
     assert results[0]["currency"] == "EUR"
     assert results[0]["total_excl_vat"] == "10.00"
-    assert results[0]["total_incl_vat"] == str(priced.total_incl_vat)
+    assert results[0]["total_incl_vat"] == "11.90"
 
 
 def test_cdrs_of_others_are_404_and_owners_see_those_at_their_stations(
@@ -46,7 +47,7 @@ def test_cdrs_of_others_are_404_and_owners_see_those_at_their_stations(
 def test_session_shows_final_cost_from_its_cdr(driver_client, priced):
     cost = driver_client.get(f"/api/v1/sessions/{priced.session_id}/").json()["cost"]
 
-    assert cost == {"amount": str(priced.total_incl_vat), "currency": "EUR", "final": True}
+    assert cost == {"amount": "11.90", "currency": "EUR", "final": True}
 
 
 def test_driver_reads_own_invoice_and_downloads_its_pdf(driver_client, other_driver_client, driver, priced):
@@ -64,7 +65,8 @@ def test_driver_reads_own_invoice_and_downloads_its_pdf(driver_client, other_dri
     pdf = driver_client.get(listed["pdf_url"])
 
     assert listed["number"] == invoice.number
-    assert listed["total_incl_vat"] == str(invoice.total_incl_vat)
+    assert listed["total_incl_vat"] == "11.90"
+    assert listed["lines"][0]["amount_incl_vat"] == "11.90"
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
@@ -81,7 +83,7 @@ def test_owner_reads_own_settlement_statements_and_drivers_may_not(
     listed = owner_client.get("/api/v1/settlements/").json()["results"]
 
     assert [item["id"] for item in listed] == [statement.pk]
-    assert listed[0]["payout_due"] == str(statement.payout_due)
+    assert listed[0]["payout_due"] == "0.00"
     assert driver_client.get("/api/v1/settlements/").status_code == 403
 
 
@@ -134,7 +136,7 @@ def test_locations_show_the_public_tariff_in_force(anonymous_client):
 
     [location] = anonymous_client.get("/api/v1/locations/").json()["results"]
 
-    assert location["tariff"]["elements"][0]["price_components"][0]["price"] == "0.4900"
+    assert Decimal(location["tariff"]["elements"][0]["price_components"][0]["price"]) == Decimal("0.49")
 
 
 def test_driver_subscribes_then_cancels_and_a_second_membership_is_refused(driver_client, other_driver_client):

@@ -1,10 +1,13 @@
 """`locations/`: the public search — sites, their stations, connectors and live status."""
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 
+from billing.selectors.locations import public_site_tariffs
+from billing.services.tariffs import tariff_snapshot
 from stations.models import ChargePointStatus, ChargingStation, Connector, OpeningHours, Site
 from stations.selectors import locations as location_selectors
 
@@ -86,15 +89,27 @@ class LocationSerializer(serializers.ModelSerializer):
         distance = getattr(site, "distance_km", None)
         return None if distance is None else round(distance, 3)
 
-    @extend_schema_field(serializers.DictField(allow_null=True, help_text="The tariff in force at this site."))
+    @extend_schema_field(
+        serializers.DictField(allow_null=True, help_text="The public tariff in force at this site, in OCPI shape.")
+    )
     def get_tariff(self, site: Site) -> dict | None:
-        from stations.api.tariff_summary import site_tariff_summary
+        tariff = self.context.get("site_tariffs", {}).get(site.pk)
+        return None if tariff is None else tariff_snapshot(tariff=tariff)
 
-        return site_tariff_summary(site=site)
+
+class _WithSiteTariffs:
+    """Looks the tariffs up once for all the sites being serialized."""
+
+    def get_serializer(self, *args, **kwargs):
+        instance = args[0] if args else kwargs.get("instance")
+        sites = instance if isinstance(instance, list) else [instance] if instance is not None else []
+        kwargs.setdefault("context", self.get_serializer_context())
+        kwargs["context"]["site_tariffs"] = public_site_tariffs(site_ids=[site.pk for site in sites], at=timezone.now())
+        return self.get_serializer_class()(*args, **kwargs)
 
 
 @extend_schema(tags=["locations"], parameters=[LocationQuerySerializer])
-class LocationListView(generics.ListAPIView):
+class LocationListView(_WithSiteTariffs, generics.ListAPIView):
     """Public: sites with their stations and connectors, searchable by position and equipment."""
 
     permission_classes = [AllowAny]
@@ -109,7 +124,7 @@ class LocationListView(generics.ListAPIView):
 
 
 @extend_schema(tags=["locations"])
-class LocationDetailView(generics.RetrieveAPIView):
+class LocationDetailView(_WithSiteTariffs, generics.RetrieveAPIView):
     permission_classes = [AllowAny]
     authentication_classes = []
     serializer_class = LocationSerializer

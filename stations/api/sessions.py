@@ -1,6 +1,8 @@
 """`sessions/`: charging sessions in each caller's scope, with a live cost estimate;
 `sessions/start` and `sessions/{id}/stop` queue remote commands (202 + the command)."""
 
+from types import SimpleNamespace
+
 import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -11,6 +13,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from config.api.errors import Conflict
+from config.api.fields import MoneyField
 from config.api.idempotency import idempotent
 from config.api.roles import IsDriver, IsStaffOrOwnerOrDriverReadOnly
 from drivers import services_remote
@@ -21,7 +24,7 @@ from stations.selectors.api_access import sessions_visible_to
 
 
 class MoneySerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=14, decimal_places=4, help_text="Incl. VAT, as a string.")
+    amount = MoneyField(help_text="Incl. VAT.")
     currency = serializers.CharField(help_text="ISO 4217")
     final = serializers.BooleanField(help_text="True once the session is priced into a CDR.")
 
@@ -66,7 +69,7 @@ class SessionSerializer(serializers.ModelSerializer):
             return None
         amount, currency = session_cost_estimate(session=session)
         final = session.status == ChargingSession.Status.COMPLETED and bool(session.cdrs.all())
-        return MoneySerializer({"amount": amount, "currency": currency, "final": final}).data
+        return MoneySerializer(SimpleNamespace(amount=amount, currency=currency, final=final)).data
 
 
 class SessionFilter(django_filters.FilterSet):
