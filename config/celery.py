@@ -56,4 +56,12 @@ BEAT_SCHEDULE.update(
         "billing-retry-failed-payments": {"task": "billing.tasks.retry_failed_payments", "schedule": crontab(minute=20)},
     }
 )
+# OCPP gateway (docs/ocpp.md): outbox expiry/timeouts, reservations, message-log retention.
+BEAT_SCHEDULE.update(
+    {
+        "ocpp-commands-sweep": {"task": "ocpp_gateway.tasks.commands_sweep", "schedule": 30.0},
+        "ocpp-reservations-expire": {"task": "ocpp_gateway.tasks.reservations_expire", "schedule": 60.0},
+        "ocpp-message-log-prune": {"task": "ocpp_gateway.tasks.message_log_prune", "schedule": crontab(minute=40)},
+    }
+)
 app.conf.beat_schedule = BEAT_SCHEDULE

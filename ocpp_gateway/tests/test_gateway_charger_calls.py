@@ -76,7 +76,9 @@ def test_status_notification_updates_connector_and_history(asgi_server, identity
                 await charger.call(
                     call.StatusNotification(connector_id=1, error_code="NoError", status=state, timestamp=now_iso())
                 )
-            await charger.call(call.StatusNotification(connector_id=0, error_code="PowerMeterFailure", status="Faulted"))
+            await charger.call(
+                call.StatusNotification(connector_id=0, error_code="PowerMeterFailure", status="Faulted")
+            )
 
     run(scenario())
     connector.refresh_from_db()
@@ -145,7 +147,10 @@ def test_full_transaction_with_meter_values(asgi_server, identity, connector):
     assert session.stop_reason == "EVDisconnected"
     assert session.token == token
     assert MeterSample.objects.filter(session=session).count() == 8
-    assert MeterSample.objects.get(session=session, measurand="SoC", sampled_at=start + timedelta(minutes=5)).location == "EV"
+    assert (
+        MeterSample.objects.get(session=session, measurand="SoC", sampled_at=start + timedelta(minutes=5)).location
+        == "EV"
+    )
 
 
 def test_replayed_start_transaction_returns_same_id_and_creates_nothing(asgi_server, identity):
@@ -184,7 +189,9 @@ def test_offline_queued_stop_after_reconnect_is_attached_in_order(asgi_server, i
     async def scenario():
         async with connected(asgi_server, identity) as charger:
             started = await charger.call(
-                call.StartTransaction(connector_id=1, id_tag=token.uid, meter_start=100, timestamp=hours_ago.isoformat())
+                call.StartTransaction(
+                    connector_id=1, id_tag=token.uid, meter_start=100, timestamp=hours_ago.isoformat()
+                )
             )
         # The charger lost its connection and queued what follows; it sends it all on reconnect.
         async with connected(asgi_server, identity) as charger:

@@ -1,0 +1,49 @@
+"""Queue an OCPP command for a station from the shell, from any process:
+
+    manage.py ocpp_send CP-0001 RemoteStartTransaction '{"idTag": "TAG1", "connectorId": 1}' --wait 30
+
+The gateway process holding the station's socket delivers it; with --wait the command
+prints the outcome once the charger has answered (or the wait ends)."""
+
+import json
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ocpp_gateway import commands
+from stations.models import ChargingStation
+
+
+class Command(BaseCommand):
+    help = "Queue a CSMS→charger OCPP command through the outbox."
+
+    def add_arguments(self, parser):
+        parser.add_argument("identity")
+        parser.add_argument("action")
+        parser.add_argument("payload", nargs="?", default="{}", help="JSON object, the OCPP payload")
+        parser.add_argument("--wait", type=float, default=0, help="Seconds to wait for the outcome.")
+
+    def handle(self, *args, identity, action, payload, wait, **options):
+        station = ChargingStation.objects.filter(identity=identity).first()
+        if station is None:
+            raise CommandError(f"No station {identity!r}.")
+        try:
+            data = json.loads(payload)
+        except ValueError as error:
+            raise CommandError(f"The payload is not JSON: {error}") from error
+        try:
+            command = commands.send(station=station, action=action, payload=data, source="system")
+        except commands.CommandError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(f"queued command {command.pk} ({action} → {identity})")
+        deadline = time.monotonic() + wait
+        while wait and time.monotonic() < deadline:
+            command.refresh_from_db()
+            if command.is_final:
+                break
+            time.sleep(0.2)
+        command.refresh_from_db()
+        outcome = {"id": command.pk, "status": command.status, "response": command.response}
+        if command.error_code or command.error_description:
+            outcome["error"] = {"code": command.error_code, "description": command.error_description}
+        self.stdout.write(json.dumps(outcome))

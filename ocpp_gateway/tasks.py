@@ -1,0 +1,34 @@
+"""Celery tasks for the gateway. Thin: each calls one service, is safe to run twice and
+retries only on database hiccups. Beat entries are in config/celery.py."""
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+from django.utils import timezone
+
+RETRY = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
+
+
+@shared_task(**RETRY)
+def message_log_prune() -> int:
+    """Delete message-log entries older than OCPP_MESSAGE_LOG_RETENTION_DAYS."""
+    from ocpp_gateway import message_log
+
+    return message_log.message_log_prune(now=timezone.now(), retention_days=settings.OCPP_MESSAGE_LOG_RETENTION_DAYS)
+
+
+@shared_task(**RETRY)
+def commands_sweep() -> tuple[int, int]:
+    """Expire commands that waited too long for an offline station; time out calls whose
+    connection died without an answer."""
+    from ocpp_gateway import outbox, protocols
+
+    return outbox.commands_sweep(now=timezone.now(), protocol_for_station=protocols.for_station)
+
+
+@shared_task(**RETRY)
+def reservations_expire() -> int:
+    """End reservations whose expiry has passed (the charger drops them by itself)."""
+    from drivers import services
+
+    return services.reservations_expire(now=timezone.now())

@@ -1,0 +1,164 @@
+"""Bad frames get a clear CALLERROR (or are ignored), the socket stays open, nothing from
+the bad frame is persisted, and every frame is in the message log. Raw frames over a real
+socket, because the `ocpp` client would refuse to send most of them."""
+
+import asyncio
+import json
+
+import pytest
+import websockets
+from django.conf import settings
+
+from drivers.tests.factories import TokenFactory
+from ocpp_gateway.models import Command, MessageLog
+from ocpp_gateway.tests.charger import basic_auth, now_iso, run, ws_url
+from stations.models import ChargingSession
+from stations.tests.factories import ConnectorFactory
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+HEARTBEAT = json.dumps([2, "hb-after", "Heartbeat", {}])
+
+
+@pytest.fixture
+def identity():
+    return ConnectorFactory().station.identity
+
+
+async def _exchange(base_url: str, identity: str, frames: list[str]) -> list:
+    """Send each frame, collect the answer (None when none comes), then prove the socket is
+    still open with a Heartbeat."""
+    answers = []
+    async with websockets.connect(
+        ws_url(base_url, identity), subprotocols=["ocpp1.6"], additional_headers=basic_auth(identity)
+    ) as socket:
+        for frame in frames:
+            await socket.send(frame)
+            try:
+                answers.append(json.loads(await asyncio.wait_for(socket.recv(), 1.5)))
+            except TimeoutError:
+                answers.append(None)
+        await socket.send(HEARTBEAT)
+        heartbeat = json.loads(await asyncio.wait_for(socket.recv(), 10))
+    assert heartbeat[:2] == [3, "hb-after"], "the socket must stay open and keep working"
+    return answers
+
+
+def _codes(answers: list) -> list:
+    return [(answer[1], answer[2]) if answer else None for answer in answers]
+
+
+def test_unparsable_frames_get_protocol_error_or_formation_violation(asgi_server, identity):
+    answers = run(
+        _exchange(
+            asgi_server,
+            identity,
+            [
+                "this is not json",
+                json.dumps({"not": "an array"}),
+                '[2, "readable-id", "Heartbeat", {',
+                json.dumps([2, "id-only"]),
+                json.dumps([2, "bad-payload", "Heartbeat", "not an object"]),
+                json.dumps([2, "x" * 37, "Heartbeat", {}]),
+                json.dumps([2, 12345, "Heartbeat", {}]),
+            ],
+        )
+    )
+    assert _codes(answers) == [
+        ("-1", "ProtocolError"),
+        ("-1", "ProtocolError"),
+        ("readable-id", "FormationViolation"),
+        ("id-only", "FormationViolation"),
+        ("bad-payload", "FormationViolation"),
+        ("x" * 36, "FormationViolation"),
+        ("-1", "ProtocolError"),
+    ]
+    refused = MessageLog.objects.filter(direction="in", message_type=0)
+    assert refused.count() == 7
+    assert refused.filter(raw="this is not json").exists()
+
+
+def test_unknown_message_type_is_ignored_and_logged(asgi_server, identity):
+    answers = run(_exchange(asgi_server, identity, [json.dumps([7, "odd-one", {}])]))
+    assert answers == [None]
+    assert "Unknown message type" in MessageLog.objects.get(message_id="odd-one").note
+
+
+def test_unknown_and_csms_only_actions(asgi_server, identity):
+    answers = run(
+        _exchange(
+            asgi_server,
+            identity,
+            [json.dumps([2, "u1", "MakeCoffee", {}]), json.dumps([2, "u2", "Reset", {"type": "Hard"}])],
+        )
+    )
+    assert _codes(answers) == [("u1", "NotImplemented"), ("u2", "NotSupported")]
+
+
+def test_schema_violations_map_to_ocpp16_error_codes(asgi_server, identity):
+    start = {"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": now_iso()}
+    answers = run(
+        _exchange(
+            asgi_server,
+            identity,
+            [
+                json.dumps([2, "s1", "StartTransaction", {**start, "meterStart": "zero"}]),
+                json.dumps([2, "s2", "StartTransaction", {k: v for k, v in start.items() if k != "idTag"}]),
+                json.dumps([2, "s3", "StartTransaction", {**start, "idTag": "T" * 21}]),
+                json.dumps([2, "s4", "StartTransaction", {**start, "extra": 1}]),
+                json.dumps([2, "s5", "StatusNotification", {"connectorId": 1, "errorCode": "Oops", "status": "Ok"}]),
+                json.dumps([2, "s6", "StartTransaction", {**start, "timestamp": "yesterday"}]),
+            ],
+        )
+    )
+    assert _codes(answers) == [
+        ("s1", "TypeConstraintViolation"),
+        ("s2", "OccurenceConstraintViolation"),
+        ("s3", "PropertyConstraintViolation"),
+        ("s4", "FormationViolation"),
+        ("s5", "PropertyConstraintViolation"),
+        ("s6", "PropertyConstraintViolation"),
+    ]
+    assert not ChargingSession.objects.exists()
+
+
+def test_handler_crash_is_internal_error_without_details_and_persists_nothing(asgi_server, identity):
+    token = TokenFactory()
+    # Valid per schema, but beyond what the database can store: the handler fails inside its transaction.
+    overflowing = [
+        2,
+        "crash-1",
+        "StartTransaction",
+        {"connectorId": 1, "idTag": token.uid, "meterStart": 2**63, "timestamp": now_iso()},
+    ]
+    answers = run(_exchange(asgi_server, identity, [json.dumps(overflowing)]))
+    message_type, message_id, code, description, details = answers[0]
+    assert (message_type, message_id, code, details) == (4, "crash-1", "InternalError", {})
+    assert "Traceback" not in description and "numeric" not in description.lower()
+    assert not ChargingSession.objects.exists()
+    assert MessageLog.objects.filter(message_id="crash-1", direction="in").exists()
+
+
+def test_response_to_a_call_we_never_sent_is_logged_and_dropped(asgi_server, identity):
+    answers = run(
+        _exchange(
+            asgi_server,
+            identity,
+            [
+                json.dumps([3, "never-sent", {"status": "Accepted"}]),
+                json.dumps([4, "never-sent-2", "GenericError", "x", {}]),
+            ],
+        )
+    )
+    assert answers == [None, None]
+    dropped = MessageLog.objects.filter(message_id__in=["never-sent", "never-sent-2"])
+    assert dropped.count() == 2
+    assert all("dropped" in entry.note for entry in dropped)
+    assert not Command.objects.exists()
+
+
+def test_oversized_frame_is_refused(asgi_server, identity):
+    huge = json.dumps([2, "big-1", "DataTransfer", {"vendorId": "x", "data": "a" * settings.OCPP_MAX_FRAME_BYTES}])
+    answers = run(_exchange(asgi_server, identity, [huge]))
+    assert _codes(answers) == [("big-1", "FormationViolation")]
+    assert "exceeds" in answers[0][3]

@@ -1,0 +1,239 @@
+"""CSMS → charger through the outbox, end to end: every 1.6 action delivered and answered,
+results fed back into state, remote start/stop from another process, one outstanding
+CALL per connection, response timeouts and CALLERRORs recorded."""
+
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from asgiref.sync import sync_to_async
+from ocpp.v16 import call
+
+from config import live_servers
+from drivers import services as driver_services
+from drivers.models import Reservation
+from drivers.tests.factories import TokenFactory
+from ocpp_gateway import commands
+from ocpp_gateway.models import Command, ConfigurationKey, MessageLog, StationProtocolState
+from ocpp_gateway.tests.charger import SilentCharger, SimulatedCharger, connected, now_iso, run
+from stations.models import ChargingSession
+from stations.tests.factories import ConnectorFactory
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+IN_AN_HOUR = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+PROFILE = {
+    "chargingProfileId": 7,
+    "stackLevel": 0,
+    "chargingProfilePurpose": "TxDefaultProfile",
+    "chargingProfileKind": "Absolute",
+    "chargingSchedule": {
+        "chargingRateUnit": "A",
+        "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.5}],
+        "startSchedule": now_iso(),
+    },
+}
+# Every CSMS→charger action of OCPP 1.6 with a valid payload, and the status we expect
+# once the simulated charger has answered. (ReserveNow/CancelReservation go through the
+# reservation services below, as the portal and API do.)
+ACTIONS = {
+    "ChangeAvailability": ({"connectorId": 1, "type": "Inoperative"}, "accepted"),
+    "ChangeConfiguration": ({"key": "MeterValueSampleInterval", "value": "30"}, "accepted"),
+    "ClearCache": ({}, "accepted"),
+    "ClearChargingProfile": ({"id": 7}, "rejected"),
+    "DataTransfer": ({"vendorId": "com.example", "messageId": "ping"}, "accepted"),
+    "GetCompositeSchedule": ({"connectorId": 1, "duration": 3600, "chargingRateUnit": "W"}, "rejected"),
+    "GetConfiguration": ({"key": ["HeartbeatInterval", "NoSuchKey"]}, "accepted"),
+    "GetDiagnostics": ({"location": "ftp://diag.example.com/"}, "accepted"),
+    "GetLocalListVersion": ({}, "accepted"),
+    "RemoteStartTransaction": ({"idTag": "REMOTE1", "connectorId": 1}, "accepted"),
+    "RemoteStopTransaction": ({"transactionId": 1}, "accepted"),
+    "Reset": ({"type": "Soft"}, "accepted"),
+    "SendLocalList": (
+        {
+            "listVersion": 3,
+            "updateType": "Full",
+            "localAuthorizationList": [{"idTag": "LOCAL1", "idTagInfo": {"status": "Accepted"}}],
+        },
+        "accepted",
+    ),
+    "SetChargingProfile": ({"connectorId": 1, "csChargingProfiles": PROFILE}, "accepted"),
+    "TriggerMessage": ({"requestedMessage": "StatusNotification", "connectorId": 1}, "accepted"),
+    "UnlockConnector": ({"connectorId": 1}, "accepted"),
+    "UpdateFirmware": ({"location": "https://fw.example.com/2.0.bin", "retrieveDate": now_iso()}, "accepted"),
+}
+
+
+@pytest.fixture
+def connector():
+    return ConnectorFactory()
+
+
+async def _until(predicate, timeout: float = 15):
+    async def poll():
+        while not (result := await sync_to_async(predicate)()):
+            await asyncio.sleep(0.05)
+        return result
+
+    return await asyncio.wait_for(poll(), timeout)
+
+
+def test_every_csms_action_is_delivered_answered_and_fed_back(asgi_server, connector):
+    station = connector.station
+    token = TokenFactory()
+    # Queued while the station is offline: they wait for it.
+    queued = {
+        action: commands.send(station=station, action=action, payload=payload)
+        for action, (payload, _) in ACTIONS.items()
+    }
+    reservation = driver_services.reservation_request(
+        token=token, station=station, connector_number=1, expires_at=datetime.now(UTC) + timedelta(hours=1)
+    )
+    assert {c.status for c in queued.values()} == {"pending"}
+
+    async def scenario():
+        async with connected(asgi_server, station.identity) as charger:
+            await _until(lambda: Command.objects.filter(station=station, status="pending").count() == 0)
+            await _until(lambda: not Command.objects.filter(station=station, status="sent").exists())
+            # Queued while connected: the channel layer wakes the consumer from this process.
+            await sync_to_async(driver_services.reservation_cancel)(reservation=reservation)
+            await _until(lambda: Reservation.objects.get(pk=reservation.pk).status == "cancelled")
+            return charger.received
+
+    received = run(scenario())
+    received_actions = [action for action, _ in received]
+    assert sorted(received_actions) == sorted([*ACTIONS, "ReserveNow", "CancelReservation"])
+    # Delivered in the order they were queued.
+    assert received_actions[: len(ACTIONS)] == list(ACTIONS)
+    for action, (_, expected) in ACTIONS.items():
+        command = Command.objects.get(pk=queued[action].pk)
+        assert (action, command.status) == (action, expected)
+        assert command.sent_at and command.responded_at
+    assert Command.objects.get(pk=queued["DataTransfer"].pk).response == {"status": "Accepted", "data": "pong"}
+    config = dict(ConfigurationKey.objects.filter(station=station).values_list("key", "known"))
+    assert config == {"HeartbeatInterval": True, "NoSuchKey": False, "MeterValueSampleInterval": True}
+    assert ConfigurationKey.objects.get(station=station, key="MeterValueSampleInterval").value == "30"
+    assert StationProtocolState.objects.get(station=station).local_list_version == 3
+    assert Reservation.objects.get(pk=reservation.pk).charger_status == "Accepted"
+    logged = MessageLog.objects.filter(station=station, direction="out", message_type=2)
+    assert logged.count() == len(ACTIONS) + 2
+
+
+def _ocpp_send(identity: str, action: str, payload: dict) -> list[str]:
+    return [
+        sys.executable,
+        "manage.py",
+        "ocpp_send",
+        identity,
+        action,
+        json.dumps(payload),
+        "--wait",
+        "20",
+    ]
+
+
+def test_remote_start_and_stop_round_trip_from_another_process(asgi_server, connector):
+    station = connector.station
+    token = TokenFactory()
+    env = live_servers.server_env()
+
+    async def run_command(action, payload):
+        process = await asyncio.create_subprocess_exec(
+            *_ocpp_send(station.identity, action, payload),
+            cwd=live_servers.BASE_DIR,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        stdout, stderr = await process.communicate()
+        assert process.returncode == 0, stderr.decode()
+        return json.loads(stdout.decode().strip().splitlines()[-1])
+
+    async def scenario():
+        async with connected(asgi_server, station.identity) as charger:
+            started_by_cli = asyncio.create_task(
+                run_command("RemoteStartTransaction", {"idTag": token.uid, "connectorId": 1})
+            )
+            request = await charger.wait_for_call("RemoteStartTransaction")
+            start = await charger.call(
+                call.StartTransaction(
+                    connector_id=request["connector_id"], id_tag=request["id_tag"], meter_start=0, timestamp=now_iso()
+                )
+            )
+            remote_start = await started_by_cli
+            remote_stop = await asyncio.gather(
+                run_command("RemoteStopTransaction", {"transactionId": start.transaction_id}),
+                charger.wait_for_call("RemoteStopTransaction"),
+            )
+            await charger.call(
+                call.StopTransaction(
+                    meter_stop=7000, timestamp=now_iso(), transaction_id=start.transaction_id, reason="Remote"
+                )
+            )
+            return start.transaction_id, remote_start, remote_stop[0]
+
+    transaction_id, remote_start, remote_stop = run(scenario())
+    assert remote_start["status"] == "accepted"
+    assert remote_stop["status"] == "accepted"
+    session = ChargingSession.objects.get(pk=transaction_id)
+    assert (session.status, session.energy_wh, session.stop_reason, session.token) == (
+        "completed",
+        7000,
+        "Remote",
+        token,
+    )
+
+
+def test_unanswered_call_times_out_and_only_then_is_the_next_sent(fast_timeout_server, connector):
+    station = connector.station
+    first = commands.send(station=station, action="ClearCache", payload={})
+    second = commands.send(station=station, action="Reset", payload={"type": "Hard"})
+
+    async def scenario():
+        async with connected(fast_timeout_server, station.identity, charger_class=SilentCharger) as charger:
+            await _until(lambda: Command.objects.get(pk=second.pk).status == "timed_out")
+            return [action for action, _ in charger.received]
+
+    assert run(scenario()) == ["ClearCache", "Reset"]
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == "timed_out"
+    assert "No response" in first.error_description
+    # One outstanding CALL per connection: the second went out only after the first gave up.
+    assert second.sent_at >= first.sent_at + timedelta(seconds=1)
+
+
+class NoResetCharger(SimulatedCharger):
+    """A charger without Reset: the `ocpp` library answers CALLERROR NotImplemented."""
+
+    def on_reset(self, **payload):  # no @on: not routed
+        raise AssertionError("not routed")
+
+
+def test_callerror_response_is_recorded_with_code_and_description(fast_timeout_server, connector):
+    station = connector.station
+
+    async def scenario():
+        async with connected(fast_timeout_server, station.identity, charger_class=NoResetCharger):
+            command = await sync_to_async(commands.send)(station=station, action="Reset", payload={"type": "Soft"})
+            return await _until(lambda: Command.objects.filter(pk=command.pk, status="failed").first())
+
+    failed = run(scenario())
+    assert failed.error_code == "NotImplemented"
+    assert failed.error_description
+
+
+def test_command_queued_while_connected_is_picked_up_by_the_poll_even_without_wake_up(fast_timeout_server, connector):
+    station = connector.station
+
+    async def scenario():
+        async with connected(fast_timeout_server, station.identity) as charger:
+            # Written straight to the outbox, as a process without a channel layer would: no wake-up is sent.
+            await sync_to_async(Command.objects.create)(
+                station=station, action="ClearCache", payload={}, expires_at=datetime.now(UTC) + timedelta(minutes=5)
+            )
+            return await charger.wait_for_call("ClearCache", timeout=15)
+
+    assert run(scenario()) == {}
