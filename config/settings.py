@@ -186,12 +186,16 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(config_env.env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Production serves hashed, compressed files from `collectstatic`; without a manifest
+# (embedded mode, test servers) WhiteNoise finds files in the apps and static/ directly.
+STATIC_MANIFEST = boolean("DJANGO_STATIC_MANIFEST", default=PRODUCTION)
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if PRODUCTION
+            if STATIC_MANIFEST
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
@@ -268,6 +272,20 @@ CURRENCY_PLACES = {"EUR": 2, "USD": 2, "GBP": 2, "CHF": 2, "SEK": 2, "NOK": 2, "
 if DEFAULT_CURRENCY not in CURRENCY_PLACES:
     raise ImproperlyConfigured(f"DEFAULT_CURRENCY={DEFAULT_CURRENCY!r} is not one of {sorted(CURRENCY_PLACES)}.")
 
+# --- Billing (docs/billing.md) -----------------------------------------------------------
+# Prepaid wallets below this balance are refused at Authorize.
+BILLING_WALLET_MIN_BALANCE = config_env.env.str("BILLING_WALLET_MIN_BALANCE", default="5.00")
+BILLING_INVOICE_SERIES = config_env.env.str("BILLING_INVOICE_SERIES", default="INV")
+BILLING_CREDIT_NOTE_SERIES = config_env.env.str("BILLING_CREDIT_NOTE_SERIES", default="CN")
+# Hours after a failed payment at which it is retried; after the last one the account stays overdue.
+BILLING_PAYMENT_RETRY_HOURS = [24, 72, 168]
+# Amount held on the card for an ad-hoc (QR) session, captured at stop for the real price.
+BILLING_AD_HOC_PREAUTH_AMOUNT = config_env.env.str("BILLING_AD_HOC_PREAUTH_AMOUNT", default="50.00")
+STRIPE_API_KEY = config_env.env.str("STRIPE_API_KEY", default="")
+STRIPE_WEBHOOK_SECRET = config_env.env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Only tests point this elsewhere (a loopback stand-in for Stripe's API).
+STRIPE_API_BASE = config_env.env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+
 # --- OCPP gateway -----------------------------------------------------------------------
 OCPP_HEARTBEAT_INTERVAL = int_in_range("OCPP_HEARTBEAT_INTERVAL", 300, 10, 86400)
 OCPP_AUTO_REGISTER = boolean("OCPP_AUTO_REGISTER", default=False)
@@ -295,20 +313,6 @@ def _optional_url(name: str, schemes: set[str]) -> str:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a URL with one of the schemes {sorted(schemes)}.")
     return raw
 
-
-# --- Billing (docs/billing.md) -----------------------------------------------------------
-# Prepaid wallets below this balance are refused at Authorize.
-BILLING_WALLET_MIN_BALANCE = config_env.env.str("BILLING_WALLET_MIN_BALANCE", default="5.00")
-BILLING_INVOICE_SERIES = config_env.env.str("BILLING_INVOICE_SERIES", default="INV")
-BILLING_CREDIT_NOTE_SERIES = config_env.env.str("BILLING_CREDIT_NOTE_SERIES", default="CN")
-# Hours after a failed payment at which it is retried; after the last one the account stays overdue.
-BILLING_PAYMENT_RETRY_HOURS = [24, 72, 168]
-# Amount held on the card for an ad-hoc (QR) session, captured at stop for the real price.
-BILLING_AD_HOC_PREAUTH_AMOUNT = config_env.env.str("BILLING_AD_HOC_PREAUTH_AMOUNT", default="50.00")
-STRIPE_API_KEY = config_env.env.str("STRIPE_API_KEY", default="")
-STRIPE_WEBHOOK_SECRET = config_env.env.str("STRIPE_WEBHOOK_SECRET", default="")
-# Only tests point this elsewhere (a loopback stand-in for Stripe's API).
-STRIPE_API_BASE = config_env.env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 
 OPS_ALERT_WEBHOOK_URL = _optional_url("OPS_ALERT_WEBHOOK_URL", {"http", "https"})
 OPS_ALERT_WEBHOOK_SECRET = config_env.env.str("OPS_ALERT_WEBHOOK_SECRET", default="")

@@ -10,6 +10,8 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 os.environ.setdefault("ALLOWED_HOSTS", "*")
 # The test client and the loopback servers speak plain HTTP; there is no proxy in front.
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+# No collectstatic before tests: serve static files from the apps, unhashed.
+os.environ.setdefault("DJANGO_STATIC_MANIFEST", "false")
 # Channel-layer groups and the Celery queue are namespaced per test run, so that several
 # runs sharing one Redis (or a stray worker) never see each other's messages.
 os.environ.setdefault("CHANNELS_PREFIX", f"evcms-test-{os.getpid()}")
