@@ -18,6 +18,16 @@ from stations.tests.ops_factories import IncidentFactory, WorkOrderFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    # Production mode (CI) hashes static files through a manifest that only collectstatic
+    # writes; these tests are about the pages, not the hashing.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def staff_client(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
