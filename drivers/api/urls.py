@@ -1,11 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from drivers.api import me
+from drivers.api import me, reservations, support
 
 router = SimpleRouter()
 router.register("me/tokens", me.MyTokenViewSet, basename="api-my-token")
 router.register("me/vehicles", me.MyVehicleViewSet, basename="api-my-vehicle")
+router.register("reservations", reservations.ReservationViewSet, basename="api-reservation")
+router.register("support-tickets", support.SupportTicketViewSet, basename="api-support-ticket")
 
 urlpatterns = [
     path("me/", me.MeView.as_view(), name="api-me"),

@@ -1,11 +1,14 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from stations.api import locations, sessions, stations
+from stations.api import locations, operations, sessions, stations
 
 router = SimpleRouter()
 router.register("stations", stations.StationViewSet, basename="api-station")
 router.register("sessions", sessions.SessionViewSet, basename="api-session")
+router.register("incidents", operations.IncidentViewSet, basename="api-incident")
+router.register("work-orders", operations.WorkOrderViewSet, basename="api-work-order")
+router.register("breakdown-reports", operations.BreakdownReportViewSet, basename="api-breakdown-report")
 
 urlpatterns = [
     path("locations/", locations.LocationListView.as_view(), name="api-location-list"),
