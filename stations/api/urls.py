@@ -1,9 +1,10 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from stations.api import locations, operations, sessions, stations
+from stations.api import locations, operations, sessions, sites, stations
 
 router = SimpleRouter()
+router.register("sites", sites.SiteViewSet, basename="api-site")
 router.register("stations", stations.StationViewSet, basename="api-station")
 router.register("sessions", sessions.SessionViewSet, basename="api-session")
 router.register("incidents", operations.IncidentViewSet, basename="api-incident")

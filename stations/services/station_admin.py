@@ -1,5 +1,5 @@
-"""Staff edits to stations through the API: change fields, password and the connector
-list in one transaction. Creation is `registry.station_create`."""
+"""Staff edits to sites and stations through the API: fields, opening hours, password and
+the connector list, each in one transaction. Creation is in `registry`."""
 
 from decimal import Decimal
 
@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from stations.models import ChargingStation
+from stations.models import ChargingStation, OpeningHours, Site
 from stations.services import registry
 
 CONNECTOR_FIELDS = ("standard", "format", "power_type", "max_power_kw")
@@ -65,3 +65,31 @@ def station_delete(*, station: ChargingStation) -> None:
         station.delete()
     except ProtectedError as error:
         raise StationInUse("A station with charging sessions cannot be deleted; set it Rejected instead.") from error
+
+
+@transaction.atomic
+def site_update(*, site: Site, opening_hours: list[dict] | None = None, **fields) -> Site:
+    """Set `fields` and, with `opening_hours`, replace the opening intervals. Raises ValidationError."""
+    for name, value in fields.items():
+        setattr(site, name, value)
+    site.full_clean()
+    site.save()
+    if opening_hours is not None:
+        site.opening_hours.all().delete()
+        opening_hours_add(site=site, opening_hours=opening_hours)
+    return site
+
+
+def opening_hours_add(*, site: Site, opening_hours: list[dict]) -> None:
+    for interval in opening_hours:
+        hours = OpeningHours(site=site, **interval)
+        hours.full_clean()
+        hours.save()
+
+
+def site_delete(*, site: Site) -> None:
+    """Raises StationInUse while stations stand on the site."""
+    try:
+        site.delete()
+    except ProtectedError as error:
+        raise StationInUse("A site with stations cannot be deleted.") from error

@@ -114,3 +114,39 @@ def test_drivers_and_anonymous_callers_may_not_use_the_station_registry(driver_c
     response = client.get(URL)
     assert response.status_code == 401
     assert response.json()["type"] == "not_authenticated"
+
+
+def test_staff_create_a_site_with_opening_hours_and_owners_read_only_theirs(
+    staff_client, owner_client, owner_organisation
+):
+    operator = ChargingStationFactory().site.operator
+    body = {
+        "name": "Depot",
+        "operator": operator.pk,
+        "address": "Am Hafen 2",
+        "city": "Hamburg",
+        "postal_code": "20457",
+        "country": "DE",
+        "latitude": "53.541000",
+        "longitude": "9.984000",
+        "time_zone": "Europe/Berlin",
+        "is_open_24_7": False,
+        "opening_hours": [{"weekday": 0, "opens_at": "07:00", "closes_at": "19:00"}],
+    }
+
+    created = staff_client.post("/api/v1/sites/", body, format="json")
+    bad_zone = staff_client.post("/api/v1/sites/", {**body, "time_zone": "Mars/Olympus"}, format="json")
+
+    assert created.status_code == 201, created.json()
+    assert created.json()["opening_hours"] == [{"weekday": 0, "opens_at": "07:00:00", "closes_at": "19:00:00"}]
+    assert bad_zone.status_code == 400
+    assert "time_zone" in bad_zone.json()["errors"]
+    own_site = ChargingStationFactory(owner=owner_organisation, agreement=None).site
+    assert [site["id"] for site in owner_client.get("/api/v1/sites/").json()["results"]] == [own_site.pk]
+    assert owner_client.get(f"/api/v1/sites/{created.json()['id']}/").status_code == 404
+
+
+def test_a_site_with_stations_cannot_be_deleted(staff_client):
+    site = ChargingStationFactory().site
+
+    assert staff_client.delete(f"/api/v1/sites/{site.pk}/").status_code == 409
