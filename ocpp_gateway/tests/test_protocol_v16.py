@@ -1,0 +1,179 @@
+"""The 1.6 protocol module and the exchange, in-process: framing, schema errors, handlers,
+commit-then-answer, and what a failing handler leaves behind (nothing but the log)."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from drivers.tests.factories import TokenFactory
+from ocpp_gateway import exchange, frames, protocols
+from ocpp_gateway.models import MessageLog
+from ocpp_gateway.protocols.base import OcppCallError
+from stations.models import ChargingSession, MeterSample, RegistrationStatus
+from stations.tests.factories import ConnectorFactory
+
+OCPP16 = protocols.OCPP16
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def parse(text):
+    return frames.parse(text, formation_violation="FormationViolation")
+
+
+def answer(station, action, payload, *, message_id="m1", registration=RegistrationStatus.ACCEPTED):
+    frame = parse(json.dumps([2, message_id, action, payload]))
+    result = exchange.call_answer(
+        protocol=OCPP16,
+        station_id=station.pk,
+        identity=station.identity,
+        registration_status=registration,
+        frame=frame,
+        received_at=NOW,
+        touch_seen=False,
+    )
+    return json.loads(result.text), result
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "message_id"),
+    [
+        ("{", "ProtocolError", "-1"),
+        ("[]", "ProtocolError", "-1"),
+        ('"text"', "ProtocolError", "-1"),
+        ('[2, "abc", "Heartbeat"]', "FormationViolation", "abc"),
+        ('[2, "abc", "Heartbeat", []]', "FormationViolation", "abc"),
+        ('[2, "", "Heartbeat", {}]', "FormationViolation", "-1"),
+        ('[2, "abc", "Heart', "FormationViolation", "abc"),
+    ],
+)
+def test_frames_that_cannot_be_parsed(text, code, message_id):
+    with pytest.raises(frames.FrameError) as error:
+        parse(text)
+    assert (error.value.code, error.value.message_id, error.value.ignore) == (code, message_id, False)
+
+
+def test_unknown_message_type_and_malformed_responses_are_ignored_not_answered():
+    for text in ('[5, "a", {}]', '[3, "a"]', '[4, "a"]'):
+        with pytest.raises(frames.FrameError) as error:
+            parse(text)
+        assert error.value.ignore
+
+
+def test_frames_parse_each_message_type():
+    assert parse('[2, "a", "Heartbeat", {}]').action == "Heartbeat"
+    assert parse('[3, "a", {"status": "Accepted"}]').payload == {"status": "Accepted"}
+    error = parse('[4, "a", "NotImplemented", "nope", {"x": 1}]')
+    assert (error.error_code, error.error_description, error.error_details) == ("NotImplemented", "nope", {"x": 1})
+
+
+def test_protocol_declares_every_16_action_with_a_handler_for_each_charger_action():
+    assert len(OCPP16.charger_actions) == 10
+    assert len(OCPP16.csms_actions) == 19
+    assert set(OCPP16.handlers) == set(OCPP16.charger_actions)
+
+
+def test_select_prefers_a_protocol_we_speak():
+    assert protocols.select(["ocpp2.0.1", "ocpp1.6"]) is OCPP16
+    assert protocols.select(["OCPP1.6"]) is OCPP16
+    assert protocols.select(["ocpp2.0.1"]) is None
+    assert protocols.select([]) is None
+
+
+def test_decimal_constrained_schema_accepts_one_decimal_limits():
+    profile = {
+        "chargingProfileId": 1,
+        "stackLevel": 0,
+        "chargingProfilePurpose": "TxProfile",
+        "chargingProfileKind": "Relative",
+        "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 21.4}]},
+    }
+    OCPP16.validate_call("SetChargingProfile", {"connectorId": 1, "csChargingProfiles": profile})
+    with pytest.raises(OcppCallError) as error:
+        OCPP16.validate_call("SetChargingProfile", {"connectorId": "1", "csChargingProfiles": profile})
+    assert error.value.code == "TypeConstraintViolation"
+
+
+@pytest.mark.django_db
+def test_answer_is_logged_with_the_call_in_one_transaction():
+    station = ConnectorFactory().station
+    reply, _ = answer(station, "Heartbeat", {})
+    assert reply[:2] == [3, "m1"]
+    assert sorted(MessageLog.objects.values_list("direction", "message_type", "action")) == [
+        ("in", 2, "Heartbeat"),
+        ("out", 3, "Heartbeat"),
+    ]
+
+
+@pytest.mark.django_db
+def test_boot_reports_registration_status_to_the_connection():
+    station = ConnectorFactory().station
+    reply, result = answer(station, "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"})
+    assert reply[2]["status"] == "Accepted"
+    assert result.registration_status == "Accepted"
+
+
+@pytest.mark.django_db
+def test_station_not_accepted_gets_security_error_except_for_boot():
+    station = ConnectorFactory().station
+    reply, _ = answer(station, "Heartbeat", {}, registration=RegistrationStatus.REJECTED)
+    assert reply[2] == "SecurityError"
+    reply, _ = answer(
+        station, "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}, registration="Rejected"
+    )
+    assert reply[0] == 3
+
+
+@pytest.mark.django_db
+def test_failing_handler_rolls_back_its_writes_and_answers_internal_error():
+    station = ConnectorFactory().station
+    token = TokenFactory()
+    start = {"connectorId": 1, "idTag": token.uid, "meterStart": 0, "timestamp": NOW.isoformat()}
+    transaction_id = answer(station, "StartTransaction", start)[0][2]["transactionId"]
+    samples = [{"timestamp": NOW.isoformat(), "sampledValue": [{"value": "10"}]}]
+    # Valid per schema but beyond a 64-bit column: the samples are written, then saving the session fails.
+    stop = {
+        "meterStop": 2**63,
+        "timestamp": NOW.isoformat(),
+        "transactionId": transaction_id,
+        "transactionData": samples,
+    }
+    reply, _ = answer(station, "StopTransaction", stop, message_id="m2")
+    assert reply[2] == "InternalError"
+    assert reply[3] == exchange.INTERNAL_ERROR
+    assert not MeterSample.objects.exists()
+    assert ChargingSession.objects.get().status == ChargingSession.Status.ACTIVE
+    assert MessageLog.objects.filter(direction="in", action="StopTransaction").exists()
+
+
+@pytest.mark.django_db
+def test_start_transaction_answers_id_tag_info_with_expiry_and_parent():
+    station = ConnectorFactory().station
+    token = TokenFactory(expires_at=datetime(2030, 1, 1, tzinfo=UTC), parent_id_tag="FLEET")
+    reply, _ = answer(
+        station,
+        "StartTransaction",
+        {"connectorId": 1, "idTag": token.uid, "meterStart": 5, "timestamp": NOW.isoformat()},
+    )
+    assert reply[2]["idTagInfo"] == {"status": "Accepted", "expiryDate": "2030-01-01T00:00:00Z", "parentIdTag": "FLEET"}
+    assert reply[2]["transactionId"] == ChargingSession.objects.get().pk
+
+
+@pytest.mark.django_db
+def test_stop_transaction_for_unknown_ids_is_answered_not_refused():
+    station = ConnectorFactory().station
+    for transaction_id in (0, -1):
+        reply, _ = answer(
+            station, "StopTransaction", {"meterStop": 1, "timestamp": NOW.isoformat(), "transactionId": transaction_id}
+        )
+        assert reply[0] == 3
+        assert reply[2] == {}
+
+
+@pytest.mark.django_db
+def test_frame_refused_logs_raw_text_and_answers():
+    station = ConnectorFactory().station
+    error = frames.FrameError(code="ProtocolError", description="Frame is not valid JSON.")
+    reply = exchange.frame_refused(station_id=station.pk, raw="garbage", error=error, received_at=NOW)
+    assert json.loads(reply) == [4, "-1", "ProtocolError", "Frame is not valid JSON.", {}]
+    assert MessageLog.objects.get(direction="in").raw == "garbage"
