@@ -8,6 +8,8 @@ from celery import shared_task
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
+from stations.services import firmware, health, incidents, maintenance, notifications, uptime
+
 # Database hiccups (a failover, a dropped connection) are worth retrying; bugs are not.
 RETRY = {
     "acks_late": True,
@@ -27,16 +29,12 @@ def _parse(at: str | None) -> datetime:
 
 @shared_task(**RETRY)
 def detect_offline_stations() -> dict:
-    from stations.services import health
-
     return health.stations_offline_sweep(now=timezone.now())
 
 
 @shared_task(**RETRY)
 def confirm_incidents() -> list[int]:
     """Open incidents that outlived the debounce window, then alert about them."""
-    from stations.services import incidents
-
     confirmed = incidents.incidents_confirm_due(now=timezone.now())
     if confirmed:
         transaction.on_commit(dispatch_alerts.delay)
@@ -45,29 +43,21 @@ def confirm_incidents() -> list[int]:
 
 @shared_task(**RETRY)
 def dispatch_alerts() -> list[int]:
-    from stations.services import notifications
-
     return notifications.alerts_dispatch(now=timezone.now())
 
 
 @shared_task(**RETRY)
 def deliver_notification(notification_id: int) -> str:
-    from stations.services import notifications
-
     return notifications.notification_deliver(notification_id=notification_id).status
 
 
 @shared_task(**RETRY)
 def retry_notifications() -> list[int]:
-    from stations.services import notifications
-
     return notifications.notifications_deliver_due(now=timezone.now())
 
 
 @shared_task(**RETRY)
 def detect_stuck_sessions() -> list[int]:
-    from stations.services import health
-
     return health.stuck_sessions_sweep(now=timezone.now())
 
 
@@ -75,7 +65,6 @@ def detect_stuck_sessions() -> list[int]:
 def record_connector_status(
     station_id: int, connector_number: int, status: str, error_code: str, at: str | None = None
 ) -> int | None:
-    from stations.services import incidents
 
     incident = incidents.status_observe(
         station_id=station_id, connector_number=connector_number, status=status, error_code=error_code, at=_parse(at)
@@ -85,15 +74,11 @@ def record_connector_status(
 
 @shared_task(**RETRY)
 def record_station_connection(station_id: int, connected: bool, at: str | None = None) -> bool:
-    from stations.services import health
-
     return health.station_connection_record(station_id=station_id, connected=connected, at=_parse(at))
 
 
 @shared_task(**RETRY)
 def record_session_stopped(session_id: int) -> int | None:
-    from stations.services import health
-
     incident = health.stuck_session_clear(session_id=session_id, now=timezone.now())
     return incident.pk if incident else None
 
@@ -103,15 +88,11 @@ def record_session_stopped(session_id: int) -> int | None:
 
 @shared_task(**RETRY)
 def plan_maintenance() -> list[int]:
-    from stations.services import maintenance
-
     return maintenance.work_orders_plan_due(now=timezone.now())
 
 
 @shared_task(**RETRY)
 def alert_overdue_work_orders() -> list[int]:
-    from stations.services import maintenance
-
     return maintenance.work_orders_alert_overdue(now=timezone.now())
 
 
@@ -121,8 +102,6 @@ def alert_overdue_work_orders() -> list[int]:
 @shared_task(**RETRY)
 def compute_uptime(day: str | None = None) -> int:
     """Store uptime for `day` (ISO date), by default yesterday and today so far."""
-    from stations.services import uptime
-
     now = timezone.now()
     days = [date.fromisoformat(day)] if day else [(now - timedelta(days=1)).date(), now.date()]
     return sum(uptime.uptime_compute_day(day=d, now=now) for d in days)
@@ -133,22 +112,16 @@ def compute_uptime(day: str | None = None) -> int:
 
 @shared_task(**RETRY)
 def advance_firmware_campaigns() -> list[int]:
-    from stations.services import firmware
-
     return firmware.campaigns_advance(now=timezone.now())
 
 
 @shared_task(**RETRY)
 def record_firmware_status(station_id: int, status: str, at: str | None = None) -> int | None:
-    from stations.services import firmware
-
     target = firmware.firmware_status_record(station_id=station_id, status=status, at=_parse(at))
     return target.pk if target else None
 
 
 @shared_task(**RETRY)
 def record_diagnostics_status(station_id: int, status: str, at: str | None = None) -> int | None:
-    from stations.services import firmware
-
     request = firmware.diagnostics_status_record(station_id=station_id, status=status, at=_parse(at))
     return request.pk if request else None

@@ -12,4 +12,5 @@ urlpatterns = [
     path("calendar/", views_ops.maintenance_calendar, name="calendar"),
     path("analytics/", views_ops.analytics, name="analytics"),
     path("analytics.csv", views_ops.analytics_csv, name="analytics-csv"),
+    path("uptime/", views_ops.uptime_report, name="uptime"),
 ]

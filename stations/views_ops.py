@@ -5,6 +5,7 @@ import calendar as calendar_module
 import csv
 from datetime import UTC, date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from stations.models import ChargingSession, ChargingStation, Incident, Site, WorkOrder
 from stations.selectors import analytics as analytics_selectors
 from stations.selectors import dashboard as dashboard_selectors
+from stations.selectors import uptime as uptime_selectors
 from stations.services import health, incidents
 
 MAX_ANALYTICS_DAYS = 731
@@ -208,3 +210,48 @@ def analytics_csv(request):
             ]
         )
     return response
+
+
+@login_required
+@require_GET
+def uptime_report(request):
+    """Uptime per connector, station or site per day or month against the target; CSV with
+    ?format=csv. Owners see their own stations only."""
+    stations = analytics_selectors.analytics_stations(user=request.user)
+    if not stations.exists() and not request.user.is_staff:
+        raise Http404
+    level = request.GET.get("level") if request.GET.get("level") in ("connector", "station", "site") else "station"
+    period = "day" if request.GET.get("period") == "day" else "month"
+    today = timezone.now().date()
+    try:
+        end = date.fromisoformat(request.GET.get("end") or today.isoformat())
+        start = date.fromisoformat(request.GET.get("start") or end.replace(day=1).isoformat())
+    except ValueError:
+        return HttpResponse(_("Dates as YYYY-MM-DD, please."), status=400, content_type="text/plain")
+    if end < start or (end - start).days > MAX_ANALYTICS_DAYS:
+        return HttpResponse(_("The range must run forward and span at most two years."), status=400)
+    rows = uptime_selectors.uptime_report(
+        station_ids=stations.values_list("pk", flat=True), start=start, end=end, level=level, period=period
+    )
+    label_keys = uptime_selectors.LEVEL_KEYS[level][1:]
+    for row in rows:
+        row["label"] = " #".join(str(row[key]) for key in label_keys)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="uptime-{level}-{period}-{start}-{end}.csv"'
+        writer = csv.writer(response)
+        columns = ["period_start", "label", *uptime_selectors.SECONDS, "uptime_percent", "meets_target"]
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([row[column] if row[column] is not None else "" for column in columns])
+        return response
+    context = {
+        "rows": rows,
+        "level": level,
+        "period": period,
+        "start": start,
+        "end": end,
+        "target": settings.OPS_UPTIME_TARGET_PERCENT,
+        "querystring": request.GET.urlencode(),
+    }
+    return render(request, "ops/uptime.html", context)

@@ -27,6 +27,9 @@ RECOVERED_STATUSES = {
 }
 
 
+REPAIR_CAUSES = {Incident.Cause.CONNECTOR_FAULT, Incident.Cause.STATION_FAULT}
+
+
 def incident_observe(
     *,
     station_id: int,
@@ -144,8 +147,10 @@ def incident_resolve(*, incident: Incident, user, resolution: str, now: datetime
 
 
 def incidents_confirm_due(*, now: datetime) -> list[int]:
-    """Open every pending incident older than the debounce window; returns their ids.
-    Safe to run concurrently: each row is flipped by a compare-and-set update."""
+    """Open every pending incident older than the debounce window; returns their ids. A
+    confirmed Faulted connector or station gets a corrective work order (joining the
+    station's open one if there is one). Safe to run concurrently: each row is flipped
+    by a compare-and-set update."""
     threshold = now - timedelta(seconds=settings.OPS_DEBOUNCE_SECONDS)
     due_ids = list(
         Incident.objects.filter(status=Incident.Status.PENDING, first_seen_at__lte=threshold).values_list(
@@ -159,8 +164,19 @@ def incidents_confirm_due(*, now: datetime) -> list[int]:
         )
         if flipped:
             confirmed.append(incident_id)
-            _publish(Incident.objects.get(pk=incident_id))
+            incident = Incident.objects.get(pk=incident_id)
+            _open_repair_if_needed(incident)
+            _publish(incident)
     return confirmed
+
+
+def _open_repair_if_needed(incident: Incident) -> None:
+    # A fault that outlived the debounce window needs hands on site; an outage may be the
+    # network and a minor error code may clear by itself, so those wait for staff.
+    if incident.cause in REPAIR_CAUSES and incident.severity >= Incident.Severity.MAJOR:
+        from stations.services import maintenance  # maintenance builds on incidents
+
+        maintenance.work_order_for_incident(incident=incident)
 
 
 def status_observe(

@@ -134,3 +134,18 @@ def test_gateway_status_signal_reaches_the_incident_service(django_capture_on_co
         app.conf.task_always_eager = False
     incident = Incident.objects.get()
     assert (incident.error_code, incident.first_seen_at) == ("OverCurrentFailure", T0)
+
+
+def test_confirmed_fault_opens_a_corrective_work_order_but_a_minor_error_does_not(settings):
+    from stations.models import WorkOrder
+
+    settings.OPS_DEBOUNCE_SECONDS = 120
+    faulted = ConnectorFactory()
+    minor = ConnectorFactory()
+    incident = observe(faulted, "Faulted", "GroundFailure", at=T0)
+    observe(minor, "Available", "WeakSignal", at=T0)
+    incidents.incidents_confirm_due(now=T0 + 130 * SECOND)
+    order = WorkOrder.objects.get()
+    assert (order.station_id, order.kind, order.incident_id) == (faulted.station_id, "corrective", incident.pk)
+    incidents.incidents_confirm_due(now=T0 + 200 * SECOND)
+    assert WorkOrder.objects.count() == 1

@@ -173,3 +173,43 @@ def test_admin_index_links_the_operations_pages_and_their_admin_pages_load(staff
                  "diagnosticsrequest", "connectoruptimeday", "sessionintervention"):  # fmt: skip
         assert staff_client.get(reverse(f"admin:stations_{name}_changelist")).status_code == 200, name
     assert staff_client.get(reverse("admin:stations_workorder_add")).status_code == 200
+
+
+def test_uptime_page_reports_per_site_and_month_with_csv(staff_client):
+    connector = ConnectorFactory()
+    StatusChange.objects.create(
+        station=connector.station, connector_number=1, status="Available", received_at=datetime(2026, 2, 1, tzinfo=UTC)
+    )
+    StatusChange.objects.create(
+        station=connector.station, connector_number=1, status="Faulted", received_at=datetime(2026, 3, 2, tzinfo=UTC)
+    )
+    StatusChange.objects.create(
+        station=connector.station, connector_number=1, status="Available", received_at=datetime(2026, 3, 3, tzinfo=UTC)
+    )
+    for day in range(1, 5):
+        uptime.uptime_compute_day(day=date(2026, 3, day), now=datetime(2026, 3, 10, tzinfo=UTC))
+    params = {"level": "site", "period": "month", "start": "2026-03-01", "end": "2026-03-31"}
+    page = staff_client.get(reverse("ops:uptime"), params)
+    assert page.status_code == 200
+    (row,) = page.context["rows"]
+    assert (row["label"], str(row["uptime_percent"]), row["meets_target"]) == (
+        connector.station.site.name,
+        "75.00",
+        False,
+    )
+    response = staff_client.get(reverse("ops:uptime"), {**params, "format": "csv"})
+    (line,) = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert (line["down_seconds"], line["uptime_percent"], line["meets_target"]) == ("86400", "75.00", "False")
+
+
+def test_owner_uptime_page_lists_only_their_stations(client):
+    _owner, connector, member = _owner_with_station()
+    foreign = ConnectorFactory()
+    for c in (connector, foreign):
+        StatusChange.objects.create(
+            station=c.station, connector_number=1, status="Available", received_at=datetime(2026, 3, 1, tzinfo=UTC)
+        )
+    uptime.uptime_compute_day(day=date(2026, 3, 2), now=datetime(2026, 3, 5, tzinfo=UTC))
+    client.force_login(member)
+    page = client.get(reverse("ops:uptime"), {"level": "station", "start": "2026-03-01", "end": "2026-03-31"})
+    assert [row["station_id"] for row in page.context["rows"]] == [connector.station_id]
