@@ -5,13 +5,14 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from billing import pricing
 from billing.models import Account, ChargeDetailRecord, MembershipPlan
 from billing.money import allocate, money_round
 from billing.selectors.memberships import plan_for_driver
 from billing.selectors.tariffs import session_usage, tariff_in_force
-from billing.services import commission, ledger, payments, tariffs
+from billing.services import commission, invoices, ledger, payments, tariffs
 from stations.models import ChargingSession
 
 logger = logging.getLogger(__name__)
@@ -60,13 +61,15 @@ def cdr_credit(*, cdr: ChargeDetailRecord, reason: str) -> ChargeDetailRecord:
 
 
 def session_reprice(*, session_id: int, reason: str) -> ChargeDetailRecord:
-    """Correct a session's price: credit its current CDR and price it again (next
-    revision) from today's data. Returns the new charge CDR."""
+    """Correct a session's price: credit its current CDR (with a credit note if it was
+    already invoiced) and price it again (next revision) from today's data; the new CDR
+    goes on the next invoice. Returns the new charge CDR."""
     with transaction.atomic():
         current = _latest_charge(session_id)
         if current is None:
             return session_price(session_id=session_id)
-        cdr_credit(cdr=current, reason=reason)
+        credit = cdr_credit(cdr=current, reason=reason)
+        invoices.credit_note_issue(credit_cdr=credit, now=timezone.now())
         return _cdr_save(_cdr_build(session=_session_for_pricing(session_id), revision=current.revision + 1))
 
 

@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from billing.models import Account, MembershipFee, MembershipPlan, Subscription
 from billing.money import money_round
-from billing.services import ledger
+from billing.services import ledger, payments
 
 
 def subscription_start(*, driver, plan: MembershipPlan, on: date) -> Subscription:
@@ -97,6 +97,14 @@ def membership_fee_post(*, subscription: Subscription, period_start: date) -> Me
                     ),
                     (account(kind=Account.Kind.VAT_PAYABLE, currency=plan.currency, organisation=plan.operator), -vat),
                 ],
+            )
+            payments.wallet_debit(
+                driver=subscription.driver,
+                amount=excl + vat,
+                currency=plan.currency,
+                reference=f"wallet:membership_fee:{fee.pk}",
+                occurred_at=occurred_at,
+                description=f"Wallet pays {plan.name} {period_start:%Y-%m}",
             )
     except IntegrityError:
         return None

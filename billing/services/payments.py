@@ -178,19 +178,34 @@ def wallet_top_up(
 
 def wallet_debit_for_cdr(*, cdr: ChargeDetailRecord) -> None:
     """A wallet driver pays each session when it is priced (a credit CDR refunds it)."""
-    if cdr.driver_id is None or not cdr.total_incl_vat:
-        return
-    if not BillingAccount.objects.filter(driver_id=cdr.driver_id, mode=BillingAccount.Mode.WALLET).exists():
-        return
-    wallet = ledger.account_get(kind=Account.Kind.DRIVER_WALLET, currency=cdr.currency, driver=cdr.driver)
-    receivable = ledger.account_get(kind=Account.Kind.DRIVER_RECEIVABLE, currency=cdr.currency, driver=cdr.driver)
-    ledger.transaction_post(
-        reference=f"wallet:cdr:{cdr.pk}",
+    if cdr.driver_id:
+        wallet_debit(
+            driver=cdr.driver,
+            amount=cdr.total_incl_vat,
+            currency=cdr.currency,
+            reference=f"wallet:cdr:{cdr.pk}",
+            occurred_at=cdr.stopped_at,
+            description=f"Wallet pays session {cdr.session_id}",
+        )
+
+
+def wallet_debit(
+    *, driver, amount: Decimal, currency: str, reference: str, occurred_at: datetime, description: str
+) -> bool:
+    """Move `amount` from the driver's wallet to what they owe, if they pay by wallet.
+    Idempotent per reference; a negative amount refunds. Returns whether it posted."""
+    if not amount or not BillingAccount.objects.filter(driver=driver, mode=BillingAccount.Mode.WALLET).exists():
+        return False
+    wallet = ledger.account_get(kind=Account.Kind.DRIVER_WALLET, currency=currency, driver=driver)
+    receivable = ledger.account_get(kind=Account.Kind.DRIVER_RECEIVABLE, currency=currency, driver=driver)
+    _, created = ledger.transaction_post(
+        reference=reference,
         kind="wallet_debit",
-        occurred_at=cdr.stopped_at,
-        postings=[(wallet, cdr.total_incl_vat), (receivable, -cdr.total_incl_vat)],
-        description=f"Wallet pays session {cdr.session_id}",
+        occurred_at=occurred_at,
+        postings=[(wallet, amount), (receivable, -amount)],
+        description=description,
     )
+    return created
 
 
 # --- ad-hoc (no account): pre-authorise, capture at stop -------------------------------------

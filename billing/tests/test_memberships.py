@@ -46,3 +46,16 @@ def test_a_driver_has_one_live_membership_at_a_time():
     subscription_start(driver=driver, plan=MembershipPlanFactory(), on=date(2026, 5, 1))
     with pytest.raises(ValidationError, match="already"):
         subscription_start(driver=driver, plan=MembershipPlanFactory(), on=date(2026, 5, 2))
+
+
+def test_wallet_members_pay_the_fee_from_the_wallet():
+    from billing.models import BillingAccount
+    from billing.selectors import wallet_balance
+
+    driver = DriverFactory()
+    BillingAccount.objects.create(driver=driver, mode=BillingAccount.Mode.WALLET)
+    subscription_start(driver=driver, plan=MembershipPlanFactory(monthly_fee=D("10.00")), on=date(2026, 5, 1))
+    membership_fees_post(period_start=date(2026, 5, 1))
+    assert wallet_balance(driver=driver) == D("-11.90")
+    receivable = Account.objects.get(kind=Account.Kind.DRIVER_RECEIVABLE, driver=driver)
+    assert account_balance(account=receivable) == 0
