@@ -6,6 +6,7 @@ baseline is always measured first so every figure has a same-run ratio. Writes
 bench/results/<name>.json (every run) and .md (tables of medians)."""
 
 import argparse
+import os
 import sys
 import time
 
@@ -31,6 +32,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small sizes: checks the harness, not the system")
     parser.add_argument("--modes", default="embedded,production", help="gateway modes to measure")
     parser.add_argument("--name", default="latest", help="results file name under bench/results/")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for the gateway processes, e.g. OCPP_OUTBOX_POLL_SECONDS=300 (before/after runs)",
+    )
     return parser.parse_args(argv)
 
 
@@ -43,7 +51,10 @@ def main(argv: list[str]) -> int:
         )
     chosen = args.scenarios or list(SCENARIOS)
     scale = "quick" if args.quick else "full"
-    ctx = Context(repeats=args.repeats, size=SIZES[scale], modes=args.modes.split(","), scale=scale)
+    extra_env = dict(item.split("=", 1) for item in args.env)
+    ctx = Context(
+        repeats=args.repeats, size=SIZES[scale], modes=args.modes.split(","), scale=scale, extra_env=extra_env
+    )
     open_files = runner.raise_file_limit()
     report = {
         "machine": results.machine_facts(),
@@ -51,16 +62,19 @@ def main(argv: list[str]) -> int:
         "repeats": args.repeats,
         "scale": scale,
         "open_files_limit": open_files,
+        "extra_env": extra_env,
         "scenarios": [],
     }
     started = time.monotonic()
     if "s0" not in chosen:
         log("baseline: S0 echo, 100 connections")
-        ctx.baseline = results.row("", baseline.echo_baseline(ctx), actions=[], baseline=None)["median"]
+        ctx.baseline = results.row("", baseline.echo_baseline(ctx), actions=["echo"], baseline=None)["median"]
     for name in chosen:
         log(f"scenario {name}")
+        load_before = os.getloadavg()[0]
         try:
             report["scenarios"].append({"name": name, **SCENARIOS[name](ctx)})
+            report["scenarios"][-1]["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
         except Exception as error:  # one failing scenario must not lose the others' numbers
             log(f"scenario {name} failed: {type(error).__name__}: {error}")
             report["scenarios"].append(

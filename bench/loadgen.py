@@ -163,6 +163,9 @@ async def fleet(spec: dict) -> None:
         with Window(recorder, step.get("label", f"{step['chargers']} chargers")) as window:
             await asyncio.sleep(step["measure"])
         emit("measure_end", label=window.label, result=window.result(**fleet_facts(chargers, booted)))
+        if booted < 0.99 * step["chargers"]:
+            emit("ramp_stopped", reached=booted, wanted=step["chargers"])
+            break
     if "storm" in spec:
         await reconnect_storm(chargers, recorder, spec["storm"])
     stop.set()

@@ -47,6 +47,9 @@ def row(label: str, runs: list[dict], *, actions: list[str], baseline: dict | No
         "median": medians,
         "ratio_to_s0": ratio(medians["msgs_per_s"], baseline.get("msgs_per_s")),
         "cpu_ratio_to_s0": ratio(baseline.get("server_cpu_ms_per_msg"), medians["server_cpu_ms_per_msg"]),
+        "p99_ratio_to_s0": {
+            action: ratio(medians.get(f"latency.{action}.p99"), baseline.get("latency.echo.p99")) for action in actions
+        },
         "extra": extras,
         "runs": runs,
     }
@@ -104,19 +107,23 @@ def markdown(report: dict) -> str:
         f"medians of {report['repeats']} runs; S0 echo baseline (100 connections) in this run: "
         f"{fmt((report.get('baseline') or {}).get('msgs_per_s'), 0)} msgs/s at "
         f"{fmt((report.get('baseline') or {}).get('server_cpu_ms_per_msg'), 4)} server CPU ms per message. "
-        "× S0 = msgs/s ÷ S0 msgs/s; × S0 CPU = S0 CPU per message ÷ this row's CPU per message. "
+        "× S0 = msgs/s ÷ S0 msgs/s; × S0 CPU = S0 CPU per message ÷ this row's CPU per message; "
+        "p99 × S0 = this p99 ÷ S0 echo p99. "
         "CPU columns are fractions of one core over the measurement window.",
         "",
     ]
     for scenario in report["scenarios"]:
         lines += [f"### {scenario['title']}", "", f"`{scenario['command']}`", ""]
+        if scenario.get("load_average"):
+            before, after = scenario["load_average"]
+            lines += [f"1-minute load average on the machine: {before} before, {after} after.", ""]
         if scenario.get("note"):
             lines += [scenario["note"], ""]
         if not scenario["rows"]:
             continue
         extra_names = sorted({name for r in scenario["rows"] for name in r["extra"]})
         header = ["case", "mode", "round trip", "msgs/s", "× S0", "CPU ms/msg", "× S0 CPU", "p50 ms", "p95 ms"]
-        header += ["p99 ms", "max ms", "failures", "held", "server CPU", "gen CPU", "PG CPU", "Redis CPU"]
+        header += ["p99 ms", "p99 × S0", "max ms", "failures", "held", "server CPU", "gen CPU", "PG CPU", "Redis CPU"]
         header += ["server RSS MiB", *extra_names]
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for r in scenario["rows"]:
@@ -125,7 +132,9 @@ def markdown(report: dict) -> str:
                 latency = [m.get(f"latency.{action}.{q}") for q in QUANTILES]
                 cells = [r["label"], r["mode"], action, fmt(m["msgs_per_s"], 0), fmt(r["ratio_to_s0"], 3)]
                 cells += [fmt(m["server_cpu_ms_per_msg"], 3), fmt(r.get("cpu_ratio_to_s0"), 3)]
-                cells += [fmt(v) for v in latency] + [fmt(m["failure_count"], 0), fmt(m["connections_held"], 0)]
+                p99_ratio = (r.get("p99_ratio_to_s0") or {}).get(action)
+                cells += [fmt(v) for v in latency[:3]] + [fmt(p99_ratio, 2), fmt(latency[3])]
+                cells += [fmt(m["failure_count"], 0), fmt(m["connections_held"], 0)]
                 cells += [pct(m["server_cpu"]), pct(m["generator_cpu"]), pct(m["postgres_cpu"]), pct(m["redis_cpu"])]
                 cells += [fmt(m["server_rss_mib"])] + [fmt(r["extra"].get(name), 2) for name in extra_names]
                 lines.append("| " + " | ".join(cells) + " |")

@@ -56,12 +56,23 @@ def rss_of(processes: list[psutil.Process]) -> int:
     return total
 
 
-def service_processes(names=("postgres", "redis-server")) -> dict[str, list[psutil.Process]]:
-    found: dict[str, list[psutil.Process]] = {name: [] for name in names}
-    for process in psutil.process_iter(["name"]):
-        if process.info["name"] in found:
-            found[process.info["name"]].append(process)
+def service_cpu_by_pid(names=("postgres", "redis-server")) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of every PostgreSQL and Redis process, by name and pid."""
+    found: dict[str, dict[int, float]] = {name: {} for name in names}
+    for process in psutil.process_iter(["name", "cpu_times"]):
+        name, times = process.info["name"], process.info["cpu_times"]
+        if name in found and times is not None:
+            found[name][process.pid] = times.user + times.system
     return found
+
+
+def service_cpu_delta(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+    """CPU seconds each service spent between two readings. Backends come and go: one
+    that ended in between is lost (a small undercount), one that started counts whole."""
+    return {
+        name: sum(seconds - before.get(name, {}).get(pid, 0.0) for pid, seconds in pids.items())
+        for name, pids in after.items()
+    }
 
 
 class Server:
@@ -155,8 +166,7 @@ class Sampler:
         self.processes = self.server.processes()
         self.cpu = cpu_of(self.processes)
         self.generator_cpu = cpu_of([self.generator])
-        self.services = service_processes()
-        self.service_cpu = {name: cpu_of(procs) for name, procs in self.services.items()}
+        self.service_cpu = service_cpu_by_pid()
         self.peak_rss = rss_of(self.processes)
         self._stop.clear()
         threading.Thread(target=self._poll, daemon=True).start()
@@ -176,8 +186,8 @@ class Sampler:
             "server_processes": len(self.processes),
             "generator_cpu_psutil": (cpu_of([self.generator]) - self.generator_cpu) / elapsed,
             **{
-                f"{name.split('-')[0]}_cpu": (cpu_of(procs) - self.service_cpu[name]) / elapsed
-                for name, procs in self.services.items()
+                f"{name.split('-')[0]}_cpu": seconds / elapsed
+                for name, seconds in service_cpu_delta(self.service_cpu, service_cpu_by_pid()).items()
             },
         }
 

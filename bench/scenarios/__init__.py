@@ -42,7 +42,7 @@ class Context:
     scale: str
     baseline: dict | None = None  # medians of the S0 echo row at 100 connections
     prepared_modes: dict = field(default_factory=dict)
-    argv: str = ""
+    extra_env: dict = field(default_factory=dict)
 
     def command(self, scenario: str) -> str:
         extra = " --quick" if self.scale == "quick" else ""

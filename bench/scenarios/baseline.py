@@ -39,7 +39,7 @@ def s0(ctx: Context) -> dict:
     for connections in ctx.size["s0_connections"]:
         runs = echo_baseline(ctx, connections)
         if connections == 100:
-            ctx.baseline = results.row("", runs, actions=[], baseline=None)["median"]
+            ctx.baseline = results.row("", runs, actions=["echo"], baseline=None)["median"]
         rows.append((f"echo 200 B, {connections} conn", runs, ["echo"]))
     for connections in ctx.size["s0_connections"]:
         spec = {"kind": "ocpp_loop", "action": "MeterValues", "connections": connections}
@@ -82,6 +82,7 @@ def prepared(ctx: Context, name: str) -> modes.Mode:
     """The mode's bench database, reset once per invocation and provisioned lazily."""
     if name not in ctx.prepared_modes:
         mode = modes.MODES[name]()
+        mode.env.update(ctx.extra_env)
         mode.reset()
         ctx.prepared_modes[name] = mode
     return ctx.prepared_modes[name]
