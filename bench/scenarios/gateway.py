@@ -67,6 +67,7 @@ def run_fleet(ctx: Context, mode, spec: dict, *, on_event=None, celery: bool = F
 def s1(ctx: Context) -> dict:
     steps = ctx.size["s1_steps"]
     rows = []
+    notes = []
     for mode_name in ctx.modes:
         mode = prepared(ctx, mode_name)
         spec = {
@@ -78,11 +79,20 @@ def s1(ctx: Context) -> dict:
             "boot_timeout": 240,
         }
         outcomes = run_fleet(ctx, mode, spec)
+        reached = [e["ramp_stopped"]["reached"] for o in outcomes for e in o["events"] if "ramp_stopped" in e]
+        if reached:
+            notes.append(
+                f"{mode_name}: the ramp stopped in {len(reached)} of {len(outcomes)} runs, at a step where only "
+                f"{', '.join(str(r) for r in reached)} chargers had booted and stayed connected within the boot "
+                f"timeout ({spec['boot_timeout']} s); later steps were not attempted."
+            )
         for n in steps:
             label = f"{n} chargers"
             runs = [
                 {**o["windows"][label], "idle_rss_mib": o["idle_rss_mib"]} for o in outcomes if label in o["windows"]
             ]
+            if not runs:
+                continue
             rows.append(
                 results.row(
                     label,
@@ -97,6 +107,7 @@ def s1(ctx: Context) -> dict:
         "title": "S1 connections: ramp 1k → 5k → 10k chargers, 60 s heartbeats, hold",
         "command": ctx.command("s1"),
         "rows": rows,
+        "note": " ".join(notes),
     }
 
 
