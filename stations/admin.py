@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ocpp_gateway.admin import send_ocpp_command, send_ocpp_command_to_connectors
 from stations.models import (
     ChargingSession,
     ChargingStation,
@@ -15,6 +16,7 @@ from stations.models import (
     Site,
     StatusChange,
 )
+from stations.models.sessions import TransactionDiscrepancy
 from stations.services import registry as services
 
 
@@ -87,6 +89,7 @@ class StationAdminForm(forms.ModelForm):
 @admin.register(ChargingStation)
 class ChargingStationAdmin(admin.ModelAdmin):
     form = StationAdminForm
+    actions = [send_ocpp_command]
     list_display = [
         "identity",
         "site",
@@ -242,6 +245,7 @@ class OperatingAgreementAdmin(admin.ModelAdmin):
 
 @admin.register(Connector)
 class ConnectorAdmin(admin.ModelAdmin):
+    actions = [send_ocpp_command_to_connectors]
     list_display = [
         "__str__",
         "station",
@@ -307,3 +311,18 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
 # Operations models (incidents, work orders, campaigns, …) register themselves here.
 from stations import admin_ops  # noqa: E402, F401
+
+
+@admin.register(TransactionDiscrepancy)
+class TransactionDiscrepancyAdmin(admin.ModelAdmin):
+    """Transaction messages answered but not applied cleanly, for staff to reconcile."""
+
+    list_display = ["received_at", "station", "kind", "transaction_number", "session", "resolved_at"]
+    list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["station__identity", "=transaction_number"]
+    list_select_related = ["station"]
+    readonly_fields = ["station", "session", "transaction_number", "kind", "payload", "received_at"]
+    fields = [*readonly_fields, "resolved_at", "resolution_note"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,155 @@
+"""Staff views of the gateway: the command outbox (with a form to send any command to
+stations or connectors) and the OCPP message log."""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from ocpp_gateway import commands, protocols
+from ocpp_gateway.admin_forms import ActionChoiceForm, parameters_form_class
+from ocpp_gateway.models import Command, ConfigurationKey, MessageLog, StationProtocolState
+from stations.models import ChargingStation, Connector
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Command)
+class CommandAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "station", "action", "status", "source", "requested_by", "sent_at", "responded_at"]
+    list_filter = ["status", "action", "source"]
+    search_fields = ["station__identity", "=message_id"]
+    list_select_related = ["station", "requested_by"]
+    date_hierarchy = "created_at"
+    fields = [
+        "station",
+        "action",
+        "payload",
+        "status",
+        "source",
+        "requested_by",
+        "message_id",
+        "created_at",
+        "expires_at",
+        "sent_at",
+        "responded_at",
+        "response",
+        "error_code",
+        "error_description",
+        "followup_status",
+        "followup_at",
+    ]
+
+    def get_urls(self):
+        send = path("send/", self.admin_site.admin_view(self.send_view), name="ocpp_gateway_command_send")
+        return [send, *super().get_urls()]
+
+    def send_view(self, request):
+        """Choose an action, fill in its parameters, queue it for each selected station
+        (or connector, whose number then fills connectorId)."""
+        if not request.user.has_perm("ocpp_gateway.add_command"):
+            raise PermissionDenied
+
+        def source(name: str) -> str:
+            return request.POST.get(name) or request.GET.get(name) or ""
+
+        targets = _targets(source("stations"), source("connectors"))
+        protocol = protocols.OCPP16
+        action = source("action")
+        context = {**self.admin_site.each_context(request), "title": _("Send an OCPP command"), "targets": targets}
+        context["hidden"] = {"stations": source("stations"), "connectors": source("connectors")}
+        if action not in protocol.csms_actions:
+            context["form"] = ActionChoiceForm(protocol=protocol)
+            return TemplateResponse(request, "admin/ocpp_gateway/send_command.html", context)
+        form_class = parameters_form_class(protocol=protocol, action=action)
+        form = form_class(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            sent = _send_all(request, form, action, targets)
+            if sent is not None:
+                self.message_user(
+                    request, _("Queued %(n)d %(action)s command(s).") % {"n": len(sent), "action": action}
+                )
+                ids = ",".join(str(command.pk) for command in sent)
+                return HttpResponseRedirect(reverse("admin:ocpp_gateway_command_changelist") + f"?id__in={ids}")
+        context.update(form=form, action=action)
+        context["hidden"]["action"] = action
+        return TemplateResponse(request, "admin/ocpp_gateway/send_command.html", context)
+
+
+def _targets(station_ids: str, connector_ids: str) -> list[tuple[ChargingStation, int | None]]:
+    """(station, connector number or None) for each selected station or connector."""
+    if connector_ids:
+        ids = [int(pk) for pk in connector_ids.split(",") if pk.isdigit()]
+        return [(c.station, c.connector_id) for c in Connector.objects.filter(pk__in=ids).select_related("station")]
+    ids = [int(pk) for pk in station_ids.split(",") if pk.isdigit()]
+    return [(station, None) for station in ChargingStation.objects.filter(pk__in=ids)]
+
+
+def _send_all(request, form, action: str, targets) -> list[Command] | None:
+    try:
+        with transaction.atomic():
+            sent = []
+            for station, connector_number in targets:
+                payload = form.payload()
+                if connector_number is not None and "connectorId" in form.fields:
+                    payload["connectorId"] = connector_number
+                sent.append(
+                    commands.send(
+                        station=station,
+                        action=action,
+                        payload=payload,
+                        requested_by=request.user,
+                        source=Command.Source.ADMIN,
+                    )
+                )
+            return sent
+    except commands.CommandError as error:
+        form.add_error(None, str(error))
+        return None
+
+
+@admin.action(description=_("Send an OCPP command…"))
+def send_ocpp_command(modeladmin, request, queryset):
+    """Admin action for stations (and, through `send_ocpp_command_to_connectors`, connectors)."""
+    ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+    return HttpResponseRedirect(reverse("admin:ocpp_gateway_command_send") + f"?stations={ids}")
+
+
+@admin.action(description=_("Send an OCPP command…"))
+def send_ocpp_command_to_connectors(modeladmin, request, queryset):
+    ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+    return HttpResponseRedirect(reverse("admin:ocpp_gateway_command_send") + f"?connectors={ids}")
+
+
+@admin.register(MessageLog)
+class MessageLogAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "station", "direction", "message_type", "action", "message_id", "note"]
+    list_filter = ["direction", "message_type", "action"]
+    search_fields = ["station__identity", "=message_id"]
+    list_select_related = ["station"]
+    date_hierarchy = "created_at"
+    # The log is large; counting it on every page would be the slowest part of the page.
+    show_full_result_count = False
+
+
+@admin.register(ConfigurationKey)
+class ConfigurationKeyAdmin(ReadOnlyAdmin):
+    list_display = ["station", "key", "value", "readonly", "known", "updated_at"]
+    list_filter = ["known", "readonly"]
+    search_fields = ["station__identity", "key"]
+    list_select_related = ["station"]
+
+
+@admin.register(StationProtocolState)
+class StationProtocolStateAdmin(ReadOnlyAdmin):
+    list_display = ["station", "local_list_version", "firmware_status", "diagnostics_status"]
+    search_fields = ["station__identity"]

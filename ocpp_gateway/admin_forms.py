@@ -1,0 +1,61 @@
+"""Admin forms for sending OCPP commands: the parameter form of each action is built
+from that action's OCPP JSON schema, so every CSMS→charger action gets a form without
+hand-written code per action, and `commands.send` validates the result once more."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from ocpp.messages import get_validator
+
+from ocpp_gateway.protocols.base import Protocol
+
+
+class ActionChoiceForm(forms.Form):
+    action = forms.ChoiceField(label=_("OCPP action"))
+
+    def __init__(self, *args, protocol: Protocol, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [(action, action) for action in sorted(protocol.csms_actions)]
+
+
+class CommandParametersForm(forms.Form):
+    """Base of the generated forms; `payload()` gives the OCPP payload (camelCase)."""
+
+    def payload(self) -> dict:
+        payload = {}
+        for name, value in self.cleaned_data.items():
+            if value in (None, "", []):
+                continue
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, Decimal):
+                value = float(value)
+            payload[name] = value
+        return payload
+
+
+def parameters_form_class(*, protocol: Protocol, action: str) -> type[CommandParametersForm]:
+    schema = get_validator(2, action, protocol.ocpp_version).schema
+    required = set(schema.get("required", []))
+    fields = {name: _field(spec, required=name in required) for name, spec in schema.get("properties", {}).items()}
+    return type(f"{action}ParametersForm", (CommandParametersForm,), fields)
+
+
+def _field(spec: dict, *, required: bool) -> forms.Field:
+    kind = spec.get("type")
+    if "enum" in spec:
+        choices = [(value, value) for value in spec["enum"]]
+        return forms.ChoiceField(choices=choices if required else [("", "—"), *choices], required=required)
+    if kind == "integer":
+        return forms.IntegerField(required=required)
+    if kind == "number":
+        return forms.DecimalField(required=required, decimal_places=1)
+    if kind == "boolean":
+        return forms.NullBooleanField(required=False)
+    if kind == "string" and spec.get("format") == "date-time":
+        return forms.DateTimeField(required=required, help_text=_("UTC, e.g. 2026-11-24 18:00"))
+    if kind == "string":
+        return forms.CharField(required=required, max_length=spec.get("maxLength"))
+    return forms.JSONField(required=required, help_text=_("JSON, as in the OCPP 1.6 specification."))

@@ -1,0 +1,77 @@
+"""Staff send commands from the admin (stations and connectors) with a form built from
+the action's schema, and see the outbox and the message log."""
+
+import pytest
+from django.urls import reverse
+
+from drivers.tests.factories import UserFactory
+from ocpp_gateway import message_log
+from ocpp_gateway.models import Command
+from stations.tests.factories import ChargingStationFactory, ConnectorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_station_action_leads_to_action_choice_then_parameter_form(staff_client):
+    stations = [ChargingStationFactory(), ChargingStationFactory()]
+    response = staff_client.post(
+        reverse("admin:stations_chargingstation_changelist"),
+        {"action": "send_ocpp_command", "_selected_action": [s.pk for s in stations]},
+    )
+    assert response.status_code == 302
+    choose = staff_client.get(response["Location"])
+    assert b"RemoteStartTransaction" in choose.content
+    url = response["Location"] + "&action=Reset"
+    form = staff_client.get(url)
+    assert b'name="type"' in form.content
+    sent = staff_client.post(url, {"type": "Hard"})
+    assert sent.status_code == 302
+    commands = Command.objects.filter(action="Reset")
+    assert sorted(commands.values_list("station_id", flat=True)) == sorted(s.pk for s in stations)
+    assert {(c.payload["type"], c.source) for c in commands} == {("Hard", "admin")}
+    assert all(c.requested_by.is_staff for c in commands)
+
+
+def test_connector_action_fills_in_the_connector_number(staff_client):
+    connector = ConnectorFactory(connector_id=2)
+    response = staff_client.post(
+        reverse("admin:stations_connector_changelist"),
+        {"action": "send_ocpp_command_to_connectors", "_selected_action": [connector.pk]},
+    )
+    url = response["Location"] + "&action=UnlockConnector"
+    staff_client.post(url, {"connectorId": "1"})
+    assert Command.objects.get().payload == {"connectorId": 2}
+
+
+def test_invalid_parameters_are_shown_and_nothing_is_queued(staff_client):
+    station = ChargingStationFactory()
+    url = reverse("admin:ocpp_gateway_command_send") + f"?stations={station.pk}&action=RemoteStartTransaction"
+    response = staff_client.post(url, {"idTag": "T" * 21})
+    assert response.status_code == 200
+    assert b"errorlist" in response.content
+    assert not Command.objects.exists()
+
+
+def test_outbox_and_message_log_pages_render(staff_client):
+    station = ChargingStationFactory()
+    staff_client.post(reverse("admin:ocpp_gateway_command_send") + f"?stations={station.pk}&action=ClearCache", {})
+    command = Command.objects.get()
+    from django.utils import timezone
+
+    message_log.record(station_id=station.pk, direction="in", message_type=2, action="Heartbeat", at=timezone.now())
+    for name in ("ocpp_gateway_command_changelist", "ocpp_gateway_messagelog_changelist"):
+        assert staff_client.get(reverse(f"admin:{name}")).status_code == 200
+    assert staff_client.get(reverse("admin:ocpp_gateway_command_change", args=[command.pk])).status_code == 200
+
+
+def test_non_staff_cannot_send(client):
+    client.force_login(UserFactory())
+    response = client.get(reverse("admin:ocpp_gateway_command_send"))
+    assert response.status_code == 302
+    assert "login" in response["Location"]
