@@ -8,6 +8,14 @@ from django.utils.translation import gettext as _
 
 from billing import pricing
 from billing.models import BillingAccount
+from billing.selectors.documents import (
+    cdrs_for_driver,
+    invoices_for_driver,
+    payments_for_driver,
+    plans_available,
+    statements_for_party,
+    subscription_for_driver,
+)
 from billing.selectors.ledger import account_balance, account_statement, ledger_totals, wallet_balance
 from billing.selectors.memberships import plan_for_driver
 from billing.selectors.tariffs import session_usage, tariff_in_force
@@ -16,11 +24,17 @@ from drivers.models import Driver
 __all__ = [
     "account_balance",
     "account_statement",
+    "cdrs_for_driver",
+    "invoices_for_driver",
     "ledger_totals",
     "payment_block_reason",
+    "payments_for_driver",
     "plan_for_driver",
+    "plans_available",
     "session_cost_estimate",
     "session_usage",
+    "statements_for_party",
+    "subscription_for_driver",
     "tariff_in_force",
     "wallet_balance",
 ]

@@ -12,9 +12,12 @@ from django.utils import timezone
 from billing.models import Account, BillingAccount, ChargeDetailRecord, Invoice, Payment
 from billing.services import ledger
 from billing.services.providers import PaymentProvider, ProviderResult, provider_get
-from drivers.models import Driver
+from drivers.models import Driver, Token
+from drivers.services import token_block, token_create
 
 logger = logging.getLogger(__name__)
+# Stripe releases uncaptured holds after 7 days; the one-off token lives far shorter.
+AD_HOC_TOKEN_HOURS = 24
 
 
 class PaymentError(ValueError):
@@ -229,7 +232,8 @@ def ad_hoc_authorize(
     )
     if not created:
         return payment
-    Payment.objects.filter(pk=payment.pk).update(id_tag=f"ADHOC{payment.pk:015d}"[:20])
+    id_tag = f"ADHOC{payment.pk:015d}"
+    Payment.objects.filter(pk=payment.pk).update(id_tag=id_tag)
     result = (provider or provider_get()).authorize(
         amount=amount,
         currency=currency,
@@ -237,7 +241,17 @@ def ad_hoc_authorize(
         key=payment.idempotency_key,
         description="Ad-hoc charging",
     )
-    return payment_result_apply(payment_id=payment.pk, result=result, now=timezone.now())
+    payment = payment_result_apply(payment_id=payment.pk, result=result, now=timezone.now())
+    if payment.status == Payment.Status.REQUIRES_CAPTURE:
+        # A one-off token without a driver: token authorization accepts it until the
+        # session is captured (then it is blocked) or it expires.
+        token_create(
+            uid=id_tag,
+            kind=Token.Kind.CONTRACT,
+            label="Ad-hoc card payment",
+            expires_at=timezone.now() + timedelta(hours=AD_HOC_TOKEN_HOURS),
+        )
+    return payment
 
 
 def ad_hoc_capture_for_session(*, session_id: int, provider: PaymentProvider | None = None) -> Payment | None:
@@ -265,6 +279,10 @@ def ad_hoc_capture_for_session(*, session_id: int, provider: PaymentProvider | N
         if locked.status != Payment.Status.REQUIRES_CAPTURE:
             return locked
         locked.session_id = session_id
+        if result.status in (Payment.Status.SUCCEEDED, Payment.Status.CANCELED):
+            token = Token.objects.filter(uid=locked.id_tag).first()
+            if token:
+                token_block(token=token)
         if result.status == Payment.Status.SUCCEEDED:
             locked.amount = amount
             _settle(locked, timezone.now())

@@ -117,3 +117,14 @@ def test_run_before_the_month_ends_in_the_operator_zone_waits(connector):
     # 1 June 01:00 UTC is still 31 May in New York.
     assert invoices_issue_for_month(period_start=MAY, now=datetime(2026, 6, 1, 1, 0, tzinfo=UTC)) == []
     assert len(invoices_issue_for_month(period_start=MAY, now=datetime(2026, 6, 1, 5, 0, tzinfo=UTC))) == 1
+
+
+def test_driver_sees_only_own_cdrs_and_invoices(connector):
+    from billing.selectors import cdrs_for_driver, invoices_for_driver
+
+    mine, other = DriverFactory(), DriverFactory()
+    priced(connector, mine)
+    priced(connector, other)
+    invoices_issue_for_month(period_start=MAY, now=RUN_AT)
+    assert [cdr.driver for cdr in cdrs_for_driver(driver=mine)] == [mine]
+    assert [invoice.driver for invoice in invoices_for_driver(driver=mine)] == [mine]

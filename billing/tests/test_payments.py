@@ -18,7 +18,8 @@ from billing.services.payments import (
 )
 from billing.tests.factories import BillingAccountFactory, completed_session, energy_tariff
 from billing.tests.stripe_stub import DECLINING_CARD, signed_event
-from drivers.models import Driver
+from drivers.models import Driver, Token
+from drivers.selectors import token_authorization
 from drivers.tests.factories import DriverFactory
 from stations.models import ChargingSession
 from stations.tests.factories import ConnectorFactory
@@ -116,14 +117,16 @@ def test_top_up_must_be_positive(stripe_server):
 def test_ad_hoc_session_is_preauthorised_and_captured_for_its_price(stripe_server, connector):
     hold = ad_hoc_authorize(payment_method="pm_card_visa", currency="EUR", key="qr-1")
     assert hold.status == Payment.Status.REQUIRES_CAPTURE and hold.id_tag.startswith("ADHOC")
+    assert token_authorization(id_tag=hold.id_tag).status == "Accepted"
     session = completed_session(connector=connector, energy_wh=20000)
-    ChargingSession.objects.filter(pk=session.pk).update(id_tag=hold.id_tag, token=None)
+    ChargingSession.objects.filter(pk=session.pk).update(id_tag=hold.id_tag, token=Token.objects.get(uid=hold.id_tag))
     session_price(session_id=session.pk)
     payment = ad_hoc_capture_for_session(session_id=session.pk)
     assert payment.status == Payment.Status.SUCCEEDED and payment.amount == D("9.52")
     assert stripe_server.requests[-1]["form"] == {"amount_to_capture": "952"}
     assert ad_hoc_capture_for_session(session_id=session.pk).pk == payment.pk
     assert len([r for r in stripe_server.requests if r["path"].endswith("/capture")]) == 1
+    assert token_authorization(id_tag=hold.id_tag).status == "Blocked"  # one session per hold
 
 
 def webhook(client, payload, signature):
