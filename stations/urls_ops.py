@@ -6,6 +6,7 @@ app_name = "ops"
 
 urlpatterns = [
     path("", views_ops.dashboard, name="dashboard"),
+    path("snapshot.json", views_ops.dashboard_snapshot, name="snapshot"),
     path("stations/<int:station_id>/command", views_ops.station_command, name="station-command"),
     path("sessions/<int:session_id>/intervene", views_ops.session_intervene, name="session-intervene"),
     path("incidents/<int:incident_id>/resolve", views_ops.incident_resolve, name="incident-resolve"),

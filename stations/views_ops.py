@@ -36,6 +36,13 @@ def dashboard(request):
 
 
 @staff_member_required
+@require_GET
+def dashboard_snapshot(request):
+    """The same state as the first paint, for a page that reconnects after a gap."""
+    return JsonResponse(dashboard_selectors.network_snapshot())
+
+
+@staff_member_required
 @require_POST
 def station_command(request, station_id: int):
     station = get_object_or_404(ChargingStation, pk=station_id)

@@ -5,9 +5,19 @@
   "use strict";
   const OPS = window.OPS;
   const state = JSON.parse(document.getElementById("snapshot").textContent);
-  const stations = new Map(state.stations.map((s) => [s.id, s]));
-  const sessions = new Map(state.sessions.map((s) => [s.session_id, s]));
-  const incidents = new Map(state.incidents.map((i) => [i.incident_id, i]));
+  const stations = new Map();
+  const sessions = new Map();
+  const incidents = new Map();
+
+  function load(snapshot) {
+    stations.clear();
+    sessions.clear();
+    incidents.clear();
+    snapshot.stations.forEach((s) => stations.set(s.id, s));
+    snapshot.sessions.forEach((s) => sessions.set(s.session_id, s));
+    snapshot.incidents.forEach((i) => incidents.set(i.incident_id, i));
+  }
+  load(state);
   const commands = new Map();
 
   function el(tag, attrs, children) {
@@ -157,11 +167,22 @@
   };
 
   let delay = 1000;
+  let everConnected = false;
   function connect() {
     const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + window.location.host + "/ws/live/");
     const badge = document.getElementById("live-state");
-    socket.onopen = () => { delay = 1000; socket.send(JSON.stringify({ subscribe: "network" })); };
+    socket.onopen = () => {
+      delay = 1000;
+      socket.send(JSON.stringify({ subscribe: "network" }));
+      if (everConnected) {
+        // Events sent while we were away are lost: repaint from the server's state.
+        fetch(OPS.snapshotUrl, { credentials: "same-origin" })
+          .then((response) => response.json())
+          .then((snapshot) => { load(snapshot); renderStations(); renderSide(); });
+      }
+      everConnected = true;
+    };
     socket.onmessage = (message) => {
       const event = JSON.parse(message.data);
       if (event.subscribed) { badge.textContent = OPS.text.live; badge.className = "badge up"; return; }

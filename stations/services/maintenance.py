@@ -203,15 +203,19 @@ def work_order_schedule(
 
 
 def work_order_start(*, work_order: WorkOrder, user=None, now: datetime | None = None) -> WorkOrder:
-    """Start work: status in progress and, if the order says so, ChangeAvailability
-    Inoperative for its connectors (the whole station when none are listed). Starting a
-    started order changes nothing."""
+    """Start work: status in progress, its breakdown reports "being repaired" and, if the
+    order says so, ChangeAvailability Inoperative for its connectors (the whole station
+    when none are listed). Starting a started order changes nothing."""
     now = now or timezone.now()
     with transaction.atomic():
         updated = WorkOrder.objects.filter(
             pk=work_order.pk, status__in=[WorkOrder.Status.PLANNED, WorkOrder.Status.SCHEDULED]
         ).update(status=WorkOrder.Status.IN_PROGRESS, started_at=now)
         work_order.refresh_from_db()
+        if updated:
+            work_order.breakdown_reports.filter(status=BreakdownReport.Status.OPEN).update(
+                status=BreakdownReport.Status.IN_PROGRESS
+            )
         if updated and work_order.set_inoperative:
             _availability_send(work_order=work_order, direction=AvailabilityChange.Direction.INOPERATIVE, user=user)
     return work_order

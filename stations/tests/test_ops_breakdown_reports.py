@@ -90,6 +90,9 @@ def test_completing_the_work_order_resolves_the_reports_and_the_incident():
     report = maintenance.breakdown_report_create(
         driver=DriverFactory(), station=connector.station, connector=connector, description="No charge", now=T0
     )
+    maintenance.work_order_start(work_order=report.work_order, now=T0 + timedelta(hours=4))
+    report.refresh_from_db()
+    assert report.status == BreakdownReport.Status.IN_PROGRESS
     maintenance.work_order_complete(work_order=report.work_order, notes="Replaced cable", now=T0 + timedelta(hours=5))
     report.refresh_from_db()
     assert report.status == BreakdownReport.Status.RESOLVED

@@ -213,3 +213,13 @@ def test_owner_uptime_page_lists_only_their_stations(client):
     client.force_login(member)
     page = client.get(reverse("ops:uptime"), {"level": "station", "start": "2026-03-01", "end": "2026-03-31"})
     assert [row["station_id"] for row in page.context["rows"]] == [connector.station_id]
+
+
+def test_snapshot_endpoint_serves_the_dashboard_state_to_staff_only(staff_client):
+    from django.test import Client
+
+    ConnectorFactory()
+    assert Client().get(reverse("ops:snapshot")).status_code == 302
+    body = staff_client.get(reverse("ops:snapshot")).json()
+    assert set(body) == {"stations", "sessions", "incidents", "power_w"}
+    assert body["stations"][0]["connectors"][0]["connector_id"] == 1
