@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from drivers import services, services_support
-from drivers.models import Driver, SupportTicket, TicketMessage, Token, Vehicle
+from drivers.models import Driver, Reservation, SupportTicket, TicketMessage, Token, Vehicle
 
 
 class TokenInline(admin.TabularInline):
@@ -89,3 +90,23 @@ class SupportTicketAdmin(admin.ModelAdmin):
             services_support.ticket_message_post(ticket=obj, author=request.user, body=form.cleaned_data["reply"])
             if form.cleaned_data["status"] == SupportTicket.Status.CLOSED:
                 services_support.support_ticket_close(ticket=obj)
+
+
+@admin.register(Reservation)
+class ReservationAdmin(admin.ModelAdmin):
+    """Reservations move only through the charger's answers (OCPP ReserveNow/CancelReservation)."""
+
+    list_display = ["id", "station", "connector_number", "token", "driver", "status", "charger_status", "expires_at"]
+    list_filter = ["status"]
+    search_fields = ["=id", "station__identity", "token__uid", "driver__user__email"]
+    list_select_related = ["station", "token", "driver__user"]
+    readonly_fields = [field.name for field in Reservation._meta.fields]
+    actions = ["cancel_reservations"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Cancel the selected reservations (CancelReservation)"))
+    def cancel_reservations(self, request, queryset):
+        for reservation in queryset.filter(status__in=Reservation.OPEN_STATUSES):
+            services.reservation_cancel(reservation=reservation, requested_by=request.user, source="admin")

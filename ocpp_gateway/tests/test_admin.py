@@ -1,10 +1,15 @@
 """Staff send commands from the admin (stations and connectors) with a form built from
 the action's schema, and see the outbox and the message log."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from drivers.tests.factories import UserFactory
+from drivers import services as driver_services
+from drivers.models import Reservation
+from drivers.tests.factories import TokenFactory, UserFactory
 from ocpp_gateway import message_log
 from ocpp_gateway.models import Command
 from stations.tests.factories import ChargingStationFactory, ConnectorFactory
@@ -62,8 +67,6 @@ def test_outbox_and_message_log_pages_render(staff_client):
     station = ChargingStationFactory()
     staff_client.post(reverse("admin:ocpp_gateway_command_send") + f"?stations={station.pk}&action=ClearCache", {})
     command = Command.objects.get()
-    from django.utils import timezone
-
     message_log.record(station_id=station.pk, direction="in", message_type=2, action="Heartbeat", at=timezone.now())
     for name in ("ocpp_gateway_command_changelist", "ocpp_gateway_messagelog_changelist"):
         assert staff_client.get(reverse(f"admin:{name}")).status_code == 200
@@ -75,3 +78,18 @@ def test_non_staff_cannot_send(client):
     response = client.get(reverse("admin:ocpp_gateway_command_send"))
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+def test_staff_cancel_reservation_from_the_admin_queues_cancel_reservation(staff_client):
+    connector = ConnectorFactory()
+    reservation = driver_services.reservation_request(
+        token=TokenFactory(), station=connector.station, expires_at=timezone.now() + timedelta(hours=1)
+    )
+    staff_client.post(
+        reverse("admin:drivers_reservation_changelist"),
+        {"action": "cancel_reservations", "_selected_action": [reservation.pk]},
+    )
+    reservation.refresh_from_db()
+    assert reservation.status == Reservation.Status.CANCEL_REQUESTED
+    cancel = Command.objects.get(action="CancelReservation")
+    assert (cancel.payload, cancel.source) == ({"reservationId": reservation.pk}, "admin")
