@@ -15,6 +15,7 @@ from billing.models import ChargeDetailRecord, Invoice, InvoiceLine, Payment, Se
 from billing.pdf import invoice_pdf
 from billing.selectors import api_access
 from config.api.fields import MoneyField
+from config.api.filters import UtcDateTimeFilter
 from config.api.roles import IsStaffOrOwnerOrDriverReadOnly, IsStaffOrOwnerReadOnly
 
 
@@ -62,8 +63,8 @@ class CdrSerializer(serializers.ModelSerializer):
 
 
 class CdrFilter(django_filters.FilterSet):
-    stopped_after = django_filters.IsoDateTimeFilter(field_name="stopped_at", lookup_expr="gte")
-    stopped_before = django_filters.IsoDateTimeFilter(field_name="stopped_at", lookup_expr="lt")
+    stopped_after = UtcDateTimeFilter(field_name="stopped_at", lookup_expr="gte")
+    stopped_before = UtcDateTimeFilter(field_name="stopped_at", lookup_expr="lt")
 
     class Meta:
         model = ChargeDetailRecord
@@ -143,8 +144,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
 
 class InvoiceFilter(django_filters.FilterSet):
-    issued_after = django_filters.IsoDateTimeFilter(field_name="issued_at", lookup_expr="gte")
-    issued_before = django_filters.IsoDateTimeFilter(field_name="issued_at", lookup_expr="lt")
+    issued_after = UtcDateTimeFilter(field_name="issued_at", lookup_expr="gte")
+    issued_before = UtcDateTimeFilter(field_name="issued_at", lookup_expr="lt")
 
     class Meta:
         model = Invoice

@@ -30,12 +30,21 @@ def tariff_in_force(*, station, connector=None, at: datetime, plan=None) -> Tari
         audience |= Q(membership_plan=plan)
     valid = Q(valid_from__lte=at) & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))
     candidates = Tariff.objects.filter(target & audience & valid).prefetch_related("elements__components")
+    return tariff_choose(candidates=candidates, at=at, plan=plan)
+
+
+def tariff_choose(*, candidates, at: datetime, plan=None) -> Tariff | None:
+    """The rule of tariff_in_force over tariffs already loaded for the session's targets."""
+
+    def applies(tariff: Tariff) -> bool:
+        audience_ok = tariff.membership_plan_id is None or (plan is not None and tariff.membership_plan_id == plan.pk)
+        return audience_ok and tariff.valid_from <= at and (tariff.valid_until is None or tariff.valid_until > at)
 
     def rank(tariff: Tariff):
         specificity = 0 if tariff.connector_id else 1 if tariff.station_id else 2
         return (specificity, 0 if tariff.membership_plan_id else 1, -tariff.valid_from.timestamp(), -tariff.pk)
 
-    return min(candidates, key=rank, default=None)
+    return min((t for t in candidates if applies(t)), key=rank, default=None)
 
 
 def session_usage(*, session: ChargingSession, until: datetime | None = None, time_zone: str = "UTC") -> pricing.Usage:
@@ -47,9 +56,30 @@ def session_usage(*, session: ChargingSession, until: datetime | None = None, ti
     time. If the samples disagree with the session's total energy (meter reset), the total
     wins and is spread the same way."""
     end = until or session.stopped_at
+    samples = MeterSample.objects.filter(
+        session=session,
+        normalized_value__isnull=False,
+        measurand__in=[ENERGY_REGISTER, POWER],
+        sampled_at__gt=session.started_at,
+        sampled_at__lte=end,
+    ).values_list("measurand", "phase", "sampled_at", "normalized_value")
+    return usage_from_rows(
+        session=session,
+        samples=list(samples),
+        status_rows=lambda: status_rows_for(session, end),
+        end=end,
+        time_zone=time_zone,
+    )
+
+
+def usage_from_rows(*, session, samples, status_rows, end: datetime, time_zone: str) -> pricing.Usage:
+    """session_usage over rows already loaded: samples as (measurand, phase, sampled_at,
+    normalized_value); status_rows a callable giving (received_at, charger_timestamp,
+    status) rows, only called when the samples cannot tell charging from idle."""
     total_wh = Decimal(session.energy_wh if session.stopped_at else _running_energy_wh(session))
-    points = _energy_points(session, end)
-    power = _power_samples(session, end)
+    energy = [(at, value) for measurand, _, at, value in samples if measurand == ENERGY_REGISTER and at < end]
+    power = [(at, value) for measurand, phase, at, value in samples if measurand == POWER and not phase]
+    points = _energy_points(session, end, energy)
     if len(points) > 2 and sum(b - a for (_, a), (_, b) in itertools.pairwise(points)) == total_wh:
         segments = [
             pricing.Segment(t0, t1, Decimal(max(e1 - e0, 0)), e1 > e0, _average_power_kw(power, t0, t1))
@@ -57,7 +87,7 @@ def session_usage(*, session: ChargingSession, until: datetime | None = None, ti
             if t1 > t0
         ]
     else:
-        segments = _segments_from_status(session, end, total_wh)
+        segments = _segments_from_status(session, end, total_wh, status_rows())
     return pricing.Usage(session.started_at, tuple(segments), time_zone)
 
 
@@ -67,28 +97,13 @@ def _running_energy_wh(session: ChargingSession) -> int:
     return max(session.last_meter_wh - session.meter_start_wh, 0)
 
 
-def _energy_points(session: ChargingSession, end: datetime) -> list[tuple[datetime, Decimal]]:
-    samples = MeterSample.objects.filter(
-        session=session,
-        measurand=ENERGY_REGISTER,
-        normalized_value__isnull=False,
-        sampled_at__gt=session.started_at,
-        sampled_at__lt=end,
-    ).values_list("sampled_at", "normalized_value")
+def _energy_points(session: ChargingSession, end: datetime, samples) -> list[tuple[datetime, Decimal]]:
     points = [(session.started_at, Decimal(session.meter_start_wh))]
-    for sampled_at, value in samples:
+    for sampled_at, value in sorted(samples, key=lambda row: row[0]):
         points.append((sampled_at, max(Decimal(value), points[-1][1])))
     stop_wh = session.meter_stop_wh if session.stopped_at else session.last_meter_wh
     points.append((end, max(Decimal(stop_wh if stop_wh is not None else points[-1][1]), points[-1][1])))
     return points
-
-
-def _power_samples(session: ChargingSession, end: datetime) -> list[tuple[datetime, Decimal]]:
-    return list(
-        MeterSample.objects.filter(
-            session=session, measurand=POWER, normalized_value__isnull=False, sampled_at__lte=end, phase=""
-        ).values_list("sampled_at", "normalized_value")
-    )
 
 
 def _average_power_kw(power, start: datetime, end: datetime) -> Decimal | None:
@@ -98,13 +113,18 @@ def _average_power_kw(power, start: datetime, end: datetime) -> Decimal | None:
     return sum(inside, Decimal(0)) / len(inside) / 1000
 
 
-def _segments_from_status(session: ChargingSession, end: datetime, total_wh: Decimal) -> list[pricing.Segment]:
-    changes = StatusChange.objects.filter(
-        station_id=session.station_id,
-        connector_number=session.connector_number,
-        received_at__gt=session.started_at,
-        received_at__lt=end,
-    ).values_list("received_at", "charger_timestamp", "status")
+def status_rows_for(session: ChargingSession, end: datetime) -> list[tuple]:
+    return list(
+        StatusChange.objects.filter(
+            station_id=session.station_id,
+            connector_number=session.connector_number,
+            received_at__gt=session.started_at,
+            received_at__lt=end,
+        ).values_list("received_at", "charger_timestamp", "status")
+    )
+
+
+def _segments_from_status(session: ChargingSession, end: datetime, total_wh: Decimal, changes) -> list[pricing.Segment]:
     stretches, at, charging = [], session.started_at, True
     for received_at, charger_timestamp, status in changes:
         moment = min(max(charger_timestamp or received_at, at), end)

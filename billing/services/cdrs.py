@@ -2,6 +2,7 @@
 
 import logging
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -10,13 +11,20 @@ from django.utils import timezone
 from billing import pricing
 from billing.models import Account, ChargeDetailRecord, MembershipPlan
 from billing.money import allocate, money_round
-from billing.selectors.memberships import plan_for_driver
-from billing.selectors.tariffs import session_usage, tariff_in_force
-from billing.services import commission, invoices, ledger, payments, tariffs
+from billing.services import commission, invoices, ledger, payments
+from billing.services.pricing_lookup import PricingLookup
 from stations.models import ChargingSession
 
 logger = logging.getLogger(__name__)
 CDR = ChargeDetailRecord
+SESSION_RELATIONS = [
+    "station__site__operator",
+    "station__agreement__operator",
+    "station__agreement__owner",
+    "station__owner",
+    "connector",
+    "token__driver__emsp",
+]
 
 
 class CdrError(ValueError):
@@ -93,23 +101,22 @@ def _latest_charge(session_id: int) -> ChargeDetailRecord | None:
 
 
 def _session_for_pricing(session_id: int) -> ChargingSession:
-    session = ChargingSession.objects.select_related(
-        "station__site__operator", "station__agreement__operator", "station__owner", "connector", "token__driver__emsp"
-    ).get(pk=session_id)
+    session = ChargingSession.objects.select_related(*SESSION_RELATIONS).get(pk=session_id)
     if session.status != ChargingSession.Status.COMPLETED or session.stopped_at is None:
         raise CdrError(f"Session {session_id} is not completed; only stopped sessions are priced.")
     return session
 
 
-def _cdr_build(*, session: ChargingSession, revision: int) -> ChargeDetailRecord:
+def _cdr_build(*, session: ChargingSession, revision: int, lookup: PricingLookup | None = None) -> ChargeDetailRecord:
+    lookup = lookup or PricingLookup()
     station = session.station
     operator = station.operator
     if operator is None:
         raise CdrError(f"Station {station} has neither an operating agreement nor a site operator.")
     driver = session.token.driver if session.token_id else None
     zone = station.site.time_zone if station.site_id else operator.time_zone
-    plan = plan_for_driver(driver=driver, on=session.started_at.astimezone(_zone(zone)).date()) if driver else None
-    tariff = tariff_in_force(station=station, connector=session.connector, at=session.started_at, plan=plan)
+    plan = lookup.plan(driver=driver, on=session.started_at.astimezone(ZoneInfo(zone)).date()) if driver else None
+    tariff = lookup.tariff(station=station, connector=session.connector, at=session.started_at, plan=plan)
     flags = [] if session.energy_wh else ["no_energy"]
     if tariff is None:
         flags.append("no_tariff")
@@ -119,9 +126,9 @@ def _cdr_build(*, session: ChargingSession, revision: int) -> ChargeDetailRecord
     elif tariff.currency != operator.currency:
         raise CdrError(f"Tariff {tariff} is in {tariff.currency} but operator {operator} bills in {operator.currency}.")
     else:
-        spec = tariffs.tariff_spec(tariff=tariff)
+        spec = lookup.tariff_spec(tariff)
     try:
-        result = pricing.price_session(tariff=spec, usage=session_usage(session=session, time_zone=zone))
+        result = pricing.price_session(tariff=spec, usage=lookup.usage(session=session, time_zone=zone))
     except pricing.TariffError as error:
         raise CdrError(f"Tariff {tariff} cannot be applied: {error}") from error
     applied_plan = plan if plan and plan.operator_id == operator.pk and plan.currency == spec.currency else None
@@ -129,7 +136,7 @@ def _cdr_build(*, session: ChargingSession, revision: int) -> ChargeDetailRecord
     excl, vat_total, breakdown = _after_discount(result, discount)
     emsp = driver.emsp if driver else None
     on = session.started_at.date()
-    commission_pct = commission.commission_percent(emsp=emsp, cpo=operator, on=on)
+    commission_pct = lookup.commission(emsp=emsp, cpo=operator, on=on)
     owner_pct = commission.owner_share_percent(agreement=station.agreement, operator=operator)
     dims = result.dimension_amounts
     return CDR(
@@ -145,7 +152,7 @@ def _cdr_build(*, session: ChargingSession, revision: int) -> ChargeDetailRecord
         emsp=emsp,
         agreement=station.agreement,
         tariff=tariff,
-        tariff_snapshot=tariffs.tariff_snapshot(tariff=tariff) if tariff else {},
+        tariff_snapshot=lookup.tariff_snapshot(tariff) if tariff else {},
         membership_plan=applied_plan,
         currency=spec.currency,
         started_at=session.started_at,
@@ -233,38 +240,38 @@ def _cdr_save(cdr: ChargeDetailRecord) -> ChargeDetailRecord:
 
 
 def _cdr_post(cdr: ChargeDetailRecord) -> None:
-    """Driver owes gross; VAT to the issuer; net to the CPO, of which commission to the
-    EMSP and the owner's share to the owner. Sums to zero by construction."""
-    account = ledger.account_get
-    c = cdr.currency
-    receivable = account(kind=Account.Kind.DRIVER_RECEIVABLE, currency=c, driver=cdr.driver)
-    revenue = account(kind=Account.Kind.CPO_REVENUE, currency=c, organisation=cdr.operator)
-    issuer = cdr.emsp or cdr.operator
-    postings = [
-        (receivable, cdr.total_incl_vat),
-        (account(kind=Account.Kind.VAT_PAYABLE, currency=c, organisation=issuer), -cdr.total_vat),
-        (revenue, -cdr.total_excl_vat),
-    ]
-    if cdr.commission_amount:
-        emsp_account = account(kind=Account.Kind.EMSP_COMMISSION, currency=c, organisation=cdr.emsp)
-        postings += [(revenue, cdr.commission_amount), (emsp_account, -cdr.commission_amount)]
-    if cdr.owner_share_amount:
-        owner_account = account(kind=Account.Kind.OWNER_PAYABLE, currency=c, organisation=cdr.owner)
-        postings += [(revenue, cdr.owner_share_amount), (owner_account, -cdr.owner_share_amount)]
     ledger.transaction_post(
         reference=f"cdr:{cdr.pk}",
         kind=f"cdr_{cdr.kind}",
         occurred_at=cdr.stopped_at,
-        postings=postings,
+        postings=cdr_postings(
+            cdr=cdr,
+            account=lambda kind, org=None, driver=None: ledger.account_get(
+                kind=kind, currency=cdr.currency, organisation=org, driver=driver
+            ),
+        ),
         description=f"{cdr.get_kind_display()} CDR for session {cdr.session_id}",
     )
 
 
+def cdr_postings(*, cdr: ChargeDetailRecord, account) -> list[tuple[Account, Decimal]]:
+    """Driver owes gross; VAT to the issuer; net to the CPO, of which commission to the
+    EMSP and the owner's share to the owner. Sums to zero by construction.
+    `account(kind, org=None, driver=None)` returns the ledger account in the CDR's currency."""
+    revenue = account(Account.Kind.CPO_REVENUE, org=cdr.operator)
+    postings = [
+        (account(Account.Kind.DRIVER_RECEIVABLE, driver=cdr.driver), cdr.total_incl_vat),
+        (account(Account.Kind.VAT_PAYABLE, org=cdr.emsp or cdr.operator), -cdr.total_vat),
+        (revenue, -cdr.total_excl_vat),
+    ]
+    if cdr.commission_amount:
+        emsp_account = account(Account.Kind.EMSP_COMMISSION, org=cdr.emsp)
+        postings += [(revenue, cdr.commission_amount), (emsp_account, -cdr.commission_amount)]
+    if cdr.owner_share_amount:
+        owner_account = account(Account.Kind.OWNER_PAYABLE, org=cdr.owner)
+        postings += [(revenue, cdr.owner_share_amount), (owner_account, -cdr.owner_share_amount)]
+    return postings
+
+
 def _four(amount: Decimal) -> Decimal:
     return amount.quantize(Decimal("0.0001"))
-
-
-def _zone(name: str):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)

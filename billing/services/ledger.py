@@ -45,9 +45,6 @@ def transaction_post(
         totals[account.currency] = totals.get(account.currency, Decimal(0)) + amount
     if any(total != 0 for total in totals.values()):
         raise LedgerError(f"Postings for {reference} do not balance: {totals}")
-    existing = LedgerTransaction.objects.filter(reference=reference).first()
-    if existing:
-        return existing, False
     try:
         with transaction.atomic():
             ledger_tx = LedgerTransaction.objects.create(
@@ -58,6 +55,25 @@ def transaction_post(
                 for account, amount in postings
             )
     except IntegrityError:
-        # Another worker posted the same reference between our check and insert.
+        # Posted before (a replay) or by a concurrent worker: the reference is unique.
         return LedgerTransaction.objects.get(reference=reference), False
     return ledger_tx, True
+
+
+def accounts_get(*, specs: list[tuple[str, str, object, object]]) -> dict[str, Account]:
+    """Accounts for many (kind, currency, organisation, driver) at once, keyed by
+    Account.key: one query for those that exist, creation for the rest."""
+    wanted = {}
+    for kind, currency, organisation, driver in specs:
+        key = Account.make_key(
+            kind=kind,
+            organisation_id=organisation.pk if organisation else None,
+            driver_id=driver.pk if driver else None,
+            currency=currency,
+        )
+        wanted[key] = (kind, currency, organisation, driver)
+    found = {account.key: account for account in Account.objects.filter(key__in=list(wanted))}
+    for key, (kind, currency, organisation, driver) in wanted.items():
+        if key not in found:
+            found[key] = account_get(kind=kind, currency=currency, organisation=organisation, driver=driver)
+    return found

@@ -1,0 +1,117 @@
+"""What pricing needs to read about a session, behind one object: one query per answer for
+a single session, or a batch's answers preloaded with a handful of queries (bulk pricing)."""
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Q
+
+from billing.models import CommissionAgreement, Subscription, Tariff
+from billing.models.settlements import COMMISSION_DEFAULT
+from billing.selectors.memberships import plan_for_driver
+from billing.selectors.tariffs import (
+    ENERGY_REGISTER,
+    POWER,
+    session_usage,
+    status_rows_for,
+    tariff_choose,
+    tariff_in_force,
+    usage_from_rows,
+)
+from billing.services import commission, tariffs
+from stations.models import MeterSample
+
+
+class PricingLookup:
+    def __init__(self):
+        self._specs: dict[int, object] = {}
+        self._snapshots: dict[int, dict] = {}
+
+    def plan(self, *, driver, on: date):
+        return plan_for_driver(driver=driver, on=on)
+
+    def tariff(self, *, station, connector, at: datetime, plan):
+        return tariff_in_force(station=station, connector=connector, at=at, plan=plan)
+
+    def commission(self, *, emsp, cpo, on: date):
+        return commission.commission_percent(emsp=emsp, cpo=cpo, on=on)
+
+    def usage(self, *, session, time_zone: str):
+        return session_usage(session=session, time_zone=time_zone)
+
+    def tariff_spec(self, tariff: Tariff):
+        if tariff.pk not in self._specs:
+            self._specs[tariff.pk] = tariffs.tariff_spec(tariff=tariff)
+        return self._specs[tariff.pk]
+
+    def tariff_snapshot(self, tariff: Tariff) -> dict:
+        if tariff.pk not in self._snapshots:
+            self._snapshots[tariff.pk] = tariffs.tariff_snapshot(tariff=tariff)
+        return self._snapshots[tariff.pk]
+
+
+class PreloadedLookup(PricingLookup):
+    """The same answers as PricingLookup for a batch of sessions, from five queries."""
+
+    def __init__(self, sessions: list):
+        super().__init__()
+        driver_ids = {s.token.driver_id for s in sessions if s.token_id and s.token.driver_id}
+        self._subscriptions = defaultdict(list)
+        for subscription in (
+            Subscription.objects.filter(driver_id__in=driver_ids)
+            .exclude(status=Subscription.Status.ENDED)
+            .select_related("plan")
+        ):
+            self._subscriptions[subscription.driver_id].append(subscription)
+        self._tariffs = defaultdict(list)
+        targets = (
+            Q(station_id__in={s.station_id for s in sessions})
+            | Q(connector_id__in={s.connector_id for s in sessions if s.connector_id})
+            | Q(site_id__in={s.station.site_id for s in sessions if s.station.site_id})
+        )
+        for tariff in Tariff.objects.filter(targets).prefetch_related("elements__components"):
+            target = ("connector", tariff.connector_id) if tariff.connector_id else None
+            target = target or (("station", tariff.station_id) if tariff.station_id else ("site", tariff.site_id))
+            self._tariffs[target].append(tariff)
+        self._agreements = list(CommissionAgreement.objects.order_by("-valid_from"))
+        self._samples = defaultdict(list)
+        rows = MeterSample.objects.filter(
+            session_id__in=[s.pk for s in sessions],
+            normalized_value__isnull=False,
+            measurand__in=[ENERGY_REGISTER, POWER],
+        ).values_list("session_id", "measurand", "phase", "sampled_at", "normalized_value")
+        for session_id, *row in rows:
+            self._samples[session_id].append(tuple(row))
+
+    def plan(self, *, driver, on: date):
+        for subscription in self._subscriptions.get(driver.pk if driver else None, []):
+            if subscription.started_on <= on and (subscription.ends_on is None or subscription.ends_on >= on):
+                return subscription.plan
+        return None
+
+    def tariff(self, *, station, connector, at: datetime, plan):
+        candidates = self._tariffs[("station", station.pk)] + self._tariffs[("site", station.site_id)]
+        if connector is not None:
+            candidates += self._tariffs[("connector", connector.pk)]
+        return tariff_choose(candidates=candidates, at=at, plan=plan)
+
+    def commission(self, *, emsp, cpo, on: date):
+        if emsp is None:
+            return Decimal("0")
+        for agreement in self._agreements:
+            in_force = agreement.valid_from <= on and (agreement.valid_until is None or agreement.valid_until >= on)
+            if agreement.emsp_id == emsp.pk and agreement.cpo_id == cpo.pk and in_force:
+                return agreement.percent
+        return COMMISSION_DEFAULT
+
+    def usage(self, *, session, time_zone: str):
+        end = session.stopped_at
+        samples = [row for row in self._samples.get(session.pk, []) if session.started_at < row[2] <= end]
+        return usage_from_rows(
+            session=session,
+            samples=samples,
+            status_rows=lambda: status_rows_for(session, end),
+            end=end,
+            time_zone=time_zone,
+        )
