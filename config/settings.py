@@ -108,7 +108,12 @@ if PRODUCTION:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": config_env.env.str("CHANNELS_PREFIX", default="evcms")},
+            # redis-py 8 reads with a 5 s socket timeout by default, the same as channels_redis'
+            # blocking pop: an idle consumer's receive would then time out and kill its socket.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": config_env.env.str("CHANNELS_PREFIX", default="evcms"),
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL
