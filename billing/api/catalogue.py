@@ -13,7 +13,7 @@ from billing.models import MembershipPlan, PriceComponent, Subscription, Tariff
 from billing.selectors import api_access
 from billing.services import memberships
 from billing.services.tariffs import DAY_NAMES, tariff_create, tariff_snapshot
-from config.api.fields import MoneyField
+from config.api.fields import LocalTimeField, MoneyField
 from config.api.idempotency import idempotent
 from config.api.roles import IsDriver, driver_of, is_staff
 
@@ -31,8 +31,8 @@ class PriceComponentSerializer(serializers.Serializer):
 
 
 class RestrictionsSerializer(serializers.Serializer):
-    start_time = serializers.TimeField(required=False, help_text="Local time at the site.")
-    end_time = serializers.TimeField(required=False)
+    start_time = LocalTimeField(required=False, help_text="Local time at the site.")
+    end_time = LocalTimeField(required=False)
     start_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False)
     min_kwh = serializers.DecimalField(max_digits=10, decimal_places=3, min_value=0, required=False)

@@ -110,7 +110,7 @@ def test_anyone_reads_tariffs_and_plans_but_only_staff_create_tariffs(anonymous_
     assert driver_client.post("/api/v1/tariffs/", body, format="json").status_code == 403
     created = staff_client.post("/api/v1/tariffs/", body, format="json")
     assert created.status_code == 201, created.json()
-    assert created.json()["elements"][0]["restrictions"]["start_time"] == "22:00:00"
+    assert created.json()["elements"][0]["restrictions"]["start_time"] == "22:00:00"  # billing's OCPI snapshot
     assert Tariff.objects.count() == 2
 
 

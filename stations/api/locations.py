@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 
 from billing.selectors.locations import public_site_tariffs
 from billing.services.tariffs import tariff_snapshot
+from config.api.fields import LocalTimeField
 from stations.models import ChargePointStatus, ChargingStation, Connector, OpeningHours, Site
 from stations.selectors import locations as location_selectors
 
@@ -48,6 +49,9 @@ class PublicStationSerializer(serializers.ModelSerializer):
 
 
 class OpeningHoursSerializer(serializers.ModelSerializer):
+    opens_at = LocalTimeField()
+    closes_at = LocalTimeField()
+
     class Meta:
         model = OpeningHours
         fields = ["weekday", "opens_at", "closes_at"]

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from config.api.errors import Conflict
 from config.api.fields import MoneyField
+from config.api.filters import UtcDateTimeFilter
 from config.api.idempotency import idempotent
 from config.api.roles import IsDriver, IsStaffOrOwnerOrDriverReadOnly
 from drivers import services_remote
@@ -73,8 +74,8 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class SessionFilter(django_filters.FilterSet):
-    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    started_after = UtcDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = UtcDateTimeFilter(field_name="started_at", lookup_expr="lt")
 
     class Meta:
         model = ChargingSession

@@ -49,6 +49,9 @@ def _connectors_replace(*, station: ChargingStation, connectors: list[dict]) -> 
     for connector_id, item in wanted.items():
         connector = existing.get(connector_id)
         if connector is None:
+            missing = [name for name in ("standard", "power_type", "max_power_kw") if name not in item]
+            if missing:
+                raise ValidationError({"connectors": f"New connector {connector_id} needs {', '.join(missing)}."})
             registry.connector_add(station=station, **item)
             continue
         for name in CONNECTOR_FIELDS:

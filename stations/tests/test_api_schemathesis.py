@@ -88,4 +88,7 @@ def test_api_conforms_to_its_schema_for_driver_and_staff(api_server, tmp_path):
 
     for role, user in (("driver", driver.user), ("staff", staff)):
         result = _run_schemathesis(api_server, _token_for(user), tmp_path / role)
-        assert result.returncode == 0, f"schemathesis as {role}:\n{result.stdout[-20000:]}\n{result.stderr[-3000:]}"
+        server_log = (tmp_path / "uvicorn.log").read_text()[-6000:]
+        assert result.returncode == 0, (
+            f"schemathesis as {role}:\n{result.stdout[-20000:]}\n{result.stderr[-3000:]}\nserver log:\n{server_log}"
+        )

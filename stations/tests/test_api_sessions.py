@@ -138,3 +138,14 @@ def test_staff_must_name_a_token_to_start(staff_client):
 
     assert response.status_code == 400
     assert "token" in response.json()["errors"]
+
+
+def test_date_filters_accept_any_iso_offset_and_reject_nonsense(staff_client):
+    session = ChargingSessionFactory(started_at=datetime(2026, 1, 5, tzinfo=UTC))
+
+    far_offset = staff_client.get("/api/v1/sessions/", {"started_after": "2026-01-04T10:00:00-13:00"})
+    nonsense = staff_client.get("/api/v1/sessions/", {"started_after": "yesterday"})
+
+    assert [item["id"] for item in far_offset.json()["results"]] == [session.pk]
+    assert nonsense.status_code == 400
+    assert "started_after" in nonsense.json()["errors"]

@@ -77,6 +77,16 @@ def test_staff_replaces_connectors_and_changes_fields(staff_client):
     assert [(c["connector_id"], c["max_power_kw"]) for c in response.json()["connectors"]] == [(1, "300.00")]
 
 
+def test_a_new_connector_without_its_equipment_data_is_a_field_error(staff_client):
+    station = ChargingStationFactory()
+
+    response = staff_client.patch(f"{URL}{station.pk}/", {"connectors": [{"connector_id": 3}]}, format="json")
+
+    assert response.status_code == 400
+    assert "connectors" in response.json()["errors"]
+    assert not station.connectors.exists()
+
+
 def test_removing_a_connector_with_sessions_is_a_conflict(staff_client):
     session = ChargingSessionFactory()
 
@@ -138,7 +148,7 @@ def test_staff_create_a_site_with_opening_hours_and_owners_read_only_theirs(
     bad_zone = staff_client.post("/api/v1/sites/", {**body, "time_zone": "Mars/Olympus"}, format="json")
 
     assert created.status_code == 201, created.json()
-    assert created.json()["opening_hours"] == [{"weekday": 0, "opens_at": "07:00:00", "closes_at": "19:00:00"}]
+    assert created.json()["opening_hours"] == [{"weekday": 0, "opens_at": "07:00", "closes_at": "19:00"}]
     assert bad_zone.status_code == 400
     assert "time_zone" in bad_zone.json()["errors"]
     own_site = ChargingStationFactory(owner=owner_organisation, agreement=None).site
