@@ -54,7 +54,9 @@
     };
     socket.onmessage = function (message) {
       var event = JSON.parse(message.data);
-      if (event.kind === "connector_status") onConnectorStatus(event);
+      // Whatever happened between rendering the page and subscribing is read once now.
+      if (event.subscribed && window.EVSession && session && event.subscribed.indexOf("session") >= 0) window.EVSession.resync();
+      else if (event.kind === "connector_status") onConnectorStatus(event);
       else if (event.kind === "station_connection") onStationConnection(event);
       else if (event.kind === "session") onSession(event);
       else if (event.kind === "command" && window.EVSession) window.EVSession.command(event);

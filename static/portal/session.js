@@ -42,6 +42,7 @@
       render();
       refresh();
     },
+    resync: function () { refresh(); },
     command: function () {}
   };
   render();
