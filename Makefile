@@ -46,7 +46,7 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 
-## make bench: measure the gateway (docs/benchmarks.md); BENCH_ARGS='s0 s2 --repeats 3 --quick' picks scenarios
+## make bench: measure the gateway (docs/benchmarks.md); BENCH_ARGS='s0 s2 --repeats 3 --size quick' picks scenarios
 bench: install-dev
 	$(PY) -m bench $(BENCH_ARGS)
 

@@ -29,7 +29,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[1])
     parser.add_argument("scenarios", nargs="*", help=f"any of {', '.join(SCENARIOS)} (default: all)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure; the median is reported")
-    parser.add_argument("--quick", action="store_true", help="small sizes: checks the harness, not the system")
+    parser.add_argument(
+        "--size",
+        choices=list(SIZES),
+        default="box",
+        help="box: scaled to this 2-core machine (default); issue: the sizes issue 8 names; quick: harness check",
+    )
+    parser.add_argument("--quick", action="store_true", help="same as --size quick")
     parser.add_argument("--modes", default="embedded,production", help="gateway modes to measure")
     parser.add_argument("--name", default="latest", help="results file name under bench/results/")
     parser.add_argument(
@@ -50,7 +56,7 @@ def main(argv: list[str]) -> int:
             f"unknown scenario(s) {unknown}; choose from {list(SCENARIOS)}" if unknown else "--repeats must be >= 1"
         )
     chosen = args.scenarios or list(SCENARIOS)
-    scale = "quick" if args.quick else "full"
+    scale = "quick" if args.quick else args.size
     extra_env = dict(item.split("=", 1) for item in args.env)
     ctx = Context(
         repeats=args.repeats, size=SIZES[scale], modes=args.modes.split(","), scale=scale, extra_env=extra_env

@@ -54,9 +54,15 @@ def s0(ctx: Context) -> dict:
 
 
 def asgi(ctx: Context) -> dict:
-    """uvicorn (uvloop + httptools) vs daphne serving config.asgi in production mode on one
-    core: GET /healthz and the /ws/live/ subscribe round trip, runs interleaved."""
-    mode = prepared(ctx, "production")
+    """uvicorn (uvloop + httptools) vs daphne serving config.asgi on one core, in each mode
+    asked for: GET /healthz and the /ws/live/ subscribe round trip, runs interleaved."""
+    rows = []
+    for mode_name in ctx.modes:
+        rows += asgi_rows(ctx, prepared(ctx, mode_name))
+    return {"title": "ASGI server: uvicorn vs daphne (one core each)", "command": ctx.command("asgi"), "rows": rows}
+
+
+def asgi_rows(ctx: Context, mode: modes.Mode) -> list[dict]:
     station_id = modes_station_id(mode)
     runs: dict[tuple[str, str], list[dict]] = {}
     connections = ctx.size["asgi_connections"]
@@ -74,8 +80,8 @@ def asgi(ctx: Context) -> dict:
     for (server_name, label), server_runs in runs.items():
         action = "GET /healthz" if label == "http" else "subscribe"
         case = f"{server_name}, {'GET /healthz' if label == 'http' else '/ws/live/ subscribe'}, {connections} conn"
-        rows.append(results.row(case, server_runs, actions=[action], baseline=ctx.baseline, mode="production"))
-    return {"title": "ASGI server: uvicorn vs daphne (one core each)", "command": ctx.command("asgi"), "rows": rows}
+        rows.append(results.row(case, server_runs, actions=[action], baseline=ctx.baseline, mode=mode.name))
+    return rows
 
 
 def prepared(ctx: Context, name: str) -> modes.Mode:

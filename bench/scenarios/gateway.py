@@ -75,8 +75,8 @@ def s1(ctx: Context) -> dict:
             "credentials": mode.fleet(max(steps)),
             "profile": {"connectors": 2, "heartbeat_interval": 60},
             "steps": [{"chargers": n, "settle": 2, "measure": ctx.size["s1_measure"]} for n in steps],
-            "ramp_per_s": 250,
-            "boot_timeout": 240,
+            "ramp_per_s": ctx.size["s1_ramp_per_s"],
+            "boot_timeout": ctx.size["boot_timeout"],
         }
         outcomes = run_fleet(ctx, mode, spec)
         reached = [e["ramp_stopped"]["reached"] for o in outcomes for e in o["events"] if "ramp_stopped" in e]
@@ -136,8 +136,8 @@ def s2(ctx: Context) -> dict:
                 "id_tag": credentials.ID_TAG,
             },
             "steps": [{"chargers": ctx.size["s2_chargers"], "settle": 10, "measure": ctx.size["s2_measure"]}],
-            "ramp_per_s": 200,
-            "boot_timeout": 180,
+            "ramp_per_s": ctx.size["s1_ramp_per_s"],
+            "boot_timeout": ctx.size["boot_timeout"],
         }
         outcomes = run_fleet(ctx, mode, spec, on_event=lambda server, mode=mode: DatabaseWindow(mode), celery=True)
         label = f"{ctx.size['s2_chargers']} chargers"
@@ -229,8 +229,8 @@ def s4(ctx: Context) -> dict:
                 "reconnect_jitter": 10,
             },
             "steps": [{"chargers": count, "settle": 5, "measure": 10, "label": "before"}],
-            "ramp_per_s": 250,
-            "boot_timeout": 240,
+            "ramp_per_s": ctx.size["s1_ramp_per_s"],
+            "boot_timeout": ctx.size["boot_timeout"],
             "storm": {"wait_for_kill": 60, "timeout": 180},
         }
         outcomes = run_fleet(ctx, mode, spec, on_event=storm_hook)
