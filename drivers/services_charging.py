@@ -2,12 +2,15 @@
 command outbox (contract 1). The charger's answer arrives later on the Command row and
 the session itself through the gateway's StartTransaction handling."""
 
+from datetime import timedelta
+
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import selectors as billing_selectors
-from drivers.models import Driver, Token
-from drivers.services import token_create
+from drivers.models import Driver, Reservation, Token
+from drivers.services import reservation_request, token_create
 from ocpp_gateway import commands
 from ocpp_gateway.models import Command
 from stations.models import ChargingSession, Connector
@@ -75,3 +78,21 @@ def _check_driver_may_charge(driver: Driver) -> None:
     reason = billing_selectors.payment_block_reason(driver=driver)
     if reason:
         raise ChargeRefused(reason)
+
+
+def reservation_make(*, driver: Driver, connector: Connector, minutes: int) -> Reservation:
+    """Hold `connector` for the driver for `minutes` (ReserveNow through the outbox, with the
+    driver's app token). Raises ChargeRefused when the driver may not charge or the
+    charger is offline, ValidationError for what reservation_request refuses."""
+    _check_driver_may_charge(driver)
+    if not connector.station.is_connected:
+        raise ChargeRefused(_("This charger is offline right now. Please try another one."))
+    return reservation_request(
+        token=driver_app_token(driver=driver),
+        station=connector.station,
+        connector_number=connector.connector_id,
+        expires_at=timezone.now() + timedelta(minutes=minutes),
+        driver=driver,
+        requested_by=driver.user,
+        source=Command.Source.PORTAL,
+    )

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from drivers import views, views_account, views_charge, views_support, views_tokens
+from drivers import views, views_account, views_charge, views_reservations, views_support, views_tokens
 
 account_patterns = [
     path("signup/", views_account.signup, name="portal-signup"),
@@ -31,6 +31,13 @@ urlpatterns = [
     path("", views.home, name="portal-home"),
     path("sites/<int:site_id>/", views.site_detail, name="portal-site"),
     path("charge/<int:connector_pk>/start/", views_charge.charge_start, name="portal-charge-start"),
+    path("charge/<int:connector_pk>/reserve/", views_reservations.reserve, name="portal-reserve"),
+    path("reservations/", views_reservations.reservation_list, name="portal-reservations"),
+    path(
+        "reservations/<int:reservation_id>/cancel/",
+        views_reservations.reservation_cancel,
+        name="portal-reservation-cancel",
+    ),
     path("charge/requests/<int:command_id>/", views_charge.command_page, name="portal-command"),
     path("charge/requests/<int:command_id>/status/", views_charge.command_status, name="portal-command-status"),
     path("charging/", views_charge.session_list, name="portal-sessions"),
