@@ -66,3 +66,18 @@ class BreakdownReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["connector"].queryset = station.connectors.order_by("connector_id")
         self.fields["connector"].empty_label = _("The whole station / not sure")
+
+
+class TopUpForm(forms.Form):
+    amount = forms.TypedChoiceField(
+        label=_("Amount"),
+        coerce=Decimal,
+        choices=[("10", "10"), ("20", "20"), ("50", "50"), ("100", "100")],
+        initial="20",
+    )
+    # One key per rendered form: submitting the same form twice charges once.
+    key = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class SubscribeForm(forms.Form):
+    plan = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,7 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from drivers import views, views_account, views_charge, views_reservations, views_support, views_tokens
+from drivers import (
+    views,
+    views_account,
+    views_billing,
+    views_charge,
+    views_reservations,
+    views_support,
+    views_tokens,
+)
 
 account_patterns = [
     path("signup/", views_account.signup, name="portal-signup"),
@@ -22,6 +30,11 @@ account_patterns = [
     path("", views_account.account, name="portal-account"),
     path("export/", views_account.data_export, name="portal-export"),
     path("close/", views_account.account_close, name="portal-account-close"),
+    path("billing/", views_billing.billing_overview, name="portal-billing"),
+    path("billing/top-up/", views_billing.wallet_top_up, name="portal-top-up"),
+    path("membership/", views_billing.membership, name="portal-memberships"),
+    path("membership/subscribe/", views_billing.membership_subscribe, name="portal-membership-subscribe"),
+    path("membership/cancel/", views_billing.membership_cancel, name="portal-membership-cancel"),
     path("cards/", views_tokens.tokens_and_vehicles, name="portal-tokens"),
     path("cards/<int:token_pk>/block/", views_tokens.token_block, name="portal-token-block"),
     path("vehicles/<int:vehicle_pk>/remove/", views_tokens.vehicle_remove, name="portal-vehicle-remove"),
