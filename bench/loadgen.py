@@ -102,10 +102,12 @@ async def closed_loop(spec: dict) -> None:
     stop = asyncio.Event()
 
     async def drive(link) -> None:
+        turn = random.randrange(1000)
         while not stop.is_set():
             try:
                 if kind == "http":
-                    await link.request(frame, recorder=recorder, action=action)
+                    turn += 1
+                    await link.request(frame[turn % len(frame)], recorder=recorder, action=action)
                 else:
                     await link.send_and_wait(frame, unique_id="1", action=action, timeout=30)
             except (simulator.CallFailed, ConnectionError):
@@ -133,7 +135,9 @@ def request_for(spec: dict) -> tuple[bytes, str]:
     if kind == "live_ws":
         return json.dumps({"subscribe": "station", "id": spec["station_id"]}).encode(), "subscribe"
     if kind == "http":
-        return httpclient.get_request(host=spec["host"], port=spec["port"], path=spec["path"]), "GET " + spec["path"]
+        paths = spec.get("paths") or [spec["path"]]
+        requests = [httpclient.get_request(host=spec["host"], port=spec["port"], path=path) for path in paths]
+        return requests, "GET " + spec["path"]
     action = spec["action"]
     payload = simulator.meter_values(1, 1, 12345) if action == "MeterValues" else {}
     return json.dumps([2, "1", action, payload], separators=(",", ":")).encode(), action

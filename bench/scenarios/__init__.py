@@ -21,6 +21,9 @@ SIZES = {
         "s3_rates": [100, 200, 400, 600, 800, 1000, 1300, 1600, 2000, 2500, 3000],
         "s3_measure": 10,
         "s4_chargers": 5000,
+        "billing_sessions": 100_000,
+        "api_stations": 10_000,
+        "api_connections": 4,
     },
     "box": {
         "window": 8,
@@ -36,6 +39,9 @@ SIZES = {
         "s3_rates": [10, 20, 40, 80, 120, 160, 240, 320, 480],
         "s3_measure": 8,
         "s4_chargers": 1000,
+        "billing_sessions": 100_000,
+        "api_stations": 10_000,
+        "api_connections": 4,
     },
     "quick": {
         "window": 3,
@@ -51,6 +57,9 @@ SIZES = {
         "s3_rates": [100, 300, 600, 1000],
         "s3_measure": 4,
         "s4_chargers": 300,
+        "billing_sessions": 2_000,
+        "api_stations": 1_000,
+        "api_connections": 2,
     },
 }
 
