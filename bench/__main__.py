@@ -36,6 +36,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="box: scaled to this 2-core machine (default); issue: the sizes issue 8 names; quick: harness check",
     )
     parser.add_argument("--quick", action="store_true", help="same as --size quick")
+    parser.add_argument("--render", metavar="NAME", help="only rewrite bench/results/NAME.md from NAME.json")
     parser.add_argument("--modes", default="embedded,production", help="gateway modes to measure")
     parser.add_argument("--name", default="latest", help="results file name under bench/results/")
     parser.add_argument(
@@ -50,6 +51,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
+    if args.render:
+        print(results.render(args.render))
+        return 0
     unknown = [name for name in args.scenarios if name not in SCENARIOS]
     if unknown or args.repeats < 1:
         sys.exit(

@@ -123,7 +123,8 @@ def markdown(report: dict) -> str:
             continue
         extra_names = sorted({name for r in scenario["rows"] for name in r["extra"]})
         header = ["case", "mode", "round trip", "msgs/s", "× S0", "CPU ms/msg", "× S0 CPU", "p50 ms", "p95 ms"]
-        header += ["p99 ms", "p99 × S0", "max ms", "failures", "held", "server CPU", "gen CPU", "PG CPU", "Redis CPU"]
+        header += ["p99 ms", "p99 × S0", "max ms", "failures", "held", "server CPU", "gen CPU", "gen CPU ms/msg"]
+        header += ["PG CPU", "Redis CPU"]
         header += ["server RSS MiB", *extra_names]
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for r in scenario["rows"]:
@@ -135,11 +136,30 @@ def markdown(report: dict) -> str:
                 p99_ratio = (r.get("p99_ratio_to_s0") or {}).get(action)
                 cells += [fmt(v) for v in latency[:3]] + [fmt(p99_ratio, 2), fmt(latency[3])]
                 cells += [fmt(m["failure_count"], 0), fmt(m["connections_held"], 0)]
-                cells += [pct(m["server_cpu"]), pct(m["generator_cpu"]), pct(m["postgres_cpu"]), pct(m["redis_cpu"])]
+                cells += [pct(m["server_cpu"]), pct(m["generator_cpu"]), fmt(generator_ms_per_msg(r["runs"]), 3)]
+                cells += [pct(m["postgres_cpu"]), pct(m["redis_cpu"])]
                 cells += [fmt(m["server_rss_mib"])] + [fmt(r["extra"].get(name), 2) for name in extra_names]
                 lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
+
+
+def generator_ms_per_msg(runs: list[dict]) -> float | None:
+    """The load generator's own CPU per round trip: far below the server's shows that
+    the generator was not what limited a run."""
+    return median(
+        run["generator_cpu"] * 1000 / run["msgs_per_s"]
+        for run in runs
+        if run.get("msgs_per_s") and run.get("generator_cpu") is not None
+    )
+
+
+def render(name: str) -> Path:
+    """Rewrite bench/results/<name>.md from its JSON (e.g. after a change to the tables)."""
+    report = json.loads((RESULTS_DIR / f"{name}.json").read_text())
+    md_path = RESULTS_DIR / f"{name}.md"
+    md_path.write_text(markdown(report))
+    return md_path
 
 
 def pct(value: float | None) -> str:

@@ -39,7 +39,7 @@ SIZES = {
         "s3_rates": [10, 20, 40, 80, 120, 160, 240, 320, 480],
         "s3_measure": 8,
         "s4_chargers": 1000,
-        "billing_sessions": 100_000,
+        "billing_sessions": 20_000,
         "api_stations": 10_000,
         "api_connections": 4,
     },
