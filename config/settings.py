@@ -258,6 +258,8 @@ REST_FRAMEWORK = {
         "anon": api_rate("API_THROTTLE_ANON", "120/minute"),
         "user": api_rate("API_THROTTLE_USER", "1200/minute"),
     },
+    # Proxies in front whose X-Forwarded-For is trusted for per-IP throttling.
+    "NUM_PROXIES": int_in_range("API_NUM_PROXIES", 1 if PRODUCTION else 0, 0, 10),
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
     "COERCE_DECIMAL_TO_STRING": True,
 }

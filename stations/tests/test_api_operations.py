@@ -107,3 +107,33 @@ def test_staff_create_start_and_complete_a_work_order(staff_client):
     assert completed.json()["time_spent_minutes"] == 45
     assert restarted.status_code == 409
     assert WorkOrder.objects.get(pk=order_id).checklist_items.count() == 2
+
+
+def test_owner_analytics_cover_only_own_stations_and_staff_see_all(owner_client, staff_client, owner_organisation):
+    from datetime import UTC, datetime
+
+    from stations.tests.factories import ChargingSessionFactory
+
+    own = ChargingStationFactory(owner=owner_organisation, agreement=None)
+    ChargingSessionFactory(station=own, started_at=datetime(2026, 3, 2, 10, tzinfo=UTC), energy_wh=7000)
+    ChargingSessionFactory(started_at=datetime(2026, 3, 2, 11, tzinfo=UTC), energy_wh=5000)
+    params = {"start": "2026-03-01", "end": "2026-03-31", "period": "month"}
+
+    owner_view = owner_client.get("/api/v1/analytics/", params).json()
+    staff_view = staff_client.get("/api/v1/analytics/", params).json()
+
+    assert (owner_view["station_count"], owner_view["totals"]["sessions"], owner_view["totals"]["energy_wh"]) == (
+        1,
+        1,
+        7000,
+    )
+    assert staff_view["totals"]["sessions"] == 2
+    assert [row["period_start"] for row in owner_view["rows"]] == ["2026-03-01"]
+
+
+def test_analytics_refuse_drivers_and_overlong_ranges(driver_client, staff_client):
+    too_long = staff_client.get("/api/v1/analytics/", {"start": "2020-01-01", "end": "2026-01-01", "period": "day"})
+
+    assert driver_client.get("/api/v1/analytics/").status_code == 403
+    assert too_long.status_code == 400
+    assert "start" in too_long.json()["errors"]

@@ -25,7 +25,7 @@ CHECKS = ",".join(
     ]
 )
 # Bounded so the run takes a few minutes in CI: few examples per operation, fixed seed.
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 10
 RUN_TIMEOUT_SECONDS = 600
 
 
