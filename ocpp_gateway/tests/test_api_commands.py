@@ -62,3 +62,17 @@ def test_only_staff_send_commands_and_others_see_only_what_they_asked_for(driver
     assert owner_client.get(f"/api/v1/stations/{station.pk}/commands/").status_code == 403
     assert driver_client.get(f"/api/v1/commands/{staff_command.pk}/").status_code == 404
     assert client_for(UserFactory()).get(f"/api/v1/commands/{staff_command.pk}/").status_code == 404
+
+
+def test_a_payload_off_the_ocpp_schema_is_a_field_error_and_queues_nothing(staff_client):
+    station = ChargingStationFactory()
+
+    response = staff_client.post(
+        f"/api/v1/stations/{station.pk}/commands/",
+        {"action": "Reset", "payload": {"type": "Sideways"}},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "payload" in response.json()["errors"]
+    assert not Command.objects.exists()

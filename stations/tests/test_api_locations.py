@@ -101,3 +101,23 @@ def test_unknown_api_path_answers_404_in_the_error_shape(anonymous_client):
 
     assert response.status_code == 404
     assert response.json() == {"type": "not_found", "detail": "Not found.", "errors": {}}
+
+
+def test_location_search_reads_a_fixed_number_of_queries_however_many_sites(anonymous_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_search():
+        with CaptureQueriesContext(connection) as captured:
+            response = anonymous_client.get(URL, {"near": "52.5,13.4", "radius_km": 50})
+        assert response.status_code == 200
+        return len(captured), response.json()["count"]
+
+    _site_with_connector(name="One", latitude="52.5", longitude="13.4")
+    few = queries_for_search()
+    for index in range(5):
+        _site_with_connector(name=f"More {index}", latitude="52.51", longitude="13.41")
+    many = queries_for_search()
+
+    assert few[1] == 1 and many[1] == 6
+    assert many[0] == few[0]
