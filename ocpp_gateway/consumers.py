@@ -34,9 +34,15 @@ def in_thread(func):
 
 
 class OcppConsumer(AsyncWebsocketConsumer):
+    # Defaults for a socket that closes before connect() got far.
     protocol = None
+    identity = ""
     station_id: int | None = None
     connected_at = None
+    in_flight: OutgoingCall | None = None
+    timeout_handle: asyncio.TimerHandle | None = None
+    background: set[asyncio.Task] = frozenset()
+    closing = False
 
     # --- connection -------------------------------------------------------------------
     async def connect(self) -> None:
@@ -214,12 +220,16 @@ class OcppConsumer(AsyncWebsocketConsumer):
             return
         call, self.in_flight = self.in_flight, None
         logger.info("station %s: no response to %s %s", self.identity, call.action, message_id)
-        await in_thread(outbox.command_time_out)(
-            protocol=self.protocol,
-            command_id=call.command_id,
-            reason=f"No response within {settings.OCPP_CALL_TIMEOUT} s.",
-        )
-        await self._pump_outbox()
+        try:
+            await in_thread(outbox.command_time_out)(
+                protocol=self.protocol,
+                command_id=call.command_id,
+                reason=f"No response within {settings.OCPP_CALL_TIMEOUT} s.",
+            )
+            await self._pump_outbox()
+        except Exception:
+            # The sweep task times the command out later if this could not.
+            logger.exception("station %s: recording the timeout of %s failed", self.identity, message_id)
 
     async def _poll_outbox(self) -> None:
         while True:

@@ -38,8 +38,9 @@ def call_answer(
     received_at: datetime,
     touch_seen: bool,
 ) -> Answer:
-    """Handle one CALL and return the CALLRESULT or CALLERROR to send. Whatever the
-    handler wrote is rolled back when it fails; the log rows are kept either way."""
+    """Handle one CALL and return the CALLRESULT or CALLERROR to send. The handler, the
+    log rows and the last-seen update commit together; when the handler fails its writes
+    are rolled back and the log rows are written on their own."""
     ctx = CallContext(
         station_id=station_id,
         identity=identity,
@@ -47,14 +48,22 @@ def call_answer(
         received_at=received_at,
         protocol=protocol,
     )
-    with transaction.atomic():
-        try:
+    incoming = message_log.entry(
+        station_id=station_id,
+        direction=MessageLog.Direction.IN,
+        message_type=frames.CALL,
+        message_id=frame.message_id,
+        action=frame.action,
+        payload=frame.payload,
+        at=received_at,
+    )
+    try:
+        with transaction.atomic():
             if registration_status != RegistrationStatus.ACCEPTED and frame.action not in (
                 protocol.allowed_before_acceptance
             ):
                 raise OcppCallError("SecurityError", "The station is not accepted; send BootNotification first.")
-            with transaction.atomic():
-                payload = protocol.answer(ctx, frame.action, frame.payload)
+            payload = protocol.answer(ctx, frame.action, frame.payload)
             text = frames.call_result(frame.message_id, payload)
             reply = message_log.entry(
                 station_id=station_id,
@@ -65,24 +74,23 @@ def call_answer(
                 payload=payload,
                 at=received_at,
             )
-        except OcppCallError as error:
-            text, reply = _error(station_id, frame, error.code, error.description, received_at)
-        except Exception:
-            logger.exception("station %s: %s handler failed (message %s)", identity, frame.action, frame.message_id)
-            text, reply = _error(station_id, frame, "InternalError", INTERNAL_ERROR, received_at)
-        if touch_seen:
-            station_status.station_seen(station_id=station_id, at=received_at)
-        incoming = message_log.entry(
-            station_id=station_id,
-            direction=MessageLog.Direction.IN,
-            message_type=frames.CALL,
-            message_id=frame.message_id,
-            action=frame.action,
-            payload=frame.payload,
-            at=received_at,
-        )
-        MessageLog.objects.bulk_create([incoming, reply])
-    return Answer(text=text, registration_status=ctx.registration_status)
+            _finish(station_id, received_at, touch_seen, [incoming, reply])
+        return Answer(text=text, registration_status=ctx.registration_status)
+    except OcppCallError as error:
+        text, reply = _error(station_id, frame, error.code, error.description, received_at)
+    except Exception:
+        logger.exception("station %s: %s handler failed (message %s)", identity, frame.action, frame.message_id)
+        text, reply = _error(station_id, frame, "InternalError", INTERNAL_ERROR, received_at)
+    # Whatever the handler wrote was rolled back with its transaction; the frames are kept.
+    with transaction.atomic():
+        _finish(station_id, received_at, touch_seen, [incoming, reply])
+    return Answer(text=text)
+
+
+def _finish(station_id: int, received_at: datetime, touch_seen: bool, log_rows: list) -> None:
+    if touch_seen:
+        station_status.station_seen(station_id=station_id, at=received_at)
+    MessageLog.objects.bulk_create(log_rows)
 
 
 def _error(station_id: int, frame: frames.Frame, code: str, description: str, at: datetime):
@@ -134,7 +142,7 @@ def connection_open(*, protocol: Protocol, station_id: int, at: datetime) -> dat
     """Mark the station connected; calls left unanswered on an earlier connection can no
     longer be answered, so they time out now. Returns the connection's token."""
     with transaction.atomic():
-        connected_at = station_status.station_connect(station_id=station_id, at=at)
+        connected_at = station_status.station_connect(station_id=station_id, at=at, ocpp_protocol=protocol.subprotocol)
         outbox.commands_abandon_in_flight(
             protocol=protocol, station_id=station_id, reason="The connection was replaced before a response."
         )

@@ -9,13 +9,15 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import websockets
+from channels.db import database_sync_to_async
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action
 
 from stations.tests.factories import STATION_PASSWORD
 
-TIMEOUT = 10
+# Generous: CI machines running many suites at once can be slow; every wait is still bounded.
+TIMEOUT = 30
 
 
 def ws_url(base_url: str, identity: str) -> str:
@@ -192,6 +194,12 @@ async def connected(base_url: str, identity: str, *, charger_class=SimulatedChar
             serving.cancel()
 
 
-def run(coroutine):
+def in_db(func):
+    """Run ORM code from a test coroutine. Unlike plain sync_to_async it drops a connection
+    the server fixtures' teardown terminated, instead of failing on it."""
+    return database_sync_to_async(func)
+
+
+def run(coroutine, timeout: float = 120):
     """Run one test scenario with an overall bound, so a hang fails instead of blocking CI."""
-    return asyncio.run(asyncio.wait_for(coroutine, 60))
+    return asyncio.run(asyncio.wait_for(coroutine, timeout))

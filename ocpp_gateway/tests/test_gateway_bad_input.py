@@ -11,13 +11,11 @@ from django.conf import settings
 
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway.models import Command, MessageLog
-from ocpp_gateway.tests.charger import basic_auth, now_iso, run, ws_url
+from ocpp_gateway.tests.charger import TIMEOUT, basic_auth, now_iso, run, ws_url
 from stations.models import ChargingSession
 from stations.tests.factories import ConnectorFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-HEARTBEAT = json.dumps([2, "hb-after", "Heartbeat", {}])
 
 
 @pytest.fixture
@@ -26,21 +24,25 @@ def identity():
 
 
 async def _exchange(base_url: str, identity: str, frames: list[str]) -> list:
-    """Send each frame, collect the answer (None when none comes), then prove the socket is
-    still open with a Heartbeat."""
+    """Send each frame followed by a Heartbeat probe and return each frame's answer (None
+    when none came). The gateway handles a socket's frames in order, so whatever arrives
+    before the probe's answer is the frame's answer; the last probe proves the socket open."""
     answers = []
     async with websockets.connect(
         ws_url(base_url, identity), subprotocols=["ocpp1.6"], additional_headers=basic_auth(identity)
     ) as socket:
-        for frame in frames:
+        for number, frame in enumerate(frames):
+            probe_id = f"probe-{number}"
             await socket.send(frame)
-            try:
-                answers.append(json.loads(await asyncio.wait_for(socket.recv(), 1.5)))
-            except TimeoutError:
-                answers.append(None)
-        await socket.send(HEARTBEAT)
-        heartbeat = json.loads(await asyncio.wait_for(socket.recv(), 10))
-    assert heartbeat[:2] == [3, "hb-after"], "the socket must stay open and keep working"
+            await socket.send(json.dumps([2, probe_id, "Heartbeat", {}]))
+            received = []
+            while True:
+                message = json.loads(await asyncio.wait_for(socket.recv(), TIMEOUT))
+                if message[:2] == [3, probe_id]:
+                    break
+                received.append(message)
+            assert len(received) <= 1, received
+            answers.append(received[0] if received else None)
     return answers
 
 

@@ -5,13 +5,12 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from asgiref.sync import sync_to_async
 from ocpp.v16 import call
 
 from drivers.models import Token
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway.models import Command, MessageLog, StationProtocolState
-from ocpp_gateway.tests.charger import connected, now_iso, run
+from ocpp_gateway.tests.charger import connected, in_db, now_iso, run
 from stations.models import ChargingSession, ChargingStation, Connector, MeterSample, RegistrationStatus, StatusChange
 from stations.models.sessions import TransactionDiscrepancy
 from stations.tests.factories import ConnectorFactory
@@ -59,7 +58,7 @@ def test_connection_is_tracked_and_heartbeat_answered(asgi_server, identity):
     async def scenario():
         async with connected(asgi_server, identity) as charger:
             response = await charger.call(call.Heartbeat())
-            station = await ChargingStation.objects.aget(identity=identity)
+            station = await in_db(ChargingStation.objects.get)(identity=identity)
             return response, station
 
     response, during = run(scenario())
@@ -282,13 +281,13 @@ def test_status_for_unknown_connector_is_kept_in_history(asgi_server, identity):
     assert not Connector.objects.filter(connector_id=7).exists()
 
 
-def _wait_until(predicate, timeout: float = 10) -> bool:
+def _wait_until(predicate, timeout: float = 30) -> bool:
     return asyncio.run(_wait_async(predicate, timeout))
 
 
-async def _wait_async(predicate, timeout: float = 10) -> bool:
+async def _wait_async(predicate, timeout: float = 30) -> bool:
     async def poll():
-        while not await sync_to_async(predicate)():
+        while not await in_db(predicate)():
             await asyncio.sleep(0.05)
         return True
 

@@ -8,7 +8,6 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from asgiref.sync import sync_to_async
 from ocpp.v16 import call
 
 from config import live_servers
@@ -17,13 +16,13 @@ from drivers.models import Reservation
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway import commands
 from ocpp_gateway.models import Command, ConfigurationKey, MessageLog, StationProtocolState
-from ocpp_gateway.tests.charger import SilentCharger, SimulatedCharger, connected, now_iso, run
+from ocpp_gateway.tests.charger import SilentCharger, SimulatedCharger, connected, in_db, now_iso, run
 from stations.models import ChargingSession
 from stations.tests.factories import ConnectorFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
-IN_AN_HOUR = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+SUBPROCESS_TIMEOUT = 45
 PROFILE = {
     "chargingProfileId": 7,
     "stackLevel": 0,
@@ -71,9 +70,9 @@ def connector():
     return ConnectorFactory()
 
 
-async def _until(predicate, timeout: float = 15):
+async def _until(predicate, timeout: float = 30):
     async def poll():
-        while not (result := await sync_to_async(predicate)()):
+        while not (result := await in_db(predicate)()):
             await asyncio.sleep(0.05)
         return result
 
@@ -98,7 +97,7 @@ def test_every_csms_action_is_delivered_answered_and_fed_back(asgi_server, conne
             await _until(lambda: Command.objects.filter(station=station, status="pending").count() == 0)
             await _until(lambda: not Command.objects.filter(station=station, status="sent").exists())
             # Queued while connected: the channel layer wakes the consumer from this process.
-            await sync_to_async(driver_services.reservation_cancel)(reservation=reservation)
+            await in_db(driver_services.reservation_cancel)(reservation=reservation)
             await _until(lambda: Reservation.objects.get(pk=reservation.pk).status == "cancelled")
             return charger.received
 
@@ -156,7 +155,8 @@ def test_remote_start_and_stop_round_trip_from_another_process(asgi_server, conn
             started_by_cli = asyncio.create_task(
                 run_command("RemoteStartTransaction", {"idTag": token.uid, "connectorId": 1})
             )
-            request = await charger.wait_for_call("RemoteStartTransaction")
+            # Generous waits: each command starts a Django process, slow on a busy CI machine.
+            request = await charger.wait_for_call("RemoteStartTransaction", timeout=SUBPROCESS_TIMEOUT)
             start = await charger.call(
                 call.StartTransaction(
                     connector_id=request["connector_id"], id_tag=request["id_tag"], meter_start=0, timestamp=now_iso()
@@ -165,7 +165,7 @@ def test_remote_start_and_stop_round_trip_from_another_process(asgi_server, conn
             remote_start = await started_by_cli
             remote_stop = await asyncio.gather(
                 run_command("RemoteStopTransaction", {"transactionId": start.transaction_id}),
-                charger.wait_for_call("RemoteStopTransaction"),
+                charger.wait_for_call("RemoteStopTransaction", timeout=SUBPROCESS_TIMEOUT),
             )
             await charger.call(
                 call.StopTransaction(
@@ -174,7 +174,7 @@ def test_remote_start_and_stop_round_trip_from_another_process(asgi_server, conn
             )
             return start.transaction_id, remote_start, remote_stop[0]
 
-    transaction_id, remote_start, remote_stop = run(scenario())
+    transaction_id, remote_start, remote_stop = run(scenario(), timeout=4 * SUBPROCESS_TIMEOUT)
     assert remote_start["status"] == "accepted"
     assert remote_stop["status"] == "accepted"
     session = ChargingSession.objects.get(pk=transaction_id)
@@ -217,7 +217,7 @@ def test_callerror_response_is_recorded_with_code_and_description(fast_timeout_s
 
     async def scenario():
         async with connected(fast_timeout_server, station.identity, charger_class=NoResetCharger):
-            command = await sync_to_async(commands.send)(station=station, action="Reset", payload={"type": "Soft"})
+            command = await in_db(commands.send)(station=station, action="Reset", payload={"type": "Soft"})
             return await _until(lambda: Command.objects.filter(pk=command.pk, status="failed").first())
 
     failed = run(scenario())
@@ -231,9 +231,9 @@ def test_command_queued_while_connected_is_picked_up_by_the_poll_even_without_wa
     async def scenario():
         async with connected(fast_timeout_server, station.identity) as charger:
             # Written straight to the outbox, as a process without a channel layer would: no wake-up is sent.
-            await sync_to_async(Command.objects.create)(
+            await in_db(Command.objects.create)(
                 station=station, action="ClearCache", payload={}, expires_at=datetime.now(UTC) + timedelta(minutes=5)
             )
-            return await charger.wait_for_call("ClearCache", timeout=15)
+            return await charger.wait_for_call("ClearCache")
 
     assert run(scenario()) == {}

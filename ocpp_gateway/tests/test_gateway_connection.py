@@ -5,12 +5,11 @@ import asyncio
 
 import pytest
 import websockets
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from ocpp.v16 import call
 
 from config import live_servers
-from ocpp_gateway.tests.charger import basic_auth, connected, run, ws_url
+from ocpp_gateway.tests.charger import TIMEOUT, basic_auth, connected, in_db, run, ws_url
 from stations.models import ChargingStation, RegistrationStatus
 from stations.tests.factories import ChargingStationFactory
 
@@ -19,7 +18,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, 
 
 async def _handshake_status(url: str, **kwargs) -> int:
     try:
-        async with websockets.connect(url, open_timeout=10, **kwargs):
+        async with websockets.connect(url, open_timeout=TIMEOUT, **kwargs):
             return 101
     except websockets.InvalidStatus as refused:
         return refused.response.status_code
@@ -90,7 +89,7 @@ def test_connection_offering_no_protocol_we_speak_is_closed_without_one(asgi_ser
         ) as socket:
             selected = socket.subprotocol
             with pytest.raises(websockets.ConnectionClosed) as closed:
-                await asyncio.wait_for(socket.recv(), 10)
+                await asyncio.wait_for(socket.recv(), TIMEOUT)
             return selected, closed.value.rcvd.code
 
     selected, code = run(scenario())
@@ -108,9 +107,9 @@ def test_second_connection_replaces_the_first(asgi_server):
             connected(asgi_server, station.identity) as first,
             connected(asgi_server, station.identity) as second,
         ):
-            await asyncio.wait_for(first._connection.wait_closed(), 10)
+            await asyncio.wait_for(first._connection.wait_closed(), TIMEOUT)
             heartbeat = await second.call(call.Heartbeat())
-            still_connected = (await ChargingStation.objects.aget(pk=station.pk)).is_connected
+            still_connected = (await in_db(ChargingStation.objects.get)(pk=station.pk)).is_connected
             return first._connection.close_code, heartbeat, still_connected
 
     code, heartbeat, still_connected = run(scenario())
@@ -129,8 +128,8 @@ def test_abrupt_disconnect_marks_station_offline(asgi_server):
             additional_headers=basic_auth(station.identity),
         )
         socket.transport.abort()  # no close handshake, as when a modem drops
-        for _ in range(200):
-            if not (await ChargingStation.objects.aget(pk=station.pk)).is_connected:
+        for _ in range(TIMEOUT * 20):
+            if not (await in_db(ChargingStation.objects.get)(pk=station.pk)).is_connected:
                 return True
             await asyncio.sleep(0.05)
         return False
@@ -159,7 +158,7 @@ def test_auto_registration_creates_pending_station_that_must_wait(auto_register_
     async def scenario():
         async with connected(auto_register_server, identity) as charger:
             boot = await charger.boot()
-        station = await sync_to_async(ChargingStation.objects.get)(identity=identity)
+        station = await in_db(ChargingStation.objects.get)(identity=identity)
         return boot, station
 
     boot, station = run(scenario())

@@ -82,12 +82,14 @@ def _acceptable_password(password: str) -> bool:
     return True
 
 
-def station_connect(*, station_id: int, at: datetime) -> datetime:
-    """Mark the station connected and return the connection's `connected_at`, the token
-    `station_disconnect` needs so that a replaced connection cannot mark it offline."""
-    ChargingStation.objects.filter(pk=station_id).update(
-        is_connected=True, is_online=True, connected_at=at, last_seen_at=at
-    )
+def station_connect(*, station_id: int, at: datetime, ocpp_protocol: str | None = None) -> datetime:
+    """Mark the station connected (speaking `ocpp_protocol`, when given) and return the
+    connection's `connected_at`, the token `station_disconnect` needs so that a replaced
+    connection cannot mark it offline."""
+    fields = {"is_connected": True, "is_online": True, "connected_at": at, "last_seen_at": at}
+    if ocpp_protocol:
+        fields["ocpp_protocol"] = ocpp_protocol
+    ChargingStation.objects.filter(pk=station_id).update(**fields)
     _connection_changed(station_id=station_id, connected=True, at=at)
     return at
 
