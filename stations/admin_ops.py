@@ -2,6 +2,7 @@
 plans, firmware campaigns, diagnostics, uptime. Actions call the services; the live
 dashboard, calendar and analytics are linked from the admin index (templates/admin/index.html)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -118,8 +119,23 @@ class BreakdownInline(admin.TabularInline):
         return False
 
 
+class WorkOrderForm(forms.ModelForm):
+    class Meta:
+        model = WorkOrder
+        fields = "__all__"  # noqa: DJ007 - the admin's fieldsets and readonly_fields decide
+
+    def clean(self):
+        cleaned = super().clean()
+        station = cleaned.get("station")
+        connectors = cleaned.get("connectors")
+        if station and connectors and any(c.station_id != station.pk for c in connectors):
+            raise ValidationError({"connectors": _("Every connector must belong to the work order's station.")})
+        return cleaned
+
+
 @admin.register(WorkOrder)
 class WorkOrderAdmin(admin.ModelAdmin):
+    form = WorkOrderForm
     list_display = ["__str__", "station", "kind", "status", "due_date", "assignee", "contractor", "scheduled_start"]
     list_filter = ["status", "kind", "station__site"]
     search_fields = ["title", "station__identity", "contractor"]

@@ -223,3 +223,27 @@ def test_snapshot_endpoint_serves_the_dashboard_state_to_staff_only(staff_client
     body = staff_client.get(reverse("ops:snapshot")).json()
     assert set(body) == {"stations", "sessions", "incidents", "power_w"}
     assert body["stations"][0]["connectors"][0]["connector_id"] == 1
+
+
+def test_admin_refuses_a_work_order_with_another_stations_connector(staff_client):
+    station = ConnectorFactory().station
+    foreign = ConnectorFactory()
+    response = staff_client.post(
+        reverse("admin:stations_workorder_add"),
+        {
+            "kind": "corrective",
+            "station": station.pk,
+            "connectors": [foreign.pk],
+            "title": "Swap cable",
+            "due_date": "2026-03-10",
+            "time_spent_minutes": "0",
+            "checklist_items-TOTAL_FORMS": "0",
+            "checklist_items-INITIAL_FORMS": "0",
+            "parts-TOTAL_FORMS": "0",
+            "parts-INITIAL_FORMS": "0",
+            "breakdown_reports-TOTAL_FORMS": "0",
+            "breakdown_reports-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "connectors" in response.context["adminform"].form.errors
