@@ -34,6 +34,7 @@ class Payment(models.Model):
         INVOICE = "invoice", _("Invoice")
         TOP_UP = "top_up", _("Wallet top-up")
         AD_HOC = "ad_hoc", _("Ad-hoc session (pre-authorised)")
+        REFUND = "refund", _("Refund to the card")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -54,6 +55,9 @@ class Payment(models.Model):
     )
     session = models.ForeignKey(
         "stations.ChargingSession", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    refund_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="refunds", help_text=_("Refunds only.")
     )
     id_tag = models.CharField(
         max_length=36, blank=True, help_text=_("Ad-hoc: the one-off idTag the session starts with.")

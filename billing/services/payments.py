@@ -111,6 +111,19 @@ def _settle(payment: Payment, now: datetime) -> None:
     payment.failure_message = ""
     payment.next_retry_at = None
     clearing = ledger.account_get(kind=Account.Kind.PAYMENT_CLEARING, currency=payment.currency)
+    if payment.purpose == Payment.Purpose.REFUND:
+        # Money goes back out: the driver's credit (from a credit note) is used up.
+        receivable = ledger.account_get(
+            kind=Account.Kind.DRIVER_RECEIVABLE, currency=payment.currency, driver=payment.driver
+        )
+        ledger.transaction_post(
+            reference=f"payment:{payment.pk}",
+            kind="payment_refund",
+            occurred_at=now,
+            postings=[(receivable, payment.amount), (clearing, -payment.amount)],
+            description=f"Refund of payment {payment.refund_of_id}",
+        )
+        return
     if payment.purpose == Payment.Purpose.TOP_UP:
         counter = ledger.account_get(kind=Account.Kind.DRIVER_WALLET, currency=payment.currency, driver=payment.driver)
     else:
@@ -149,6 +162,41 @@ def _fail(payment: Payment, result: ProviderResult, now: datetime, *, declined: 
             account_status=Driver.AccountStatus.OVERDUE
         )
     logger.warning("Payment %s failed (attempt %s): %s", payment.pk, payment.attempts, payment.failure_message)
+
+
+def payment_refund(*, payment: Payment, amount: Decimal, key: str, provider: PaymentProvider | None = None) -> Payment:
+    """Give back up to what was captured and not yet refunded (e.g. after a credit note
+    for a paid invoice). Idempotent per `key`. Raises PaymentError for a payment that did
+    not succeed, a non-positive amount or more than is left to refund."""
+    if payment.status != Payment.Status.SUCCEEDED or payment.purpose == Payment.Purpose.REFUND:
+        raise PaymentError("Only a succeeded payment can be refunded.")
+    key = f"refund-{payment.pk}-{key}"
+    existing = Payment.objects.filter(idempotency_key=key).first()
+    if existing:
+        return existing
+    refunded = sum(
+        (r.amount for r in payment.refunds.exclude(status__in=[Payment.Status.FAILED, Payment.Status.CANCELED])),
+        Decimal(0),
+    )
+    if amount <= 0 or amount > payment.captured_amount - refunded:
+        raise PaymentError(
+            f"A refund must be positive and at most {payment.captured_amount - refunded} {payment.currency}."
+        )
+    refund = Payment.objects.create(
+        provider=payment.provider,
+        purpose=Payment.Purpose.REFUND,
+        driver_id=payment.driver_id,
+        invoice_id=payment.invoice_id,
+        refund_of=payment,
+        amount=amount,
+        currency=payment.currency,
+        idempotency_key=key,
+        attempts=1,
+    )
+    result = (provider or provider_get()).refund(
+        reference=payment.provider_reference, amount=amount, currency=payment.currency, key=key
+    )
+    return payment_result_apply(payment_id=refund.pk, result=result, now=timezone.now())
 
 
 # --- wallet ------------------------------------------------------------------------------

@@ -39,6 +39,9 @@ class PaymentProvider(Protocol):
     def cancel(self, *, reference: str, key: str) -> ProviderResult:
         """Release a hold without taking anything."""
 
+    def refund(self, *, reference: str, amount: Decimal, currency: str, key: str) -> ProviderResult:
+        """Give back (part of) a captured payment."""
+
 
 _STRIPE_STATUS = {
     "succeeded": "succeeded",
@@ -48,6 +51,8 @@ _STRIPE_STATUS = {
     "requires_action": "failed",
     "requires_payment_method": "failed",
     "requires_confirmation": "pending",
+    "pending": "pending",  # refunds
+    "failed": "failed",
 }
 
 
@@ -100,6 +105,10 @@ class StripeProvider:
 
     def cancel(self, *, reference, key) -> ProviderResult:
         return self._call(lambda: self.client.v1.payment_intents.cancel(reference, options={"idempotency_key": key}))
+
+    def refund(self, *, reference, amount, currency, key) -> ProviderResult:
+        params = {"payment_intent": reference, "amount": minor_units(amount, currency)}
+        return self._call(lambda: self.client.v1.refunds.create(params=params, options={"idempotency_key": key}))
 
     @staticmethod
     def _call(request) -> ProviderResult:

@@ -17,6 +17,8 @@ _INTENT_EVENTS = {
     "payment_intent.canceled": "canceled",
     "payment_intent.amount_capturable_updated": "requires_capture",
 }
+_REFUND_EVENTS = {"refund.updated", "refund.created", "charge.refund.updated"}
+_REFUND_STATUS = {"succeeded": "succeeded", "failed": "failed", "canceled": "canceled", "pending": "pending"}
 
 
 class WebhookError(ValueError):
@@ -44,6 +46,9 @@ def stripe_webhook_receive(*, payload: bytes, signature: str | None) -> tuple[We
 
 
 def _apply(event) -> None:
+    if event.type in _REFUND_EVENTS:
+        _apply_refund(event)
+        return
     status = _INTENT_EVENTS.get(event.type)
     if status is None:
         return
@@ -56,5 +61,21 @@ def _apply(event) -> None:
     payment_result_apply(
         payment_id=payment.pk,
         result=ProviderResult(status, intent["id"], (error.get("message") or "") if status == "failed" else ""),
+        now=occurred,
+    )
+
+
+def _apply_refund(event) -> None:
+    refund = event.data.object.to_dict()
+    payment = Payment.objects.filter(
+        provider=Payment.Provider.STRIPE, purpose=Payment.Purpose.REFUND, provider_reference=refund["id"]
+    ).first()
+    status = _REFUND_STATUS.get(refund.get("status"))
+    if payment is None or status is None:
+        return
+    occurred = datetime.fromtimestamp(event.created, tz=UTC) if getattr(event, "created", None) else timezone.now()
+    payment_result_apply(
+        payment_id=payment.pk,
+        result=ProviderResult(status, refund["id"], refund.get("failure_reason") or ""),
         now=occurred,
     )

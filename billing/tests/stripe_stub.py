@@ -51,6 +51,8 @@ class StripeStub:
         parts = path.strip("/").split("/")
         if parts == ["v1", "payment_intents"]:
             return self._create(form)
+        if parts == ["v1", "refunds"]:
+            return self._refund(form)
         intent = self.intents.get(parts[2]) if len(parts) >= 3 else None
         if intent is None:
             return 404, {"error": {"type": "invalid_request_error", "message": "No such payment_intent"}}
@@ -59,6 +61,20 @@ class StripeStub:
         elif parts[3:] == ["cancel"]:
             intent.update(status="canceled")
         return 200, dict(intent)
+
+    def _refund(self, form: dict) -> tuple[int, dict]:
+        intent = self.intents.get(form.get("payment_intent", ""))
+        if intent is None or int(form["amount"]) > intent["amount_received"] - intent.get("amount_refunded", 0):
+            return 400, {"error": {"type": "invalid_request_error", "message": "Refund exceeds the captured amount."}}
+        intent["amount_refunded"] = intent.get("amount_refunded", 0) + int(form["amount"])
+        refund = {
+            "id": f"re_test_{next(self._ids):06d}",
+            "object": "refund",
+            "amount": int(form["amount"]),
+            "payment_intent": intent["id"],
+            "status": "succeeded",
+        }
+        return 200, refund
 
     def _create(self, form: dict) -> tuple[int, dict]:
         intent = {

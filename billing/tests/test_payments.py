@@ -167,3 +167,26 @@ def test_webhook_settles_a_pending_payment_and_a_replay_changes_nothing(client, 
     assert WebhookEvent.objects.count() == 1
     assert LedgerTransaction.objects.filter(reference=f"payment:{payment.pk}").count() == 1
     assert receivable(driver) == 0
+
+
+def test_refund_after_a_credit_note_returns_the_money_once(stripe_server, connector):
+    from billing.services.cdrs import cdr_credit
+    from billing.services.invoices import credit_note_issue
+    from billing.services.payments import payment_refund
+
+    driver = card_driver()
+    invoice = invoiced(connector, driver)
+    [payment_id] = invoice_payments_collect(now=RUN_AT)
+    payment = Payment.objects.get(pk=payment_id)
+    credit = cdr_credit(cdr=invoice.lines.get().cdr, reason="Charger fault")
+    credit_note_issue(credit_cdr=credit, now=RUN_AT)
+    assert receivable(driver) == D("-9.52")  # we owe the driver
+    refund = payment_refund(payment=payment, amount=D("9.52"), key="cn-1")
+    assert payment_refund(payment=payment, amount=D("9.52"), key="cn-1").pk == refund.pk
+    assert refund.status == Payment.Status.SUCCEEDED and refund.provider_reference.startswith("re_test_")
+    assert receivable(driver) == 0
+    assert [r["form"] for r in stripe_server.requests if r["path"] == "/v1/refunds"] == [
+        {"payment_intent": payment.provider_reference, "amount": "952"}
+    ]
+    with pytest.raises(PaymentError, match="at most"):
+        payment_refund(payment=payment, amount=D("0.01"), key="cn-2")
