@@ -95,7 +95,16 @@ def _campaign_step(campaign: FirmwareCampaign, *, now: datetime) -> bool:
         campaign.status = FirmwareCampaign.Status.COMPLETED
         campaign.save(update_fields=["status"])
         return False
-    if not campaign.window_start <= now < campaign.window_end:
+    if now >= campaign.window_end:
+        # The window closed with stations left: they keep their firmware; say so and stop.
+        skipped = campaign.targets.filter(status=FirmwareTarget.Status.PENDING).update(
+            status=FirmwareTarget.Status.SKIPPED, error="Window closed"
+        )
+        campaign.status = FirmwareCampaign.Status.COMPLETED
+        campaign.paused_reason = f"Window closed; {skipped} station(s) not updated"
+        campaign.save(update_fields=["status", "paused_reason"])
+        return False
+    if now < campaign.window_start:
         return False
     _send_batch(campaign, targets=pending[: campaign.batch_size], now=now)
     return True

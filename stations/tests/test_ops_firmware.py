@@ -64,12 +64,15 @@ def test_batches_of_k_go_one_after_another_and_the_campaign_completes():
     ]
 
 
-def test_nothing_is_sent_outside_the_window():
+def test_nothing_is_sent_outside_the_window_and_a_closed_window_ends_the_campaign():
     fleet(1)
     campaign = firmware.campaign_start(campaign=FirmwareCampaignFactory())
     assert firmware.campaigns_advance(now=T0 - MINUTE) == []
     assert firmware.campaigns_advance(now=campaign.window_end) == []
     assert not Command.objects.exists()
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.paused_reason) == ("completed", "Window closed; 1 station(s) not updated")
+    assert FirmwareTarget.objects.get().status == FirmwareTarget.Status.SKIPPED
 
 
 def test_campaign_pauses_itself_when_failures_reach_the_threshold():
