@@ -10,6 +10,8 @@ from django.db import OperationalError
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
+# A session stopped longer ago than this without a CDR was missed by the signal path.
+MISSED_AFTER = timedelta(minutes=15)
 
 # Database hiccups are worth retrying; a session that cannot be priced is not (it is
 # logged for staff and priced again once the tariff is fixed).
@@ -34,6 +36,25 @@ def price_session(session_id: int) -> int | None:
         return None
     ad_hoc_capture_for_session(session_id=session_id)
     return cdr.pk
+
+
+@shared_task(**RETRY)
+def price_sessions(session_ids: list[int]) -> int:
+    """Bulk pricing of a chunk of sessions; chunks are independent, so several workers
+    can price a backlog in parallel."""
+    from billing.services.cdrs_bulk import sessions_price_bulk
+
+    return sessions_price_bulk(session_ids=session_ids)
+
+
+@shared_task(**RETRY)
+def price_missed_sessions() -> int:
+    """Beat safety net: price completed sessions the signal path missed (e.g. the broker
+    was down when they stopped)."""
+    from billing.selectors import sessions_unpriced
+    from billing.services.cdrs_bulk import sessions_price_bulk
+
+    return sessions_price_bulk(session_ids=list(sessions_unpriced(stopped_before=timezone.now() - MISSED_AFTER)))
 
 
 @shared_task(**RETRY)

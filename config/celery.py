@@ -53,7 +53,14 @@ BEAT_SCHEDULE.update(
             "task": "billing.tasks.collect_invoice_payments",
             "schedule": crontab(minute=0, hour=6),
         },
-        "billing-retry-failed-payments": {"task": "billing.tasks.retry_failed_payments", "schedule": crontab(minute=20)},
+        "billing-retry-failed-payments": {
+            "task": "billing.tasks.retry_failed_payments",
+            "schedule": crontab(minute=20),
+        },
+        "billing-price-missed-sessions": {
+            "task": "billing.tasks.price_missed_sessions",
+            "schedule": crontab(minute="*/30"),
+        },
     }
 )
 # OCPP gateway (docs/ocpp.md): outbox expiry/timeouts, reservations, message-log retention.

@@ -13,6 +13,7 @@ from billing.selectors.documents import (
     invoices_for_driver,
     payments_for_driver,
     plans_available,
+    sessions_unpriced,
     statements_for_party,
     subscription_for_driver,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "plans_available",
     "session_cost_estimate",
     "session_usage",
+    "sessions_unpriced",
     "statements_for_party",
     "subscription_for_driver",
     "tariff_in_force",

@@ -39,3 +39,16 @@ def plans_available() -> QuerySet[MembershipPlan]:
 
 def statements_for_party(*, organisation) -> QuerySet[SettlementStatement]:
     return SettlementStatement.objects.filter(party=organisation).order_by("-period_start", "role")
+
+
+def sessions_unpriced(*, stopped_before, limit: int = 10000) -> QuerySet:
+    """Ids of completed sessions stopped before `stopped_before` that have no CDR yet."""
+    from stations.models import ChargingSession
+
+    return (
+        ChargingSession.objects.filter(
+            status=ChargingSession.Status.COMPLETED, stopped_at__lt=stopped_before, cdrs__isnull=True
+        )
+        .order_by("stopped_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -89,3 +89,13 @@ def test_wallet_drivers_and_included_kwh_members_take_the_careful_path(connector
     assert account_balance(account=wallet) == D("9.52")
     member_totals = sorted(c.total_excl_vat for c in ChargeDetailRecord.objects.filter(driver=member))
     assert member_totals == [D("0.00"), D("6.00")]  # 25 free kWh of 40
+
+
+def test_missed_sessions_are_priced_by_the_sweep(connector):
+    from billing.tasks import price_missed_sessions
+
+    ids = [s.pk for s in sessions(connector, 2)]
+    session_price(session_id=ids[0])
+    assert price_missed_sessions() == 1
+    assert ChargeDetailRecord.objects.filter(session_id__in=ids).count() == 2
+    assert price_missed_sessions() == 0
