@@ -38,12 +38,20 @@ def token_create(
     return token
 
 
+@transaction.atomic
 def token_block(*, token: Token) -> Token:
-    """Block a lost or stolen token at once. Idempotent: blocking a blocked token changes nothing."""
-    Token.objects.filter(pk=token.pk).exclude(status=Token.Status.BLOCKED).update(
-        status=Token.Status.BLOCKED, blocked_at=timezone.now()
+    """Block a lost or stolen token at once, and tell chargers that keep a local list
+    (drivers.services_tokens). Idempotent: blocking a blocked token changes nothing."""
+    from drivers.services_tokens import token_block_propagate
+
+    blocked = (
+        Token.objects.filter(pk=token.pk)
+        .exclude(status=Token.Status.BLOCKED)
+        .update(status=Token.Status.BLOCKED, blocked_at=timezone.now())
     )
     token.refresh_from_db()
+    if blocked:
+        token_block_propagate(token=token)
     return token
 
 
