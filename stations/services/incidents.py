@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from stations import live
-from stations.models import ChargePointStatus, Incident
+from stations.models import ChargePointStatus, Connector, Incident
 
 FAULT_FREE_CODES = {"", "NoError"}
 # A connector in one of these states with NoError is working again.
@@ -183,7 +183,10 @@ def status_observe(
     *, station_id: int, connector_number: int, status: str, error_code: str, at: datetime, info: str = ""
 ) -> Incident | None:
     """React to a StatusNotification: Faulted or an error code raises a fault incident for
-    the connector (connector 0: the station); a working status with NoError clears it."""
+    the connector (connector 0: the station); a working status with NoError clears it. A
+    report older than the connector's current status is ignored (see _superseded)."""
+    if _superseded(station_id=station_id, connector_number=connector_number, at=at):
+        return None
     cause = Incident.Cause.CONNECTOR_FAULT if connector_number else Incident.Cause.STATION_FAULT
     has_error = (error_code or "") not in FAULT_FREE_CODES
     if status == ChargePointStatus.FAULTED or has_error:
@@ -208,6 +211,20 @@ def status_observe(
             resolution=f"Recovered: {status}",
         )
     return None
+
+
+def _superseded(*, station_id: int, connector_number: int, at: datetime) -> bool:
+    # Workers may run two reports of one connector out of order; the gateway has already
+    # moved the connector to the newer one, whose own task decides. Acting on the older
+    # report would raise a fault that has cleared, or clear one that came back.
+    if connector_number == 0:
+        return False
+    updated_at = (
+        Connector.objects.filter(station_id=station_id, connector_id=connector_number)
+        .values_list("status_updated_at", flat=True)
+        .first()
+    )
+    return updated_at is not None and updated_at > at
 
 
 def _publish(incident: Incident) -> None:

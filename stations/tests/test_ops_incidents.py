@@ -149,3 +149,12 @@ def test_confirmed_fault_opens_a_corrective_work_order_but_a_minor_error_does_no
     assert (order.station_id, order.kind, order.incident_id) == (faulted.station_id, "corrective", incident.pk)
     incidents.incidents_confirm_due(now=T0 + 200 * SECOND)
     assert WorkOrder.objects.count() == 1
+
+
+def test_reports_handled_out_of_order_follow_the_connectors_latest_status():
+    # The gateway moved the connector Faulted (T0) → Available (T0+5s); the workers run the
+    # Available task first, then the Faulted one.
+    connector = ConnectorFactory(status="Available", status_updated_at=T0 + 5 * SECOND)
+    assert observe(connector, "Available", at=T0 + 5 * SECOND) is None
+    assert observe(connector, "Faulted", "GroundFailure", at=T0) is None
+    assert not Incident.objects.exists()
