@@ -132,7 +132,12 @@ def _cdr_build(*, session: ChargingSession, revision: int, lookup: PricingLookup
     except pricing.TariffError as error:
         raise CdrError(f"Tariff {tariff} cannot be applied: {error}") from error
     applied_plan = plan if plan and plan.operator_id == operator.pk and plan.currency == spec.currency else None
-    discount = _member_discount(plan=applied_plan, driver=driver, result=result) if applied_plan else Decimal(0)
+    started_local = session.started_at.astimezone(ZoneInfo(zone))
+    discount = (
+        _member_discount(plan=applied_plan, driver=driver, result=result, started_local=started_local)
+        if applied_plan
+        else Decimal(0)
+    )
     excl, vat_total, breakdown = _after_discount(result, discount)
     emsp = driver.emsp if driver else None
     on = session.started_at.date()
@@ -179,21 +184,18 @@ def _cdr_build(*, session: ChargingSession, revision: int, lookup: PricingLookup
     )
 
 
-def _member_discount(*, plan: MembershipPlan, driver, result: pricing.PriceResult) -> Decimal:
-    """Included kWh first (free energy this calendar month), then a per-kWh discount on
-    the rest of the energy, then a percentage off what remains."""
+def _member_discount(*, plan: MembershipPlan, driver, result: pricing.PriceResult, started_local) -> Decimal:
+    """Included kWh first (free energy this calendar month in the site's zone, counting the
+    member's sessions that started before this one), then a per-kWh discount on the rest
+    of the energy, then a percentage off what remains."""
     energy_cost = result.dimension_amounts[pricing.ENERGY]
     free_wh = Decimal(0)
     if plan.included_kwh and result.energy_wh:
-        first_of_month = (
-            result.periods[0].start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-            if result.periods
-            else None
-        )
+        month_start = started_local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         used = (
-            CDR.objects.filter(driver=driver, membership_plan=plan, started_at__gte=first_of_month).aggregate(
-                wh=Sum("energy_wh")
-            )["wh"]
+            CDR.objects.filter(
+                driver=driver, membership_plan=plan, started_at__gte=month_start, started_at__lt=started_local
+            ).aggregate(wh=Sum("energy_wh"))["wh"]
             or 0
         )
         free_wh = Decimal(max(0, min(plan.included_kwh * 1000 - used, result.energy_wh)))
