@@ -15,6 +15,9 @@ PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "evcms_bench")
 PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DATABASE}"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 EMBEDDED_VAR_DIR = Path(tempfile.gettempdir()) / "evcms-bench-var"
+# uvicorn's WebSocket implementation; "websockets" is the legacy one (the 2026-11-24 S0–S4
+# production run used it), "auto" what the Procfile gets.
+UVICORN_WS = os.environ.get("BENCH_UVICORN_WS", "auto")
 
 
 @dataclass
@@ -60,12 +63,9 @@ class Mode:
                 runner.HOST,
                 "--port",
                 str(port),
-                "--loop",
-                "uvloop",
-                "--http",
-                "httptools",
+                # The Procfile's choices: auto picks uvloop, httptools and websockets-sansio.
                 "--ws",
-                "websockets",
+                UVICORN_WS,
                 "--ws-ping-interval",
                 "20",
                 "--ws-ping-timeout",
