@@ -17,12 +17,17 @@ def session_cost_estimate(*, session) -> tuple[Decimal, str] | None:
     return billing_selectors.session_cost_estimate(session=session)
 
 
-def price_description(*, connector, driver=None) -> str | None:
-    """The connector's price now in plain words, at the driver's member price if their
-    membership has one; None when no tariff is attached."""
-    now = timezone.now()
-    plan = billing_selectors.plan_for_driver(driver=driver, on=now.date()) if driver else None
-    tariff = billing_selectors.tariff_in_force(station=connector.station, connector=connector, at=now, plan=plan)
+def member_plan(*, driver):
+    """The driver's membership plan today, or None (anonymous visitors have none)."""
+    return billing_selectors.plan_for_driver(driver=driver, on=timezone.localdate()) if driver else None
+
+
+def price_description(*, connector, plan=None) -> str | None:
+    """The connector's price now in plain words, at the member price of `plan` (its member
+    tariff and discounts); None when no tariff is attached."""
+    tariff = billing_selectors.tariff_in_force(
+        station=connector.station, connector=connector, at=timezone.now(), plan=plan
+    )
     if tariff is None:
         return None
     if plan is None:

@@ -22,6 +22,7 @@ def site_detail(request, site_id: int):
     if result is None:
         raise Http404(_("No such charging site."))
     driver = getattr(request.user, "driver", None) if request.user.is_authenticated else None
+    plan = portal_billing.member_plan(driver=driver)
     stations = [
         {
             "station": station,
@@ -29,7 +30,7 @@ def site_detail(request, site_id: int):
                 {
                     "connector": connector,
                     "availability": search.connector_availability(connector=connector, station=station),
-                    "price": portal_billing.price_description(connector=connector, driver=driver),
+                    "price": portal_billing.price_description(connector=connector, plan=plan),
                 }
                 for connector in station.connectors.all()
             ],

@@ -142,6 +142,13 @@ def test_driver_signs_up_finds_charges_pays_and_reports(
         expect(page.get_by_text("€0.60/kWh")).to_be_visible()  # 0.50 + 19 % VAT, in plain words
         _shot(page, "station")
 
+        # A second tab keeps the station page open: its connector status is pushed to it.
+        watcher = context.new_page()
+        watcher.goto(page.url)
+        watcher.wait_for_function("document.documentElement.dataset.live === 'connected'")
+        connector_status = watcher.locator(f'[data-connector="{network.connector_id}"] .live-status')
+        expect(connector_status).to_have_text("Available")
+
         # Start charging: RemoteStart through the outbox, the charger starts a transaction.
         page.get_by_role("button", name=re.compile("Start charging on connector 1")).click()
         page.wait_for_url(re.compile(r"/charging/\d+/$"))
@@ -154,6 +161,7 @@ def test_driver_signs_up_finds_charges_pays_and_reports(
         expect(page.locator("#session-power")).to_have_text("11.0")
         expect(page.locator("#session-cost")).to_contain_text("EUR")
         assert page.evaluate("window.__sameDocument") is True
+        expect(connector_status).to_have_text("Busy")
         _shot(page, "session-live")
 
         # Stop: RemoteStop, the charger stops the transaction, the page shows it ended.
