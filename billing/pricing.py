@@ -208,8 +208,24 @@ def price_session(*, tariff: TariffSpec, usage: Usage) -> PriceResult:
     if flat:
         periods.append(flat)
     energy_so_far = ZERO
+    open_by_dimension: dict[str, Period] = {}
     for piece in _pieces(tariff, usage, zone):
-        periods.extend(_price_piece(tariff, usage, piece, energy_so_far, zone))
+        for period in _price_piece(tariff, usage, piece, energy_so_far, zone):
+            current = open_by_dimension.get(period.dimension)
+            if (
+                current
+                and current.end == period.start
+                and (current.element_index, current.component)
+                == (
+                    period.element_index,
+                    period.component,
+                )
+            ):
+                # Same price straight on: one period, as an OCPI charging period would be.
+                current.end, current.volume = period.end, current.volume + period.volume
+            else:
+                periods.append(period)
+                open_by_dimension[period.dimension] = period
         energy_so_far += piece.energy_wh
     extra = _step_rounding(tariff, periods)
     amounts = dict.fromkeys(DIMENSIONS, ZERO)

@@ -126,3 +126,9 @@ def test_min_price_above_max_price_is_refused():
     t = tariff(element(component(ENERGY, "0.30")), min_price_excl=D("5"), max_price_excl=D("4"))
     with pytest.raises(TariffError, match="min_price"):
         price_session(tariff=t, usage=usage("2026-06-03T10:00", [(10, 1, True)]))
+
+
+def test_a_steady_price_gives_one_period_per_dimension_however_many_samples():
+    t = tariff(element(component(ENERGY, "0.30", None), component(TIME, "1.00", None)))
+    result = price_session(tariff=t, usage=usage("2026-06-03T10:00", [(15, 5, True)] * 4))
+    assert [(p.dimension, p.volume) for p in result.periods] == [(ENERGY, 20000), (TIME, 3600)]
