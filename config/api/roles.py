@@ -5,7 +5,7 @@ decide whether the role may use the endpoint at all."""
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from drivers.models import Driver
-from stations.models import OrganisationMember
+from stations.selectors import api_access
 
 
 def is_staff(user) -> bool:
@@ -22,18 +22,12 @@ def driver_of(user) -> Driver | None:
 
 
 def owner_organisation_ids(user) -> list[int]:
-    """Organisations with the owner role this login acts for."""
+    """Organisations with the owner role this login acts for (looked up once per request)."""
     if not (user and user.is_authenticated):
         return []
-    cached = getattr(user, "_api_owner_ids", None)
-    if cached is None:
-        cached = list(
-            OrganisationMember.objects.filter(user=user, organisation__is_owner=True).values_list(
-                "organisation_id", flat=True
-            )
-        )
-        user._api_owner_ids = cached
-    return cached
+    if not hasattr(user, "_api_owner_ids"):
+        user._api_owner_ids = api_access.owner_organisation_ids(user=user)
+    return user._api_owner_ids
 
 
 class IsStaff(BasePermission):

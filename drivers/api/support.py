@@ -70,6 +70,7 @@ class SupportTicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         return Response(self.get_serializer(ticket).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
+    @idempotent
     def messages(self, request, pk=None):
         ticket = self.get_object()
         serializer = TicketMessageSerializer(data=request.data)

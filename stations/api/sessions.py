@@ -142,6 +142,7 @@ class SessionViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(CommandSerializer(command).data, status=status.HTTP_202_ACCEPTED)
 
     @action(detail=True, methods=["post"])
+    @idempotent
     def stop(self, request, pk=None):
         session = self._own_session()
         try:
