@@ -177,3 +177,32 @@ def test_frame_refused_logs_raw_text_and_answers():
     reply = exchange.frame_refused(station_id=station.pk, raw="garbage", error=error, received_at=NOW)
     assert json.loads(reply) == [4, "-1", "ProtocolError", "Frame is not valid JSON.", {}]
     assert MessageLog.objects.get(direction="in").raw == "garbage"
+
+
+@pytest.mark.django_db
+def test_meter_values_cost_a_fixed_number_of_queries_whatever_the_sample_count(django_assert_max_num_queries):
+    station = ConnectorFactory().station
+    token = TokenFactory()
+    start = {"connectorId": 1, "idTag": token.uid, "meterStart": 0, "timestamp": NOW.isoformat()}
+    transaction_id = answer(station, "StartTransaction", start)[0][2]["transactionId"]
+    meter_value = [
+        {
+            "timestamp": NOW.replace(minute=minute).isoformat(),
+            "sampledValue": [
+                {"value": str(minute * 100), "measurand": "Energy.Active.Import.Register"},
+                {"value": "7000", "measurand": "Power.Active.Import", "unit": "W"},
+                *({"value": "16", "measurand": "Current.Import", "phase": p, "unit": "A"} for p in ("L1", "L2", "L3")),
+            ],
+        }
+        for minute in range(1, 11)
+    ]
+    # Session lock, one bulk insert of 50 samples, session update, one bulk insert of the log (+ savepoint pair).
+    with django_assert_max_num_queries(7):
+        reply, _ = answer(
+            station,
+            "MeterValues",
+            {"connectorId": 1, "transactionId": transaction_id, "meterValue": meter_value},
+            message_id="m2",
+        )
+    assert reply == [3, "m2", {}]
+    assert MeterSample.objects.count() == 50
