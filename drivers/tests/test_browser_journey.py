@@ -3,6 +3,7 @@ against a real uvicorn, a real Celery worker and a real `ocpp` charger on a sock
 sign up → verify the e-mail → find a station with a filter → start charging → watch the
 live page update → stop → see the session and its cost → report a breakdown."""
 
+import os
 import re
 import time
 from decimal import Decimal
@@ -85,9 +86,17 @@ def network():
     return fast
 
 
-def _shot(page, name: str) -> None:
-    browser.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(browser.SCREENSHOTS / f"{name}.png"), full_page=True)
+@pytest.fixture
+def shot(tmp_path):
+    """Save a full-page screenshot: to docs/screenshots/ with UPDATE_SCREENSHOTS=1 (the
+    README shows those), else to the test's temporary directory."""
+    directory = browser.SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
+    directory.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> None:
+        page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
+
+    return take
 
 
 def _verification_link(mail_dir) -> str:
@@ -101,7 +110,7 @@ def _verification_link(mail_dir) -> str:
 
 
 def test_driver_signs_up_finds_charges_pays_and_reports(
-    portal_server, celery_worker_process, network, mail_dir, monkeypatch
+    portal_server, celery_worker_process, network, mail_dir, monkeypatch, shot
 ):
     from playwright.sync_api import expect, sync_playwright
 
@@ -120,7 +129,7 @@ def test_driver_signs_up_finds_charges_pays_and_reports(
 
         # Sign up, then follow the link from the e-mail.
         page.goto(f"{base}/account/signup/")
-        _shot(page, "signup")
+        shot(page, "signup")
         page.get_by_label("E-mail").fill(EMAIL)
         page.get_by_label("First name").fill("Ada")
         page.get_by_label("Password").fill(PASSWORD)
@@ -137,10 +146,10 @@ def test_driver_signs_up_finds_charges_pays_and_reports(
         expect(page.get_by_role("heading", name="1 site found")).to_be_visible()
         expect(page.get_by_role("link", name="Rathaus Wallbox")).to_have_count(0)
         expect(page.locator(".leaflet-interactive")).to_have_count(1)  # one marker on the map
-        _shot(page, "search")
+        shot(page, "search")
         page.get_by_role("link", name="Hafen Schnellladepark").click()
         expect(page.get_by_text("€0.60/kWh")).to_be_visible()  # 0.50 + 19 % VAT, in plain words
-        _shot(page, "station")
+        shot(page, "station")
 
         # A second tab keeps the station page open: its connector status is pushed to it.
         watcher = context.new_page()
@@ -162,7 +171,7 @@ def test_driver_signs_up_finds_charges_pays_and_reports(
         expect(page.locator("#session-cost")).to_contain_text("EUR")
         assert page.evaluate("window.__sameDocument") is True
         expect(connector_status).to_have_text("Busy")
-        _shot(page, "session-live")
+        shot(page, "session-live")
 
         # Stop: RemoteStop, the charger stops the transaction, the page shows it ended.
         page.get_by_role("button", name="Stop charging").click()
@@ -179,15 +188,15 @@ def test_driver_signs_up_finds_charges_pays_and_reports(
             page.reload()
         expected = (Decimal(session.energy_wh) / 1000 * Decimal("0.595")).quantize(Decimal("0.01"))
         expect(cost).to_have_text(f"{expected} EUR")
-        _shot(page, "history")
+        shot(page, "history")
 
         # Report a breakdown on the charger just used.
         page.goto(f"{base}/charging/{session.pk}/")
-        _shot(page, "session-receipt")
+        shot(page, "session-receipt")
         page.get_by_role("link", name="Report a problem with this charger").click()
         page.get_by_label("What happened?").select_option("damaged")
         page.get_by_label("Tell us more").fill("The CCS cable's latch is broken.")
-        _shot(page, "report")
+        shot(page, "report")
         page.get_by_role("button", name="Send report").click()
         expect(page.get_by_text("A technician has been sent")).to_be_visible()
         report = BreakdownReport.objects.get(station=network.station)
@@ -199,5 +208,5 @@ def test_driver_signs_up_finds_charges_pays_and_reports(
         mobile = phone.new_page()
         mobile.goto(f"{base}/?q=Hamburg")
         expect(mobile.get_by_role("heading", name="2 sites found")).to_be_visible()
-        _shot(mobile, "search-mobile")
+        shot(mobile, "search-mobile")
         chromium.close()
