@@ -1,14 +1,19 @@
 """Staff views of the gateway: the command outbox (with a form to send any command to
 stations or connectors) and the OCPP message log."""
 
+from datetime import datetime
+
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from drivers import services as driver_services
+from drivers.models import Reservation
+from drivers.selectors import token_by_id_tag
 from ocpp_gateway import commands, protocols
 from ocpp_gateway.admin_forms import ActionChoiceForm, parameters_form_class
 from ocpp_gateway.models import Command, ConfigurationKey, MessageLog, StationProtocolState
@@ -102,19 +107,47 @@ def _send_all(request, form, action: str, targets) -> list[Command] | None:
                 payload = form.payload()
                 if connector_number is not None and "connectorId" in form.fields:
                     payload["connectorId"] = connector_number
-                sent.append(
-                    commands.send(
-                        station=station,
-                        action=action,
-                        payload=payload,
-                        requested_by=request.user,
-                        source=Command.Source.ADMIN,
-                    )
-                )
+                sent.append(_queue(request, station, action, payload))
             return sent
-    except commands.CommandError as error:
-        form.add_error(None, str(error))
+    except (commands.CommandError, ValidationError) as error:
+        for message in getattr(error, "messages", [str(error)]):
+            form.add_error(None, message)
         return None
+
+
+def _queue(request, station: ChargingStation, action: str, payload: dict) -> Command:
+    """Reservations go through their service, so the Reservation row exists and follows
+    the charger's answer; every other action goes straight to the outbox."""
+    if action == "ReserveNow":
+        token = token_by_id_tag(id_tag=payload["idTag"])
+        if token is None:
+            raise ValidationError(_("No token with this idTag."))
+        reservation = driver_services.reservation_request(
+            token=token,
+            station=station,
+            connector_number=payload["connectorId"],
+            expires_at=datetime.fromisoformat(payload["expiryDate"]),
+            requested_by=request.user,
+            source=Command.Source.ADMIN,
+        )
+        return Command.objects.filter(station=station, action=action, payload__reservationId=reservation.pk).latest(
+            "id"
+        )
+    reservation = (
+        Reservation.objects.filter(pk=payload.get("reservationId"), station=station).first()
+        if action == "CancelReservation"
+        else None
+    )
+    if reservation is not None and reservation.is_open:
+        driver_services.reservation_cancel(
+            reservation=reservation, requested_by=request.user, source=Command.Source.ADMIN
+        )
+        return Command.objects.filter(station=station, action=action, payload__reservationId=reservation.pk).latest(
+            "id"
+        )
+    return commands.send(
+        station=station, action=action, payload=payload, requested_by=request.user, source=Command.Source.ADMIN
+    )
 
 
 @admin.action(description=_("Send an OCPP command…"))

@@ -36,10 +36,19 @@ class CommandParametersForm(forms.Form):
         return payload
 
 
+# Fields the platform assigns itself (a ReserveNow's id is its Reservation's primary key).
+ASSIGNED_FIELDS = {"ReserveNow": {"reservationId"}}
+
+
 def parameters_form_class(*, protocol: Protocol, action: str) -> type[CommandParametersForm]:
     schema = get_validator(2, action, protocol.ocpp_version).schema
     required = set(schema.get("required", []))
-    fields = {name: _field(spec, required=name in required) for name, spec in schema.get("properties", {}).items()}
+    assigned = ASSIGNED_FIELDS.get(action, set())
+    fields = {
+        name: _field(spec, required=name in required)
+        for name, spec in schema.get("properties", {}).items()
+        if name not in assigned
+    }
     return type(f"{action}ParametersForm", (CommandParametersForm,), fields)
 
 

@@ -93,3 +93,31 @@ def test_staff_cancel_reservation_from_the_admin_queues_cancel_reservation(staff
     assert reservation.status == Reservation.Status.CANCEL_REQUESTED
     cancel = Command.objects.get(action="CancelReservation")
     assert (cancel.payload, cancel.source) == ({"reservationId": reservation.pk}, "admin")
+
+
+def test_reserve_now_from_the_admin_creates_the_reservation_and_cancel_ends_it(staff_client):
+    connector = ConnectorFactory()
+    token = TokenFactory()
+    base = reverse("admin:ocpp_gateway_command_send") + f"?stations={connector.station_id}"
+    form = staff_client.get(base + "&action=ReserveNow")
+    assert b'name="reservationId"' not in form.content
+    staff_client.post(
+        base + "&action=ReserveNow",
+        {"connectorId": "1", "idTag": token.uid, "expiryDate": "2030-01-01 12:00"},
+    )
+    reservation = Reservation.objects.get()
+    assert (reservation.token, reservation.connector_number, reservation.status) == (token, 1, "requested")
+    assert Command.objects.get(action="ReserveNow").payload["reservationId"] == reservation.pk
+    staff_client.post(base + "&action=CancelReservation", {"reservationId": str(reservation.pk)})
+    reservation.refresh_from_db()
+    assert reservation.status == Reservation.Status.CANCEL_REQUESTED
+    assert Command.objects.get(action="CancelReservation").requested_by.is_staff
+
+
+def test_reserve_now_for_an_unknown_id_tag_is_refused_in_the_form(staff_client):
+    connector = ConnectorFactory()
+    url = reverse("admin:ocpp_gateway_command_send") + f"?stations={connector.station_id}&action=ReserveNow"
+    response = staff_client.post(url, {"connectorId": "1", "idTag": "NOBODY", "expiryDate": "2030-01-01 12:00"})
+    assert b"No token with this idTag" in response.content
+    assert not Reservation.objects.exists()
+    assert not Command.objects.exists()
