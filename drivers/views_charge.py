@@ -18,11 +18,23 @@ from drivers.selectors_stations import connector_for_driver_action
 from drivers.views_common import driver_required, duration_seconds
 from ocpp_gateway.models import Command
 
-COMMAND_MESSAGES = {
+NO_ANSWER = gettext_lazy("The charger did not answer. Please try again or use another charger.")
+START_MESSAGES = {
     Command.Status.REJECTED: gettext_lazy("The charger refused to start. Check the cable is plugged in and try again."),
     Command.Status.FAILED: gettext_lazy("The charger could not process the request. Please try another connector."),
-    Command.Status.TIMED_OUT: gettext_lazy("The charger did not answer. Please try again or use another charger."),
-    Command.Status.EXPIRED: gettext_lazy("The charger did not answer. Please try again or use another charger."),
+    Command.Status.TIMED_OUT: NO_ANSWER,
+    Command.Status.EXPIRED: NO_ANSWER,
+}
+STOP_NO_ANSWER = gettext_lazy(
+    "The charger did not answer. Stop the session at the charger or with your card; you pay only what was charged."
+)
+STOP_MESSAGES = {
+    Command.Status.REJECTED: gettext_lazy(
+        "The charger refused to stop. Stop the session at the charger or with your card."
+    ),
+    Command.Status.FAILED: STOP_NO_ANSWER,
+    Command.Status.TIMED_OUT: STOP_NO_ANSWER,
+    Command.Status.EXPIRED: STOP_NO_ANSWER,
 }
 
 
@@ -54,7 +66,11 @@ def command_status(request, command_id: int):
 @driver_required
 def session_page(request, session_id: int):
     session = _session_or_404(request, session_id)
+    stop_command = None
+    if request.GET.get("stop", "").isdigit():
+        stop_command = sessions.driver_command(driver=request.driver, command_id=int(request.GET["stop"]))
     context = {
+        "stop_command": stop_command,
         "session": session,
         "state": _session_state(session),
         "cdr": portal_billing.session_cdr(session=session),
@@ -73,12 +89,13 @@ def session_status(request, session_id: int):
 def session_stop(request, session_id: int):
     session = _session_or_404(request, session_id)
     try:
-        services_charging.charge_stop(driver=request.driver, session=session)
+        command = services_charging.charge_stop(driver=request.driver, session=session)
     except services_charging.ChargeRefused as refusal:
         messages.error(request, str(refusal))
-    else:
-        messages.info(request, _("Stopping… the charger will end the session in a moment."))
-    return redirect("portal-session", session.pk)
+        return redirect("portal-session", session.pk)
+    messages.info(request, _("Stopping… the charger will end the session in a moment."))
+    # The page follows this command and says so if the charger refuses or stays silent.
+    return redirect(f"{reverse('portal-session', args=[session.pk])}?stop={command.pk}")
 
 
 @driver_required
@@ -111,7 +128,9 @@ def _command_state(request, command: Command) -> dict:
     return {
         "status": command.status,
         "final": command.is_final,
-        "message": str(COMMAND_MESSAGES.get(command.status, "")),
+        "message": str(
+            (STOP_MESSAGES if command.action == "RemoteStopTransaction" else START_MESSAGES).get(command.status, "")
+        ),
         "session_url": reverse("portal-session", args=[session.pk]) if session else None,
     }
 

@@ -130,3 +130,15 @@ def test_history_and_receipt_show_the_priced_cost(client, driver):
     assert "8.00 EUR" in history and "20.00 kWh" in history
     receipt = client.get(reverse("portal-session", args=[session.pk])).content.decode()
     assert 'id="cdr-total">8.00 EUR' in receipt
+
+
+def test_a_stop_the_charger_refuses_is_reported_on_the_session_page(client, driver, connector):
+    session = ChargingSessionFactory(connector=connector, station=connector.station, token=TokenFactory(driver=driver))
+    response = client.post(reverse("portal-session-stop", args=[session.pk]))
+    command = Command.objects.get(action="RemoteStopTransaction")
+    assert response.url == f"{reverse('portal-session', args=[session.pk])}?stop={command.pk}"
+    page = client.get(response.url).content.decode()
+    assert reverse("portal-command-status", args=[command.pk]) in page
+    Command.objects.filter(pk=command.pk).update(status=Command.Status.REJECTED)
+    state = client.get(reverse("portal-command-status", args=[command.pk])).json()
+    assert state["final"] and "refused to stop" in state["message"]

@@ -45,6 +45,19 @@
     resync: function () { refresh(); },
     command: function () {}
   };
+  // After "Stop": follow the RemoteStop command; speak up if the charger refuses or is silent.
+  var stopProgress = document.getElementById("stop-progress");
+  function followStop(tries) {
+    if (!stopProgress.dataset.statusUrl || state.status !== "active" || tries > 120) return;
+    fetch(stopProgress.dataset.statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (command) {
+        if (command.final) { if (command.message) stopProgress.textContent = command.message; return; }
+        setTimeout(function () { followStop(tries + 1); }, 1000);
+      })
+      .catch(function () { setTimeout(function () { followStop(tries + 1); }, 2000); });
+  }
+  followStop(0);
   render();
   setInterval(function () { if (state.status === "active") render(); }, 1000);
   // Safety net when the socket is down: a slow poll.
