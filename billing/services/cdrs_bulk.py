@@ -9,9 +9,10 @@ from django.db import IntegrityError, transaction
 from billing.models import Account, BillingAccount, ChargeDetailRecord, Entry, LedgerTransaction
 from billing.money import ZERO
 from billing.services import ledger
-from billing.services.cdrs import SESSION_RELATIONS, CdrError, _cdr_build, cdr_postings, session_price
+from billing.services.cdrs import CdrError, _cdr_build, cdr_postings, session_price
 from billing.services.pricing_lookup import PreloadedLookup
-from stations.models import ChargingSession
+from drivers.models import Token
+from stations.models import ChargingSession, ChargingStation, Connector
 
 logger = logging.getLogger(__name__)
 CDR = ChargeDetailRecord
@@ -38,11 +39,11 @@ def _chunk_price(session_ids: list[int]) -> int:
             pk__in=session_ids, status=ChargingSession.Status.COMPLETED, stopped_at__isnull=False
         )
         .exclude(pk__in=priced)
-        .select_related(*SESSION_RELATIONS)
         .order_by("stopped_at", "pk")
     )
     if not sessions:
         return 0
+    _attach_relations(sessions)
     lookup = PreloadedLookup(sessions)
     driver_ids = {s.token.driver_id for s in sessions if s.token_id and s.token.driver_id}
     wallet_drivers = set(
@@ -79,6 +80,20 @@ def _chunk_price(session_ids: list[int]) -> int:
         except CdrError as error:
             logger.error("Session %s not priced: %s", session_id, error)
     return len(cdrs) + len(careful)
+
+
+def _attach_relations(sessions: list[ChargingSession]) -> None:
+    """The relations pricing reads, loaded once per distinct station, connector and token
+    rather than joined into every session row (a chunk shares a few stations and drivers)."""
+    stations = ChargingStation.objects.select_related(
+        "site__operator", "agreement__operator", "agreement__owner", "owner"
+    ).in_bulk({s.station_id for s in sessions})
+    connectors = Connector.objects.in_bulk({s.connector_id for s in sessions if s.connector_id})
+    tokens = Token.objects.select_related("driver__emsp").in_bulk({s.token_id for s in sessions if s.token_id})
+    for session in sessions:
+        session.station = stations[session.station_id]
+        session.connector = connectors.get(session.connector_id)
+        session.token = tokens.get(session.token_id)
 
 
 def _post(cdrs: list[ChargeDetailRecord]) -> None:
