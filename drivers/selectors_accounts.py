@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from billing.selectors import documents
 from drivers.models import Driver
 from stations.models import ChargingSession
 
@@ -46,6 +47,26 @@ def driver_data_export(*, driver: Driver) -> dict:
                 "status": s.status,
             }
             for s in _sessions(driver)
+        ],
+        "invoices": [
+            {
+                "number": invoice.number,
+                "period_start": invoice.period_start.isoformat(),
+                "total_incl_vat": str(invoice.total_incl_vat),
+                "currency": invoice.currency,
+                "status": invoice.status,
+            }
+            for invoice in documents.invoices_for_driver(driver=driver)
+        ],
+        "payments": [
+            {
+                "created_at": _iso(payment.created_at),
+                "purpose": payment.purpose,
+                "amount": str(payment.amount),
+                "currency": payment.currency,
+                "status": payment.status,
+            }
+            for payment in documents.payments_for_driver(driver=driver)
         ],
         "support_tickets": [
             {

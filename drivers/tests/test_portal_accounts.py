@@ -114,6 +114,7 @@ def test_data_export_holds_only_the_drivers_own_data(client):
     assert [t["uid"] for t in data["tokens"]] == ["MINE1"]
     assert data["vehicles"][0]["model"] == "Zoe"
     assert data["account"]["email"] == driver.user.email
+    assert data["invoices"] == [] and data["payments"] == []
 
 
 def test_closing_the_account_needs_the_password_then_erases_and_blocks(client):
