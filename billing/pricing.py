@@ -248,6 +248,10 @@ def _pieces(tariff: TariffSpec, usage: Usage, zone: ZoneInfo) -> Iterator[Segmen
     energy_before = ZERO
     for segment in usage.segments:
         if segment.end <= segment.start:
+            # A charger clock that stood still or went backwards: no time to bill, but the
+            # energy is real, so it is priced as of the segment's start.
+            if segment.energy_wh > 0:
+                yield Segment(segment.start, segment.start, segment.energy_wh, segment.charging, segment.power_kw)
             energy_before += segment.energy_wh
             continue
         cuts = sorted(
@@ -431,8 +435,8 @@ def _totals(tariff, usage, periods, amounts, volumes) -> PriceResult:
         {"rate": str(rate), "base": str(base), "vat": str(vat)}
         for rate, base, vat in zip(rates, bases, vats, strict=True)
     ]
-    charging_s = sum((s.seconds for s in usage.segments if s.charging), ZERO)
-    parking_s = sum((s.seconds for s in usage.segments if not s.charging), ZERO)
+    charging_s = sum((max(s.seconds, ZERO) for s in usage.segments if s.charging), ZERO)
+    parking_s = sum((max(s.seconds, ZERO) for s in usage.segments if not s.charging), ZERO)
     return PriceResult(
         currency=currency,
         periods=periods,

@@ -1,5 +1,6 @@
 """Reads for the money side: what the gateway, the portal and the API ask billing."""
 
+import logging
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,6 +22,8 @@ from billing.selectors.ledger import account_balance, account_statement, ledger_
 from billing.selectors.memberships import plan_for_driver
 from billing.selectors.tariffs import session_usage, tariff_in_force
 from drivers.models import Driver
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "account_balance",
@@ -94,5 +97,9 @@ def session_cost_estimate(*, session) -> tuple[Decimal, str]:
     if session.stopped_at is None:
         until = max(until, timezone.now())
     usage = session_usage(session=session, until=until, time_zone=zone)
-    result = pricing.price_session(tariff=tariff_spec(tariff=tariff), usage=usage)
+    try:
+        result = pricing.price_session(tariff=tariff_spec(tariff=tariff), usage=usage)
+    except pricing.TariffError:
+        logger.exception("Tariff %s cannot price session %s", tariff.pk, session.pk)
+        return Decimal("0").quantize(Decimal(1).scaleb(-settings.CURRENCY_PLACES.get(currency, 2))), currency
     return result.total_incl_vat, tariff.currency

@@ -224,3 +224,11 @@ def test_included_kwh_are_free_until_used_up_in_the_month():
     )
     assert first.total_excl_vat == D("0.00")
     assert second.total_excl_vat == D("2.00")  # 5 of 10 kWh still free
+
+
+def test_stop_before_start_on_the_charger_clock_still_bills_the_energy():
+    connector = leased_connector()
+    energy_tariff(site=connector.station.site, price="0.40")
+    session = completed_session(connector=connector, minutes=-5, samples=0, energy_wh=10000)
+    cdr = session_price(session_id=session.pk)
+    assert cdr.total_excl_vat == D("4.00") and cdr.charging_seconds == 0

@@ -132,3 +132,15 @@ def test_a_steady_price_gives_one_period_per_dimension_however_many_samples():
     t = tariff(element(component(ENERGY, "0.30", None), component(TIME, "1.00", None)))
     result = price_session(tariff=t, usage=usage("2026-06-03T10:00", [(15, 5, True)] * 4))
     assert [(p.dimension, p.volume) for p in result.periods] == [(ENERGY, 20000), (TIME, 3600)]
+
+
+def test_energy_is_billed_even_when_the_charger_clock_went_backwards():
+    from datetime import timedelta
+
+    from billing.pricing import Segment, Usage
+
+    start = usage("2026-06-03T10:00", [(1, 0, True)]).started_at
+    backwards = Usage(start, (Segment(start, start - timedelta(minutes=5), D(10000), True),), "Europe/Berlin")
+    t = tariff(element(component(ENERGY, "0.30", None), component(TIME, "1.00", None)))
+    result = price_session(tariff=t, usage=backwards)
+    assert result.total_excl_vat == D("3.00") and result.charging_seconds == 0
