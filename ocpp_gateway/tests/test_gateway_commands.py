@@ -212,11 +212,11 @@ class NoResetCharger(SimulatedCharger):
         raise AssertionError("not routed")
 
 
-def test_callerror_response_is_recorded_with_code_and_description(fast_timeout_server, connector):
+def test_callerror_response_is_recorded_with_code_and_description(asgi_server, connector):
     station = connector.station
 
     async def scenario():
-        async with connected(fast_timeout_server, station.identity, charger_class=NoResetCharger):
+        async with connected(asgi_server, station.identity, charger_class=NoResetCharger):
             command = await in_db(commands.send)(station=station, action="Reset", payload={"type": "Soft"})
             return await _until(lambda: Command.objects.filter(pk=command.pk, status="failed").first())
 
