@@ -227,6 +227,8 @@ async def connect(
     try:
         await asyncio.wait_for(asyncio.shield(client.opened), timeout)
     except BaseException:
+        # The handshake may still fail later; that outcome is no longer anyone's concern.
+        client.opened.add_done_callback(lambda future: future.cancelled() or future.exception())
         transport.abort()
         raise
     return client
