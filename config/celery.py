@@ -71,4 +71,14 @@ BEAT_SCHEDULE.update(
         "ocpp-message-log-prune": {"task": "ocpp_gateway.tasks.message_log_prune", "schedule": crontab(minute=40)},
     }
 )
+# REST API (docs/api.md): Idempotency-Key records are kept for a day.
+app.autodiscover_tasks(["config.api"])
+BEAT_SCHEDULE.update(
+    {
+        "api-purge-idempotency-records": {
+            "task": "config.api.tasks.purge_idempotency_records",
+            "schedule": crontab(minute=50),
+        }
+    }
+)
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -74,3 +74,20 @@ def test_keys_are_scoped_per_user(staff_client):
 
     assert first.status_code == second.status_code == 201
     assert ChargingStation.objects.count() == 2
+
+
+def test_records_older_than_a_day_are_purged_and_newer_ones_kept(staff_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from stations.services.api_idempotency import idempotency_records_purge
+
+    site = SiteFactory()
+    staff_client.post(URL, _body(site, identity="CP-OLD"), format="json", HTTP_IDEMPOTENCY_KEY="old")
+    staff_client.post(URL, _body(site, identity="CP-NEW"), format="json", HTTP_IDEMPOTENCY_KEY="new")
+    IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
+
+    assert idempotency_records_purge(now=timezone.now()) == 1
+    assert idempotency_records_purge(now=timezone.now()) == 0
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
