@@ -15,12 +15,13 @@ from ocpp.v16 import call
 from rest_framework.authtoken.models import Token as AuthToken
 
 from drivers.tests.factories import DriverFactory, UserFactory
-from ocpp_gateway.tests.charger import connected, run
+from ocpp_gateway.tests.charger import connected
 from stations.tests.factories import STATION_PASSWORD, OrganisationFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 WAIT_SECONDS = 60
+SCENARIO_SECONDS = 180
 
 
 class Api:
@@ -166,7 +167,7 @@ def test_driver_charges_through_the_api_on_a_real_charger(asgi_server, celery_wo
             final = await driver.wait_for(f"sessions/{session_id}/", lambda body: body["cost"]["final"])
             return remote_start, running, stopped, again, cdrs["results"][0], final
 
-    remote_start, running, stopped, again, cdr, final = run(scenario())
+    remote_start, running, stopped, again, cdr, final = asyncio.run(asyncio.wait_for(scenario(), SCENARIO_SECONDS))
 
     assert remote_start["connector_id"] == 1
     assert running["status"] == "active"
