@@ -9,7 +9,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, is_dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
@@ -91,7 +91,7 @@ class Protocol:
             raise ValueError(f"{action} is not a charger→CSMS action of {self.subprotocol}")
 
         def register(handler: Handler) -> Handler:
-            self.handlers[action] = handler
+            self.handlers[str(action)] = handler
             return handler
 
         return register
@@ -103,7 +103,7 @@ class Protocol:
             raise ValueError(f"{action} is not a CSMS→charger action of {self.subprotocol}")
 
         def register(hook: ResultHook) -> ResultHook:
-            self.result_hooks[action] = hook
+            self.result_hooks[str(action)] = hook
             return hook
 
         return register
@@ -182,8 +182,6 @@ def parse_time(value: str | None, field: str) -> datetime | None:
     if parsed is None:
         raise OcppCallError("PropertyConstraintViolation", f"{field}: {value[:40]!r} is not a date-time.")
     if parsed.tzinfo is None:
-        from datetime import UTC
-
         parsed = parsed.replace(tzinfo=UTC)
     return parsed
 

@@ -68,28 +68,18 @@ def status_notification(
     vendor_error_code: str | None = None,
     **_,
 ) -> call_result.StatusNotification:
-    charger_timestamp = parse_time(timestamp, "timestamp")
-    _record_status(
-        ctx,
-        connector_id=connector_id,
+    station_status.connector_status_record(
+        station_id=ctx.station_id,
+        connector_number=connector_id,
+        status=status,
         error_code=error_code,
-        state=status,
-        charger_timestamp=charger_timestamp,
+        received_at=ctx.received_at,
+        charger_timestamp=parse_time(timestamp, "timestamp"),
         info=info or "",
         vendor_id=vendor_id or "",
         vendor_error_code=vendor_error_code or "",
     )
     return call_result.StatusNotification()
-
-
-def _record_status(ctx: CallContext, *, connector_id: int, state: str, **fields) -> None:
-    station_status.connector_status_record(
-        station_id=ctx.station_id,
-        connector_number=connector_id,
-        status=state,
-        received_at=ctx.received_at,
-        **fields,
-    )
 
 
 @PROTOCOL.on(Action.authorize)
