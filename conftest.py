@@ -23,6 +23,17 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_database_sessions(django_db_setup, django_db_blocker):
+    """At the end of the run (before the test database is dropped), end connections that
+    threads of this process (sync_to_async) left open on it."""
+    yield
+    from config import live_servers
+
+    with django_db_blocker.unblock():
+        live_servers.end_database_sessions(application_name=None)
+
+
 @pytest.fixture(scope="session")
 def asgi_server(django_db_setup, django_db_blocker, tmp_path_factory):
     """A real uvicorn serving config.asgi on loopback, in production mode against the

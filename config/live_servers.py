@@ -1,7 +1,11 @@
 """Real servers for integration tests: uvicorn serving config.asgi and a Celery worker,
 each a subprocess on loopback pointed at the test database and the test run's Redis
-namespace. Used through the fixtures in the root conftest.py."""
+namespace. Used through the fixtures in the root conftest.py.
 
+Each server connects with its own PostgreSQL application_name, so that stopping one ends
+only its own database sessions, never those of servers still in use."""
+
+import itertools
 import os
 import socket
 import subprocess
@@ -13,6 +17,7 @@ from urllib.request import urlopen
 from django.conf import settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+_server_numbers = itertools.count(1)
 
 
 def free_port() -> int:
@@ -21,19 +26,24 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_database_url() -> str:
+def new_application_name(kind: str) -> str:
+    return f"evcms-test-{kind}-{os.getpid()}-{next(_server_numbers)}"
+
+
+def test_database_url(*, application_name: str = "evcms-test-server") -> str:
     """DATABASE_URL of the database the test process is using right now (test_<name>)."""
     db = settings.DATABASES["default"]
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    host = f"{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}"
+    return f"postgres://{user}{password}@{host}/{db['NAME']}?application_name={application_name}"
 
 
-def server_env(**extra: str) -> dict[str, str]:
+def server_env(*, application_name: str = "evcms-test-server", **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     # CONN_MAX_AGE=0: no pooled connection outlives the server, so the test database can be dropped.
     env.update(
-        DATABASE_URL=test_database_url(),
+        DATABASE_URL=test_database_url(application_name=application_name),
         REDIS_URL=settings.REDIS_URL,
         DB_CONN_MAX_AGE="0",
         PYTHONUNBUFFERED="1",
@@ -44,49 +54,20 @@ def server_env(**extra: str) -> dict[str, str]:
 
 def start_uvicorn(*, port: int, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "config.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--ws-ping-interval",
-        "20",
-        "--no-access-log",
+        *(sys.executable, "-m", "uvicorn", "config.asgi:application"),
+        *("--host", "127.0.0.1", "--port", str(port), "--ws-ping-interval", "20", "--no-access-log"),
     ]
-    log = log_path.open("ab")
-    process = subprocess.Popen(
-        command, cwd=BASE_DIR, env=server_env(**(extra_env or {})), stdout=log, stderr=subprocess.STDOUT
-    )
+    process = _start(command, kind="uvicorn", log_path=log_path, extra_env=extra_env)
     wait_for_http(f"http://127.0.0.1:{port}/healthz", process=process, log_path=log_path)
     return process
 
 
 def start_celery_worker(*, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        "--pool",
-        "threads",
-        "--concurrency",
-        "4",
-        "--queues",
-        settings.CELERY_TASK_DEFAULT_QUEUE,
-        "--loglevel",
-        "INFO",
-        "--without-gossip",
-        "--without-mingle",
+        *(sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads", "--concurrency", "4"),
+        *("--queues", settings.CELERY_TASK_DEFAULT_QUEUE, "--loglevel", "INFO", "--without-gossip", "--without-mingle"),
     ]
-    log = log_path.open("ab")
-    process = subprocess.Popen(
-        command, cwd=BASE_DIR, env=server_env(**(extra_env or {})), stdout=log, stderr=subprocess.STDOUT
-    )
+    process = _start(command, kind="celery", log_path=log_path, extra_env=extra_env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -95,6 +76,15 @@ def start_celery_worker(*, log_path: Path, extra_env: dict[str, str] | None = No
             return process
         time.sleep(0.2)
     raise RuntimeError(f"celery worker did not become ready:\n{log_path.read_text()[-3000:]}")
+
+
+def _start(command: list[str], *, kind: str, log_path: Path, extra_env: dict[str, str] | None) -> subprocess.Popen:
+    application_name = new_application_name(kind)
+    env = server_env(application_name=application_name, **(extra_env or {}))
+    log = log_path.open("ab")
+    process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process.application_name = application_name
+    return process
 
 
 def wait_for_http(url: str, *, process: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:
@@ -118,21 +108,30 @@ def stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-    _wait_for_database_sessions_to_end()
+    end_database_sessions(application_name=getattr(process, "application_name", "evcms-test-server"))
 
 
-def _wait_for_database_sessions_to_end(timeout: float = 3) -> None:
-    # PostgreSQL ends a backend shortly after its client goes; dropping the test database
-    # before then fails with "is being accessed by other users". Connections a test opened
-    # from helper threads (sync_to_async) are never closed by Django, so end those too.
+def end_database_sessions(*, application_name: str | None, timeout: float = 3) -> None:
+    """Wait for a stopped server's database sessions (by application_name) to go, then end
+    any that linger. With application_name=None: every other session on the test database,
+    for the end of the run only, when no server may still be using it (threads of the test
+    process itself, e.g. sync_to_async, leave connections Django never closes)."""
     from django.db import connection
 
+    if connection.vendor != "postgresql":
+        return
     others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    params: list[str] = []
+    if application_name is not None:
+        others += " AND application_name = %s"
+        params.append(application_name)
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
-            cursor.execute(f"SELECT count(*) {others}")
+            cursor.execute(f"SELECT count(*) {others}", params)
             if cursor.fetchone()[0] == 0:
                 return
             time.sleep(0.1)
-        cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
+        # PostgreSQL ends a backend shortly after its client goes; dropping the test
+        # database before then fails with "is being accessed by other users".
+        cursor.execute(f"SELECT pg_terminate_backend(pid) {others}", params)

@@ -5,6 +5,7 @@ only production values a test run may default, and none of them is a real secret
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 os.environ.setdefault("ALLOWED_HOSTS", "*")
@@ -16,3 +17,6 @@ os.environ.setdefault("DJANGO_STATIC_MANIFEST", "false")
 # runs sharing one Redis (or a stray worker) never see each other's messages.
 os.environ.setdefault("CHANNELS_PREFIX", f"evcms-test-{os.getpid()}")
 os.environ.setdefault("CELERY_QUEUE", f"evcms-test-{os.getpid()}")
+# Embedded-mode runs keep their broker files, cache and dev secret out of the project's
+# var/, so a later `make run` worker never picks up a task a test queued.
+os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="evcms-test-var-"))

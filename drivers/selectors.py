@@ -6,14 +6,10 @@ from datetime import datetime
 from django.utils import timezone
 
 from drivers.models import Driver, Token
-from stations.models import ChargingSession, Site
+from stations.models import ChargingSession
 
-try:  # Contract 4: billing decides whether money matters block a driver.
-    from billing.selectors import payment_block_reason
-except ImportError:  # pragma: no cover - only until billing's selector exists
-
-    def payment_block_reason(*, driver) -> str | None:
-        return None
+# Contract 4: billing decides whether money matters block a driver.
+from billing.selectors import payment_block_reason
 
 
 class AuthorizationStatus:
@@ -38,10 +34,6 @@ class AuthorizationResult:
     @property
     def accepted(self) -> bool:
         return self.status == AuthorizationStatus.ACCEPTED
-
-
-def public_site_count() -> int:
-    return Site.objects.filter(stations__isnull=False).distinct().count()
 
 
 def token_by_id_tag(*, id_tag: str) -> Token | None:

@@ -1,6 +1,10 @@
+"""`load_demo_data`: the whole demo — network, drivers, prices, logins. It lives in billing
+because billing is the app allowed to import both stations and drivers."""
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from billing.demo import load_billing
 from drivers.demo import DEMO_DRIVER_PASSWORD, demo_driver_email, load_drivers
 from stations.demo import DEMO_CHARGER_PASSWORD, OWNERS, load_network
 from stations.models import Organisation, OrganisationMember
@@ -10,11 +14,12 @@ OWNER_LOGIN = ("owner@example.com", "owner-demo-2026")
 
 
 class Command(BaseCommand):
-    help = "Load the demo network, drivers and logins. Safe to run again: it creates only what is missing."
+    help = "Load the demo network, drivers, tariffs and logins. Safe to run again: it creates only what is missing."
 
     def handle(self, *args, **options):
         counts = load_network()
         counts.update(load_drivers())
+        counts.update(load_billing())
         self._logins()
         self.stdout.write(
             self.style.SUCCESS(
