@@ -8,7 +8,7 @@ from django.utils import timezone
 # Contract 4: billing decides whether money matters block a driver.
 from billing.selectors import payment_block_reason
 from drivers.models import Driver, Token
-from stations.models import ChargingSession, Site
+from stations.models import ChargingSession
 
 
 class AuthorizationStatus:
@@ -33,10 +33,6 @@ class AuthorizationResult:
     @property
     def accepted(self) -> bool:
         return self.status == AuthorizationStatus.ACCEPTED
-
-
-def public_site_count() -> int:
-    return Site.objects.filter(stations__isnull=False).distinct().count()
 
 
 def token_by_id_tag(*, id_tag: str) -> Token | None:
