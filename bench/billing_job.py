@@ -9,6 +9,7 @@ Prints one JSON line. Run by bench.scenarios.later against a bench database only
 import json
 import os
 import random
+import resource
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -121,6 +122,11 @@ def build_sessions(count: int, period_start: date, tokens: list, connectors: lis
     return ids
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main(count: int, months_ago: int) -> dict:
     from billing.services.cdrs_bulk import sessions_price_bulk
     from billing.services.invoices import invoices_issue_for_month
@@ -134,6 +140,7 @@ def main(count: int, months_ago: int) -> dict:
     built = time.monotonic()
     session_ids = build_sessions(count, period_start, tokens, connectors)
     started = time.monotonic()
+    cpu_before = cpu_seconds()
     priced = sessions_price_bulk(session_ids=session_ids)
     priced_at = time.monotonic()
     invoices = invoices_issue_for_month(period_start=period_start, now=datetime.now(UTC))
@@ -146,6 +153,7 @@ def main(count: int, months_ago: int) -> dict:
         "invoices": len(invoices),
         "invoice_seconds": done - priced_at,
         "total_seconds": done - started,
+        "job_cpu_seconds": cpu_seconds() - cpu_before,
         "period_start": period_start.isoformat(),
     }
 

@@ -54,6 +54,7 @@ def billing(ctx: Context) -> dict:
                     "price s": lambda r: r["price_seconds"],
                     "invoice s": lambda r: r["invoice_seconds"],
                     "total s": lambda r: r["total_seconds"],
+                    "job CPU s": lambda r: r.get("job_cpu_seconds"),
                     "CDRs": lambda r: r["priced"],
                     "invoices": lambda r: r["invoices"],
                 },
