@@ -52,6 +52,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.pump_lock = asyncio.Lock()
         self.closing = False
         self.seen_written_at = None
+        # When this connection began: between two sockets of one station, the newer wins.
+        self.connected_at = timezone.now()
         identity = self.scope["url_route"]["kwargs"]["identity"]
         admission = await in_thread(handshake.station_admit)(
             identity=identity, credentials=handshake.basic_credentials(self.scope.get("headers", []))
@@ -71,15 +73,17 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.identity = identity
         self.registration_status = admission.registration_status
         await self.accept(subprotocol=protocol.subprotocol)
-        self.connected_at = await in_thread(exchange.connection_open)(
-            protocol=protocol, station_id=admission.station_id, at=timezone.now()
-        )
         self.station_id = admission.station_id
         self.seen_written_at = self.connected_at
         group = station_group(self.station_id)
         await self.channel_layer.group_add(group, self.channel_name)
-        # Any older socket of this station, in any process, closes on this.
-        await self.channel_layer.group_send(group, {"type": "ocpp.replaced", "channel": self.channel_name})
+        # Every other socket of this station, in any process, learns of this one; the older closes.
+        await self.channel_layer.group_send(
+            group, {"type": "ocpp.announce", "channel": self.channel_name, "since": self.connected_at.timestamp()}
+        )
+        await in_thread(exchange.connection_open)(protocol=protocol, station_id=self.station_id, at=self.connected_at)
+        if self.closing:
+            return
         self._spawn(self._poll_outbox())
         await self._pump_outbox()
 
@@ -116,11 +120,24 @@ class OcppConsumer(AsyncWebsocketConsumer):
         except Exception:
             logger.exception("station %s: recording the disconnect failed", self.identity)
 
+    async def ocpp_announce(self, event: dict) -> None:
+        """Another socket of this station joined. The newer one stays: if that is the other,
+        close; if the other is older (its announcement crossed ours), tell it to close."""
+        if event["channel"] == self.channel_name or self.closing:
+            return
+        if (event["since"], event["channel"]) > (self.connected_at.timestamp(), self.channel_name):
+            await self._close_replaced()
+        else:
+            await self.channel_layer.send(event["channel"], {"type": "ocpp.replaced"})
+
     async def ocpp_replaced(self, event: dict) -> None:
-        if event["channel"] != self.channel_name and not self.closing:
-            logger.info("station %s: replaced by a newer connection", self.identity)
-            self.closing = True
-            await self.close(code=CLOSE_REPLACED, reason="Replaced by a newer connection")
+        if not self.closing:
+            await self._close_replaced()
+
+    async def _close_replaced(self) -> None:
+        logger.info("station %s: replaced by a newer connection", self.identity)
+        self.closing = True
+        await self.close(code=CLOSE_REPLACED, reason="Replaced by a newer connection")
 
     # --- charger → CSMS ---------------------------------------------------------------
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:

@@ -138,15 +138,17 @@ def frame_refused(*, station_id: int, raw: str, error: frames.FrameError, receiv
     return text
 
 
-def connection_open(*, protocol: Protocol, station_id: int, at: datetime) -> datetime:
-    """Mark the station connected; calls left unanswered on an earlier connection can no
-    longer be answered, so they time out now. Returns the connection's token."""
+def connection_open(*, protocol: Protocol, station_id: int, at: datetime) -> bool:
+    """Record the connection that began at `at`. If it is the station's newest, calls left
+    unanswered on an earlier connection can no longer be answered, so they time out now.
+    Returns whether it is the newest."""
     with transaction.atomic():
-        connected_at = station_status.station_connect(station_id=station_id, at=at, ocpp_protocol=protocol.subprotocol)
-        outbox.commands_abandon_in_flight(
-            protocol=protocol, station_id=station_id, reason="The connection was replaced before a response."
-        )
-    return connected_at
+        current = station_status.station_connect(station_id=station_id, at=at, ocpp_protocol=protocol.subprotocol)
+        if current:
+            outbox.commands_abandon_in_flight(
+                protocol=protocol, station_id=station_id, reason="The connection was replaced before a response."
+            )
+    return current
 
 
 def connection_close(

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from stations import live, passwords, signals
 from stations.models import ChargingStation, Connector, RegistrationStatus, StatusChange
@@ -82,16 +83,22 @@ def _acceptable_password(password: str) -> bool:
     return True
 
 
-def station_connect(*, station_id: int, at: datetime, ocpp_protocol: str | None = None) -> datetime:
-    """Mark the station connected (speaking `ocpp_protocol`, when given) and return the
-    connection's `connected_at`, the token `station_disconnect` needs so that a replaced
-    connection cannot mark it offline."""
+def station_connect(*, station_id: int, at: datetime, ocpp_protocol: str | None = None) -> bool:
+    """Mark the station connected (speaking `ocpp_protocol`, when given) by the connection
+    that began at `at`, unless a newer connection already did: compare-and-set, so two
+    sockets racing leave the newer one recorded. `at` is then the token
+    `station_disconnect` needs. Returns whether this connection is the current one."""
     fields = {"is_connected": True, "is_online": True, "connected_at": at, "last_seen_at": at}
     if ocpp_protocol:
         fields["ocpp_protocol"] = ocpp_protocol
-    ChargingStation.objects.filter(pk=station_id).update(**fields)
-    _connection_changed(station_id=station_id, connected=True, at=at)
-    return at
+    updated = (
+        ChargingStation.objects.filter(pk=station_id)
+        .filter(Q(connected_at__isnull=True) | Q(connected_at__lte=at))
+        .update(**fields)
+    )
+    if updated:
+        _connection_changed(station_id=station_id, connected=True, at=at)
+    return bool(updated)
 
 
 def station_disconnect(*, station_id: int, connected_at: datetime, at: datetime) -> bool:

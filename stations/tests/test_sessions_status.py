@@ -16,11 +16,19 @@ T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
 def test_replaced_connection_cannot_mark_station_disconnected():
     station = ConnectorFactory().station
-    first = status.station_connect(station_id=station.pk, at=T0)
-    status.station_connect(station_id=station.pk, at=T0 + timedelta(seconds=1))
-    assert not status.station_disconnect(station_id=station.pk, connected_at=first, at=T0 + timedelta(seconds=2))
+    assert status.station_connect(station_id=station.pk, at=T0)
+    assert status.station_connect(station_id=station.pk, at=T0 + timedelta(seconds=1))
+    assert not status.station_disconnect(station_id=station.pk, connected_at=T0, at=T0 + timedelta(seconds=2))
     station.refresh_from_db()
     assert station.is_connected
+
+
+def test_older_connection_recorded_late_does_not_displace_the_newer():
+    station = ConnectorFactory().station
+    assert status.station_connect(station_id=station.pk, at=T0 + timedelta(seconds=1))
+    assert not status.station_connect(station_id=station.pk, at=T0)
+    station.refresh_from_db()
+    assert station.connected_at == T0 + timedelta(seconds=1)
 
 
 def test_disconnect_of_current_connection_marks_offline_and_signals(django_capture_on_commit_callbacks):
@@ -31,8 +39,8 @@ def test_disconnect_of_current_connection_marks_offline_and_signals(django_captu
     )
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            connected_at = status.station_connect(station_id=station.pk, at=T0)
-            status.station_disconnect(station_id=station.pk, connected_at=connected_at, at=T0 + timedelta(minutes=1))
+            status.station_connect(station_id=station.pk, at=T0)
+            status.station_disconnect(station_id=station.pk, connected_at=T0, at=T0 + timedelta(minutes=1))
     finally:
         signals.station_connection_changed.disconnect(dispatch_uid="conn")
     station.refresh_from_db()
