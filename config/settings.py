@@ -297,6 +297,8 @@ BILLING_PAYMENT_RETRY_HOURS = [24, 72, 168]
 BILLING_AD_HOC_PREAUTH_AMOUNT = config_env.env.str("BILLING_AD_HOC_PREAUTH_AMOUNT", default="50.00")
 STRIPE_API_KEY = config_env.env.str("STRIPE_API_KEY", default="")
 STRIPE_WEBHOOK_SECRET = config_env.env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Public by design: the portal's card form (Stripe Elements) needs it in the browser.
+STRIPE_PUBLISHABLE_KEY = config_env.env.str("STRIPE_PUBLISHABLE_KEY", default="")
 # Only tests point this elsewhere (a loopback stand-in for Stripe's API).
 STRIPE_API_BASE = config_env.env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 

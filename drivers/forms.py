@@ -79,5 +79,10 @@ class TopUpForm(forms.Form):
     key = forms.UUIDField(widget=forms.HiddenInput)
 
 
+class CardSetupForm(forms.Form):
+    # One key per rendered form: submitting it twice opens one SetupIntent at Stripe.
+    key = forms.UUIDField(widget=forms.HiddenInput)
+
+
 class SubscribeForm(forms.Form):
     plan = forms.IntegerField(widget=forms.HiddenInput)

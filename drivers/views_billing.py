@@ -15,7 +15,8 @@ from billing import selectors as billing_selectors
 from billing.models import BillingAccount, Payment
 from billing.selectors import documents
 from billing.services import memberships, payments
-from drivers.forms import SubscribeForm, TopUpForm
+from drivers.forms import CardSetupForm, SubscribeForm, TopUpForm
+from drivers.views_cards import card_payments_configured
 from drivers.views_common import driver_required
 
 
@@ -32,7 +33,12 @@ def billing_overview(request):
         "account": account,
         "has_card": bool(account and account.stripe_payment_method_id),
         "topup_form": TopUpForm(initial={"key": uuid.uuid4()}),
+        "card_payments_configured": card_payments_configured(),
+        "card_form": CardSetupForm(initial={"key": uuid.uuid4()}),
     }
+    if request.GET.get("redirect_status") == "succeeded":
+        # Stripe sends the driver back here; the card itself arrives by webhook.
+        messages.info(request, _("Your card is being saved; it appears here within a minute."))
     return render(request, "portal/billing.html", context)
 
 

@@ -16,6 +16,14 @@ class BillingAccount(models.Model):
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.CARD)
     stripe_customer_id = models.CharField(max_length=64, blank=True)
     stripe_payment_method_id = models.CharField(max_length=64, blank=True, help_text=_("The saved card."))
+    # Only what may be shown of the card (never its number): set from the provider's answer.
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    card_exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    card_exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    stripe_setup_intent_id = models.CharField(
+        max_length=64, blank=True, help_text=_("The latest card-saving SetupIntent; older ones are ignored.")
+    )
     low_balance_threshold = money_field(null=True, blank=True, help_text=_("Empty: BILLING_WALLET_MIN_BALANCE."))
 
     def __str__(self) -> str:

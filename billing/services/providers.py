@@ -20,6 +20,26 @@ class ProviderResult:
     failure_message: str = ""
 
 
+class CardSetupError(ValueError):
+    """The provider could not be reached or refused a card operation (nothing changed here)."""
+
+
+@dataclass(frozen=True)
+class CardSetup:
+    customer: str
+    intent_id: str
+    client_secret: str
+
+
+@dataclass(frozen=True)
+class SavedCard:
+    payment_method: str
+    brand: str
+    last4: str
+    exp_month: int | None
+    exp_year: int | None
+
+
 class PaymentProvider(Protocol):
     name: str
 
@@ -41,6 +61,16 @@ class PaymentProvider(Protocol):
 
     def refund(self, *, reference: str, amount: Decimal, currency: str, key: str) -> ProviderResult:
         """Give back (part of) a captured payment."""
+
+    def card_setup_begin(self, *, customer: str, email: str, metadata: dict, key: str) -> CardSetup:
+        """Start saving a card for later off-session charges; `customer` empty creates one.
+        The card itself is entered in the provider's own form (client_secret), never here."""
+
+    def card_get(self, *, payment_method: str) -> SavedCard:
+        """What may be shown of a saved card: brand, last four digits, expiry."""
+
+    def card_detach(self, *, payment_method: str, key: str) -> None:
+        """Forget a saved card at the provider; one already forgotten is not an error."""
 
 
 _STRIPE_STATUS = {
@@ -110,6 +140,41 @@ class StripeProvider:
         params = {"payment_intent": reference, "amount": minor_units(amount, currency)}
         return self._call(lambda: self.client.v1.refunds.create(params=params, options={"idempotency_key": key}))
 
+    def card_setup_begin(self, *, customer, email, metadata, key) -> CardSetup:
+        try:
+            if not customer:
+                customer = self.client.v1.customers.create(
+                    params={"email": email, "metadata": metadata}, options={"idempotency_key": f"{key}-customer"}
+                ).id
+            intent = self.client.v1.setup_intents.create(
+                params={
+                    "customer": customer,
+                    "usage": "off_session",
+                    "payment_method_types": ["card"],
+                    "metadata": metadata,
+                },
+                options={"idempotency_key": key},
+            )
+        except stripe.StripeError as error:
+            raise CardSetupError(error.user_message or str(error)[:255]) from error
+        return CardSetup(customer=customer, intent_id=intent.id, client_secret=intent.client_secret)
+
+    def card_get(self, *, payment_method) -> SavedCard:
+        try:
+            method = self.client.v1.payment_methods.retrieve(payment_method)
+        except stripe.StripeError as error:
+            raise CardSetupError(str(error)[:255]) from error
+        return saved_card_from(method.to_dict())
+
+    def card_detach(self, *, payment_method, key) -> None:
+        try:
+            self.client.v1.payment_methods.detach(payment_method, options={"idempotency_key": key})
+        except stripe.InvalidRequestError as error:
+            if error.code != "resource_missing" and "not attached" not in str(error):
+                raise CardSetupError(error.user_message or str(error)[:255]) from error
+        except stripe.StripeError as error:
+            raise CardSetupError(error.user_message or str(error)[:255]) from error
+
     @staticmethod
     def _call(request) -> ProviderResult:
         try:
@@ -124,6 +189,18 @@ class StripeProvider:
             # Network trouble or Stripe unavailable: not the driver's fault; try again later.
             return ProviderResult("error", "", str(error)[:255])
         return ProviderResult(_STRIPE_STATUS.get(intent.status, "pending"), intent.id, "")
+
+
+def saved_card_from(method: dict) -> SavedCard:
+    """The displayable part of a Stripe PaymentMethod object."""
+    card = method.get("card") or {}
+    return SavedCard(
+        payment_method=method["id"],
+        brand=(card.get("display_brand") or card.get("brand") or "")[:20],
+        last4=(card.get("last4") or "")[:4],
+        exp_month=card.get("exp_month"),
+        exp_year=card.get("exp_year"),
+    )
 
 
 def provider_get(name: str = "stripe") -> PaymentProvider:

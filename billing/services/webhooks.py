@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing.models import Payment, WebhookEvent
+from billing.services.cards import card_setup_succeeded
 from billing.services.payments import payment_result_apply
 from billing.services.providers import ProviderResult
 
@@ -46,6 +47,9 @@ def stripe_webhook_receive(*, payload: bytes, signature: str | None) -> tuple[We
 
 
 def _apply(event) -> None:
+    if event.type == "setup_intent.succeeded":
+        card_setup_succeeded(intent=event.data.object.to_dict())
+        return
     if event.type in _REFUND_EVENTS:
         _apply_refund(event)
         return

@@ -13,11 +13,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 DECLINING_CARD = "pm_card_chargeDeclined"
+# Payment methods the stand-in knows (as Stripe's test mode does), with what may be shown of them.
+CARDS = {
+    "pm_card_visa": {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030},
+    "pm_card_mastercard": {"brand": "mastercard", "last4": "4444", "exp_month": 3, "exp_year": 2031},
+}
 
 
 class StripeStub:
     def __init__(self):
         self.intents: dict[str, dict] = {}
+        self.setup_intents: dict[str, dict] = {}
+        self.customers: dict[str, dict] = {}
+        self.attached: dict[str, str] = {}  # payment method -> customer
         self.answers_by_key: dict[str, tuple[int, dict]] = {}
         self.requests: list[dict] = []
         self._ids = itertools.count(1)
@@ -48,7 +56,9 @@ class StripeStub:
             return answer
 
     def _answer(self, path: str, form: dict) -> tuple[int, dict]:
-        parts = path.strip("/").split("/")
+        parts = path.split("?")[0].strip("/").split("/")
+        if parts[:2] in (["v1", "customers"], ["v1", "setup_intents"], ["v1", "payment_methods"]):
+            return self._cards(parts, form)
         if parts == ["v1", "payment_intents"]:
             return self._create(form)
         if parts == ["v1", "refunds"]:
@@ -75,6 +85,51 @@ class StripeStub:
             "status": "succeeded",
         }
         return 200, refund
+
+    def _cards(self, parts: list[str], form: dict) -> tuple[int, dict]:
+        if parts == ["v1", "customers"]:
+            customer = {"id": f"cus_test_{next(self._ids):06d}", "object": "customer", "email": form.get("email")}
+            self.customers[customer["id"]] = customer
+            return 200, customer
+        if parts == ["v1", "setup_intents"]:
+            number = next(self._ids)
+            intent = {
+                "id": f"seti_test_{number:06d}",
+                "object": "setup_intent",
+                "client_secret": f"seti_test_{number:06d}_secret_stub",
+                "customer": form.get("customer"),
+                "usage": form.get("usage"),
+                "metadata": {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")},
+                "payment_method": None,
+                "status": "requires_payment_method",
+            }
+            self.setup_intents[intent["id"]] = intent
+            return 200, intent
+        card = CARDS.get(parts[2]) if len(parts) >= 3 else None
+        if card is None:
+            return 404, {
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "resource_missing",
+                    "message": "No such PaymentMethod",
+                }
+            }
+        method = {"id": parts[2], "object": "payment_method", "type": "card", "card": dict(card)}
+        if parts[3:] == ["detach"]:
+            if parts[2] not in self.attached:
+                message = "The payment method you provided is not attached to a customer."
+                return 400, {"error": {"type": "invalid_request_error", "message": message}}
+            del self.attached[parts[2]]
+        method["customer"] = self.attached.get(parts[2])
+        return 200, method
+
+    def setup_succeed(self, intent_id: str, payment_method: str) -> dict:
+        """What Stripe does when the driver confirms the card form: the card is attached to
+        the customer and the SetupIntent succeeds. Returns the intent as a webhook carries it."""
+        intent = self.setup_intents[intent_id]
+        self.attached[payment_method] = intent["customer"]
+        intent.update(status="succeeded", payment_method=payment_method)
+        return dict(intent)
 
     def _create(self, form: dict) -> tuple[int, dict]:
         intent = {
