@@ -259,14 +259,20 @@ async def rate_steps(spec: dict) -> None:
 
     await open_many(len(chargers), prepare, concurrency=50)
     emit("ready", chargers=len(chargers))
-    rate = {"per_s": spec["rates"][0]}
+    rate = {"per_s": spec["rates"][0], "step": 0}
     stop = asyncio.Event()
 
     async def pump(charger: simulator.Charger) -> None:
         transaction = charger.open_transactions[1]
-        next_at = time.monotonic() + random.random() * len(chargers) / rate["per_s"]
+        step, next_at = -1, 0.0
         while not stop.is_set():
-            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+            if step != rate["step"]:
+                # A new step takes effect at once, with the sockets spread over one new interval.
+                step = rate["step"]
+                next_at = time.monotonic() + random.random() * len(chargers) / rate["per_s"]
+            if time.monotonic() < next_at:
+                await asyncio.sleep(min(0.25, next_at - time.monotonic()))
+                continue
             charger.meter_wh += 25
             try:
                 await charger.call("MeterValues", simulator.meter_values(1, transaction["id"], charger.meter_wh))
@@ -278,6 +284,7 @@ async def rate_steps(spec: dict) -> None:
     pumps = [asyncio.ensure_future(pump(charger)) for charger in chargers]
     for per_s in spec["rates"]:
         rate["per_s"] = per_s
+        rate["step"] += 1
         await asyncio.sleep(spec.get("settle", 3))
         with Window(recorder, f"{per_s} msgs/s offered") as window:
             await asyncio.sleep(spec["measure"])
