@@ -98,6 +98,9 @@ def test_connector_ids_are_unique_per_station():
         ("latitude", Decimal("-91")),
         ("longitude", Decimal("180.1")),
         ("time_zone", "Mars/Olympus"),
+        ("time_zone", "../../etc/passwd"),
+        ("time_zone", "X" * 300),
+        ("time_zone", "Europe/Berlin\x00"),
     ],
 )
 def test_site_coordinates_and_time_zone_are_validated(field, value):
