@@ -82,16 +82,21 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 if PRODUCTION:
     DATABASES = {"default": config_env.database_config("DATABASE_URL")}
-    DATABASES["default"]["CONN_MAX_AGE"] = int_in_range("DB_CONN_MAX_AGE", 60, 0, 3600)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # 0 by default: under ASGI every sync_to_async thread would otherwise keep its own
+    # connection open (Django advises against persistent connections there); the
+    # benchmark saw one web process hold 39 and PostgreSQL refuse new clients.
+    DATABASES["default"]["CONN_MAX_AGE"] = int_in_range("DB_CONN_MAX_AGE", 0, 0, 3600)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_MAX_AGE"] > 0
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "db.sqlite3",
+            "CONN_MAX_AGE": None,
             # WAL and IMMEDIATE transactions let web, worker and beat share one file
-            # without "database is locked" on concurrent writes.
+            # without "database is locked" on concurrent writes. Connections are kept:
+            # opening one per OCPP message cost 17% of the gateway's CPU.
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                 "transaction_mode": "IMMEDIATE",
@@ -112,7 +117,15 @@ if PRODUCTION:
             # redis-py 8 reads with a 5 s socket timeout by default, the same as channels_redis'
             # blocking pop: an idle consumer's receive would then time out and kill its socket.
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                # redis-py 8 caps a pool at 100 connections; thousands of sockets in one
+                # process need more (the benchmark saw MaxConnectionsError at 1,000 chargers).
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 30,
+                        "max_connections": int_in_range("CHANNELS_REDIS_MAX_CONNECTIONS", 1000, 10, 100000),
+                    }
+                ],
                 "prefix": config_env.env.str("CHANNELS_PREFIX", default="evcms"),
             },
         }
