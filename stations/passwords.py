@@ -14,10 +14,6 @@ MAX_LENGTH = 40
 ALGORITHM = "sha256"
 
 
-def generate_password() -> str:
-    return secrets.token_urlsafe(30)[:32]
-
-
 def validate_password(password: str) -> None:
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
         raise ValueError(f"A charger password is {MIN_LENGTH}–{MAX_LENGTH} characters (OCPP 1.6 security whitepaper).")

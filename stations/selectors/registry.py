@@ -1,7 +1,5 @@
 """Reads for the station registry."""
 
-from django.db.models import QuerySet
-
 from stations import passwords
 from stations.models import ChargingSession, ChargingStation, RegistrationStatus
 
@@ -19,10 +17,6 @@ def station_is_public(*, station_id: int) -> bool:
     return ChargingStation.objects.filter(
         pk=station_id, site__isnull=False, registration_status=RegistrationStatus.ACCEPTED
     ).exists()
-
-
-def stations_for_owner(*, owner_id: int) -> QuerySet[ChargingStation]:
-    return ChargingStation.objects.filter(owner_id=owner_id)
 
 
 def session_visible_to(*, user, session_id: int) -> bool:
