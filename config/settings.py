@@ -87,6 +87,23 @@ if PRODUCTION:
     # benchmark saw one web process hold 39 and PostgreSQL refuse new clients.
     DATABASES["default"]["CONN_MAX_AGE"] = int_in_range("DB_CONN_MAX_AGE", 0, 0, 3600)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_MAX_AGE"] > 0
+    # psycopg's pool per process instead: without it every OCPP message (each runs on an
+    # executor thread that Django closes connections for) opened a new PostgreSQL
+    # connection. Bounded, so a process never holds more than DB_POOL_MAX_SIZE.
+    DB_POOL_MAX_SIZE = int_in_range("DB_POOL_MAX_SIZE", 10, 0, 1000)
+    if DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        if DATABASES["default"]["CONN_MAX_AGE"]:
+            raise ImproperlyConfigured(
+                "DB_CONN_MAX_AGE must be 0 while DB_POOL_MAX_SIZE is above 0 (the pool keeps the connections); "
+                "set DB_POOL_MAX_SIZE=0 to use persistent connections instead."
+            )
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, DB_POOL_MAX_SIZE),
+            "max_size": DB_POOL_MAX_SIZE,
+            # Waiting longer than this for a free connection fails the request instead of
+            # queueing without bound behind a stuck database.
+            "timeout": int_in_range("DB_POOL_TIMEOUT", 10, 1, 600),
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -4,11 +4,10 @@ A thin async shell. Admission (identity, credentials) is decided before the upgr
 the protocol is chosen by subprotocol; each frame's database work runs in a worker thread
 (ocpp_gateway.exchange) and its answer is sent after that work commits. CSMS→charger
 commands come from the outbox one at a time, woken through the channel layer and, in case
-a wake-up is lost, by a slow poll."""
+a wake-up is lost, by the process's outbox poller (ocpp_gateway.outbox_poller)."""
 
 import asyncio
 import logging
-import random
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -18,6 +17,7 @@ from django.utils import timezone
 from ocpp_gateway import exchange, frames, handshake, outbox, protocols
 from ocpp_gateway.commands import station_group
 from ocpp_gateway.outbox import OutgoingCall
+from ocpp_gateway.outbox_poller import OutboxPoller
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,9 @@ CLOSE_NO_SUBPROTOCOL = 1002
 
 def in_thread(func):
     return db(func, thread_sensitive=False)
+
+
+outbox_poller = OutboxPoller(in_thread(outbox.stations_with_deliverable_commands))
 
 
 class OcppConsumer(AsyncWebsocketConsumer):
@@ -84,7 +87,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
         await in_thread(exchange.connection_open)(protocol=protocol, station_id=self.station_id, at=self.connected_at)
         if self.closing:
             return
-        self._spawn(self._poll_outbox())
+        outbox_poller.add(self.station_id, self)
         await self._pump_outbox()
 
     async def _refuse(self, status: int, reason: str) -> None:
@@ -105,6 +108,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             task.cancel()
         if self.station_id is None:
             return
+        outbox_poller.remove(self.station_id, self)
         try:
             await self.channel_layer.group_discard(station_group(self.station_id), self.channel_name)
         except Exception:
@@ -216,6 +220,16 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def outbox_wake(self, event: dict) -> None:
         await self._pump_outbox()
 
+    def spawn_outbox_pump(self) -> None:
+        """For the process's outbox poller: pump without making the poller wait."""
+        self._spawn(self._pump_outbox_logged())
+
+    async def _pump_outbox_logged(self) -> None:
+        try:
+            await self._pump_outbox()
+        except Exception:
+            logger.exception("station %s: outbox poll failed", self.identity)
+
     async def _pump_outbox(self) -> None:
         """Send the next pending command unless one is already awaiting its answer."""
         async with self.pump_lock:
@@ -247,15 +261,6 @@ class OcppConsumer(AsyncWebsocketConsumer):
         except Exception:
             # The sweep task times the command out later if this could not.
             logger.exception("station %s: recording the timeout of %s failed", self.identity, message_id)
-
-    async def _poll_outbox(self) -> None:
-        while True:
-            # Jittered so that thousands of sockets do not poll in step.
-            await asyncio.sleep(settings.OCPP_OUTBOX_POLL_SECONDS * random.uniform(0.8, 1.2))
-            try:
-                await self._pump_outbox()
-            except Exception:
-                logger.exception("station %s: outbox poll failed", self.identity)
 
     # --- plumbing ---------------------------------------------------------------------
     def _spawn(self, coroutine) -> None:

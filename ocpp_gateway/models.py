@@ -50,7 +50,11 @@ class Command(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["station", "status", "created_at"], name="outbox_queue")]
+        indexes = [
+            models.Index(fields=["station", "status", "created_at"], name="outbox_queue"),
+            # The process-wide outbox poll asks which stations have deliverable commands.
+            models.Index(fields=["expires_at"], condition=models.Q(status="pending"), name="outbox_pending"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} → {self.station_id} ({self.status})"

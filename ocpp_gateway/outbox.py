@@ -184,3 +184,10 @@ def _publish(command: Command) -> None:
             "response": command.response,
         },
     )
+
+
+def stations_with_deliverable_commands(*, station_ids, now: datetime) -> set[int]:
+    """Of `station_ids`, those with a pending command that has not expired (the partial
+    index `outbox_pending` keeps this cheap however many commands are final)."""
+    pending = Command.objects.filter(status=Command.Status.PENDING, expires_at__gt=now)
+    return set(pending.values_list("station_id", flat=True).distinct()) & set(station_ids)

@@ -12,7 +12,8 @@ from django.dispatch import Signal
 session_started = Signal()
 # kwargs: session_id
 session_stopped = Signal()
-# kwargs: station_id, connector_number (0 = station), status, error_code, previous_status, at (aware datetime)
+# kwargs: station_id, connector_number (0 = station), status, error_code, previous_status,
+# previous_error_code, at (aware datetime)
 connector_status_changed = Signal()
 # kwargs: station_id, connected (bool), at
 station_connection_changed = Signal()

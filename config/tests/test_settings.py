@@ -67,6 +67,27 @@ def test_database_and_redis_urls_mean_production_mode(tmp_path):
     assert settings["cache"] == "django.core.cache.backends.redis.RedisCache"
 
 
+POOL_SETTINGS = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "d = s.DATABASES['default']; print(json.dumps([d['CONN_MAX_AGE'], d.get('OPTIONS', {}).get('pool')]))"
+)
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({}, [0, {"min_size": 2, "max_size": 10, "timeout": 10}]),
+        ({"DB_POOL_MAX_SIZE": "1", "DB_POOL_TIMEOUT": "3"}, [0, {"min_size": 1, "max_size": 1, "timeout": 3}]),
+        # Persistent connections instead of the pool, as with an external pooler.
+        ({"DB_POOL_MAX_SIZE": "0", "DB_CONN_MAX_AGE": "60"}, [60, None]),
+    ],
+)
+def test_production_database_connections_come_from_a_bounded_pool(extra, expected, tmp_path):
+    result = run_python(["-c", POOL_SETTINGS], {**PRODUCTION_ENV, **extra}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == expected
+
+
 @pytest.mark.parametrize(
     ("env", "named"),
     [
@@ -81,6 +102,8 @@ def test_database_and_redis_urls_mean_production_mode(tmp_path):
         ({"OCPP_HEARTBEAT_INTERVAL": "1"}, "OCPP_HEARTBEAT_INTERVAL"),
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG"),
         ({"DEFAULT_CURRENCY": "XYZ"}, "DEFAULT_CURRENCY"),
+        ({**PRODUCTION_ENV, "DB_POOL_MAX_SIZE": "-1"}, "DB_POOL_MAX_SIZE"),
+        ({**PRODUCTION_ENV, "DB_CONN_MAX_AGE": "60"}, "DB_CONN_MAX_AGE"),
     ],
 )
 def test_bad_environment_stops_startup_naming_the_variable(env, named, tmp_path):

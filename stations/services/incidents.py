@@ -179,6 +179,10 @@ def _open_repair_if_needed(incident: Incident) -> None:
         maintenance.work_order_for_incident(incident=incident)
 
 
+def is_fault(status: str, error_code: str | None) -> bool:
+    return status == ChargePointStatus.FAULTED or (error_code or "") not in FAULT_FREE_CODES
+
+
 def status_observe(
     *, station_id: int, connector_number: int, status: str, error_code: str, at: datetime, info: str = ""
 ) -> Incident | None:
@@ -188,8 +192,7 @@ def status_observe(
     if _superseded(station_id=station_id, connector_number=connector_number, at=at):
         return None
     cause = Incident.Cause.CONNECTOR_FAULT if connector_number else Incident.Cause.STATION_FAULT
-    has_error = (error_code or "") not in FAULT_FREE_CODES
-    if status == ChargePointStatus.FAULTED or has_error:
+    if is_fault(status, error_code):
         severity = Incident.Severity.MAJOR if status == ChargePointStatus.FAULTED else Incident.Severity.MINOR
         if connector_number == 0 and status == ChargePointStatus.FAULTED:
             severity = Incident.Severity.CRITICAL

@@ -207,6 +207,7 @@ def connector_status_record(
             status=status,
             error_code=error_code,
             previous_status=previous[0],
+            previous_error_code=previous[1],
             at=at,
         )
         live.publish(

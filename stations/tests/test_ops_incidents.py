@@ -158,3 +158,73 @@ def test_reports_handled_out_of_order_follow_the_connectors_latest_status():
     assert observe(connector, "Available", at=T0 + 5 * SECOND) is None
     assert observe(connector, "Faulted", "GroundFailure", at=T0) is None
     assert not Incident.objects.exists()
+
+
+def concerns(connector, status, error_code="NoError", previous=("Available", "NoError")):
+    from stations.selectors.incidents import status_change_concerns_incidents
+
+    return status_change_concerns_incidents(
+        station_id=connector.station_id,
+        connector_number=connector.connector_id,
+        status=status,
+        error_code=error_code,
+        previous_status=previous[0],
+        previous_error_code=previous[1],
+    )
+
+
+def test_only_status_changes_that_can_open_or_close_an_incident_involve_operations():
+    connector = ConnectorFactory()
+    # A session's ordinary steps: nothing for operations to do.
+    assert not concerns(connector, "Preparing")
+    assert not concerns(connector, "Charging", previous=("Preparing", "NoError"))
+    assert not concerns(connector, "Finishing", previous=("Charging", None))
+    assert not concerns(connector, "Unavailable")
+    # A fault starts, or ends (whatever the new status).
+    assert concerns(connector, "Faulted", "GroundFailure")
+    assert concerns(connector, "Available", "WeakSignal")
+    assert concerns(connector, "Unavailable", previous=("Faulted", "GroundFailure"))
+    assert concerns(connector, "Available", previous=("Charging", "HighTemperature"))
+
+
+def test_recovery_after_an_intermediate_status_still_reaches_the_active_incident():
+    connector = ConnectorFactory()
+    observe(connector, "Faulted", "GroundFailure", at=T0)
+    # Faulted → Unavailable → Available: the last change is not from a fault, but the
+    # incident is still active, so operations must see it.
+    assert concerns(connector, "Available", previous=("Unavailable", "NoError"))
+    other = ConnectorFactory(station=connector.station, connector_id=2)
+    assert not concerns(other, "Available", previous=("Unavailable", "NoError"))
+
+
+def test_fault_cleared_through_the_gateway_signal_via_an_intermediate_status(django_capture_on_commit_callbacks):
+    from config.celery import app
+    from stations import signals
+
+    connector = ConnectorFactory()
+    steps = [
+        ("Faulted", "GroundFailure", "Available", "NoError"),
+        ("Unavailable", "NoError", "Faulted", "GroundFailure"),
+        ("Available", "NoError", "Unavailable", "NoError"),
+    ]
+    app.conf.task_always_eager = True
+    try:
+        for seconds, (status, error_code, previous_status, previous_error_code) in enumerate(steps):
+            at = T0 + seconds * SECOND
+            connector.__class__.objects.filter(pk=connector.pk).update(status=status, status_updated_at=at)
+            with django_capture_on_commit_callbacks(execute=True):
+                signals.connector_status_changed.send(
+                    sender=None,
+                    station_id=connector.station_id,
+                    connector_number=1,
+                    status=status,
+                    error_code=error_code,
+                    previous_status=previous_status,
+                    previous_error_code=previous_error_code,
+                    at=at,
+                )
+    finally:
+        app.conf.task_always_eager = False
+    incident = Incident.objects.get()
+    assert incident.status in (Incident.Status.DISMISSED, Incident.Status.RESOLVED)
+    assert incident.resolution == "Recovered: Available"
