@@ -41,7 +41,10 @@ def on_connector_status_changed(
 
 @receiver(signals.station_connection_changed, dispatch_uid="ops.station_connection_changed")
 def on_station_connection_changed(sender, *, station_id, connected, at=None, **kwargs) -> None:
-    transaction.on_commit(lambda: tasks.record_station_connection.delay(station_id, bool(connected), _iso(at)))
+    # Only a connect has something to record (online again, offline incident cleared); a
+    # disconnect alone is left to the silence rule, so no task for it.
+    if connected:
+        transaction.on_commit(lambda: tasks.record_station_connection.delay(station_id, True, _iso(at)))
 
 
 @receiver(signals.session_stopped, dispatch_uid="ops.session_stopped")

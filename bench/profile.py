@@ -1,0 +1,86 @@
+"""`python -m bench.profile [--mode production] [--rate 100] [--chargers 200] [--seconds 20]`
+
+Where the gateway's CPU goes: starts the gateway as the benchmark does (pinned to the
+server core), drives it with the S3 generator at one fixed MeterValues rate, and attaches
+py-spy (`--gil`, so samples count only the thread holding the GIL, i.e. Python CPU) for
+the measurement window. Prints the functions with the largest inclusive share of samples
+and writes the raw stacks next to the results (bench/results/profile-<mode>.txt)."""
+
+import argparse
+import collections
+import subprocess
+import sys
+from pathlib import Path
+
+from bench import modes, results, runner
+from bench.results import RESULTS_DIR
+
+
+def summarize(raw: str, top: int) -> list[tuple[str, float, float]]:
+    """(function, inclusive %, self %) from py-spy's raw (collapsed) output."""
+    inclusive: collections.Counter = collections.Counter()
+    own: collections.Counter = collections.Counter()
+    total = 0
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        samples = int(count)
+        total += samples
+        frames = [frame.split(" (")[0] for frame in stack.split(";")]
+        for name in set(frames):
+            inclusive[name] += samples
+        own[frames[-1]] += samples
+    if not total:
+        return []
+    return [(name, 100 * count / total, 100 * own[name] / total) for name, count in inclusive.most_common(top)]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.split("\n\n")[1])
+    parser.add_argument("--mode", choices=list(modes.MODES), default="production")
+    parser.add_argument("--rate", type=int, default=100, help="MeterValues per second offered")
+    parser.add_argument("--chargers", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
+    args = parser.parse_args(argv)
+    runner.raise_file_limit()
+    mode = modes.MODES[args.mode]()
+    mode.env.update(item.split("=", 1) for item in args.env)
+    mode.reset()
+    spec = {
+        "kind": "rate_steps",
+        "credentials": mode.fleet(args.chargers),
+        "rates": [args.rate],
+        "measure": args.seconds,
+        "settle": 3,
+        "p99_limit_ms": 10_000,
+    }
+    out = RESULTS_DIR / f"profile-{args.mode}.txt"
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    spy: dict = {}
+
+    def on_event(name: str, event: dict) -> None:
+        if name == "measure_start":
+            pid = str(server.process.pid)
+            command = ["py-spy", "record", "--pid", pid, "--gil", "--rate", "100", "--format", "raw"]
+            command += ["--duration", str(args.seconds), "--output", str(out), "--nonblocking"]
+            spy["process"] = subprocess.Popen([str(Path(sys.executable).parent / command[0]), *command[1:]])
+
+    with mode.asgi_server() as server:
+        # uvicorn's single worker is the server process itself (no reloader, no supervisor).
+        outcome = runner.run_generator(spec, server=server, on_event=on_event, time_limit=600)
+        spy["process"].wait(timeout=args.seconds + 60)
+    window = next(iter(outcome["windows"].values()))
+    cpu_ms = results.cpu_ms_per_msg(window) or 0
+    print(f"{args.mode}: {window['msgs_per_s']:.0f} msgs/s, server CPU {window['server_cpu']:.0%}, {cpu_ms:.2f} ms/msg")
+    print(f"{'inclusive':>9} {'self':>6}  function")
+    for name, incl, self_share in summarize(out.read_text(), args.top):
+        print(f"{incl:8.1f}% {self_share:5.1f}%  {name}")
+    print(f"raw stacks: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
