@@ -43,6 +43,9 @@ class Mode:
     def provision(self, count: int) -> None:
         if count > self.provisioned:
             self.manage("provision_bench_stations", "--count", str(count), "--connectors", "2")
+            # Planner statistics for the freshly bulk-loaded tables, as autovacuum would
+            # gather them in a running deployment; without them PostgreSQL seq-scans.
+            self.manage("shell", "-c", "from django.db import connection; connection.cursor().execute('ANALYZE')")
             self.provisioned = count
 
     def fleet(self, count: int) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ SIZES = {
         "asgi_connections": 50,
         "s1_steps": [1000, 5000, 10000],
         "s1_measure": 30,
-        "s1_ramp_per_s": 250,
+        "s1_ramp_per_s": 50,
         "boot_timeout": 240,
         "s2_chargers": 2000,
         "s2_measure": 60,

@@ -36,12 +36,16 @@ def locations_search(
         sites = sites.filter(distance_km__lte=radius).order_by("distance_km", "pk")
     else:
         sites = sites.order_by("name", "pk")
-    return _with_public_equipment(sites.select_related("operator"))
+    return _with_public_equipment(_with_operator_name(sites))
 
 
 def location_detail(*, site_id: int) -> Site | None:
     sites = Site.objects.filter(pk=site_id).filter(Exists(_public_connectors(None, None, False)))
-    return _with_public_equipment(sites.select_related("operator")).first()
+    return _with_public_equipment(_with_operator_name(sites)).first()
+
+
+def _with_operator_name(sites: QuerySet[Site]) -> QuerySet[Site]:
+    return sites.annotate(operator_name=F("operator__name"))
 
 
 def _public_connectors(connector_standard, min_power_kw, available) -> QuerySet[Connector]:
@@ -57,15 +61,41 @@ def _public_connectors(connector_standard, min_power_kw, available) -> QuerySet[
     return connectors
 
 
+# The columns the public search shows, plus the keys the prefetches join on. A station row
+# carries ~30 columns (credentials, modem ids, firmware) the page never needs, and loading
+# them was most of the request's CPU (docs/benchmarks.md, API profile).
+PUBLIC_STATION_FIELDS = ("id", "site_id", "identity", "vendor", "model", "is_online", "status")
+PUBLIC_CONNECTOR_FIELDS = (
+    "id",
+    "station_id",
+    "connector_id",
+    "standard",
+    "format",
+    "power_type",
+    "max_power_kw",
+    "status",
+    "status_updated_at",
+)
+
+
 def _with_public_equipment(sites: QuerySet[Site]) -> QuerySet[Site]:
+    """Prefetched into plain lists (`to_attr`): `public_stations`, each with
+    `public_connectors`, and `public_opening_hours`. Lists rather than related managers,
+    because Django builds a filtered queryset per parent object for a manager."""
+    connectors = Connector.objects.only(*PUBLIC_CONNECTOR_FIELDS).order_by("connector_id")
     public_stations = (
         ChargingStation.objects.filter(registration_status=RegistrationStatus.ACCEPTED)
+        .only(*PUBLIC_STATION_FIELDS)
         .order_by("identity")
-        .prefetch_related(Prefetch("connectors", queryset=Connector.objects.order_by("connector_id")))
+        .prefetch_related(Prefetch("connectors", queryset=connectors, to_attr="public_connectors"))
     )
     return sites.prefetch_related(
         Prefetch("stations", queryset=public_stations, to_attr="public_stations"),
-        Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "opens_at")),
+        Prefetch(
+            "opening_hours",
+            queryset=OpeningHours.objects.order_by("weekday", "opens_at"),
+            to_attr="public_opening_hours",
+        ),
     )
 
 

@@ -121,3 +121,33 @@ def test_location_search_reads_a_fixed_number_of_queries_however_many_sites(anon
 
     assert few[1] == 1 and many[1] == 6
     assert many[0] == few[0]
+
+
+@pytest.mark.parametrize("status_updated", [True, False])
+def test_hand_written_station_and_connector_output_equals_the_declared_fields(anonymous_client, status_updated):
+    from django.utils import timezone
+    from rest_framework import serializers
+
+    from stations.api.locations import PublicConnectorSerializer, PublicStationSerializer
+
+    site = _site_with_connector(name="Mitte", latitude="52.520008", longitude="13.404954", max_power_kw=Decimal("7.4"))
+    ConnectorFactory(
+        station=site.stations.get(),
+        connector_id=2,
+        max_power_kw=Decimal("150"),
+        status_updated_at=timezone.now() if status_updated else None,
+    )
+
+    [location] = anonymous_client.get(URL).json()["results"]
+    [station_output] = location["stations"]
+
+    station = site.stations.get()
+    connectors = list(station.connectors.order_by("connector_id"))
+    station.public_connectors = connectors
+    declared = serializers.ModelSerializer.to_representation(PublicStationSerializer(), station)
+    assert station_output == declared
+    assert station_output["connectors"] == [
+        serializers.ModelSerializer.to_representation(PublicConnectorSerializer(), connector)
+        for connector in connectors
+    ]
+    assert [c["max_power_kw"] for c in station_output["connectors"]] == ["7.40", "150.00"]
