@@ -100,6 +100,15 @@ def email_invoice(invoice_id: int) -> None:
     invoice_email(invoice_id=invoice_id)
 
 
+@shared_task(**RETRY)
+def email_invoices(invoice_ids: list[int]) -> int:
+    """A batch from the monthly run. Each invoice is sent at most once (invoice_email's
+    compare-and-set), so a retry after a failure sends only what is still unsent."""
+    from billing.services.invoices import invoices_email
+
+    return invoices_email(invoice_ids=invoice_ids)
+
+
 def _month(period_start: str | None, previous: bool = True) -> date:
     if period_start:
         return date.fromisoformat(period_start).replace(day=1)

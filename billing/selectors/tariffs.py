@@ -124,6 +124,27 @@ def status_rows_for(session: ChargingSession, end: datetime) -> list[tuple]:
     )
 
 
+def status_rows_by_connector(sessions: list[ChargingSession]) -> dict[tuple[int, int], list[tuple]]:
+    """status_rows_for for a batch of stopped sessions in one query: every status change
+    of their connectors between the earliest start and the latest stop, by (station id,
+    connector number), in received order; callers cut out each session's window."""
+    if not sessions:
+        return {}
+    rows = (
+        StatusChange.objects.filter(
+            station_id__in={s.station_id for s in sessions},
+            received_at__gt=min(s.started_at for s in sessions),
+            received_at__lt=max(s.stopped_at for s in sessions),
+        )
+        .order_by("received_at", "id")
+        .values_list("station_id", "connector_number", "received_at", "charger_timestamp", "status")
+    )
+    by_connector: dict[tuple[int, int], list[tuple]] = {}
+    for station_id, connector_number, *row in rows:
+        by_connector.setdefault((station_id, connector_number), []).append(tuple(row))
+    return by_connector
+
+
 def _segments_from_status(session: ChargingSession, end: datetime, total_wh: Decimal, changes) -> list[pricing.Segment]:
     stretches, at, charging = [], session.started_at, True
     for received_at, charger_timestamp, status in changes:

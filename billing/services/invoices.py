@@ -3,6 +3,7 @@ PDF by e-mail. Issued documents are never edited."""
 
 import calendar
 import logging
+import smtplib
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from billing.models import BillingAccount, ChargeDetailRecord, Invoice, InvoiceLine, InvoiceSequence, MembershipFee
@@ -19,6 +20,9 @@ from billing.money import ZERO
 from stations.models import Organisation
 
 logger = logging.getLogger(__name__)
+# Invoices per e-mail task from a monthly run: one broker message per invoice was a third
+# of the run's time (docs/benchmarks.md), and a batch still retries without re-sending.
+EMAIL_BATCH = 100
 
 
 def month_bounds(*, period_start: date, time_zone: str) -> tuple[datetime, datetime]:
@@ -39,7 +43,8 @@ def invoices_issue_for_month(*, period_start: date, now: datetime) -> list[int]:
     not yet invoiced; issuers whose month has not ended in their zone at `now` are left
     for a later run. Idempotent per (driver, issuer, month, currency): a re-run issues
     nothing new.
-    Loads lines in bulk (a few queries per invoice, none per CDR)."""
+    Loads lines in bulk (a few queries per invoice, none per CDR); the e-mails go to the
+    worker in batches rather than one task per invoice."""
     issued = []
     for issuer in Organisation.objects.filter(Q(is_emsp=True) | Q(is_operator=True)):
         _, end = month_bounds(period_start=period_start, time_zone=issuer.time_zone)
@@ -68,18 +73,31 @@ def invoices_issue_for_month(*, period_start: date, now: datetime) -> list[int]:
                 cdrs=lines["cdrs"],
                 fees=lines["fees"],
                 now=now,
+                email=False,
             )
             if invoice:
                 issued.append(invoice.pk)
+    for start in range(0, len(issued), EMAIL_BATCH):
+        batch = issued[start : start + EMAIL_BATCH]
+        transaction.on_commit(lambda batch=batch: _email_batch_later(batch))
     return issued
 
 
 def invoice_issue(
-    *, driver_id: int, issuer: Organisation, currency: str, period_start: date, cdrs: list, fees: list, now: datetime
+    *,
+    driver_id: int,
+    issuer: Organisation,
+    currency: str,
+    period_start: date,
+    cdrs: list,
+    fees: list,
+    now: datetime,
+    email: bool = True,
 ) -> Invoice | None:
     """One invoice with a line per CDR and per membership fee. Returns None (and writes
     nothing) if this driver already has an invoice for the month or there is nothing to
-    bill. The number is drawn under a row lock, so numbers stay gapless."""
+    bill. The number is drawn under a row lock, so numbers stay gapless. With `email`,
+    the PDF is e-mailed once the invoice is committed; without, the caller sends it."""
     if not cdrs and not fees:
         return None
     period_end = period_start + timedelta(days=calendar.monthrange(period_start.year, period_start.month)[1] - 1)
@@ -108,7 +126,8 @@ def invoice_issue(
             if BillingAccount.objects.filter(driver_id=driver_id, mode=BillingAccount.Mode.WALLET).exists():
                 # Wallet drivers paid each session as it was priced.
                 Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.PAID)
-            transaction.on_commit(lambda: _email_later(invoice.pk))
+            if email:
+                transaction.on_commit(lambda: _email_later(invoice.pk))
     except IntegrityError:
         logger.info("Invoice for driver %s, %s already issued by a concurrent run", driver_id, period_start)
         return None
@@ -163,6 +182,19 @@ def invoice_email(*, invoice_id: int) -> bool:
     return True
 
 
+def invoices_email(*, invoice_ids: list[int]) -> int:
+    """E-mail each invoice not yet e-mailed; returns how many were sent. A mail server
+    refusing one invoice is logged and does not hold back the others; a database error
+    propagates so that the task retries (already-sent invoices are skipped then)."""
+    sent = 0
+    for invoice_id in invoice_ids:
+        try:
+            sent += invoice_email(invoice_id=invoice_id)
+        except (OSError, smtplib.SMTPException):
+            logger.exception("Invoice %s could not be e-mailed", invoice_id)
+    return sent
+
+
 def _document_create(*, kind, series, driver_id, issuer, currency, period_start, period_end, lines, now, credits=None):
     year = now.astimezone(ZoneInfo(issuer.time_zone)).year
     number = _next_number(series=series, year=year)
@@ -194,11 +226,13 @@ def _document_create(*, kind, series, driver_id, issuer, currency, period_start,
 
 
 def _next_number(*, series: str, year: int) -> int:
-    InvoiceSequence.objects.get_or_create(series=series, year=year)
-    sequence = InvoiceSequence.objects.select_for_update().get(series=series, year=year)
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    return sequence.last_number
+    """The next number of the series, in the caller's transaction: the UPDATE holds the
+    sequence row's lock until it commits, so numbers stay gapless and unique."""
+    sequence = InvoiceSequence.objects.filter(series=series, year=year)
+    if not sequence.update(last_number=F("last_number") + 1):
+        InvoiceSequence.objects.get_or_create(series=series, year=year)
+        sequence.update(last_number=F("last_number") + 1)
+    return sequence.values_list("last_number", flat=True).get()
 
 
 def _cdr_line(cdr: ChargeDetailRecord) -> InvoiceLine:
@@ -239,3 +273,9 @@ def _email_later(invoice_id: int) -> None:
     from billing.tasks import email_invoice
 
     email_invoice.delay(invoice_id)
+
+
+def _email_batch_later(invoice_ids: list[int]) -> None:
+    from billing.tasks import email_invoices
+
+    email_invoices.delay(invoice_ids)

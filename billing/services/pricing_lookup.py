@@ -14,7 +14,7 @@ from billing.selectors.tariffs import (
     ENERGY_REGISTER,
     POWER,
     session_usage,
-    status_rows_for,
+    status_rows_by_connector,
     tariff_choose,
     tariff_in_force,
     usage_from_rows,
@@ -52,10 +52,12 @@ class PricingLookup:
 
 
 class PreloadedLookup(PricingLookup):
-    """The same answers as PricingLookup for a batch of sessions, from five queries."""
+    """The same answers as PricingLookup for a batch of sessions, from six queries."""
 
     def __init__(self, sessions: list):
         super().__init__()
+        self._sessions = sessions
+        self._status_changes = None  # loaded on first need: most sessions' samples suffice
         driver_ids = {s.token.driver_id for s in sessions if s.token_id and s.token.driver_id}
         self._subscriptions = defaultdict(list)
         for subscription in (
@@ -111,7 +113,13 @@ class PreloadedLookup(PricingLookup):
         return usage_from_rows(
             session=session,
             samples=samples,
-            status_rows=lambda: status_rows_for(session, end),
+            status_rows=lambda: self._status_rows(session, end),
             end=end,
             time_zone=time_zone,
         )
+
+    def _status_rows(self, session, end) -> list[tuple]:
+        if self._status_changes is None:
+            self._status_changes = status_rows_by_connector(self._sessions)
+        rows = self._status_changes.get((session.station_id, session.connector_number), [])
+        return [row for row in rows if session.started_at < row[0] < end]

@@ -12,6 +12,7 @@ from billing.services.cdrs_bulk import sessions_price_bulk
 from billing.tests.factories import START, MembershipPlanFactory, completed_session, energy_tariff
 from billing.tests.test_cdrs import leased_connector
 from drivers.tests.factories import DriverFactory
+from stations.models import StatusChange
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -52,6 +53,37 @@ def test_bulk_pricing_writes_the_same_cdrs_and_postings_as_one_by_one(connector)
     for cdr in bulk:
         receivable = Account.objects.get(kind=Account.Kind.DRIVER_RECEIVABLE, driver=cdr.driver)
         assert account_balance(account=receivable) == D("9.52") * 3  # one driver per batch of sessions
+
+
+def test_bulk_pricing_reads_idle_time_from_the_status_history_like_one_by_one():
+    """Sessions without meter samples: idle time comes from the connector's status changes,
+    which bulk pricing loads once per chunk and cuts per session."""
+    connector = leased_connector()
+    elements = [{"price_components": [{"type": "PARKING_TIME", "price": "12.00", "vat": "19", "step_size": 60}]}]
+    energy_tariff(site=connector.station.site, elements=elements)
+    driver = DriverFactory()
+    starts = [START + timedelta(hours=2 * i) for i in range(4)]
+    one_by_one, bulk = [], []
+    for index, started_at in enumerate(starts):
+        idle_after = 10 + 10 * index  # a different idle tail for each session
+        session = completed_session(
+            connector=connector, driver=driver, started_at=started_at, minutes=idle_after, samples=0, parking_minutes=30
+        )
+        StatusChange.objects.create(
+            station=connector.station,
+            connector_number=connector.connector_id,
+            status="SuspendedEV",
+            received_at=started_at + timedelta(minutes=idle_after),
+        )
+        (one_by_one if index % 2 == 0 else bulk).append((session, idle_after))
+    priced_singly = [session_price(session_id=session.pk) for session, _ in one_by_one]
+
+    assert sessions_price_bulk(session_ids=[session.pk for session, _ in bulk]) == 2
+
+    priced_in_bulk = [ChargeDetailRecord.objects.get(session=session) for session, _ in bulk]
+    for cdr, (_, idle_after) in zip(priced_singly + priced_in_bulk, one_by_one + bulk, strict=True):
+        assert (cdr.charging_seconds, cdr.parking_seconds) == (idle_after * 60, 1800)
+        assert cdr.total_excl_vat == D("6.00")  # 0.5 h parking × 12.00
 
 
 def test_bulk_pricing_is_idempotent(connector):

@@ -128,3 +128,48 @@ def test_driver_sees_only_own_cdrs_and_invoices(connector):
     invoices_issue_for_month(period_start=MAY, now=RUN_AT)
     assert [cdr.driver for cdr in cdrs_for_driver(driver=mine)] == [mine]
     assert [invoice.driver for invoice in invoices_for_driver(driver=mine)] == [mine]
+
+
+def test_the_monthly_run_emails_its_invoices_in_batches_once_committed(
+    connector, django_capture_on_commit_callbacks, monkeypatch
+):
+    from billing import tasks
+    from billing.services import invoices as invoice_services
+
+    monkeypatch.setattr(invoice_services, "EMAIL_BATCH", 2)
+    enqueued = []
+    monkeypatch.setattr(tasks.email_invoices, "delay", lambda ids: enqueued.append(ids))
+    for _ in range(3):
+        priced(connector, DriverFactory())
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        issued = invoices_issue_for_month(period_start=MAY, now=RUN_AT)
+
+    assert len(callbacks) == 2  # one per batch, not one per invoice
+    assert enqueued == [issued[:2], issued[2:]]
+    assert tasks.email_invoices(issued) == 3
+    assert tasks.email_invoices(issued) == 0  # a retried batch sends nothing twice
+    assert len(mail.outbox) == 3
+
+
+def test_a_refused_email_does_not_hold_back_the_rest_of_the_batch(connector, monkeypatch):
+    import smtplib
+
+    from billing.services.invoices import invoices_email
+
+    for _ in range(2):
+        priced(connector, DriverFactory())
+    first, second = invoices_issue_for_month(period_start=MAY, now=RUN_AT)
+    real_send = mail.EmailMessage.send
+
+    def refuse_first(message, *args, **kwargs):
+        if first_number in message.subject:
+            raise smtplib.SMTPRecipientsRefused({message.to[0]: (550, b"no such user")})
+        return real_send(message, *args, **kwargs)
+
+    first_number = Invoice.objects.get(pk=first).number
+    monkeypatch.setattr(mail.EmailMessage, "send", refuse_first)
+
+    assert invoices_email(invoice_ids=[first, second]) == 1
+    assert Invoice.objects.get(pk=first).emailed_at is None  # left for a later attempt
+    assert Invoice.objects.get(pk=second).emailed_at is not None
