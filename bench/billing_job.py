@@ -1,9 +1,11 @@
-"""The billing benchmark job: `python -m bench.billing_job SESSIONS MONTHS_AGO`.
+"""The billing benchmark job: `python -m bench.billing_job SESSIONS MONTHS_AGO [WORKERS]`.
 
 Builds SESSIONS completed sessions (with meter samples, valid tokens of bench drivers,
 on the bench fleet's sites, each site with an energy tariff) in the month MONTHS_AGO
 months back, then times billing's own services: pricing them all
 (`sessions_price_bulk`) and issuing that month's invoices (`invoices_issue_for_month`).
+With WORKERS > 1 the sessions are priced in that many processes, one per core, as
+several Celery workers would price a backlog in `price_sessions` chunks.
 Prints one JSON line. Run by bench.scenarios.later against a bench database only."""
 
 import json
@@ -123,12 +125,45 @@ def build_sessions(count: int, period_start: date, tokens: list, connectors: lis
 
 
 def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """This process's CPU and that of its finished pricing processes."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
 
 
-def main(count: int, months_ago: int) -> dict:
+def price_in_processes(session_ids: list[int], workers: int) -> int:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from django.db import connections
+
     from billing.services.cdrs_bulk import sessions_price_bulk
+
+    if workers == 1:
+        return sessions_price_bulk(session_ids=session_ids)
+
+    # A forked child must open its own connections: close them, and the pool they come from.
+    for connection in connections.all(initialized_only=True):
+        connection.close()
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
+    share = -(-len(session_ids) // workers)
+    parts = [session_ids[start : start + share] for start in range(0, len(session_ids), share)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        return sum(pool.map(price_part, parts, range(len(parts))))
+
+
+def price_part(session_ids: list[int], index: int) -> int:
+    from billing.services.cdrs_bulk import sessions_price_bulk
+
+    cores = sorted(os.sched_getaffinity(0) | set(range(os.cpu_count() or 1)))
+    os.sched_setaffinity(0, {cores[index % len(cores)]})
+    return sessions_price_bulk(session_ids=session_ids)
+
+
+def main(count: int, months_ago: int, workers: int = 1) -> dict:
     from billing.services.invoices import invoices_issue_for_month
     from stations.models import Connector, Organisation
 
@@ -141,7 +176,7 @@ def main(count: int, months_ago: int) -> dict:
     session_ids = build_sessions(count, period_start, tokens, connectors)
     started = time.monotonic()
     cpu_before = cpu_seconds()
-    priced = sessions_price_bulk(session_ids=session_ids)
+    priced = price_in_processes(session_ids, workers)
     priced_at = time.monotonic()
     invoices = invoices_issue_for_month(period_start=period_start, now=datetime.now(UTC))
     done = time.monotonic()
@@ -154,6 +189,7 @@ def main(count: int, months_ago: int) -> dict:
         "invoice_seconds": done - priced_at,
         "total_seconds": done - started,
         "job_cpu_seconds": cpu_seconds() - cpu_before,
+        "workers": workers,
         "period_start": period_start.isoformat(),
     }
 
@@ -161,4 +197,5 @@ def main(count: int, months_ago: int) -> dict:
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
-    print(json.dumps(main(int(sys.argv[1]), int(sys.argv[2]))), flush=True)
+    workers = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    print(json.dumps(main(int(sys.argv[1]), int(sys.argv[2]), workers)), flush=True)

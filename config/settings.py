@@ -126,6 +126,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: cache, channel layer, Celery ------------------------------------------------
 REDIS_URL = config_env.redis_url("REDIS_URL") if PRODUCTION else ""
 
+# The gateway keeps its concurrent channel-layer calls (join, leave, announce) below the
+# pool's size: redis-py fails a call outright when the pool is exhausted, which a mass
+# disconnect or reconnect storm of thousands of sockets did (benchmark S1/S4).
+CHANNELS_REDIS_MAX_CONNECTIONS = int_in_range("CHANNELS_REDIS_MAX_CONNECTIONS", 1000, 10, 100000)
+OCPP_LAYER_CONCURRENCY = max(1, CHANNELS_REDIS_MAX_CONNECTIONS * 3 // 4)
+
 if PRODUCTION:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {
@@ -140,7 +146,7 @@ if PRODUCTION:
                     {
                         "address": REDIS_URL,
                         "socket_timeout": 30,
-                        "max_connections": int_in_range("CHANNELS_REDIS_MAX_CONNECTIONS", 1000, 10, 100000),
+                        "max_connections": CHANNELS_REDIS_MAX_CONNECTIONS,
                     }
                 ],
                 "prefix": config_env.env.str("CHANNELS_PREFIX", default="evcms"),

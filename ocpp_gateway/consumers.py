@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ocpp_gateway import exchange, frames, handshake, outbox, protocols
 from ocpp_gateway.commands import station_group
+from ocpp_gateway.concurrency import LoopSemaphore
 from ocpp_gateway.outbox import OutgoingCall
 from ocpp_gateway.outbox_poller import OutboxPoller
 
@@ -34,6 +35,7 @@ def in_thread(func):
 
 
 outbox_poller = OutboxPoller(in_thread(outbox.stations_with_deliverable_commands))
+layer_slots = LoopSemaphore(lambda: settings.OCPP_LAYER_CONCURRENCY)
 
 
 class OcppConsumer(AsyncWebsocketConsumer):
@@ -79,11 +81,12 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.station_id = admission.station_id
         self.seen_written_at = self.connected_at
         group = station_group(self.station_id)
-        await self.channel_layer.group_add(group, self.channel_name)
-        # Every other socket of this station, in any process, learns of this one; the older closes.
-        await self.channel_layer.group_send(
-            group, {"type": "ocpp.announce", "channel": self.channel_name, "since": self.connected_at.timestamp()}
-        )
+        async with layer_slots.get():
+            await self.channel_layer.group_add(group, self.channel_name)
+            # Every other socket of this station, in any process, learns of this one; the older closes.
+            await self.channel_layer.group_send(
+                group, {"type": "ocpp.announce", "channel": self.channel_name, "since": self.connected_at.timestamp()}
+            )
         await in_thread(exchange.connection_open)(protocol=protocol, station_id=self.station_id, at=self.connected_at)
         if self.closing:
             return
@@ -110,7 +113,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
             return
         outbox_poller.remove(self.station_id, self)
         try:
-            await self.channel_layer.group_discard(station_group(self.station_id), self.channel_name)
+            async with layer_slots.get():
+                await self.channel_layer.group_discard(station_group(self.station_id), self.channel_name)
         except Exception:
             logger.exception("station %s: leaving the channel group failed", self.identity)
         try:
