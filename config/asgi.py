@@ -17,6 +17,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from config.gc_tuning import tune_for_server  # noqa: E402
 from ocpp_gateway.routing import websocket_urlpatterns as ocpp_patterns  # noqa: E402
 from stations.routing import websocket_urlpatterns as live_patterns  # noqa: E402
 
@@ -35,3 +36,5 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+tune_for_server()

@@ -348,6 +348,9 @@ OCPP_COMMAND_TTL_SECONDS = int_in_range("OCPP_COMMAND_TTL_SECONDS", 3600, 10, 7 
 # How often a connected station's consumer looks at the outbox without being woken (a lost
 # wake-up, e.g. across processes in embedded mode, delays a command by at most this).
 OCPP_OUTBOX_POLL_SECONDS = int_in_range("OCPP_OUTBOX_POLL_SECONDS", 15, 1, 3600)
+# Young-generation threshold of the ASGI process's garbage collector (config/gc_tuning.py);
+# CPython's default is 700.
+GC_GEN0_THRESHOLD = int_in_range("GC_GEN0_THRESHOLD", 50_000, 100, 10_000_000)
 
 # --- Operations: health, alerts, maintenance, uptime, firmware (docs/operations.md) --------
 # A station is offline after N heartbeat intervals of silence; shorter flaps raise nothing.

@@ -104,6 +104,8 @@ def test_production_database_connections_come_from_a_bounded_pool(extra, expecte
         ({"DEFAULT_CURRENCY": "XYZ"}, "DEFAULT_CURRENCY"),
         ({**PRODUCTION_ENV, "DB_POOL_MAX_SIZE": "-1"}, "DB_POOL_MAX_SIZE"),
         ({**PRODUCTION_ENV, "DB_CONN_MAX_AGE": "60"}, "DB_CONN_MAX_AGE"),
+        ({"GC_GEN0_THRESHOLD": "5"}, "GC_GEN0_THRESHOLD"),
+        ({"CHANNELS_REDIS_MAX_CONNECTIONS": "lots"}, "CHANNELS_REDIS_MAX_CONNECTIONS"),
     ],
 )
 def test_bad_environment_stops_startup_naming_the_variable(env, named, tmp_path):
