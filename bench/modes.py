@@ -18,6 +18,9 @@ EMBEDDED_VAR_DIR = Path(tempfile.gettempdir()) / "evcms-bench-var"
 # uvicorn's WebSocket implementation; "websockets" is the legacy one (the 2026-11-24 S0–S4
 # production run used it), "auto" what the Procfile gets.
 UVICORN_WS = os.environ.get("BENCH_UVICORN_WS", "auto")
+# uvicorn worker processes for the gateway scenarios; more than one only makes sense with
+# BENCH_SERVER_CORE naming as many cores (e.g. "0,1"), the generator then sharing one.
+WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "1"))
 
 
 @dataclass
@@ -57,7 +60,7 @@ class Mode:
         self.provision(count)
         return credentials.fleet(count=count)
 
-    def asgi_server(self, *, server: str = "uvicorn", workers: int = 1) -> runner.Server:
+    def asgi_server(self, *, server: str = "uvicorn", workers: int = WEB_WORKERS) -> runner.Server:
         port = runner.free_port()
         if server == "daphne":
             command = [sys.executable, "-m", "daphne", "-b", runner.HOST, "-p", str(port), "config.asgi:application"]
