@@ -345,8 +345,9 @@ OCPP_CALL_TIMEOUT = int_in_range("OCPP_CALL_TIMEOUT", 30, 1, 600)
 OCPP_MAX_FRAME_BYTES = int_in_range("OCPP_MAX_FRAME_BYTES", 65536, 1024, 1048576)
 OCPP_MESSAGE_LOG_RETENTION_DAYS = int_in_range("OCPP_MESSAGE_LOG_RETENTION_DAYS", 30, 1, 3650)
 OCPP_COMMAND_TTL_SECONDS = int_in_range("OCPP_COMMAND_TTL_SECONDS", 3600, 10, 7 * 86400)
-# How often a connected station's consumer looks at the outbox without being woken (a lost
-# wake-up, e.g. across processes in embedded mode, delays a command by at most this).
+# How often each web process asks the outbox which of its connected stations have commands
+# waiting, in case a wake-up was lost (e.g. across processes in embedded mode): a lost
+# wake-up delays a command by at most this (ocpp_gateway/outbox_poller.py).
 OCPP_OUTBOX_POLL_SECONDS = int_in_range("OCPP_OUTBOX_POLL_SECONDS", 15, 1, 3600)
 # Young-generation threshold of the ASGI process's garbage collector (config/gc_tuning.py);
 # CPython's default is 700.

@@ -49,7 +49,7 @@ class PublicConnectorSerializer(serializers.ModelSerializer):
             "power_type": connector.power_type,
             "max_power_kw": format(connector.max_power_kw, ".2f"),
             "status": connector.status,
-            "status_updated_at": _optional_datetime(connector.status_updated_at),
+            "status_updated_at": _DATETIME.to_representation(connector.status_updated_at),
         }
 
 
@@ -75,11 +75,7 @@ class PublicStationSerializer(serializers.ModelSerializer):
         }
 
 
-_DATETIME = serializers.DateTimeField()
-
-
-def _optional_datetime(value):
-    return None if value is None else _DATETIME.to_representation(value)
+_DATETIME = serializers.DateTimeField()  # None stays None, as for the declared field
 
 
 class OpeningHoursSerializer(serializers.ModelSerializer):

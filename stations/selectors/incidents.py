@@ -1,7 +1,7 @@
 """Reads about fault incidents that other parts ask before involving operations."""
 
 from stations.models import Incident
-from stations.services.incidents import RECOVERED_STATUSES, is_fault
+from stations.services.incidents import RECOVERED_STATUSES, fault_cause, is_fault
 
 
 def status_change_concerns_incidents(
@@ -15,7 +15,9 @@ def status_change_concerns_incidents(
         return True
     if status not in RECOVERED_STATUSES:
         return False
-    cause = Incident.Cause.CONNECTOR_FAULT if connector_number else Incident.Cause.STATION_FAULT
     return Incident.objects.filter(
-        station_id=station_id, connector_number=connector_number, cause=cause, status__in=Incident.ACTIVE_STATUSES
+        station_id=station_id,
+        connector_number=connector_number,
+        cause=fault_cause(connector_number),
+        status__in=Incident.ACTIVE_STATUSES,
     ).exists()

@@ -179,6 +179,10 @@ def _open_repair_if_needed(incident: Incident) -> None:
         maintenance.work_order_for_incident(incident=incident)
 
 
+def fault_cause(connector_number: int) -> str:
+    return Incident.Cause.CONNECTOR_FAULT if connector_number else Incident.Cause.STATION_FAULT
+
+
 def is_fault(status: str, error_code: str | None) -> bool:
     return status == ChargePointStatus.FAULTED or (error_code or "") not in FAULT_FREE_CODES
 
@@ -191,7 +195,7 @@ def status_observe(
     report older than the connector's current status is ignored (see _superseded)."""
     if _superseded(station_id=station_id, connector_number=connector_number, at=at):
         return None
-    cause = Incident.Cause.CONNECTOR_FAULT if connector_number else Incident.Cause.STATION_FAULT
+    cause = fault_cause(connector_number)
     if is_fault(status, error_code):
         severity = Incident.Severity.MAJOR if status == ChargePointStatus.FAULTED else Incident.Severity.MINOR
         if connector_number == 0 and status == ChargePointStatus.FAULTED:
