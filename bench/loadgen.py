@@ -34,8 +34,32 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+class LoopLag:
+    """How late this process's event loop wakes a 10 ms timer: a generator that stalls
+    (CPU starved, collecting garbage) would add its stall to every round trip it times,
+    so each window reports it beside the latencies."""
+
+    TICK = 0.01
+
+    def __init__(self) -> None:
+        self.lags_ms: list[float] = []
+        self.task = asyncio.ensure_future(self._watch())
+
+    async def _watch(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(self.TICK)
+            self.lags_ms.append((time.perf_counter() - before - self.TICK) * 1000)
+
+    def stop(self) -> dict:
+        self.task.cancel()
+        lags = self.lags_ms or [0.0]
+        return {"p99": percentile(lags, 99), "max": max(lags)}
+
+
 class Window:
-    """A measurement window: the recorder's figures plus this process's CPU use."""
+    """A measurement window: the recorder's figures plus this process's CPU use and
+    event-loop lag."""
 
     def __init__(self, recorder: simulator.Recorder, label: str) -> None:
         self.recorder = recorder
@@ -46,6 +70,7 @@ class Window:
         self.recorder.recording = True
         self.started = time.monotonic()
         self.cpu = cpu_seconds()
+        self.loop_lag = LoopLag()
         emit("measure_start", label=self.label)
         return self
 
@@ -53,6 +78,7 @@ class Window:
         self.recorder.recording = False
         self.elapsed = time.monotonic() - self.started
         self.generator_cpu = (cpu_seconds() - self.cpu) / self.elapsed
+        self.generator_lag = self.loop_lag.stop()
 
     def result(self, **extra) -> dict:
         recorder = self.recorder
@@ -64,6 +90,7 @@ class Window:
             "failure_count": sum(recorder.failures.values()),
             "latency": {action: latency_summary(values) for action, values in recorder.round_trips.items()},
             "generator_cpu": self.generator_cpu,
+            "generator_lag_ms": self.generator_lag,
             **extra,
         }
 
@@ -167,11 +194,17 @@ async def fleet(spec: dict) -> None:
         # walks, which otherwise paused this process ~0.5 s at 10k sockets mid-window.
         gc.collect()
         gc.freeze()
-        emit("ready", chargers=len(chargers), booted=booted, ramp_seconds=round(time.monotonic() - started, 1))
+        emit(
+            "ready",
+            chargers=len(chargers),
+            booted=booted,
+            ramp_seconds=round(time.monotonic() - started, 1),
+            connect_failures_so_far=dict(recorder.connect_failures),
+        )
         await asyncio.sleep(step.get("settle", 2))
         with Window(recorder, step.get("label", f"{step['chargers']} chargers")) as window:
             await asyncio.sleep(step["measure"])
-        emit("measure_end", label=window.label, result=window.result(**fleet_facts(chargers, booted)))
+        emit("measure_end", label=window.label, result=window.result(**fleet_facts(chargers, booted, recorder)))
         if booted < 0.99 * step["chargers"]:
             emit("ramp_stopped", reached=booted, wanted=step["chargers"])
             break
@@ -184,8 +217,9 @@ async def fleet(spec: dict) -> None:
     await asyncio.wait(tasks, timeout=10)
 
 
-def fleet_facts(chargers: list[simulator.Charger], booted: int) -> dict:
+def fleet_facts(chargers: list[simulator.Charger], booted: int, recorder: simulator.Recorder) -> dict:
     return {
+        "connect_failures_so_far": dict(recorder.connect_failures),
         "connections": len(chargers),
         "booted": booted,
         "connections_held": sum(1 for c in chargers if c.link is not None and c.link.is_open),
@@ -235,12 +269,19 @@ async def reconnect_storm(chargers: list[simulator.Charger], recorder: simulator
         label="storm",
         result={
             "chargers": len(chargers),
+            # On CLOCK_MONOTONIC, which every process on the machine shares: the
+            # orchestrator places the server's restart on the same time line.
+            "killed_at": killed_at,
             "rebooted": len(finite),
+            "seconds_to_first": min(finite, default=None),
             "seconds_to_99pct": percentile(delays, 99) if len(finite) >= 0.99 * len(chargers) else None,
             "seconds_to_50pct": percentile(finite, 50),
             "seconds_to_all": max(finite) if len(finite) == len(chargers) else None,
-            "handshake_failures": dict(recorder.failures),
-            "handshake_failure_count": sum(recorder.failures.values()),
+            # When the re-boots happened: a fleet that waits and then re-boots at once looks
+            # different here from one that trickles in, though both have the same 99 %.
+            "reboot_deciles": [round(percentile(finite, q), 1) for q in range(10, 100, 10)] if finite else [],
+            "failure_kinds": dict(recorder.failures),
+            "failure_count": sum(recorder.failures.values()),
             "transactions_started": sum(len(c.state.transactions) for c in chargers),
         },
     )

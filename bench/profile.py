@@ -3,7 +3,8 @@
 Where the gateway's CPU goes: starts the gateway as the benchmark does (pinned to the
 server core), drives it with the S3 generator at one fixed MeterValues rate, and attaches
 py-spy (`--gil`, so samples count only the thread holding the GIL, i.e. Python CPU) for
-the measurement window. Prints the functions with the largest inclusive share of samples
+the measurement window; or, with `--storm N`, runs S4's reconnect storm with N chargers
+and attaches py-spy to the restarted server for its first `--seconds`. Prints the functions with the largest inclusive share of samples
 and writes the raw stacks next to the results (bench/results/profile-<mode>.txt)."""
 
 import argparse
@@ -14,6 +15,8 @@ from pathlib import Path
 
 from bench import modes, results, runner
 from bench.results import RESULTS_DIR
+from bench.scenarios import SIZES
+from bench.scenarios.gateway import StormHook, storm_spec
 
 
 def summarize(raw: str, top: int) -> list[tuple[str, float, float]]:
@@ -42,6 +45,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rate", type=int, default=100, help="MeterValues per second offered")
     parser.add_argument("--chargers", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--storm", type=int, metavar="N", help="profile S4's re-boot of N chargers instead")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args(argv)
@@ -57,24 +61,38 @@ def main(argv: list[str]) -> int:
         "settle": 3,
         "p99_limit_ms": 10_000,
     }
-    out = RESULTS_DIR / f"profile-{args.mode}.txt"
+    if args.storm:
+        spec = storm_spec(mode, args.storm, SIZES["issue"])
+    out = RESULTS_DIR / f"profile-{args.mode}{'-storm' if args.storm else ''}.txt"
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     spy: dict = {}
 
-    def on_event(name: str, event: dict) -> None:
-        if name == "measure_start":
-            pid = str(server.process.pid)
-            command = ["py-spy", "record", "--pid", pid, "--gil", "--rate", "100", "--format", "raw"]
-            command += ["--duration", str(args.seconds), "--output", str(out), "--nonblocking"]
-            spy["process"] = subprocess.Popen([str(Path(sys.executable).parent / command[0]), *command[1:]])
+    def attach(server: runner.Server) -> None:
+        # uvicorn's single worker is the server process itself (no reloader, no supervisor).
+        command = ["py-spy", "record", "--pid", str(server.process.pid), "--gil", "--rate", "100"]
+        command += ["--format", "raw", "--duration", str(args.seconds), "--output", str(out), "--nonblocking"]
+        spy["process"] = subprocess.Popen([str(Path(sys.executable).parent / command[0]), *command[1:]])
 
     with mode.asgi_server() as server:
-        # uvicorn's single worker is the server process itself (no reloader, no supervisor).
-        outcome = runner.run_generator(spec, server=server, on_event=on_event, time_limit=600)
+        if args.storm:
+            hook = StormHook(server, on_restarted=attach)
+        else:
+
+            def hook(name: str, event: dict) -> None:
+                if name == "measure_start":
+                    attach(server)
+
+        outcome = runner.run_generator(spec, server=server, on_event=hook, time_limit=900)
         spy["process"].wait(timeout=args.seconds + 60)
-    window = next(iter(outcome["windows"].values()))
-    cpu_ms = results.cpu_ms_per_msg(window) or 0
-    print(f"{args.mode}: {window['msgs_per_s']:.0f} msgs/s, server CPU {window['server_cpu']:.0%}, {cpu_ms:.2f} ms/msg")
+    window = outcome["windows"]["storm" if args.storm else next(iter(outcome["windows"]))]
+    if args.storm:
+        print(f"storm: {window['rebooted']} re-booted, 99 % after {window['seconds_to_99pct']} s")
+        print(f"re-boot deciles (s): {window['reboot_deciles']}, server CPU {window['server_cpu']:.0%}")
+    else:
+        cpu_ms = results.cpu_ms_per_msg(window) or 0
+        print(
+            f"{args.mode}: {window['msgs_per_s']:.0f} msgs/s, server CPU {window['server_cpu']:.0%}, {cpu_ms:.2f} ms/msg"
+        )
     print(f"{'inclusive':>9} {'self':>6}  function")
     for name, incl, self_share in summarize(out.read_text(), args.top):
         print(f"{incl:8.1f}% {self_share:5.1f}%  {name}")

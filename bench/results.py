@@ -35,7 +35,9 @@ def row(label: str, runs: list[dict], *, actions: list[str], baseline: dict | No
     `extra` maps a column name to a function of one run; its median is reported too."""
     for run in runs:
         run["server_cpu_ms_per_msg"] = cpu_ms_per_msg(run)
-    keys = [*METRICS, "server_cpu_ms_per_msg"] + [f"latency.{action}.{q}" for action in actions for q in QUANTILES]
+    keys = [*METRICS, "server_cpu_ms_per_msg", "generator_lag_ms.max"] + [
+        f"latency.{action}.{q}" for action in actions for q in QUANTILES
+    ]
     medians = median_of_runs(runs, keys)
     extras = {name: median(function(run) for run in runs) for name, function in (extra or {}).items()}
     baseline = baseline or {}
@@ -109,7 +111,8 @@ def markdown(report: dict) -> str:
         f"{fmt((report.get('baseline') or {}).get('server_cpu_ms_per_msg'), 4)} server CPU ms per message. "
         "× S0 = msgs/s ÷ S0 msgs/s; × S0 CPU = S0 CPU per message ÷ this row's CPU per message; "
         "p99 × S0 = this p99 ÷ S0 echo p99. "
-        "CPU columns are fractions of one core over the measurement window.",
+        "CPU columns are fractions of one core over the measurement window; "
+        "gen lag max = the load generator's longest event-loop stall in it (its own share of any latency).",
         "",
     ]
     for scenario in report["scenarios"]:
@@ -124,7 +127,7 @@ def markdown(report: dict) -> str:
         extra_names = sorted({name for r in scenario["rows"] for name in r["extra"]})
         header = ["case", "mode", "round trip", "msgs/s", "× S0", "CPU ms/msg", "× S0 CPU", "p50 ms", "p95 ms"]
         header += ["p99 ms", "p99 × S0", "max ms", "failures", "held", "server CPU", "gen CPU", "gen CPU ms/msg"]
-        header += ["PG CPU", "Redis CPU"]
+        header += ["gen lag max ms", "PG CPU", "Redis CPU"]
         header += ["server RSS MiB", *extra_names]
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for r in scenario["rows"]:
@@ -137,7 +140,7 @@ def markdown(report: dict) -> str:
                 cells += [fmt(v) for v in latency[:3]] + [fmt(p99_ratio, 2), fmt(latency[3])]
                 cells += [fmt(m["failure_count"], 0), fmt(m["connections_held"], 0)]
                 cells += [pct(m["server_cpu"]), pct(m["generator_cpu"]), fmt(generator_ms_per_msg(r["runs"]), 3)]
-                cells += [pct(m["postgres_cpu"]), pct(m["redis_cpu"])]
+                cells += [fmt(m.get("generator_lag_ms.max")), pct(m["postgres_cpu"]), pct(m["redis_cpu"])]
                 cells += [fmt(m["server_rss_mib"])] + [fmt(r["extra"].get(name), 2) for name in extra_names]
                 lines.append("| " + " | ".join(cells) + " |")
         lines.append("")

@@ -215,12 +215,15 @@ def run_generator(spec: dict, *, server: Server, on_event=None, time_limit: floa
             if name == "measure_start":
                 sampler.begin()
             elif name == "measure_end":
-                figures = sampler.end() if event["label"] != "storm" else {}
-                outcome["windows"][event["label"]] = {**event["result"], **figures}
+                outcome["windows"][event["label"]] = {**event["result"], **sampler.end()}
             else:
                 outcome["events"].append({name: event})
             if on_event is not None:
                 on_event(name, event)
+            if name == "storm_ready":
+                # The hook has killed and restarted the server: the storm's window measures
+                # the new process tree from the moment it answers until the fleet is back.
+                sampler.begin()
     finally:
         timer.cancel()
         process.wait(timeout=30)

@@ -7,6 +7,7 @@ transactions with MeterValues, reconnecting after a drop like real firmware does
 """
 
 import asyncio
+import errno
 import itertools
 import json
 import random
@@ -38,6 +39,9 @@ class Recorder:
         self.failures: Counter = Counter()
         self.sent = 0
         self.completed = 0
+        # Counted whether recording or not: a ramp's refused or timed-out connects happen
+        # between windows, and their kind says what limited the ramp.
+        self.connect_failures: Counter = Counter()
 
     def reset(self) -> None:
         self.round_trips = defaultdict(list)
@@ -53,6 +57,10 @@ class Recorder:
     def failure(self, kind: str) -> None:
         if self.recording:
             self.failures[kind] += 1
+
+    def connect_failure(self, kind: str) -> None:
+        self.connect_failures[kind] += 1
+        self.failure(f"connect:{kind}")
 
 
 def now_iso() -> str:
@@ -229,7 +237,7 @@ class Charger:
                 await self._connect_and_boot()
             except (OSError, TimeoutError, wire.HandshakeError, CallFailed) as error:
                 self.state.handshake_failures += 1
-                self.recorder.failure(f"connect:{type(error).__name__}")
+                self.recorder.connect_failure(connect_failure_kind(error))
                 if not self.profile.reconnect:
                     return
                 await asyncio.sleep(1 + random.random() * self.profile.reconnect_jitter)
@@ -357,6 +365,18 @@ class Charger:
         del self.open_transactions[transaction["connector"]]
         await self.status(transaction["connector"], "Finishing")
         await self.status(transaction["connector"], "Available")
+
+
+def connect_failure_kind(error: Exception) -> str:
+    """A short, countable name: the exception's class, with the errno's name for a bare
+    OSError (EMFILE, EADDRNOTAVAIL...) and the HTTP status for a refused upgrade."""
+    kind = error.kind if isinstance(error, CallFailed) else type(error).__name__
+    if isinstance(error, wire.HandshakeError):
+        status = str(error).split(" ")
+        return f"{kind}:{status[1]}" if len(status) > 1 else kind
+    if type(error) is OSError and error.errno:
+        return f"{kind}:{errno.errorcode.get(error.errno, error.errno)}"
+    return kind
 
 
 def meter_values(connector: int, transaction_id: int, energy_wh: int) -> dict:

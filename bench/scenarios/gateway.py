@@ -101,15 +101,35 @@ def s1(ctx: Context) -> dict:
                     actions=["Heartbeat"],
                     baseline=ctx.baseline,
                     mode=mode_name,
-                    extra={"held %": held_percent, "RSS/conn KiB": rss_per_connection, "booted": lambda r: r["booted"]},
+                    extra={
+                        "held %": held_percent,
+                        "RSS/conn KiB": rss_per_connection,
+                        "booted": lambda r: r["booted"],
+                        "connect failures so far": lambda r: sum((r.get("connect_failures_so_far") or {}).values()),
+                    },
                 )
             )
+        kinds = connect_failure_kinds(outcomes)
+        if kinds:
+            notes.append(f"{mode_name}: connect failures by kind, all runs, ramps included: {kinds}.")
     return {
         "title": "S1 connections: ramp 1k → 5k → 10k chargers, 60 s heartbeats, hold",
         "command": ctx.command("s1"),
         "rows": rows,
         "note": " ".join(notes),
     }
+
+
+def connect_failure_kinds(outcomes: list[dict]) -> dict:
+    """Every run's connect failures by kind, from its latest report (the counts only grow)."""
+    total: dict = {}
+    for outcome in outcomes:
+        reports = [e["ready"] for e in outcome["events"] if "ready" in e] + list(outcome["windows"].values())
+        counts = [r.get("connect_failures_so_far", {}) for r in reports]
+        latest = max(counts, key=lambda c: sum(c.values()), default={})
+        for kind, count in latest.items():
+            total[kind] = total.get(kind, 0) + count
+    return total
 
 
 def held_percent(run: dict) -> float | None:
@@ -211,33 +231,39 @@ def sustained_ceiling(windows: dict) -> float | None:
     return best
 
 
+def storm_spec(mode, count: int, size: dict) -> dict:
+    """S4's fleet: chargers with sessions under way, reconnecting with jitter like firmware."""
+    return {
+        "kind": "fleet",
+        "credentials": mode.fleet(count),
+        "profile": {
+            "connectors": 2,
+            "heartbeat_interval": 60,
+            "meter_interval": 30,
+            "charging_fraction": 0.2,
+            "session_seconds": 300,
+            "id_tag": credentials.ID_TAG,
+            "reconnect": True,
+            "reconnect_jitter": 10,
+        },
+        "steps": [{"chargers": count, "settle": 5, "measure": 10, "label": "before"}],
+        "ramp_per_s": size["s1_ramp_per_s"],
+        "boot_timeout": size["boot_timeout"],
+        "storm": {"wait_for_kill": 60, "timeout": 180},
+    }
+
+
 def s4(ctx: Context) -> dict:
     rows = []
     for mode_name in ctx.modes:
         mode = prepared(ctx, mode_name)
         count = ctx.size["s4_chargers"]
-        spec = {
-            "kind": "fleet",
-            "credentials": mode.fleet(count),
-            "profile": {
-                "connectors": 2,
-                "heartbeat_interval": 60,
-                "meter_interval": 30,
-                "charging_fraction": 0.2,
-                "session_seconds": 300,
-                "id_tag": credentials.ID_TAG,
-                "reconnect": True,
-                "reconnect_jitter": 10,
-            },
-            "steps": [{"chargers": count, "settle": 5, "measure": 10, "label": "before"}],
-            "ramp_per_s": ctx.size["s1_ramp_per_s"],
-            "boot_timeout": ctx.size["boot_timeout"],
-            "storm": {"wait_for_kill": 60, "timeout": 180},
-        }
-        outcomes = run_fleet(ctx, mode, spec, on_event=storm_hook)
+        outcomes = run_fleet(ctx, mode, storm_spec(mode, count, ctx.size), on_event=StormHook)
         duplicates = probes.duplicate_sessions(mode)
         runs = [
-            {**o["windows"]["storm"], **o["windows"].get("before", {})} for o in outcomes if "storm" in o["windows"]
+            {**o["windows"].get("before", {}), "storm": o["windows"]["storm"], "restart": o["hook"].restart}
+            for o in outcomes
+            if "storm" in o["windows"]
         ]
         rows.append(
             results.row(
@@ -248,10 +274,14 @@ def s4(ctx: Context) -> dict:
                 mode=mode_name,
                 extra={
                     # A run where 99% never re-booted counts as infinitely slow, not as missing.
-                    "s to 99% re-booted": lambda r: r["seconds_to_99pct"] if r.get("seconds_to_99pct") else math.inf,
-                    "s to 50%": lambda r: r.get("seconds_to_50pct"),
-                    "re-booted": lambda r: r.get("rebooted"),
-                    "handshake failures": lambda r: r.get("handshake_failure_count"),
+                    "s to 99% re-booted": lambda r: r["storm"].get("seconds_to_99pct") or math.inf,
+                    "s to 50%": lambda r: r["storm"].get("seconds_to_50pct"),
+                    "s to first": lambda r: r["storm"].get("seconds_to_first"),
+                    "s to server up": lambda r: r["restart"]["up_at"] - r["storm"]["killed_at"],
+                    "re-booted": lambda r: r["storm"].get("rebooted"),
+                    "storm server CPU": lambda r: r["storm"].get("server_cpu"),
+                    "storm PG CPU": lambda r: r["storm"].get("postgres_cpu"),
+                    "handshake failures": lambda r: r["storm"].get("failure_count"),
                     "duplicate sessions": lambda r, d=duplicates: (
                         d["open_twice_on_a_connector"] + d["same_start_twice"]
                     ),
@@ -262,13 +292,30 @@ def s4(ctx: Context) -> dict:
         "title": "S4 reconnect storm: kill the ASGI server with chargers connected, restart",
         "command": ctx.command("s4"),
         "rows": rows,
+        "note": (
+            "Columns before the storm's are the steady state just before the kill. s to server up: from the "
+            "first charger seeing its socket close to the restarted server answering /healthz. Storm CPU: "
+            "from then until every charger had re-booted (or the 180 s limit). The JSON keeps every run's "
+            "re-boot deciles and failure kinds."
+        ),
     }
 
 
-def storm_hook(server: runner.Server):
-    def on_event(name: str, event: dict) -> None:
-        if name == "storm_ready":
-            server.kill()
-            server.start(timeout=120)
+class StormHook:
+    """on_event hook for S4: on the generator's signal, SIGKILL the server and start a new
+    one on the same port; `restart` keeps when (CLOCK_MONOTONIC, shared with the generator)."""
 
-    return on_event
+    def __init__(self, server: runner.Server, on_restarted=None) -> None:
+        self.server = server
+        self.on_restarted = on_restarted
+        self.restart: dict = {}
+
+    def __call__(self, name: str, event: dict) -> None:
+        if name != "storm_ready":
+            return
+        self.restart["kill_at"] = time.monotonic()
+        self.server.kill()
+        self.server.start(timeout=120)
+        self.restart["up_at"] = time.monotonic()
+        if self.on_restarted is not None:
+            self.on_restarted(self.server)

@@ -8,7 +8,7 @@ import pytest
 from ocpp.messages import Call, validate_payload
 from websockets.asyncio.server import serve
 
-from bench import credentials, simulator
+from bench import credentials, simulator, wire
 from bench.servers.ocpp_central import handle
 
 
@@ -80,3 +80,21 @@ def test_a_garbled_frame_counts_as_a_failure_not_a_crash(bad):
     recorder.recording = True
     simulator.Link(recorder=recorder)._on_message(bad)
     assert recorder.failures["bad_frame"] == 1
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        (ConnectionRefusedError(111, "refused"), "ConnectionRefusedError"),
+        (OSError(24, "Too many open files"), "OSError:EMFILE"),
+        (TimeoutError(), "TimeoutError"),
+        (wire.HandshakeError("HTTP/1.1 503 Service Unavailable"), "HandshakeError:503"),
+        (simulator.CallFailed("timeout", "BootNotification"), "timeout"),
+    ],
+)
+def test_connect_failures_are_counted_by_a_kind_that_says_what_limited_the_ramp(error, kind):
+    recorder = simulator.Recorder()
+    recorder.connect_failure(simulator.connect_failure_kind(error))
+    # Counted outside measurement windows too (recording is off here), unlike call failures.
+    assert recorder.connect_failures == {kind: 1}
+    assert recorder.failures == {}
