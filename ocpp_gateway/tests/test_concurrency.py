@@ -1,10 +1,14 @@
-"""The gateway's bound on concurrent channel-layer calls."""
+"""The gateway's bound on concurrent channel-layer calls, and the threads its database work runs on."""
 
 import asyncio
+import threading
+import time
 
 import pytest
+from django.db import connection
 
 from ocpp_gateway.concurrency import LoopSemaphore
+from ocpp_gateway.consumers import in_thread
 
 
 def test_no_more_than_the_bound_run_at_once_and_the_rest_wait_their_turn():
@@ -74,3 +78,22 @@ def test_leaving_groups_in_a_storm_larger_than_the_redis_pool_loses_none(setting
         return [r for r in results if isinstance(r, Exception)]
 
     assert asyncio.run(storm()) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_work_shares_one_thread_on_sqlite_and_the_pool_on_postgresql():
+    """SQLite has one writer: threads queueing for it sleep in its busy handler, so the
+    gateway gives SQLite one thread; PostgreSQL gets the pool."""
+
+    def hold_and_tell():
+        time.sleep(0.05)  # long enough that a pool would start another thread for the next
+        return threading.get_ident()
+
+    async def at_once():
+        return await asyncio.gather(*(in_thread(hold_and_tell)() for _ in range(4)))
+
+    threads = set(asyncio.run(at_once()))
+    if connection.vendor == "sqlite":
+        assert len(threads) == 1
+    else:
+        assert len(threads) > 1
