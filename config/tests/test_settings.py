@@ -45,7 +45,7 @@ def test_no_environment_means_embedded_mode(tmp_path):
     assert json.loads(result.stdout) == {
         "debug": True,
         "engine": "django.db.backends.sqlite3",
-        "layer": "channels.layers.InMemoryChannelLayer",
+        "layer": "config.channel_layers.SweptInMemoryChannelLayer",
         "broker": "filesystem://",
         "cache": "django.core.cache.backends.filebased.FileBasedCache",
         "tz": "UTC",
