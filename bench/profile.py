@@ -53,16 +53,17 @@ def main(argv: list[str]) -> int:
     mode = modes.MODES[args.mode]()
     mode.env.update(item.split("=", 1) for item in args.env)
     mode.reset()
-    spec = {
-        "kind": "rate_steps",
-        "credentials": mode.fleet(args.chargers),
-        "rates": [args.rate],
-        "measure": args.seconds,
-        "settle": 3,
-        "p99_limit_ms": 10_000,
-    }
     if args.storm:
         spec = storm_spec(mode, args.storm, SIZES["issue"])
+    else:
+        spec = {
+            "kind": "rate_steps",
+            "credentials": mode.fleet(args.chargers),
+            "rates": [args.rate],
+            "measure": args.seconds,
+            "settle": 3,
+            "p99_limit_ms": 10_000,
+        }
     out = RESULTS_DIR / f"profile-{args.mode}{'-storm' if args.storm else ''}.txt"
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     spy: dict = {}
