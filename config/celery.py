@@ -67,7 +67,7 @@ BEAT_SCHEDULE.update(
 BEAT_SCHEDULE.update(
     {
         "ocpp-commands-sweep": {"task": "ocpp_gateway.tasks.commands_sweep", "schedule": 30.0},
-        "ocpp-reservations-expire": {"task": "ocpp_gateway.tasks.reservations_expire", "schedule": 60.0},
+        "drivers-reservations-expire": {"task": "drivers.tasks.reservations_expire", "schedule": 60.0},
         "ocpp-message-log-prune": {"task": "ocpp_gateway.tasks.message_log_prune", "schedule": crontab(minute=40)},
     }
 )

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "drivers",
     "billing",
     "ocpp_gateway",
+    "config",
 ]
 
 MIDDLEWARE = [

@@ -13,7 +13,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
     path("billing/", include("billing.urls")),
-    path("ops/", include("stations.urls_ops")),
+    path("ops/", include("stations.operations.urls")),
     path("", include("drivers.urls")),
 ]
 

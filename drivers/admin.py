@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from drivers import services, services_support
 from drivers.models import Driver, Reservation, SupportTicket, TicketMessage, Token, Vehicle
+from drivers.services import reservations, support, tokens
 
 
 class TokenInline(admin.TabularInline):
@@ -37,7 +37,7 @@ class TokenAdmin(admin.ModelAdmin):
     @admin.action(description="Block selected tokens")
     def block_tokens(self, request, queryset):
         for token in queryset:
-            services.token_block(token=token)
+            tokens.token_block(token=token)
         self.message_user(request, f"Blocked {queryset.count()} token(s).")
 
 
@@ -87,9 +87,9 @@ class SupportTicketAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if form.cleaned_data.get("reply", "").strip():
-            services_support.ticket_message_post(ticket=obj, author=request.user, body=form.cleaned_data["reply"])
+            support.ticket_message_post(ticket=obj, author=request.user, body=form.cleaned_data["reply"])
             if form.cleaned_data["status"] == SupportTicket.Status.CLOSED:
-                services_support.support_ticket_close(ticket=obj)
+                support.support_ticket_close(ticket=obj)
 
 
 @admin.register(Reservation)
@@ -109,4 +109,4 @@ class ReservationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Cancel the selected reservations (CancelReservation)"))
     def cancel_reservations(self, request, queryset):
         for reservation in queryset.filter(status__in=Reservation.OPEN_STATUSES):
-            services.reservation_cancel(reservation=reservation, requested_by=request.user, source="admin")
+            reservations.reservation_cancel(reservation=reservation, requested_by=request.user, source="admin")

@@ -2,8 +2,8 @@
 
 from django.db import transaction
 
-from drivers import services
 from drivers.models import Driver, Token
+from drivers.services import accounts, tokens, vehicles
 from stations.demo import DRIVER_FIRST_NAMES, OPERATOR
 from stations.models import Organisation
 
@@ -28,12 +28,12 @@ def load_drivers() -> dict[str, int]:
         email = demo_driver_email(index)
         if Driver.objects.filter(user__email=email).exists():
             continue
-        driver = services.driver_create(
+        driver = accounts.driver_create(
             email=email, password=DEMO_DRIVER_PASSWORD, first_name=first_name, last_name="Demo", emsp=emsp, country="DE"
         )
-        services.token_create(uid=f"RFID{index:08d}", driver=driver, kind=Token.Kind.RFID, label="Card")
-        services.token_create(driver=driver, kind=Token.Kind.APP, label="App")
+        tokens.token_create(uid=f"RFID{index:08d}", driver=driver, kind=Token.Kind.RFID, label="Card")
+        tokens.token_create(driver=driver, kind=Token.Kind.APP, label="App")
         make, model, battery, standard = VEHICLES[index % len(VEHICLES)]
-        services.vehicle_add(driver=driver, make=make, model=model, battery_kwh=battery, connector_standard=standard)
+        vehicles.vehicle_add(driver=driver, make=make, model=model, battery_kwh=battery, connector_standard=standard)
         created += 1
     return {"drivers_created": created}

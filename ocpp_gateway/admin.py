@@ -11,9 +11,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from drivers import services as driver_services
 from drivers.models import Reservation
-from drivers.selectors import token_by_id_tag
+from drivers.selectors.tokens import token_by_id_tag
+from drivers.services import reservations
 from ocpp_gateway import commands, protocols
 from ocpp_gateway.admin_forms import ActionChoiceForm, parameters_form_class
 from ocpp_gateway.models import Command, ConfigurationKey, MessageLog, StationProtocolState
@@ -122,7 +122,7 @@ def _queue(request, station: ChargingStation, action: str, payload: dict) -> Com
         token = token_by_id_tag(id_tag=payload["idTag"])
         if token is None:
             raise ValidationError(_("No token with this idTag."))
-        reservation = driver_services.reservation_request(
+        reservation = reservations.reservation_request(
             token=token,
             station=station,
             connector_number=payload["connectorId"],
@@ -139,9 +139,7 @@ def _queue(request, station: ChargingStation, action: str, payload: dict) -> Com
         else None
     )
     if reservation is not None and reservation.is_open:
-        driver_services.reservation_cancel(
-            reservation=reservation, requested_by=request.user, source=Command.Source.ADMIN
-        )
+        reservations.reservation_cancel(reservation=reservation, requested_by=request.user, source=Command.Source.ADMIN)
         return Command.objects.filter(station=station, action=action, payload__reservationId=reservation.pk).latest(
             "id"
         )

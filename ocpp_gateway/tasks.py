@@ -24,11 +24,3 @@ def commands_sweep() -> tuple[int, int]:
     from ocpp_gateway import outbox, protocols
 
     return outbox.commands_sweep(now=timezone.now(), protocol_for_station=protocols.for_station)
-
-
-@shared_task(**RETRY)
-def reservations_expire() -> int:
-    """End reservations whose expiry has passed (the charger drops them by itself)."""
-    from drivers import services
-
-    return services.reservations_expire(now=timezone.now())

@@ -310,7 +310,7 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
 
 # Operations models (incidents, work orders, campaigns, …) register themselves here.
-from stations import admin_ops  # noqa: E402, F401
+from stations.operations import admin as operations_admin  # noqa: E402, F401
 
 
 @admin.register(TransactionDiscrepancy)

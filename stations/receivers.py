@@ -10,7 +10,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from stations import signals, tasks
-from stations.selectors.incidents import status_change_concerns_incidents
+from stations.operations.selectors.incidents import status_change_concerns_incidents
 
 
 def _iso(at: datetime | None) -> str | None:

@@ -8,7 +8,7 @@ from celery import shared_task
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from stations.services import firmware, health, incidents, maintenance, notifications, uptime
+from stations.operations.services import firmware, health, incidents, maintenance, notifications, uptime
 
 # Database hiccups (a failover, a dropped connection) are worth retrying; bugs are not.
 RETRY = {

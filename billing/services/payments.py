@@ -13,7 +13,7 @@ from billing.models import Account, BillingAccount, ChargeDetailRecord, Invoice,
 from billing.services import ledger
 from billing.services.providers import PaymentProvider, ProviderResult, provider_get
 from drivers.models import Driver, Token
-from drivers.services import token_block, token_create
+from drivers.services.tokens import token_block, token_create
 
 logger = logging.getLogger(__name__)
 # Stripe releases uncaptured holds after 7 days; the one-off token lives far shorter.

@@ -19,7 +19,7 @@ from billing.services.payments import (
 from billing.tests.factories import BillingAccountFactory, completed_session, energy_tariff
 from billing.tests.stripe_stub import DECLINING_CARD, signed_event
 from drivers.models import Driver, Token
-from drivers.selectors import token_authorization
+from drivers.selectors.tokens import token_authorization
 from drivers.tests.factories import DriverFactory
 from stations.models import ChargingSession
 from stations.tests.factories import ConnectorFactory

@@ -10,9 +10,10 @@ from rest_framework.response import Response
 
 from config.api.idempotency import idempotent
 from config.api.roles import driver_of
-from drivers import services, services_api
 from drivers.models import Driver, Token, Vehicle
-from drivers.services_accounts import PROFILE_FIELDS, driver_profile_update
+from drivers.services import tokens as driver_tokens
+from drivers.services import vehicles
+from drivers.services.accounts import PROFILE_FIELDS, driver_profile_update
 
 
 def caller_driver(request) -> Driver:
@@ -108,26 +109,26 @@ class MyTokenViewSet(
         driver = caller_driver(request)
         serializer = TokenCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token = services.token_create(driver=driver, kind=Token.Kind.APP, label=serializer.validated_data["label"])
+        token = driver_tokens.token_create(driver=driver, kind=Token.Kind.APP, label=serializer.validated_data["label"])
         return Response(TokenSerializer(token).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         token = self.get_object()
         serializer = self.get_serializer(token, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        token = services_api.token_relabel(token=token, label=serializer.validated_data.get("label", token.label))
+        token = driver_tokens.token_relabel(token=token, label=serializer.validated_data.get("label", token.label))
         return Response(self.get_serializer(token).data)
 
     @action(detail=True, methods=["post"])
     def block(self, request, pk=None):
-        token = services.token_block(token=self.get_object())
+        token = driver_tokens.token_block(token=self.get_object())
         return Response(self.get_serializer(token).data)
 
 
 class VehicleSerializer(serializers.ModelSerializer):
     class Meta:
         model = Vehicle
-        fields = ["id", *services_api.VEHICLE_FIELDS, "created_at"]
+        fields = ["id", *vehicles.VEHICLE_FIELDS, "created_at"]
         read_only_fields = ["created_at"]
 
 
@@ -152,16 +153,16 @@ class MyVehicleViewSet(viewsets.ModelViewSet):
         driver = caller_driver(request)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        vehicle = services.vehicle_add(driver=driver, **serializer.validated_data)
+        vehicle = vehicles.vehicle_add(driver=driver, **serializer.validated_data)
         return Response(self.get_serializer(vehicle).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         vehicle = self.get_object()
         serializer = self.get_serializer(vehicle, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
-        vehicle = services_api.vehicle_update(vehicle=vehicle, **serializer.validated_data)
+        vehicle = vehicles.vehicle_update(vehicle=vehicle, **serializer.validated_data)
         return Response(self.get_serializer(vehicle).data)
 
     def destroy(self, request, *args, **kwargs):
-        services_api.vehicle_remove(vehicle=self.get_object())
+        vehicles.vehicle_remove(vehicle=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

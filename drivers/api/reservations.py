@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from config.api.errors import Conflict
 from config.api.idempotency import idempotent
 from config.api.roles import IsDriver, driver_of
-from drivers import services
 from drivers.models import Reservation, Token
-from drivers.services_charging import driver_app_token
+from drivers.services import reservations as driver_reservations
+from drivers.services.tokens import driver_app_token
 from stations.models import ChargingStation, RegistrationStatus
 
 
@@ -69,7 +69,7 @@ class ReservationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        reservation = services.reservation_request(
+        reservation = driver_reservations.reservation_request(
             token=data.get("token") or driver_app_token(driver=driver),
             station=data["station"],
             expires_at=data["expires_at"],
@@ -83,7 +83,7 @@ class ReservationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         try:
-            reservation = services.reservation_cancel(
+            reservation = driver_reservations.reservation_cancel(
                 reservation=self.get_object(), requested_by=request.user, source="api"
             )
         except ValidationError as error:

@@ -8,8 +8,8 @@ from rest_framework.response import Response
 
 from config.api.idempotency import idempotent
 from config.api.roles import IsDriver, driver_of
-from drivers import services_support
 from drivers.models import SupportTicket, TicketMessage
+from drivers.services import support
 from stations.models import ChargingSession
 
 
@@ -66,7 +66,7 @@ class SupportTicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
             raise PermissionDenied("Tickets are opened by drivers.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        ticket = services_support.support_ticket_open(driver=driver, **serializer.validated_data)
+        ticket = support.support_ticket_open(driver=driver, **serializer.validated_data)
         return Response(self.get_serializer(ticket).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
@@ -75,12 +75,12 @@ class SupportTicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         ticket = self.get_object()
         serializer = TicketMessageSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        message = services_support.ticket_message_post(
+        message = support.ticket_message_post(
             ticket=ticket, author=request.user, body=serializer.validated_data["body"]
         )
         return Response(TicketMessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        ticket = services_support.support_ticket_close(ticket=self.get_object())
+        ticket = support.support_ticket_close(ticket=self.get_object())
         return Response(self.get_serializer(ticket).data)

@@ -10,8 +10,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from drivers import services_accounts
 from drivers.models import Driver, Token
+from drivers.services import accounts
 from drivers.tests.factories import DRIVER_PASSWORD, DriverFactory, TokenFactory, VehicleFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,19 +59,19 @@ def test_sign_up_refuses_weak_passwords_and_taken_addresses(client):
 
 def test_tampered_or_foreign_verification_token_is_refused():
     driver = DriverFactory()
-    token = services_accounts.email_verification_token(driver=driver)
-    with pytest.raises(services_accounts.VerificationError):
-        services_accounts.email_verify(token=token[:-2] + "xx")
+    token = accounts.email_verification_token(driver=driver)
+    with pytest.raises(accounts.VerificationError):
+        accounts.email_verify(token=token[:-2] + "xx")
     driver.user.email = "changed@example.com"
     driver.user.save()
-    with pytest.raises(services_accounts.VerificationError):
-        services_accounts.email_verify(token=token)
+    with pytest.raises(accounts.VerificationError):
+        accounts.email_verify(token=token)
 
 
 def test_login_is_refused_after_repeated_failures_even_with_the_right_password(client):
     driver = DriverFactory()
     login_url = reverse("login")
-    for _ in range(services_accounts.LOGIN_MAX_FAILURES_PER_ACCOUNT):
+    for _ in range(accounts.LOGIN_MAX_FAILURES_PER_ACCOUNT):
         client.post(login_url, {"username": driver.user.username, "password": "wrong"})
     response = client.post(login_url, {"username": driver.user.username, "password": DRIVER_PASSWORD})
     assert response.status_code == 200

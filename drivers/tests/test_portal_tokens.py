@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from drivers import services
 from drivers.models import Token, Vehicle
+from drivers.services import tokens
 from drivers.tests.factories import DriverFactory, TokenFactory
 from ocpp_gateway.models import Command, ConfigurationKey, StationProtocolState
 from stations.tests.factories import ChargingStationFactory
@@ -47,16 +47,16 @@ def test_blocking_a_lost_card_updates_chargers_that_keep_a_local_list(client, dr
 def test_blocking_again_sends_nothing_more():
     card = TokenFactory()
     StationProtocolState.objects.create(station=ChargingStationFactory(), local_list_version=1)
-    services.token_block(token=card)
-    services.token_block(token=card)
+    tokens.token_block(token=card)
+    tokens.token_block(token=card)
     assert Command.objects.filter(action="SendLocalList").count() == 1
 
 
 def test_queued_list_updates_get_increasing_versions():
     station = ChargingStationFactory()
     StationProtocolState.objects.create(station=station, local_list_version=7)
-    services.token_block(token=TokenFactory())
-    services.token_block(token=TokenFactory())
+    tokens.token_block(token=TokenFactory())
+    tokens.token_block(token=TokenFactory())
     versions = sorted(c.payload["listVersion"] for c in Command.objects.filter(action="SendLocalList"))
     assert versions == [8, 9]
 

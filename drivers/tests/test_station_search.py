@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from drivers import selectors_stations as search
-from drivers.selectors_stations import Availability, StationQuery
+from drivers.selectors import stations as driver_stations
+from drivers.selectors.stations import Availability, StationQuery
 from stations.models import ChargePointStatus, Connector, OpeningHours, RegistrationStatus
 from stations.tests.factories import ChargingStationFactory, ConnectorFactory, SiteFactory
 
@@ -25,7 +25,7 @@ def _site_with(name="Site", *, standard=Connector.Standard.TYPE_2, kw="22", stat
 
 
 def _names(query: StationQuery, **kwargs) -> list[str]:
-    return [result.site.name for result in search.station_search(query=query, **kwargs)]
+    return [result.site.name for result in driver_stations.station_search(query=query, **kwargs)]
 
 
 def test_filters_by_connector_standard_and_minimum_power():
@@ -58,7 +58,7 @@ def test_availability_colour_reflects_the_best_connector():
     ConnectorFactory(station=free.stations.get(), connector_id=2, status=ChargePointStatus.CHARGING)
     _site_with("Busy", status=ChargePointStatus.CHARGING)
     _site_with("Broken", status=ChargePointStatus.FAULTED)
-    colours = {r.site.name: r.availability for r in search.station_search(query=StationQuery())}
+    colours = {r.site.name: r.availability for r in driver_stations.station_search(query=StationQuery())}
     assert colours == {"Free": Availability.AVAILABLE, "Busy": Availability.BUSY, "Broken": Availability.OUT_OF_ORDER}
 
 
@@ -66,7 +66,7 @@ def test_near_me_orders_nearest_first_with_distance():
     _site_with("Munich", latitude=Decimal("48.137154"), longitude=Decimal("11.576124"))
     _site_with("Berlin", latitude=Decimal("52.520008"), longitude=Decimal("13.404954"))
     _site_with("Potsdam", latitude=Decimal("52.390569"), longitude=Decimal("13.064473"))
-    results = search.station_search(query=StationQuery(latitude=Decimal("52.51"), longitude=Decimal("13.39")))
+    results = driver_stations.station_search(query=StationQuery(latitude=Decimal("52.51"), longitude=Decimal("13.39")))
     assert [r.site.name for r in results] == ["Berlin", "Potsdam", "Munich"]
     assert results[0].distance_km < 2 < results[1].distance_km < 40 < results[2].distance_km
 
@@ -85,8 +85,8 @@ def test_opening_hours_past_midnight_count_on_the_next_morning():
     OpeningHours.objects.create(site=site, weekday=4, opens_at=time(18), closes_at=time(2))
     friday_late = datetime(2026, 3, 6, 23, 30, tzinfo=UTC)  # Saturday 00:30 in Berlin
     saturday_noon = datetime(2026, 3, 7, 11, 0, tzinfo=UTC)
-    assert search.site_is_open(site=site, hours=list(site.opening_hours.all()), at=friday_late)
-    assert not search.site_is_open(site=site, hours=list(site.opening_hours.all()), at=saturday_noon)
+    assert driver_stations.site_is_open(site=site, hours=list(site.opening_hours.all()), at=friday_late)
+    assert not driver_stations.site_is_open(site=site, hours=list(site.opening_hours.all()), at=saturday_noon)
 
 
 def test_unregistered_or_unplaced_stations_are_not_listed():
@@ -100,7 +100,7 @@ def test_search_costs_a_fixed_number_of_queries(django_assert_max_num_queries):
     for n in range(12):
         _site_with(f"Site {n:02d}")
     with django_assert_max_num_queries(4):
-        results = search.station_search(query=StationQuery(open_now=True, min_power_kw=Decimal("11")))
+        results = driver_stations.station_search(query=StationQuery(open_now=True, min_power_kw=Decimal("11")))
     assert len(results) == 12
 
 

@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from drivers import services_support
 from drivers.models import SupportTicket
+from drivers.services import support
 from drivers.tests.factories import DriverFactory, TokenFactory
 from stations.models import BreakdownReport
 from stations.tests.factories import ChargingSessionFactory, ConnectorFactory
@@ -42,13 +42,13 @@ def test_driver_opens_a_ticket_and_sees_the_staff_answer_from_the_admin(client):
 
 
 def test_a_driver_cannot_read_or_write_in_another_drivers_ticket(client):
-    ticket = services_support.support_ticket_open(driver=DriverFactory(), subject="Mine", body="Private")
+    ticket = support.support_ticket_open(driver=DriverFactory(), subject="Mine", body="Private")
     intruder = DriverFactory()
     client.force_login(intruder.user)
     assert client.get(reverse("portal-ticket", args=[ticket.pk])).status_code == 404
     assert client.post(reverse("portal-ticket", args=[ticket.pk]), {"body": "hi"}).status_code == 404
     with pytest.raises(ValidationError):
-        services_support.ticket_message_post(ticket=ticket, author=intruder.user, body="hi")
+        support.ticket_message_post(ticket=ticket, author=intruder.user, body="hi")
     assert ticket.messages.count() == 1
 
 
@@ -56,9 +56,9 @@ def test_a_ticket_may_only_refer_to_the_drivers_own_session():
     driver = DriverFactory()
     foreign = ChargingSessionFactory(token=TokenFactory())
     with pytest.raises(ValidationError):
-        services_support.support_ticket_open(driver=driver, subject="s", body="b", session=foreign)
+        support.support_ticket_open(driver=driver, subject="s", body="b", session=foreign)
     mine = ChargingSessionFactory(token=TokenFactory(driver=driver), meter_start_wh=7)
-    assert services_support.support_ticket_open(driver=driver, subject="s", body="b", session=mine).session == mine
+    assert support.support_ticket_open(driver=driver, subject="s", body="b", session=mine).session == mine
 
 
 def test_empty_messages_are_refused_with_a_clear_error(client):
@@ -71,10 +71,10 @@ def test_empty_messages_are_refused_with_a_clear_error(client):
 
 
 def test_closing_twice_changes_nothing():
-    ticket = services_support.support_ticket_open(driver=DriverFactory(), subject="s", body="b")
-    services_support.support_ticket_close(ticket=ticket)
+    ticket = support.support_ticket_open(driver=DriverFactory(), subject="s", body="b")
+    support.support_ticket_close(ticket=ticket)
     updated_at = SupportTicket.objects.get().updated_at
-    services_support.support_ticket_close(ticket=ticket)
+    support.support_ticket_close(ticket=ticket)
     assert SupportTicket.objects.get().updated_at == updated_at
 
 

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from drivers import services as driver_services
 from drivers.models import Reservation
+from drivers.services import reservations
 from drivers.tests.factories import TokenFactory, UserFactory
 from ocpp_gateway import message_log
 from ocpp_gateway.models import Command
@@ -82,7 +82,7 @@ def test_non_staff_cannot_send(client):
 
 def test_staff_cancel_reservation_from_the_admin_queues_cancel_reservation(staff_client):
     connector = ConnectorFactory()
-    reservation = driver_services.reservation_request(
+    reservation = reservations.reservation_request(
         token=TokenFactory(), station=connector.station, expires_at=timezone.now() + timedelta(hours=1)
     )
     staff_client.post(

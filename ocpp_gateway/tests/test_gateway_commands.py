@@ -11,8 +11,8 @@ import pytest
 from ocpp.v16 import call
 
 from config import live_servers
-from drivers import services as driver_services
 from drivers.models import Reservation
+from drivers.services import reservations
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway import commands
 from ocpp_gateway.models import Command, ConfigurationKey, MessageLog, StationProtocolState
@@ -87,7 +87,7 @@ def test_every_csms_action_is_delivered_answered_and_fed_back(asgi_server, conne
         action: commands.send(station=station, action=action, payload=payload)
         for action, (payload, _) in ACTIONS.items()
     }
-    reservation = driver_services.reservation_request(
+    reservation = reservations.reservation_request(
         token=token, station=station, connector_number=1, expires_at=datetime.now(UTC) + timedelta(hours=1)
     )
     assert {c.status for c in queued.values()} == {"pending"}
@@ -97,7 +97,7 @@ def test_every_csms_action_is_delivered_answered_and_fed_back(asgi_server, conne
             await _until(lambda: Command.objects.filter(station=station, status="pending").count() == 0)
             await _until(lambda: not Command.objects.filter(station=station, status="sent").exists())
             # Queued while connected: the channel layer wakes the consumer from this process.
-            await in_db(driver_services.reservation_cancel)(reservation=reservation)
+            await in_db(reservations.reservation_cancel)(reservation=reservation)
             await _until(lambda: Reservation.objects.get(pk=reservation.pk).status == "cancelled")
             return charger.received
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from drivers import services as driver_services
 from drivers.models import Reservation
+from drivers.services import reservations as driver_reservations
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway import commands, frames, handshake, message_log, outbox, protocols
 from ocpp_gateway.models import Command, MessageLog
@@ -120,7 +120,7 @@ def test_sweep_expires_waiting_commands_and_times_out_orphaned_calls():
 def test_reservation_follows_its_commands():
     connector = ConnectorFactory()
     token = TokenFactory()
-    reservation = driver_services.reservation_request(
+    reservation = driver_reservations.reservation_request(
         token=token, station=connector.station, connector_number=1, expires_at=timezone.now() + timedelta(hours=1)
     )
     command = Command.objects.get(action="ReserveNow")
@@ -138,7 +138,7 @@ def test_reservation_follows_its_commands():
 
 def test_undelivered_reservation_fails_when_its_command_expires():
     connector = ConnectorFactory()
-    reservation = driver_services.reservation_request(
+    reservation = driver_reservations.reservation_request(
         token=TokenFactory(), station=connector.station, expires_at=timezone.now() + timedelta(minutes=30)
     )
     outbox.commands_sweep(now=timezone.now() + timedelta(days=1), protocol_for_station=protocols.for_station)
@@ -151,14 +151,16 @@ def test_reservation_request_validates_input():
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        driver_services.reservation_request(
+        driver_reservations.reservation_request(
             token=TokenFactory(),
             station=connector.station,
             connector_number=9,
             expires_at=timezone.now() + timedelta(hours=1),
         )
     with pytest.raises(ValidationError):
-        driver_services.reservation_request(token=TokenFactory(), station=connector.station, expires_at=timezone.now())
+        driver_reservations.reservation_request(
+            token=TokenFactory(), station=connector.station, expires_at=timezone.now()
+        )
     assert not Reservation.objects.exists()
     assert not Command.objects.exists()
 

@@ -11,8 +11,8 @@ from config.api.errors import Conflict
 from config.api.idempotency import idempotent
 from config.api.roles import IsDriver, IsStaffOrOwnerReadOnly, driver_of
 from stations.models import BreakdownReport, ChargingStation, Incident, RegistrationStatus, WorkOrder
+from stations.operations.services import incidents, maintenance
 from stations.selectors.api_access import owner_organisation_ids
-from stations.services import incidents, maintenance
 
 
 def _at_visible_stations(queryset, user):

@@ -17,8 +17,8 @@ from config.api.fields import MoneyField
 from config.api.filters import UtcDateTimeFilter
 from config.api.idempotency import idempotent
 from config.api.roles import IsDriver, IsStaffOrOwnerOrDriverReadOnly
-from drivers import services_remote
 from drivers.models import Token
+from drivers.services import charging as driver_charging
 from ocpp_gateway.api.commands import CommandSerializer
 from stations.models import ChargingSession, ChargingStation
 from stations.selectors.api_access import sessions_visible_to
@@ -131,13 +131,13 @@ class SessionViewSet(viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            command = services_remote.remote_start_request(
+            command = driver_charging.remote_start_request(
                 requested_by=request.user,
                 station=data["station"],
                 connector_number=data["connector"],
                 token=data.get("token"),
             )
-        except services_remote.RemoteActionRefused as error:
+        except driver_charging.RemoteActionRefused as error:
             raise Conflict(str(error)) from error
         return Response(CommandSerializer(command).data, status=status.HTTP_202_ACCEPTED)
 
@@ -146,8 +146,8 @@ class SessionViewSet(viewsets.ReadOnlyModelViewSet):
     def stop(self, request, pk=None):
         session = self._own_session()
         try:
-            command = services_remote.remote_stop_request(requested_by=request.user, session=session)
-        except services_remote.RemoteActionRefused as error:
+            command = driver_charging.remote_stop_request(requested_by=request.user, session=session)
+        except driver_charging.RemoteActionRefused as error:
             raise Conflict(str(error)) from error
         return Response(CommandSerializer(command).data, status=status.HTTP_202_ACCEPTED)
 

@@ -1,9 +1,12 @@
 from stations.models.api_idempotency import IdempotencyRecord
 from stations.models.chargers import ChargePointStatus, ChargingStation, Connector, RegistrationStatus
-from stations.models.firmware import DiagnosticsRequest, FirmwareCampaign, FirmwareTarget
-from stations.models.health import SessionIntervention
-from stations.models.incidents import Incident, Notification
-from stations.models.maintenance import (
+from stations.models.organisations import OperatingAgreement, Organisation, OrganisationMember
+from stations.models.sessions import ChargingSession, MeterSample, StatusChange
+from stations.models.sites import OpeningHours, Site
+from stations.operations.models.firmware import DiagnosticsRequest, FirmwareCampaign, FirmwareTarget
+from stations.operations.models.health import SessionIntervention
+from stations.operations.models.incidents import Incident, Notification
+from stations.operations.models.maintenance import (
     AvailabilityChange,
     BreakdownReport,
     MaintenancePlan,
@@ -11,10 +14,7 @@ from stations.models.maintenance import (
     WorkOrderChecklistItem,
     WorkOrderPart,
 )
-from stations.models.organisations import OperatingAgreement, Organisation, OrganisationMember
-from stations.models.sessions import ChargingSession, MeterSample, StatusChange
-from stations.models.sites import OpeningHours, Site
-from stations.models.uptime import ConnectorUptimeDay
+from stations.operations.models.uptime import ConnectorUptimeDay
 
 __all__ = [
     "ChargePointStatus",

@@ -14,7 +14,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncMonth
 
 from stations.models import ChargingSession, ChargingStation, OrganisationMember
-from stations.selectors import uptime as uptime_selectors
+from stations.operations.selectors import uptime as uptime_selectors
 
 
 def analytics_stations(*, user) -> QuerySet[ChargingStation]:

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 
-from drivers.selectors import token_authorization
+from drivers.selectors.tokens import token_authorization
 from stations import live, signals
 from stations.models import ChargingSession, Connector, MeterSample
 from stations.models.sessions import TransactionDiscrepancy

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from drivers.tests.factories import DriverFactory
 from stations.models import BreakdownReport, Incident, WorkOrder
-from stations.services import maintenance
+from stations.operations.services import maintenance
 from stations.tests.factories import ConnectorFactory
 from stations.tests.ops_factories import T0
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from ocpp_gateway.models import Command
 from stations.models import DiagnosticsRequest, FirmwareCampaign, FirmwareTarget, Incident
-from stations.services import firmware
+from stations.operations.services import firmware
 from stations.tests.factories import ChargingStationFactory
 from stations.tests.ops_factories import T0, FirmwareCampaignFactory
 

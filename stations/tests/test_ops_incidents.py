@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from stations.models import Incident
-from stations.services import incidents
+from stations.operations.services import incidents
 from stations.tests.factories import ConnectorFactory
 from stations.tests.ops_factories import T0
 
@@ -161,7 +161,7 @@ def test_reports_handled_out_of_order_follow_the_connectors_latest_status():
 
 
 def concerns(connector, status, error_code="NoError", previous=("Available", "NoError")):
-    from stations.selectors.incidents import status_change_concerns_incidents
+    from stations.operations.selectors.incidents import status_change_concerns_incidents
 
     return status_change_concerns_incidents(
         station_id=connector.station_id,

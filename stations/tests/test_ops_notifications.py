@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 
 from stations.models import Incident, Notification
-from stations.services import incidents, notifications
+from stations.operations.services import incidents, notifications
 from stations.tests.factories import ConnectorFactory, OrganisationFactory, SiteFactory
 from stations.tests.ops_factories import T0, WorkOrderFactory
 
@@ -198,7 +198,7 @@ def test_operator_without_contacts_or_webhook_queues_nothing(caplog):
 
 
 def test_overdue_work_orders_are_alerted_once(django_capture_on_commit_callbacks):
-    from stations.services import maintenance
+    from stations.operations.services import maintenance
 
     operator = operator_with_oncall()
     work_order = WorkOrderFactory(station__site=SiteFactory(operator=operator), station__agreement=None)

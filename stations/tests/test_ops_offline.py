@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from stations.models import Incident, StatusChange
-from stations.services import health, incidents
+from stations.operations.services import health, incidents
 from stations.tests.factories import ChargingStationFactory
 from stations.tests.ops_factories import T0
 

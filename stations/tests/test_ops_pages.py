@@ -11,7 +11,7 @@ from django.urls import reverse
 from drivers.tests.factories import DriverFactory, UserFactory
 from ocpp_gateway.models import Command
 from stations.models import OrganisationMember, StatusChange
-from stations.services import uptime
+from stations.operations.services import uptime
 from stations.tests.factories import ChargingSessionFactory, ConnectorFactory, OrganisationFactory
 from stations.tests.ops_factories import IncidentFactory, WorkOrderFactory
 

@@ -10,7 +10,7 @@ from drivers.tests.factories import UserFactory
 from ocpp_gateway.models import Command
 from stations import signals
 from stations.models import ChargingSession, Incident, SessionIntervention
-from stations.services import health
+from stations.operations.services import health
 from stations.tests.factories import ChargingSessionFactory
 from stations.tests.ops_factories import T0
 

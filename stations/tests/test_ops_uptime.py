@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from stations.models import ConnectorUptimeDay, StatusChange, WorkOrder
-from stations.selectors import uptime as uptime_selectors
-from stations.services import uptime
+from stations.operations.selectors import uptime as uptime_selectors
+from stations.operations.services import uptime
 from stations.tests.factories import ConnectorFactory
 from stations.tests.ops_factories import WorkOrderFactory
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from ocpp_gateway.models import Command
 from stations.models import AvailabilityChange, WorkOrder
-from stations.services import maintenance
+from stations.operations.services import maintenance
 from stations.tests.factories import ChargingSessionFactory, ChargingStationFactory, ConnectorFactory
 from stations.tests.ops_factories import T0, MaintenancePlanFactory, WorkOrderFactory
 

@@ -1,4 +1,4 @@
-"""drivers.selectors.token_authorization (contract 4), as Authorize/StartTransaction use it."""
+"""drivers.selectors.tokens.token_authorization (contract 4), as Authorize/StartTransaction use it."""
 
 from datetime import timedelta
 
@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from drivers.models import Driver, Token
-from drivers.selectors import token_authorization
+from drivers.selectors.tokens import token_authorization
 from drivers.tests.factories import TokenFactory
 from stations.tests.factories import ChargingSessionFactory
 

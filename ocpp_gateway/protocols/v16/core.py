@@ -4,7 +4,7 @@ Authorize, DataTransfer."""
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action, DataTransferStatus, RegistrationStatus
 
-from drivers.selectors import AuthorizationResult, token_authorization
+from drivers.selectors.tokens import AuthorizationResult, token_authorization
 from ocpp_gateway.protocols.base import CallContext, format_time, parse_time
 from ocpp_gateway.protocols.v16 import PROTOCOL
 from ocpp_gateway.protocols.v16.id_tags import id_tag_info

@@ -6,7 +6,7 @@ charger answered."""
 from django.utils import timezone
 from ocpp.v16.enums import Action
 
-from drivers import services as driver_services
+from drivers.services import reservations
 from ocpp_gateway import state
 from ocpp_gateway.models import Command
 from ocpp_gateway.protocols.v16 import PROTOCOL
@@ -62,7 +62,7 @@ def get_local_list_version(command: Command) -> None:
 @PROTOCOL.on_result(Action.reserve_now)
 def reserve_now(command: Command) -> None:
     charger_status = (command.response or {}).get("status", "")
-    driver_services.reservation_record_answer(
+    reservations.reservation_record_answer(
         reservation_id=command.payload["reservationId"],
         station_id=command.station_id,
         accepted=command.status == Command.Status.ACCEPTED,
@@ -73,7 +73,7 @@ def reserve_now(command: Command) -> None:
 
 @PROTOCOL.on_result(Action.cancel_reservation)
 def cancel_reservation(command: Command) -> None:
-    driver_services.reservation_record_cancellation(
+    reservations.reservation_record_cancellation(
         reservation_id=command.payload["reservationId"],
         station_id=command.station_id,
         cancelled=command.status == Command.Status.ACCEPTED,

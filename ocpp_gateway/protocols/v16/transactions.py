@@ -6,8 +6,8 @@ for reconciliation) live in stations.services.sessions; here is only the 1.6 sha
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action, AuthorizationStatus
 
-from drivers import services as driver_services
-from drivers.selectors import token_authorization
+from drivers.selectors.tokens import token_authorization
+from drivers.services import reservations
 from ocpp_gateway.protocols.base import CallContext, parse_time
 from ocpp_gateway.protocols.v16 import PROTOCOL
 from ocpp_gateway.protocols.v16.id_tags import id_tag_info
@@ -38,7 +38,7 @@ def start_transaction(
     )
     session = outcome.session
     if outcome.created and reservation_id is not None and session.status == ChargingSession.Status.ACTIVE:
-        driver_services.reservation_use(reservation_id=reservation_id, station_id=ctx.station_id, session_id=session.pk)
+        reservations.reservation_use(reservation_id=reservation_id, station_id=ctx.station_id, session_id=session.pk)
     token = session.token
     return call_result.StartTransaction(
         transaction_id=session.pk,

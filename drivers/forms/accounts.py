@@ -1,0 +1,97 @@
+"""Portal forms: sign-up, login, profile, closing."""
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from drivers.services import accounts
+
+
+class SignUpForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters; not only digits, not a common password."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            probe = get_user_model()(
+                username=cleaned.get("email", ""),
+                email=cleaned.get("email", ""),
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(password, probe)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class RateLimitedLoginForm(AuthenticationForm):
+    """Django's login form that refuses to check a password while this account or client
+    address has failed too often recently."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "rate_limited": _("Too many failed attempts. Please wait 15 minutes or reset your password."),
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        if not accounts.login_allowed(username=username, address=address):
+            raise forms.ValidationError(self.error_messages["rate_limited"], code="rate_limited")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            accounts.login_failure_record(username=username, address=address)
+            raise
+        accounts.login_failures_clear(username=username)
+        return cleaned
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=32, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    address = forms.CharField(label=_("Street and number"), max_length=255, required=False)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    country = forms.RegexField(
+        label=_("Country"),
+        regex=r"^[A-Za-z]{2}$",
+        required=False,
+        help_text=_("Two-letter code, e.g. DE."),
+        error_messages={"invalid": _("Use the two-letter country code, e.g. DE.")},
+    )
+    preferred_language = forms.ChoiceField(label=_("Language"), choices=[("en", "English")])
+
+    def clean_country(self):
+        return self.cleaned_data["country"].upper()
+
+
+class CloseAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    confirm = forms.BooleanField(label=_("I have downloaded my data and want to close my account."))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        if not self.user.check_password(self.cleaned_data["password"]):
+            raise forms.ValidationError(_("That is not your password."))
+        return self.cleaned_data["password"]

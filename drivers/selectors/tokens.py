@@ -1,0 +1,77 @@
+"""Token authorization: the one rule every door (Authorize, StartTransaction, remote start) asks."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from billing.selectors import payment_block_reason
+from drivers.models import Driver, Token
+from stations.models import ChargingSession
+
+
+class AuthorizationStatus:
+    """OCPP AuthorizationStatus values (identical in 1.6 and, as idToken status, 2.0.1)."""
+
+    ACCEPTED = "Accepted"
+    BLOCKED = "Blocked"
+    EXPIRED = "Expired"
+    INVALID = "Invalid"
+    CONCURRENT_TX = "ConcurrentTx"
+
+
+@dataclass(frozen=True)
+class AuthorizationResult:
+    status: str
+    token: Token | None = None
+    driver: Driver | None = None
+    expiry_date: datetime | None = None
+    parent_id_tag: str | None = None
+    reason: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == AuthorizationStatus.ACCEPTED
+
+
+def token_by_id_tag(*, id_tag: str) -> Token | None:
+    """OCPP idTags compare case-insensitively; the exact match is tried first because it
+    uses the unique index."""
+    tokens = Token.objects.select_related("driver")
+    return tokens.filter(uid=id_tag).first() or tokens.filter(uid__iexact=id_tag).first()
+
+
+def token_authorization(*, id_tag: str, station=None) -> AuthorizationResult:
+    """May `id_tag` charge (at `station`) now? Reads only; never raises for an unknown tag.
+
+    Invalid: no such token. Blocked: token blocked, driver account not active, or billing
+    reports a payment block. Expired: token expired. ConcurrentTx: the token already has a
+    session in progress. Accepted otherwise."""
+    token = token_by_id_tag(id_tag=id_tag)
+    if token is None:
+        return AuthorizationResult(status=AuthorizationStatus.INVALID, reason="unknown token")
+    driver = token.driver
+
+    def result(status: str, reason: str | None = None) -> AuthorizationResult:
+        return AuthorizationResult(
+            status=status,
+            token=token,
+            driver=driver,
+            expiry_date=token.expires_at,
+            parent_id_tag=token.parent_id_tag or None,
+            reason=reason,
+        )
+
+    if token.status == Token.Status.BLOCKED:
+        return result(AuthorizationStatus.BLOCKED, "token blocked")
+    if token.status == Token.Status.EXPIRED or (token.expires_at and token.expires_at <= timezone.now()):
+        return result(AuthorizationStatus.EXPIRED, "token expired")
+    # An overdue account is billing's call (payment_block_reason), with its own reason.
+    if driver is not None and driver.account_status in (Driver.AccountStatus.SUSPENDED, Driver.AccountStatus.CLOSED):
+        return result(AuthorizationStatus.BLOCKED, f"driver account {driver.account_status}")
+    block_reason = payment_block_reason(driver=driver)
+    if block_reason:
+        return result(AuthorizationStatus.BLOCKED, block_reason)
+    if ChargingSession.objects.filter(token=token, status=ChargingSession.Status.ACTIVE).exists():
+        return result(AuthorizationStatus.CONCURRENT_TX, "a session with this token is in progress")
+    return result(AuthorizationStatus.ACCEPTED)

@@ -1,0 +1,117 @@
+"""Reservations: request (ReserveNow through the command outbox), cancel, the charger's answers, use and expiry."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from drivers.models import Driver, Reservation, Token
+
+
+@transaction.atomic
+def reservation_request(
+    *,
+    token: Token,
+    station,
+    expires_at,
+    connector_number: int = 0,
+    driver: Driver | None = None,
+    requested_by=None,
+    source: str = "portal",
+):
+    """Reserve `connector_number` (0 = any) of `station` for `token` until `expires_at` and
+    queue ReserveNow. The reservation stays `requested` until the charger answers.
+    Raises ValidationError for a past expiry, a token that is not the driver's or not valid,
+    or a connector the station does not have."""
+    from ocpp_gateway import commands
+
+    errors = {}
+    if expires_at <= timezone.now():
+        errors["expires_at"] = "A reservation must end in the future."
+    if driver is not None and token.driver_id != driver.pk:
+        errors["token"] = "This token does not belong to the driver."  # noqa: S105 - a field name, not a secret
+    if token.status != Token.Status.VALID:
+        errors["token"] = "This token cannot be used."  # noqa: S105 - a field name, not a secret
+    if connector_number and not station.connectors.filter(connector_id=connector_number).exists():
+        errors["connector_number"] = "The station has no such connector."
+    if errors:
+        raise ValidationError(errors)
+    reservation = Reservation.objects.create(
+        driver=driver or token.driver,
+        token=token,
+        station=station,
+        connector_number=connector_number,
+        expires_at=expires_at,
+    )
+    payload = {
+        "connectorId": connector_number,
+        "expiryDate": expires_at.isoformat(),
+        "idTag": token.uid,
+        "reservationId": reservation.pk,
+    }
+    if token.parent_id_tag:
+        payload["parentIdTag"] = token.parent_id_tag
+    commands.send(station=station, action="ReserveNow", payload=payload, requested_by=requested_by, source=source)
+    return reservation
+
+
+@transaction.atomic
+def reservation_cancel(*, reservation, requested_by=None, source: str = "portal"):
+    """Ask the charger to drop the reservation (CancelReservation). Idempotent while the
+    cancellation is pending; raises ValidationError for a reservation no longer open."""
+    from ocpp_gateway import commands
+
+    moved = Reservation.objects.filter(
+        pk=reservation.pk, status__in=[Reservation.Status.REQUESTED, Reservation.Status.ACCEPTED]
+    ).update(status=Reservation.Status.CANCEL_REQUESTED, updated_at=timezone.now())
+    reservation.refresh_from_db()
+    if not moved:
+        if reservation.status == Reservation.Status.CANCEL_REQUESTED:
+            return reservation
+        raise ValidationError({"reservation": f"The reservation is {reservation.get_status_display().lower()}."})
+    commands.send(
+        station=reservation.station,
+        action="CancelReservation",
+        payload={"reservationId": reservation.pk},
+        requested_by=requested_by,
+        source=source,
+    )
+    return reservation
+
+
+def reservation_record_answer(
+    *, reservation_id: int, station_id: int, accepted: bool, delivered: bool, charger_status: str
+) -> None:
+    """The outcome of ReserveNow (called by the gateway). Compare-and-set from `requested`,
+    so a late or repeated outcome changes nothing."""
+    if accepted:
+        new_status = Reservation.Status.ACCEPTED
+    else:
+        new_status = Reservation.Status.REJECTED if delivered else Reservation.Status.FAILED
+    Reservation.objects.filter(pk=reservation_id, station_id=station_id, status=Reservation.Status.REQUESTED).update(
+        status=new_status, charger_status=charger_status[:20], updated_at=timezone.now()
+    )
+
+
+def reservation_record_cancellation(*, reservation_id: int, station_id: int, cancelled: bool) -> None:
+    """The outcome of CancelReservation: accepted (or refused because the charger no longer
+    holds it) ends the reservation; an undelivered request leaves it in force."""
+    Reservation.objects.filter(
+        pk=reservation_id, station_id=station_id, status=Reservation.Status.CANCEL_REQUESTED
+    ).update(
+        status=Reservation.Status.CANCELLED if cancelled else Reservation.Status.ACCEPTED, updated_at=timezone.now()
+    )
+
+
+def reservation_use(*, reservation_id: int, station_id: int, session_id: int) -> None:
+    """A session started on the reservation (StartTransaction with its reservationId)."""
+    Reservation.objects.filter(pk=reservation_id, station_id=station_id, status__in=Reservation.OPEN_STATUSES).update(
+        status=Reservation.Status.USED, session_id=session_id, updated_at=timezone.now()
+    )
+
+
+def reservations_expire(*, now=None) -> int:
+    """Mark reservations past their expiry as expired. Idempotent; returns how many moved."""
+    now = now or timezone.now()
+    return Reservation.objects.filter(status__in=Reservation.OPEN_STATUSES, expires_at__lte=now).update(
+        status=Reservation.Status.EXPIRED, updated_at=now
+    )

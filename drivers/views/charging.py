@@ -1,0 +1,158 @@
+"""Portal pages: start a charge, follow the command, the live session, stop, history."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from billing.money import money_round
+from drivers import portal_billing
+from drivers.selectors import sessions as drivers_sessions
+from drivers.selectors.stations import connector_for_driver_action
+from drivers.services import charging
+from drivers.views.base import driver_required, duration_seconds
+from ocpp_gateway.models import Command
+
+NO_ANSWER = gettext_lazy("The charger did not answer. Please try again or use another charger.")
+
+
+START_MESSAGES = {
+    Command.Status.REJECTED: gettext_lazy("The charger refused to start. Check the cable is plugged in and try again."),
+    Command.Status.FAILED: gettext_lazy("The charger could not process the request. Please try another connector."),
+    Command.Status.TIMED_OUT: NO_ANSWER,
+    Command.Status.EXPIRED: NO_ANSWER,
+}
+
+
+STOP_NO_ANSWER = gettext_lazy(
+    "The charger did not answer. Stop the session at the charger or with your card; you pay only what was charged."
+)
+
+
+STOP_MESSAGES = {
+    Command.Status.REJECTED: gettext_lazy(
+        "The charger refused to stop. Stop the session at the charger or with your card."
+    ),
+    Command.Status.FAILED: STOP_NO_ANSWER,
+    Command.Status.TIMED_OUT: STOP_NO_ANSWER,
+    Command.Status.EXPIRED: STOP_NO_ANSWER,
+}
+
+
+@require_POST
+@driver_required
+def charge_start(request, connector_pk: int):
+    connector = connector_for_driver_action(connector_pk=connector_pk)
+    if connector is None:
+        raise Http404(_("No such connector."))
+    try:
+        command = charging.charge_start(driver=request.driver, connector=connector)
+    except charging.ChargeRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("portal-site", connector.station.site_id)
+    return redirect("portal-command", command.pk)
+
+
+@driver_required
+def command_page(request, command_id: int):
+    command = _command_or_404(request, command_id)
+    return render(request, "portal/command.html", {"command": command, "state": _command_state(request, command)})
+
+
+@driver_required
+def command_status(request, command_id: int):
+    return JsonResponse(_command_state(request, _command_or_404(request, command_id)))
+
+
+@driver_required
+def session_page(request, session_id: int):
+    session = _session_or_404(request, session_id)
+    stop_command = None
+    if request.GET.get("stop", "").isdigit():
+        stop_command = drivers_sessions.driver_command(driver=request.driver, command_id=int(request.GET["stop"]))
+    context = {
+        "stop_command": stop_command,
+        "session": session,
+        "state": _session_state(session),
+        "cdr": portal_billing.session_cdr(session=session),
+        "live_session": {"id": session.pk},
+    }
+    return render(request, "portal/session.html", context)
+
+
+@driver_required
+def session_status(request, session_id: int):
+    return JsonResponse(_session_state(_session_or_404(request, session_id)))
+
+
+@require_POST
+@driver_required
+def session_stop(request, session_id: int):
+    session = _session_or_404(request, session_id)
+    try:
+        command = charging.charge_stop(driver=request.driver, session=session)
+    except charging.ChargeRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("portal-session", session.pk)
+    messages.info(request, _("Stopping… the charger will end the session in a moment."))
+    # The page follows this command and says so if the charger refuses or stays silent.
+    return redirect(f"{reverse('portal-session', args=[session.pk])}?stop={command.pk}")
+
+
+@driver_required
+def session_list(request):
+    page = list(drivers_sessions.driver_sessions(driver=request.driver)[:100])
+    costs = portal_billing.session_costs(sessions=page)
+    rows = [{"session": s, "cost": costs.get(s.pk)} for s in page]
+    active = [row for row in rows if row["session"].status == row["session"].Status.ACTIVE]
+    return render(request, "portal/sessions.html", {"rows": rows, "active": active})
+
+
+def _command_or_404(request, command_id: int) -> Command:
+    command = drivers_sessions.driver_command(driver=request.driver, command_id=command_id)
+    if command is None:
+        raise Http404(_("No such request."))
+    return command
+
+
+def _session_or_404(request, session_id: int):
+    session = drivers_sessions.driver_session(driver=request.driver, session_id=session_id)
+    if session is None:
+        raise Http404(_("No such session."))
+    return session
+
+
+def _command_state(request, command: Command) -> dict:
+    session = None
+    if command.action == "RemoteStartTransaction" and command.status == Command.Status.ACCEPTED:
+        session = drivers_sessions.session_started_by(driver=request.driver, command=command)
+    return {
+        "status": command.status,
+        "final": command.is_final,
+        "message": str(
+            (STOP_MESSAGES if command.action == "RemoteStopTransaction" else START_MESSAGES).get(command.status, "")
+        ),
+        "session_url": reverse("portal-session", args=[session.pk]) if session else None,
+    }
+
+
+def _session_state(session) -> dict:
+    cost = portal_billing.session_cost_estimate(session=session)
+    return {
+        "id": session.pk,
+        "status": session.status,
+        "energy_wh": session.energy_wh,
+        "energy_kwh": f"{Decimal(session.energy_wh) / 1000:.2f}",
+        "power_w": float(session.last_power_w) if session.last_power_w is not None else None,
+        "started_at": session.started_at.isoformat(),
+        "stopped_at": session.stopped_at.isoformat() if session.stopped_at else None,
+        "duration_s": duration_seconds(session, now=timezone.now()),
+        "cost": f"{money_round(cost[0], cost[1])}" if cost else None,
+        "currency": cost[1] if cost else None,
+    }

@@ -1,0 +1,59 @@
+"""Portal pages: the map/search home and a site's page."""
+
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from drivers import portal_billing
+from drivers.forms.stations import StationSearchForm
+from drivers.selectors import stations as driver_stations
+
+
+def home(request):
+    form = StationSearchForm(request.GET or None)
+    results = driver_stations.station_search(query=form.station_query())
+    markers = [_marker(result) for result in results]
+    return render(request, "portal/search.html", {"form": form, "results": results, "markers": markers})
+
+
+def site_detail(request, site_id: int):
+    result = driver_stations.site_detail(site_id=site_id)
+    if result is None:
+        raise Http404(_("No such charging site."))
+    driver = getattr(request.user, "driver", None) if request.user.is_authenticated else None
+    plan = portal_billing.member_plan(driver=driver)
+    stations = [
+        {
+            "station": station,
+            "connectors": [
+                {
+                    "connector": connector,
+                    "availability": driver_stations.connector_availability(connector=connector, station=station),
+                    "price": portal_billing.price_description(connector=connector, plan=plan),
+                }
+                for connector in station.connectors.all()
+            ],
+        }
+        for station in result.stations
+    ]
+    context = {
+        "result": result,
+        "site": result.site,
+        "stations": stations,
+        "opening_hours": driver_stations.opening_hours_by_day(hours=result.site.hours),
+        "station_ids": [station.pk for station in result.stations],
+    }
+    return render(request, "portal/site.html", context)
+
+
+def _marker(result: driver_stations.SiteResult) -> dict:
+    return {
+        "lat": float(result.site.latitude),
+        "lng": float(result.site.longitude),
+        "name": result.site.name,
+        "url": reverse("portal-site", args=[result.site.pk]),
+        "availability": result.availability,
+        "summary": _("%(free)s of %(total)s free · up to %(kw)s kW")
+        % {"free": result.available_count, "total": result.connector_count, "kw": f"{result.max_power_kw:g}"},
+    }

@@ -1,0 +1,290 @@
+"""Admin for operations: incidents, alerts, work orders, breakdown reports, maintenance
+plans, firmware campaigns, diagnostics, uptime. Actions call the services; the live
+dashboard, calendar and analytics are linked from the admin index (templates/admin/index.html)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from stations.models import (
+    BreakdownReport,
+    ConnectorUptimeDay,
+    DiagnosticsRequest,
+    FirmwareCampaign,
+    FirmwareTarget,
+    Incident,
+    MaintenancePlan,
+    Notification,
+    SessionIntervention,
+    WorkOrder,
+    WorkOrderChecklistItem,
+    WorkOrderPart,
+)
+from stations.operations.services import firmware, incidents, maintenance
+
+
+def _run(modeladmin, request, queryset, action, done_message):
+    done = 0
+    for obj in queryset:
+        try:
+            action(obj)
+            done += 1
+        except ValidationError as error:
+            modeladmin.message_user(request, f"{obj}: {'; '.join(error.messages)}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = [
+        "station",
+        "connector_number",
+        "cause",
+        "severity",
+        "status",
+        "occurrences",
+        "first_seen_at",
+        "last_seen_at",
+        "notified_at",
+    ]
+    list_filter = ["status", "cause", "severity"]
+    search_fields = ["station__identity", "summary", "error_code"]
+    date_hierarchy = "first_seen_at"
+    list_select_related = ["station"]
+    readonly_fields = [f.name for f in Incident._meta.fields if f.name not in ("resolution",)]
+    actions = ["resolve", "open_work_order"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Resolve the selected incidents"))
+    def resolve(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda i: incidents.incident_resolve(incident=i, user=request.user, resolution="Resolved in admin"),
+            _("%(n)d incident(s) resolved."),
+        )
+
+    @admin.action(description=_("Open a corrective work order"))
+    def open_work_order(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda i: maintenance.work_order_for_incident(incident=i),
+            _("%(n)d incident(s) have a work order."),
+        )
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "channel", "kind", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status", "channel", "kind"]
+    search_fields = ["subject", "body"]
+
+
+class ChecklistInline(admin.TabularInline):
+    model = WorkOrderChecklistItem
+    extra = 0
+    fields = ["position", "text", "done", "done_at"]
+    readonly_fields = ["done_at"]
+
+
+class PartInline(admin.TabularInline):
+    model = WorkOrderPart
+    extra = 0
+
+
+class BreakdownInline(admin.TabularInline):
+    model = BreakdownReport
+    extra = 0
+    fields = ["driver", "connector", "category", "description", "status", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class WorkOrderForm(forms.ModelForm):
+    class Meta:
+        model = WorkOrder
+        fields = "__all__"  # noqa: DJ007 - the admin's fieldsets and readonly_fields decide
+
+    def clean(self):
+        cleaned = super().clean()
+        station = cleaned.get("station")
+        connectors = cleaned.get("connectors")
+        if station and connectors and any(c.station_id != station.pk for c in connectors):
+            raise ValidationError({"connectors": _("Every connector must belong to the work order's station.")})
+        return cleaned
+
+
+@admin.register(WorkOrder)
+class WorkOrderAdmin(admin.ModelAdmin):
+    form = WorkOrderForm
+    list_display = ["__str__", "station", "kind", "status", "due_date", "assignee", "contractor", "scheduled_start"]
+    list_filter = ["status", "kind", "station__site"]
+    search_fields = ["title", "station__identity", "contractor"]
+    date_hierarchy = "due_date"
+    list_select_related = ["station", "assignee"]
+    autocomplete_fields = ["station"]
+    filter_horizontal = ["connectors"]
+    readonly_fields = ["status", "started_at", "completed_at", "overdue_alerted_at", "plan", "incident", "created_at"]
+    inlines = [ChecklistInline, PartInline, BreakdownInline]
+    actions = ["start", "complete", "cancel"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Start (takes connectors out of service if set)"))
+    def start(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda w: maintenance.work_order_start(work_order=w, user=request.user),
+            _("%(n)d work order(s) started."),
+        )
+
+    @admin.action(description=_("Mark done (connectors back to Operative)"))
+    def complete(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda w: maintenance.work_order_complete(work_order=w, user=request.user),
+            _("%(n)d work order(s) done."),
+        )
+
+    @admin.action(description=_("Cancel"))
+    def cancel(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda w: maintenance.work_order_cancel(work_order=w, user=request.user),
+            _("%(n)d work order(s) cancelled."),
+        )
+
+
+@admin.register(BreakdownReport)
+class BreakdownReportAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "station", "connector", "category", "status", "source", "created_at"]
+    list_filter = ["status", "category", "source"]
+    search_fields = ["description", "station__identity", "driver__user__email"]
+    readonly_fields = ["driver", "station", "connector", "category", "description", "photo", "source", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(MaintenancePlan)
+class MaintenancePlanAdmin(admin.ModelAdmin):
+    list_display = ["name", "site", "station_model", "every_days", "every_sessions", "every_energy_wh", "is_active"]
+    list_filter = ["is_active"]
+
+
+class FirmwareTargetInline(admin.TabularInline):
+    model = FirmwareTarget
+    extra = 0
+    fields = ["station", "status", "batch_number", "sent_at", "finished_at", "last_reported_status", "error"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FirmwareCampaign)
+class FirmwareCampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "target_version", "status", "batch_size", "failure_threshold", "window_start", "window_end"]
+    list_filter = ["status"]
+    readonly_fields = ["status", "paused_reason", "created_by", "created_at"]
+    inlines = [FirmwareTargetInline]
+    actions = ["start", "pause", "cancel"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Start or resume"))
+    def start(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda c: firmware.campaign_start(campaign=c),
+            _("%(n)d campaign(s) running."),
+        )
+
+    @admin.action(description=_("Pause"))
+    def pause(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda c: firmware.campaign_pause(campaign=c, reason=f"Paused by {request.user}"),
+            _("%(n)d campaign(s) paused."),
+        )
+
+    @admin.action(description=_("Cancel"))
+    def cancel(self, request, queryset):
+        _run(self, request, queryset, lambda c: firmware.campaign_cancel(campaign=c), _("%(n)d campaign(s) cancelled."))
+
+
+@admin.register(DiagnosticsRequest)
+class DiagnosticsRequestAdmin(admin.ModelAdmin):
+    list_display = ["station", "status", "file_name", "requested_by", "created_at", "finished_at"]
+    list_filter = ["status"]
+    fields = ["station", "location", "start_time", "stop_time", "status", "file_name", "command", "finished_at"]
+    readonly_fields = ["status", "file_name", "command", "finished_at"]
+    autocomplete_fields = ["station"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: it sends GetDiagnostics via the outbox.
+        try:
+            created = firmware.diagnostics_request(
+                station=obj.station,
+                user=request.user,
+                location=obj.location,
+                start_time=obj.start_time,
+                stop_time=obj.stop_time,
+            )
+        except ValidationError as error:
+            self.message_user(request, "; ".join(error.messages), messages.ERROR)
+            return
+        obj.pk = created.pk
+
+
+@admin.register(ConnectorUptimeDay)
+class ConnectorUptimeDayAdmin(ReadOnlyAdmin):
+    list_display = ["day", "station", "connector_number", "up_seconds", "down_seconds", "maintenance_seconds"]
+    list_filter = ["day"]
+    search_fields = ["station__identity"]
+    date_hierarchy = "day"
+
+
+@admin.register(SessionIntervention)
+class SessionInterventionAdmin(ReadOnlyAdmin):
+    list_display = ["session", "action", "performed_by", "reason", "meter_stop_wh", "created_at"]
+    list_filter = ["action"]

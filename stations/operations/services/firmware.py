@@ -1,0 +1,286 @@
+"""Firmware campaigns and diagnostics requests.
+
+A campaign targets stations by vendor/model/current version and, inside its window,
+sends UpdateFirmware through the command outbox K stations at a time: the next batch
+goes only when the previous one has finished (Installed, failed or timed out). Each
+station is followed through FirmwareStatusNotification; once `failure_threshold`
+stations have failed the campaign pauses itself for staff to look."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from stations.models import ChargingStation, DiagnosticsRequest, FirmwareCampaign, FirmwareTarget, Incident
+from stations.operations.services import incidents as incident_services
+
+FAILED_FIRMWARE_STATUSES = {"DownloadFailed", "InstallationFailed"}
+PROGRESS_FIRMWARE_STATUSES = {"Downloading", "Downloaded", "Installing"}
+FINAL_BAD_COMMAND_STATUSES = {"rejected", "failed", "timed_out", "expired"}
+
+
+def campaign_stations(*, campaign: FirmwareCampaign):
+    stations = ChargingStation.objects.filter(registration_status="Accepted")
+    if campaign.filter_vendor:
+        stations = stations.filter(vendor__iexact=campaign.filter_vendor)
+    if campaign.filter_model:
+        stations = stations.filter(model__iexact=campaign.filter_model)
+    if campaign.filter_current_version:
+        stations = stations.filter(firmware_version=campaign.filter_current_version)
+    return stations.exclude(firmware_version=campaign.target_version)
+
+
+def campaign_start(*, campaign: FirmwareCampaign) -> FirmwareCampaign:
+    """Enrol the matching stations (once each) and set the campaign running; resuming a
+    paused campaign keeps its targets. Raises ValidationError for a finished campaign or
+    one that matches no station."""
+    with transaction.atomic():
+        campaign = FirmwareCampaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.status in (FirmwareCampaign.Status.COMPLETED, FirmwareCampaign.Status.CANCELLED):
+            raise ValidationError(_("A finished campaign cannot be started again."))
+        for station in campaign_stations(campaign=campaign):
+            FirmwareTarget.objects.get_or_create(campaign=campaign, station=station)
+        if not campaign.targets.exists():
+            raise ValidationError(_("No station matches this campaign's filters."))
+        campaign.status = FirmwareCampaign.Status.RUNNING
+        campaign.paused_reason = ""
+        campaign.save(update_fields=["status", "paused_reason"])
+    return campaign
+
+
+def campaign_pause(*, campaign: FirmwareCampaign, reason: str) -> FirmwareCampaign:
+    FirmwareCampaign.objects.filter(pk=campaign.pk, status=FirmwareCampaign.Status.RUNNING).update(
+        status=FirmwareCampaign.Status.PAUSED, paused_reason=reason[:255]
+    )
+    campaign.refresh_from_db()
+    return campaign
+
+
+def campaign_cancel(*, campaign: FirmwareCampaign) -> FirmwareCampaign:
+    FirmwareCampaign.objects.filter(
+        pk=campaign.pk,
+        status__in=[FirmwareCampaign.Status.DRAFT, FirmwareCampaign.Status.RUNNING, FirmwareCampaign.Status.PAUSED],
+    ).update(status=FirmwareCampaign.Status.CANCELLED)
+    campaign.targets.filter(status=FirmwareTarget.Status.PENDING).update(status=FirmwareTarget.Status.SKIPPED)
+    campaign.refresh_from_db()
+    return campaign
+
+
+def campaigns_advance(*, now: datetime) -> list[int]:
+    """One step for every running campaign: fail timed-out or refused targets, pause past
+    the failure threshold, send the next batch inside the window, complete when done.
+    Returns the ids of campaigns that sent a batch. Safe to run concurrently (row lock)."""
+    advanced = []
+    for campaign_id in FirmwareCampaign.objects.filter(status=FirmwareCampaign.Status.RUNNING).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            campaign = FirmwareCampaign.objects.select_for_update().get(pk=campaign_id)
+            if campaign.status == FirmwareCampaign.Status.RUNNING and _campaign_step(campaign, now=now):
+                advanced.append(campaign_id)
+    return advanced
+
+
+def _campaign_step(campaign: FirmwareCampaign, *, now: datetime) -> bool:
+    _fail_stalled_targets(campaign, now=now)
+    if _pause_if_too_many_failures(campaign):
+        return False
+    if campaign.targets.filter(status__in=FirmwareTarget.IN_FLIGHT).exists():
+        return False
+    pending = list(campaign.targets.filter(status=FirmwareTarget.Status.PENDING).select_related("station")[:1000])
+    if not pending:
+        campaign.status = FirmwareCampaign.Status.COMPLETED
+        campaign.save(update_fields=["status"])
+        return False
+    if now >= campaign.window_end:
+        # The window closed with stations left: they keep their firmware; say so and stop.
+        skipped = campaign.targets.filter(status=FirmwareTarget.Status.PENDING).update(
+            status=FirmwareTarget.Status.SKIPPED, error="Window closed"
+        )
+        campaign.status = FirmwareCampaign.Status.COMPLETED
+        campaign.paused_reason = f"Window closed; {skipped} station(s) not updated"
+        campaign.save(update_fields=["status", "paused_reason"])
+        return False
+    if now < campaign.window_start:
+        return False
+    _send_batch(campaign, targets=pending[: campaign.batch_size], now=now)
+    return True
+
+
+def _send_batch(campaign: FirmwareCampaign, *, targets: list[FirmwareTarget], now: datetime) -> None:
+    from ocpp_gateway import commands
+    from ocpp_gateway.models import Command
+
+    batch_number = (campaign.targets.aggregate(n=Max("batch_number"))["n"] or 0) + 1
+    for target in targets:
+        target.command = commands.send(
+            station=target.station,
+            action="UpdateFirmware",
+            payload={"location": campaign.firmware_url, "retrieveDate": now.isoformat()},
+            requested_by=campaign.created_by,
+            source=Command.Source.TASK,
+        )
+        target.status = FirmwareTarget.Status.SENT
+        target.batch_number = batch_number
+        target.sent_at = now
+        target.save(update_fields=["command", "status", "batch_number", "sent_at"])
+
+
+def _fail_stalled_targets(campaign: FirmwareCampaign, *, now: datetime) -> None:
+    deadline = now - timedelta(minutes=campaign.station_timeout_minutes)
+    for target in campaign.targets.filter(status__in=FirmwareTarget.IN_FLIGHT).select_related("command"):
+        if target.command is not None and target.command.status in FINAL_BAD_COMMAND_STATUSES:
+            _target_fail(target, error=f"UpdateFirmware {target.command.status}", at=now)
+        elif target.sent_at and target.sent_at <= deadline:
+            _target_fail(target, error=f"No Installed within {campaign.station_timeout_minutes} min", at=now)
+
+
+def _pause_if_too_many_failures(campaign: FirmwareCampaign) -> bool:
+    failures = campaign.targets.filter(status=FirmwareTarget.Status.FAILED).count()
+    if failures < campaign.failure_threshold:
+        return False
+    campaign.status = FirmwareCampaign.Status.PAUSED
+    campaign.paused_reason = f"{failures} stations failed (threshold {campaign.failure_threshold})"
+    campaign.save(update_fields=["status", "paused_reason"])
+    return True
+
+
+def _target_fail(target: FirmwareTarget, *, error: str, at: datetime) -> None:
+    target.status = FirmwareTarget.Status.FAILED
+    target.error = error[:255]
+    target.finished_at = at
+    target.save(update_fields=["status", "error", "finished_at"])
+    incident_services.incident_observe(
+        station_id=target.station_id,
+        connector_number=0,
+        cause=Incident.Cause.FIRMWARE_FAILED,
+        severity=Incident.Severity.MAJOR,
+        at=at,
+        summary=f"{target.campaign.name}: {error}"[:255],
+        details={"campaign_id": target.campaign_id},
+        confirm_immediately=True,
+    )
+
+
+def firmware_status_record(*, station_id: int, status: str, at: datetime) -> FirmwareTarget | None:
+    """Follow a FirmwareStatusNotification: progress moves the station's in-flight target
+    on, Installed finishes it (and resolves a firmware incident), DownloadFailed /
+    InstallationFailed fail it, open a firmware incident and may pause the campaign.
+    A failure outside any campaign still opens the incident. Replays change nothing."""
+    with transaction.atomic():
+        target = (
+            FirmwareTarget.objects.select_for_update()
+            .filter(station_id=station_id, status__in=FirmwareTarget.IN_FLIGHT)
+            .select_related("campaign")
+            .order_by("-sent_at")
+            .first()
+        )
+        if status in FAILED_FIRMWARE_STATUSES:
+            if target is None:
+                incident_services.incident_observe(
+                    station_id=station_id,
+                    connector_number=0,
+                    cause=Incident.Cause.FIRMWARE_FAILED,
+                    severity=Incident.Severity.MAJOR,
+                    at=at,
+                    summary=status,
+                    confirm_immediately=True,
+                )
+                return None
+            _target_fail(target, error=status, at=at)
+            campaign = FirmwareCampaign.objects.select_for_update().get(pk=target.campaign_id)
+            if campaign.status == FirmwareCampaign.Status.RUNNING:
+                _pause_if_too_many_failures(campaign)
+            return target
+        if target is None:
+            return None
+        target.last_reported_status = status
+        if status == "Installed":
+            target.status = FirmwareTarget.Status.INSTALLED
+            target.finished_at = at
+            incident_services.incident_clear(
+                station_id=station_id,
+                connector_number=0,
+                cause=Incident.Cause.FIRMWARE_FAILED,
+                at=at,
+                resolution="Firmware installed",
+            )
+        elif status in PROGRESS_FIRMWARE_STATUSES:
+            target.status = status
+        target.save(update_fields=["status", "finished_at", "last_reported_status"])
+        return target
+
+
+# --- Diagnostics ---------------------------------------------------------------------------
+
+
+def diagnostics_request(
+    *,
+    station: ChargingStation,
+    user=None,
+    location: str = "",
+    start_time: datetime | None = None,
+    stop_time: datetime | None = None,
+) -> DiagnosticsRequest:
+    """Send GetDiagnostics asking the station to upload its logs to `location` (default
+    settings.OPS_DIAGNOSTICS_UPLOAD_URL). Raises ValidationError without a location or
+    with stop_time before start_time."""
+    from ocpp_gateway import commands
+    from ocpp_gateway.models import Command
+
+    location = (location or settings.OPS_DIAGNOSTICS_UPLOAD_URL).strip()
+    if not location:
+        raise ValidationError({"location": _("Set OPS_DIAGNOSTICS_UPLOAD_URL or give an upload location.")})
+    if start_time and stop_time and stop_time <= start_time:
+        raise ValidationError({"stop_time": _("The stop time must come after the start time.")})
+    payload = {"location": location}
+    if start_time:
+        payload["startTime"] = start_time.isoformat()
+    if stop_time:
+        payload["stopTime"] = stop_time.isoformat()
+    with transaction.atomic():
+        command = commands.send(
+            station=station,
+            action="GetDiagnostics",
+            payload=payload,
+            requested_by=user,
+            source=Command.Source.ADMIN if user else Command.Source.SYSTEM,
+        )
+        return DiagnosticsRequest.objects.create(
+            station=station,
+            location=location,
+            start_time=start_time,
+            stop_time=stop_time,
+            command=command,
+            requested_by=user,
+        )
+
+
+def diagnostics_status_record(*, station_id: int, status: str, at: datetime) -> DiagnosticsRequest | None:
+    """Follow a DiagnosticsStatusNotification on the station's latest open request."""
+    request = (
+        DiagnosticsRequest.objects.filter(
+            station_id=station_id,
+            status__in=[DiagnosticsRequest.Status.REQUESTED, DiagnosticsRequest.Status.UPLOADING],
+        )
+        .select_related("command")
+        .order_by("-created_at")
+        .first()
+    )
+    if request is None or status == "Idle":
+        return request
+    if request.command is not None and isinstance(request.command.response, dict):
+        request.file_name = request.command.response.get("fileName", "")[:255]
+    if status == "Uploading":
+        request.status = DiagnosticsRequest.Status.UPLOADING
+    elif status == "Uploaded":
+        request.status = DiagnosticsRequest.Status.UPLOADED
+        request.finished_at = at
+    elif status == "UploadFailed":
+        request.status = DiagnosticsRequest.Status.FAILED
+        request.finished_at = at
+    request.save(update_fields=["status", "finished_at", "file_name"])
+    return request

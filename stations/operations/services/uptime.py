@@ -1,0 +1,143 @@
+"""Uptime per connector per UTC day, from status history, in the style of the US NEVI
+rule (23 CFR 680.116(b)): uptime = (T − (T_outage − T_excluded)) / T.
+
+A connector is *up* while its last status is Available, Preparing, Charging,
+SuspendedEV, SuspendedEVSE, Finishing, Reserved (or OCPP 2.x Occupied); *down* while it
+is Faulted or Unavailable, while connector 0 (the whole station) is Faulted or
+Unavailable, or while the station is offline. Down time inside a planned maintenance
+window (a preventive work order in progress) is excluded and reported separately. Time
+before the first status we know of is *unknown* and left out of T."""
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+
+from django.db import transaction
+from django.db.models import Q
+
+from stations.models import ChargingStation, ConnectorUptimeDay, StatusChange, WorkOrder
+from stations.operations.services.health import CONNECTIVITY_STATUSES, OFFLINE
+
+OCCUPIED = {"Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Occupied"}
+UP = OCCUPIED | {"Available", "Reserved"}
+DOWN = {"Faulted", "Unavailable"}
+
+
+class Timeline:
+    """A step function of time: the value of the last change at or before an instant."""
+
+    def __init__(self, initial, changes: Iterable[tuple[datetime, str]]):
+        self.initial = initial
+        self.changes = sorted(changes, key=lambda change: change[0])
+
+    def at(self, moment: datetime):
+        value = self.initial
+        for changed_at, changed_to in self.changes:
+            if changed_at > moment:
+                break
+            value = changed_to
+        return value
+
+    def moments(self) -> list[datetime]:
+        return [changed_at for changed_at, _value in self.changes]
+
+
+def _timeline(station_id: int, query: Q, start: datetime, end: datetime, initial=None) -> Timeline:
+    rows = StatusChange.objects.filter(query, station_id=station_id)
+    before = rows.filter(received_at__lt=start).order_by("-received_at", "-id").first()
+    within = rows.filter(received_at__gte=start, received_at__lt=end).order_by("received_at", "id")
+    return Timeline(before.status if before else initial, [(row.received_at, row.status) for row in within])
+
+
+def maintenance_windows(*, station_id: int, connector_number: int, start: datetime, end: datetime):
+    """Intervals of preventive work orders in progress that cover this connector."""
+    orders = (
+        WorkOrder.objects.filter(
+            station_id=station_id,
+            kind=WorkOrder.Kind.PREVENTIVE,
+            started_at__isnull=False,
+            started_at__lt=end,
+            status__in=[WorkOrder.Status.IN_PROGRESS, WorkOrder.Status.DONE],
+        )
+        .filter(Q(completed_at__isnull=True) | Q(completed_at__gt=start))
+        .prefetch_related("connectors")
+    )
+    windows = []
+    for order in orders:
+        numbers = {c.connector_id for c in order.connectors.all()}
+        if numbers and connector_number not in numbers:
+            continue
+        windows.append((max(order.started_at, start), min(order.completed_at or end, end)))
+    return windows
+
+
+def connector_day_seconds(*, station_id: int, connector_number: int, start: datetime, end: datetime) -> dict[str, int]:
+    """Seconds of [start, end) by state for one connector."""
+    connectivity = _timeline(station_id, Q(connector_number=0, status__in=CONNECTIVITY_STATUSES), start, end)
+    station_status = _timeline(station_id, Q(connector_number=0) & ~Q(status__in=CONNECTIVITY_STATUSES), start, end)
+    connector_status = _timeline(station_id, Q(connector_number=connector_number), start, end)
+    windows = maintenance_windows(station_id=station_id, connector_number=connector_number, start=start, end=end)
+    boundaries = {start, end}
+    for timeline in (connectivity, station_status, connector_status):
+        boundaries.update(m for m in timeline.moments() if start < m < end)
+    for window_start, window_end in windows:
+        boundaries.update(m for m in (window_start, window_end) if start < m < end)
+    ordered = sorted(boundaries)
+    totals = {"up": 0.0, "down": 0.0, "maintenance": 0.0, "unknown": 0.0, "occupied": 0.0}
+    for segment_start, segment_end in pairwise(ordered):
+        seconds = (segment_end - segment_start).total_seconds()
+        state = _state(
+            connected=connectivity.at(segment_start),
+            station=station_status.at(segment_start),
+            connector=connector_status.at(segment_start),
+        )
+        if state == "down" and any(ws <= segment_start and segment_end <= we for ws, we in windows):
+            state = "maintenance"
+        totals[state] += seconds
+        if state == "up" and connector_status.at(segment_start) in OCCUPIED:
+            totals["occupied"] += seconds
+    return {key: round(value) for key, value in totals.items()}
+
+
+def _state(*, connected, station, connector) -> str:
+    if connected == OFFLINE or station in DOWN:
+        return "down"
+    if connector in DOWN:
+        return "down"
+    if connector in UP:
+        return "up"
+    return "unknown"
+
+
+def uptime_compute_day(*, day: date, now: datetime, station_ids: Iterable[int] | None = None) -> int:
+    """Compute and store every connector's row for `day` (UTC), up to `now` for today.
+    Idempotent: recomputing overwrites the same rows. Returns the number of rows written."""
+    start = datetime.combine(day, time.min, tzinfo=UTC)
+    end = min(start + timedelta(days=1), now)
+    if end <= start:
+        return 0
+    stations = ChargingStation.objects.prefetch_related("connectors")
+    if station_ids is not None:
+        stations = stations.filter(pk__in=list(station_ids))
+    written = 0
+    for station in stations:
+        for connector in station.connectors.all():
+            seconds = connector_day_seconds(
+                station_id=station.pk, connector_number=connector.connector_id, start=start, end=end
+            )
+            with transaction.atomic():
+                ConnectorUptimeDay.objects.update_or_create(
+                    station=station,
+                    connector_number=connector.connector_id,
+                    day=day,
+                    defaults={
+                        "period_seconds": round((end - start).total_seconds()),
+                        "up_seconds": seconds["up"],
+                        "down_seconds": seconds["down"],
+                        "maintenance_seconds": seconds["maintenance"],
+                        "unknown_seconds": seconds["unknown"],
+                        "occupied_seconds": seconds["occupied"],
+                    },
+                )
+            written += 1
+    return written

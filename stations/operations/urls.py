@@ -1,0 +1,17 @@
+from django.urls import path
+
+from stations.operations import views
+
+app_name = "ops"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("snapshot.json", views.dashboard_snapshot, name="snapshot"),
+    path("stations/<int:station_id>/command", views.station_command, name="station-command"),
+    path("sessions/<int:session_id>/intervene", views.session_intervene, name="session-intervene"),
+    path("incidents/<int:incident_id>/resolve", views.incident_resolve, name="incident-resolve"),
+    path("calendar/", views.maintenance_calendar, name="calendar"),
+    path("analytics/", views.analytics, name="analytics"),
+    path("analytics.csv", views.analytics_csv, name="analytics-csv"),
+    path("uptime/", views.uptime_report, name="uptime"),
+]
