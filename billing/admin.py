@@ -28,7 +28,7 @@ from billing.models import (
     TariffElement,
     WebhookEvent,
 )
-from billing.services import cdrs, invoices, payments, settlements
+from billing.services import cdrs, payments, settlements
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -118,8 +118,7 @@ class ChargeDetailRecordAdmin(ReadOnlyAdmin):
     def credit_selected(self, request, queryset):
         count = 0
         for cdr in queryset.filter(kind=ChargeDetailRecord.Kind.CHARGE, credited_by__isnull=True):
-            credit = cdrs.cdr_credit(cdr=cdr, reason=f"Credited by {request.user}")
-            invoices.credit_note_issue(credit_cdr=credit, now=timezone.now())
+            cdrs.cdr_cancel(cdr=cdr, reason=f"Credited by {request.user}", now=timezone.now())
             count += 1
         self.message_user(request, _("%(n)d CDR(s) credited.") % {"n": count}, messages.SUCCESS)
 
@@ -218,10 +217,8 @@ class PaymentAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Retry selected failed payments now"))
     def retry_now(self, request, queryset):
-        ids = list(queryset.filter(status=Payment.Status.FAILED).values_list("pk", flat=True))
-        Payment.objects.filter(pk__in=ids).update(next_retry_at=timezone.now())
-        payments.payments_retry_due(now=timezone.now())
-        self.message_user(request, _("Retried %(n)d payment(s).") % {"n": len(ids)})
+        retried = payments.payments_retry(payment_ids=list(queryset.values_list("pk", flat=True)), now=timezone.now())
+        self.message_user(request, _("Retried %(n)d payment(s).") % {"n": len(retried)})
 
 
 @admin.register(SettlementStatement)

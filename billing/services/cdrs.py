@@ -1,6 +1,7 @@
 """Pricing a stopped session into an immutable CDR and posting it to the ledger."""
 
 import logging
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -68,6 +69,15 @@ def cdr_credit(*, cdr: ChargeDetailRecord, reason: str) -> ChargeDetailRecord:
     return _cdr_save(credit)
 
 
+def cdr_cancel(*, cdr: ChargeDetailRecord, reason: str, now: datetime) -> ChargeDetailRecord:
+    """Credit a charge CDR and, if it was already invoiced, issue the credit note, in one
+    transaction: a failure leaves neither. Idempotent like `cdr_credit`. Returns the credit."""
+    with transaction.atomic():
+        credit = cdr_credit(cdr=cdr, reason=reason)
+        invoices.credit_note_issue(credit_cdr=credit, now=now)
+    return credit
+
+
 def session_reprice(*, session_id: int, reason: str) -> ChargeDetailRecord:
     """Correct a session's price: credit its current CDR (with a credit note if it was
     already invoiced) and price it again (next revision) from today's data; the new CDR
@@ -76,8 +86,7 @@ def session_reprice(*, session_id: int, reason: str) -> ChargeDetailRecord:
         current = _latest_charge(session_id)
         if current is None:
             return session_price(session_id=session_id)
-        credit = cdr_credit(cdr=current, reason=reason)
-        invoices.credit_note_issue(credit_cdr=credit, now=timezone.now())
+        cdr_cancel(cdr=current, reason=reason, now=timezone.now())
         return _cdr_save(_cdr_build(session=_session_for_pricing(session_id), revision=current.revision + 1))
 
 

@@ -58,6 +58,15 @@ def payments_retry_due(*, now: datetime, provider: PaymentProvider | None = None
     return [_attempt(payment=payment, now=now, provider=provider).pk for payment in due]
 
 
+def payments_retry(*, payment_ids: list[int], now: datetime, provider: PaymentProvider | None = None) -> list[int]:
+    """Retry these failed invoice payments now, whatever their schedule (staff's "retry
+    now"); other payments and those not failed are left alone. Returns the ids retried."""
+    chosen = Payment.objects.filter(
+        pk__in=payment_ids, purpose=Payment.Purpose.INVOICE, status=Payment.Status.FAILED
+    ).order_by("pk")
+    return [_attempt(payment=payment, now=now, provider=provider).pk for payment in chosen]
+
+
 def _attempt(*, payment: Payment, now: datetime, provider: PaymentProvider | None) -> Payment:
     # Claim the attempt first (compare-and-set), so two workers never charge in parallel.
     attempt = payment.attempts + 1

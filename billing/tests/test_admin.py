@@ -54,3 +54,17 @@ def test_cdrs_cannot_be_edited_in_the_admin(admin_client, billed_month):
     url = reverse("admin:billing_chargedetailrecord_change", args=[billed_month.pk])
     page = admin_client.get(url).content.decode()
     assert 'name="total_incl_vat"' not in page
+
+
+def test_credit_action_leaves_nothing_when_the_credit_note_fails(admin_client, billed_month, monkeypatch):
+    def refuse(**kwargs):
+        raise RuntimeError("invoice numbering unavailable")
+
+    monkeypatch.setattr("billing.services.invoices._document_create", refuse)
+    with pytest.raises(RuntimeError):
+        admin_client.post(
+            reverse("admin:billing_chargedetailrecord_changelist"),
+            {"action": "credit_selected", "_selected_action": [billed_month.pk]},
+        )
+    assert not ChargeDetailRecord.objects.filter(credits=billed_month).exists()
+    assert not Invoice.objects.filter(kind=Invoice.Kind.CREDIT_NOTE).exists()

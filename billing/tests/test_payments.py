@@ -2,6 +2,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from billing.models import Account, BillingAccount, Invoice, LedgerTransaction, Payment, WebhookEvent
 from billing.selectors import payment_block_reason, wallet_balance
@@ -190,3 +191,18 @@ def test_refund_after_a_credit_note_returns_the_money_once(stripe_server, connec
     ]
     with pytest.raises(PaymentError, match="at most"):
         payment_refund(payment=payment, amount=D("0.01"), key="cn-2")
+
+
+def test_admin_retry_now_retries_only_the_selected_payments(admin_client, stripe_server, connector):
+    first, second = card_driver(DECLINING_CARD), card_driver(DECLINING_CARD)
+    invoiced(connector, first)
+    invoiced(connector, second)
+    selected, other = (Payment.objects.get(pk=pk) for pk in invoice_payments_collect(now=RUN_AT))
+    Payment.objects.update(next_retry_at=RUN_AT)  # both are due
+    response = admin_client.post(
+        reverse("admin:billing_payment_changelist"), {"action": "retry_now", "_selected_action": [selected.pk]}
+    )
+    assert response.status_code == 302
+    selected.refresh_from_db()
+    other.refresh_from_db()
+    assert (selected.attempts, other.attempts) == (2, 1)

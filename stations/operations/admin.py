@@ -126,15 +126,28 @@ class WorkOrderForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        station = cleaned.get("station")
-        connectors = cleaned.get("connectors")
-        if station and connectors and any(c.station_id != station.pk for c in connectors):
-            raise ValidationError({"connectors": _("Every connector must belong to the work order's station.")})
+        if cleaned.get("station"):
+            # The service's own checks, so that a refusal shows on the form, not as a crash.
+            maintenance.work_order_validate(
+                station=cleaned["station"],
+                connectors=cleaned.get("connectors") or [],
+                scheduled_start=cleaned.get("scheduled_start"),
+                scheduled_end=cleaned.get("scheduled_end"),
+            )
         return cleaned
+
+
+# What a new work order is created with (`work_order_create`); the rest is for later edits.
+CREATE_FIELDS = [
+    "kind", "station", "connectors", "title", "description", "due_date", "assignee", "contractor",
+    "set_inoperative", "scheduled_start", "scheduled_end",
+]  # fmt: skip
 
 
 @admin.register(WorkOrder)
 class WorkOrderAdmin(admin.ModelAdmin):
+    """Creates and edits through the maintenance services, like every other door."""
+
     form = WorkOrderForm
     list_display = ["__str__", "station", "kind", "status", "due_date", "assignee", "contractor", "scheduled_start"]
     list_filter = ["status", "kind", "station__site"]
@@ -143,14 +156,30 @@ class WorkOrderAdmin(admin.ModelAdmin):
     list_select_related = ["station", "assignee"]
     autocomplete_fields = ["station"]
     filter_horizontal = ["connectors"]
-    readonly_fields = ["status", "started_at", "completed_at", "overdue_alerted_at", "plan", "incident", "created_at"]
+    readonly_fields = [
+        "status", "started_at", "completed_at", "overdue_alerted_at", "plan", "incident", "created_by", "created_at",
+    ]  # fmt: skip
     inlines = [ChecklistInline, PartInline, BreakdownInline]
     actions = ["start", "complete", "cancel"]
 
+    def get_fields(self, request, obj=None):
+        return CREATE_FIELDS if obj is None else super().get_fields(request, obj)
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        data = {name: value for name, value in form.cleaned_data.items() if name in form.changed_data or not change}
+        connectors = data.pop("connectors", None)
+        if change:
+            maintenance.work_order_update(work_order=obj, connectors=connectors, **data)
+            return
+        created = maintenance.work_order_create(**data, connectors=connectors or [], created_by=request.user)
+        # The inlines were bound to `obj`; point it at the row the service created.
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        # The service set the connectors; only the inlines are left to save.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     @admin.action(description=_("Start (takes connectors out of service if set)"))
     def start(self, request, queryset):

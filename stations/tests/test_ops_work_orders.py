@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from ocpp_gateway.models import Command
 from stations.models import AvailabilityChange, WorkOrder
@@ -159,3 +160,57 @@ def test_inactive_plan_plans_nothing():
     plan = MaintenancePlanFactory(is_active=False, every_days=1)
     ChargingStationFactory(site=plan.site, commissioned_on=date(2025, 1, 1))
     assert maintenance.work_orders_plan_due(now=T0) == []
+
+
+def _admin_post(client, url, **fields):
+    inlines = {
+        f"{name}-{count}": "0"
+        for name in ("checklist_items", "parts", "breakdown_reports")
+        for count in ("TOTAL_FORMS", "INITIAL_FORMS")
+    }
+    return client.post(url, {"time_spent_minutes": "0", **inlines, **fields})
+
+
+def test_admin_creates_a_work_order_through_the_service(admin_client, admin_user):
+    connector = ConnectorFactory()
+    response = _admin_post(
+        admin_client,
+        reverse("admin:stations_workorder_add"),
+        kind="preventive",
+        station=connector.station.pk,
+        connectors=[connector.pk],
+        title="Annual check",
+        due_date="2026-03-10",
+        scheduled_start_0="2026-03-09",
+        scheduled_start_1="08:00",
+        scheduled_end_0="2026-03-09",
+        scheduled_end_1="10:00",
+    )
+    assert response.status_code == 302
+    order = WorkOrder.objects.get()
+    # A visit booked at creation is Scheduled, as work_order_create decides.
+    assert (order.status, order.created_by, list(order.connectors.all())) == (
+        WorkOrder.Status.SCHEDULED,
+        admin_user,
+        [connector],
+    )
+
+
+def test_admin_refuses_a_visit_that_ends_before_it_starts(admin_client):
+    order = WorkOrderFactory()
+    response = _admin_post(
+        admin_client,
+        reverse("admin:stations_workorder_change", args=[order.pk]),
+        kind=order.kind,
+        station=order.station.pk,
+        title=order.title,
+        due_date=order.due_date.isoformat(),
+        scheduled_start_0="2026-03-09",
+        scheduled_start_1="10:00",
+        scheduled_end_0="2026-03-09",
+        scheduled_end_1="08:00",
+    )
+    assert response.status_code == 200
+    assert "scheduled_end" in response.context["adminform"].form.errors
+    order.refresh_from_db()
+    assert order.scheduled_start is None

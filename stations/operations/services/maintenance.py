@@ -124,10 +124,9 @@ def work_order_create(
     another station or an end before the start; IntegrityError if the plan already has an
     open visit at this station."""
     connectors = list(connectors)
-    if any(c.station_id != station.pk for c in connectors):
-        raise ValidationError({"connectors": _("Every connector must belong to the work order's station.")})
-    if scheduled_start and scheduled_end and scheduled_end <= scheduled_start:
-        raise ValidationError({"scheduled_end": _("The visit must end after it starts.")})
+    work_order_validate(
+        station=station, connectors=connectors, scheduled_start=scheduled_start, scheduled_end=scheduled_end
+    )
     with transaction.atomic():
         work_order = WorkOrder.objects.create(
             station=station,
@@ -150,6 +149,54 @@ def work_order_create(
             WorkOrderChecklistItem(work_order=work_order, position=n, text=str(text)[:200])
             for n, text in enumerate(checklist)
         )
+    return work_order
+
+
+def work_order_validate(
+    *,
+    station: ChargingStation,
+    connectors: Iterable[Connector],
+    scheduled_start: datetime | None,
+    scheduled_end: datetime | None,
+) -> None:
+    """Raises ValidationError for connectors of another station or an end before the start."""
+    if any(c.station_id != station.pk for c in connectors):
+        raise ValidationError({"connectors": _("Every connector must belong to the work order's station.")})
+    if scheduled_start and scheduled_end and scheduled_end <= scheduled_start:
+        raise ValidationError({"scheduled_end": _("The visit must end after it starts.")})
+
+
+EDITABLE_FIELDS = frozenset(
+    {
+        "kind", "station", "title", "description", "due_date", "assignee", "contractor", "set_inoperative",
+        "scheduled_start", "scheduled_end", "notes", "time_spent_minutes",
+    }
+)  # fmt: skip
+
+
+def work_order_update(*, work_order: WorkOrder, connectors: Iterable[Connector] | None = None, **fields) -> WorkOrder:
+    """Staff's edit of a work order's plain fields (not its status: start, complete and
+    cancel do that). A planned order that gets a visit time becomes scheduled, a scheduled
+    one that loses it planned again. Raises ValidationError as `work_order_create` does,
+    and for a field that is not editable."""
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(_("Not editable here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    for name, value in fields.items():
+        setattr(work_order, name, value)
+    connectors = list(work_order.connectors.all() if connectors is None else connectors)
+    work_order_validate(
+        station=work_order.station,
+        connectors=connectors,
+        scheduled_start=work_order.scheduled_start,
+        scheduled_end=work_order.scheduled_end,
+    )
+    if work_order.status in (WorkOrder.Status.PLANNED, WorkOrder.Status.SCHEDULED):
+        scheduled = work_order.scheduled_start is not None
+        work_order.status = WorkOrder.Status.SCHEDULED if scheduled else WorkOrder.Status.PLANNED
+    with transaction.atomic():
+        work_order.save()
+        work_order.connectors.set(connectors)
     return work_order
 
 
