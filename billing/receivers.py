@@ -1,7 +1,6 @@
 """Billing's reaction to the gateway's domain signals: a stopped session is priced by a
-task enqueued after commit (the task is idempotent, so a replayed stop is harmless)."""
+task sent after commit (the task is idempotent, so a replayed stop is harmless)."""
 
-from django.db import transaction
 from django.dispatch import receiver
 
 from billing import tasks
@@ -10,4 +9,4 @@ from stations import signals
 
 @receiver(signals.session_stopped, dispatch_uid="billing.session_stopped")
 def on_session_stopped(sender, *, session_id, **kwargs) -> None:
-    transaction.on_commit(lambda: tasks.price_session.delay(session_id))
+    tasks.price_session.delay(session_id)

@@ -9,6 +9,16 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
+from billing.selectors import sessions_unpriced
+from billing.services.cdrs import CdrError, session_price
+from billing.services.cdrs_bulk import sessions_price_bulk
+
+# Sent by the invoicing service itself, hence declared there; listed here with the rest.
+from billing.services.invoices import email_invoice, email_invoices, invoices_issue_for_month  # noqa: F401
+from billing.services.memberships import membership_fees_post
+from billing.services.payments import ad_hoc_capture_for_session, invoice_payments_collect, payments_retry_due
+from billing.services.settlements import statements_generate
+
 logger = logging.getLogger(__name__)
 # A session stopped longer ago than this without a CDR was missed by the signal path.
 MISSED_AFTER = timedelta(minutes=15)
@@ -26,9 +36,6 @@ RETRY = {
 
 @shared_task(**RETRY)
 def price_session(session_id: int) -> int | None:
-    from billing.services.cdrs import CdrError, session_price
-    from billing.services.payments import ad_hoc_capture_for_session
-
     try:
         cdr = session_price(session_id=session_id)
     except CdrError as error:
@@ -42,8 +49,6 @@ def price_session(session_id: int) -> int | None:
 def price_sessions(session_ids: list[int]) -> int:
     """Bulk pricing of a chunk of sessions; chunks are independent, so several workers
     can price a backlog in parallel."""
-    from billing.services.cdrs_bulk import sessions_price_bulk
-
     return sessions_price_bulk(session_ids=session_ids)
 
 
@@ -51,62 +56,33 @@ def price_sessions(session_ids: list[int]) -> int:
 def price_missed_sessions() -> int:
     """Beat safety net: price completed sessions the signal path missed (e.g. the broker
     was down when they stopped)."""
-    from billing.selectors import sessions_unpriced
-    from billing.services.cdrs_bulk import sessions_price_bulk
-
     return sessions_price_bulk(session_ids=list(sessions_unpriced(stopped_before=timezone.now() - MISSED_AFTER)))
 
 
 @shared_task(**RETRY)
 def issue_monthly_invoices(period_start: str | None = None) -> list[int]:
     """Beat, 1st of the month: invoices for the previous month in each operator's zone."""
-    from billing.services.invoices import invoices_issue_for_month
-
     return invoices_issue_for_month(period_start=_month(period_start), now=timezone.now())
 
 
 @shared_task(**RETRY)
 def generate_settlements(period_start: str | None = None) -> list[int]:
-    from billing.services.settlements import statements_generate
-
     return statements_generate(period_start=_month(period_start))
 
 
 @shared_task(**RETRY)
 def post_membership_fees(period_start: str | None = None) -> list[int]:
-    from billing.services.memberships import membership_fees_post
-
     return membership_fees_post(period_start=_month(period_start, previous=False))
 
 
 @shared_task(**RETRY)
 def collect_invoice_payments() -> list[int]:
-    from billing.services.payments import invoice_payments_collect
-
     return invoice_payments_collect(now=timezone.now())
 
 
 @shared_task(**RETRY)
 def retry_failed_payments() -> list[int]:
-    from billing.services.payments import payments_retry_due
-
     return payments_retry_due(now=timezone.now())
-
-
-@shared_task(**RETRY)
-def email_invoice(invoice_id: int) -> None:
-    from billing.services.invoices import invoice_email
-
-    invoice_email(invoice_id=invoice_id)
-
-
-@shared_task(**RETRY)
-def email_invoices(invoice_ids: list[int]) -> int:
-    """A batch from the monthly run. Each invoice is sent at most once (invoice_email's
-    compare-and-set), so a retry after a failure sends only what is still unsent."""
-    from billing.services.invoices import invoices_email
-
-    return invoices_email(invoice_ids=invoice_ids)
 
 
 def _month(period_start: str | None, previous: bool = True) -> date:

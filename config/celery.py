@@ -1,14 +1,33 @@
 """The Celery app. The beat schedule is declared here, in code; django-celery-beat's
 database scheduler picks it up so staff can see (and pause) the entries in the admin."""
 
+import functools
 import os
 
-from celery import Celery
+from celery import Celery, Task
 from celery.schedules import crontab
+from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("config")
+
+class TransactionAwareTask(Task):
+    """Every task of this app is sent only once the database has committed.
+
+    Called inside a transaction, `delay()`/`apply_async()` queue the message on commit (and
+    return None); a worker could otherwise pick it up before the rows it names exist, or act
+    on a write that is then rolled back. Outside a transaction they send at once. So call
+    sites simply write `task.delay(ids)`, never `transaction.on_commit(...)` around it."""
+
+    def apply_async(self, args=None, kwargs=None, **options):
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(functools.partial(super().apply_async, args, kwargs, **options))
+            return None
+        return super().apply_async(args, kwargs, **options)
+
+
+# The app's default task class: `@shared_task` in every app gets it without importing config.
+app = Celery("config", task_cls=TransactionAwareTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

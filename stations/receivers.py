@@ -1,12 +1,12 @@
 """Operations' reactions to the gateway's domain signals (stations/signals.py).
 
-Each receiver enqueues one task with ids and plain values; the signals are already sent
-after commit, so the gateway's reply to the charger never waits for incident logic. The
+Each receiver enqueues one task with ids and plain values (tasks are sent after commit by
+the Celery app's task class); the signals are already sent after commit, so the gateway's
+reply to the charger never waits for incident logic. The
 tasks are idempotent, so a replayed OCPP message that sends a signal twice is harmless."""
 
 from datetime import datetime
 
-from django.db import transaction
 from django.dispatch import receiver
 
 from stations import signals, tasks
@@ -41,11 +41,7 @@ def on_connector_status_changed(
         previous_error_code=previous_error_code,
     )
     if concerns:
-        transaction.on_commit(
-            lambda: tasks.record_connector_status.delay(
-                station_id, connector_number, status, error_code or "", _iso(at)
-            )
-        )
+        tasks.record_connector_status.delay(station_id, connector_number, status, error_code or "", _iso(at))
 
 
 @receiver(signals.station_connection_changed, dispatch_uid="ops.station_connection_changed")
@@ -53,19 +49,19 @@ def on_station_connection_changed(sender, *, station_id, connected, at=None, **k
     # Only a connect has something to record (online again, offline incident cleared); a
     # disconnect alone is left to the silence rule, so no task for it.
     if connected:
-        transaction.on_commit(lambda: tasks.record_station_connection.delay(station_id, True, _iso(at)))
+        tasks.record_station_connection.delay(station_id, True, _iso(at))
 
 
 @receiver(signals.session_stopped, dispatch_uid="ops.session_stopped")
 def on_session_stopped(sender, *, session_id, **kwargs) -> None:
-    transaction.on_commit(lambda: tasks.record_session_stopped.delay(session_id))
+    tasks.record_session_stopped.delay(session_id)
 
 
 @receiver(signals.firmware_status_changed, dispatch_uid="ops.firmware_status_changed")
 def on_firmware_status_changed(sender, *, station_id, status, at=None, **kwargs) -> None:
-    transaction.on_commit(lambda: tasks.record_firmware_status.delay(station_id, status, _iso(at)))
+    tasks.record_firmware_status.delay(station_id, status, _iso(at))
 
 
 @receiver(signals.diagnostics_status_changed, dispatch_uid="ops.diagnostics_status_changed")
 def on_diagnostics_status_changed(sender, *, station_id, status, at=None, **kwargs) -> None:
-    transaction.on_commit(lambda: tasks.record_diagnostics_status.delay(station_id, status, _iso(at)))
+    tasks.record_diagnostics_status.delay(station_id, status, _iso(at))

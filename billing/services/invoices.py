@@ -9,9 +9,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -95,7 +96,7 @@ def invoices_issue_for_month(*, period_start: date, now: datetime) -> list[int]:
                 issued.append(invoice.pk)
     for start in range(0, len(issued), EMAIL_BATCH):
         batch = issued[start : start + EMAIL_BATCH]
-        transaction.on_commit(lambda batch=batch: _email_batch_later(batch))
+        email_invoices.delay(batch)
     return issued
 
 
@@ -143,7 +144,7 @@ def invoice_issue(
                 # Wallet drivers paid each session as it was priced.
                 Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.PAID)
             if email:
-                transaction.on_commit(lambda: _email_later(invoice.pk))
+                email_invoice.delay(invoice.pk)
     except IntegrityError:
         logger.info("Invoice for driver %s, %s already issued by a concurrent run", driver_id, period_start)
         return None
@@ -170,7 +171,7 @@ def credit_note_issue(*, credit_cdr: ChargeDetailRecord, now: datetime) -> Invoi
             now=now,
             credits=original,
         )
-        transaction.on_commit(lambda: _email_later(note.pk))
+        email_invoice.delay(note.pk)
     return note
 
 
@@ -285,13 +286,25 @@ def _vat_summary(lines: list[InvoiceLine]) -> list[dict]:
     return [{"rate": str(rate), "base": str(base), "vat": str(vat)} for rate, (base, vat) in sorted(by_rate.items())]
 
 
-def _email_later(invoice_id: int) -> None:
-    from billing.tasks import email_invoice
+# The two tasks this module sends are declared beside it (and re-exported by billing/tasks.py),
+# so that the tasks module, which imports the services it runs, and this one never import
+# each other. The task class sends them after commit.
+_RETRY = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+}
 
-    email_invoice.delay(invoice_id)
+
+@shared_task(name="billing.tasks.email_invoice", **_RETRY)
+def email_invoice(invoice_id: int) -> None:
+    invoice_email(invoice_id=invoice_id)
 
 
-def _email_batch_later(invoice_ids: list[int]) -> None:
-    from billing.tasks import email_invoices
-
-    email_invoices.delay(invoice_ids)
+@shared_task(name="billing.tasks.email_invoices", **_RETRY)
+def email_invoices(invoice_ids: list[int]) -> int:
+    """A batch from the monthly run. Each invoice is sent at most once (invoice_email's
+    compare-and-set), so a retry after a failure sends only what is still unsent."""
+    return invoices_email(invoice_ids=invoice_ids)

@@ -2,6 +2,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from celery import Task
 from django.core import mail
 
 from billing.models import Invoice, InvoiceSequence
@@ -138,12 +139,14 @@ def test_the_monthly_run_emails_its_invoices_in_batches_once_committed(
 
     monkeypatch.setattr(invoice_services, "EMAIL_BATCH", 2)
     enqueued = []
-    monkeypatch.setattr(tasks.email_invoices, "delay", lambda ids: enqueued.append(ids))
+    # Stands in for the broker: what reaches it, and when (the task class defers the send).
+    monkeypatch.setattr(Task, "apply_async", lambda task, args=None, kwargs=None, **options: enqueued.append(args[0]))
     for _ in range(3):
         priced(connector, DriverFactory())
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         issued = invoices_issue_for_month(period_start=MAY, now=RUN_AT)
+        assert enqueued == []  # nothing is sent before the commit
 
     assert len(callbacks) == 2  # one per batch, not one per invoice
     assert enqueued == [issued[:2], issued[2:]]

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import requests
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import OperationalError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -79,15 +80,9 @@ def notification_queue(
         created.append(notification)
     if not channels:
         logger.warning("No on-call contact or webhook for %s: alert %r not sent", organisation, subject)
-    _enqueue_delivery([n.pk for n in created])
+    for notification in created:
+        deliver_notification.delay(notification.pk)
     return created
-
-
-def _enqueue_delivery(notification_ids: list[int]) -> None:
-    from stations import tasks
-
-    for notification_id in notification_ids:
-        transaction.on_commit(lambda nid=notification_id: tasks.deliver_notification.delay(nid))
 
 
 def alerts_dispatch(*, now: datetime) -> list[int]:
@@ -267,3 +262,18 @@ def notifications_deliver_due(*, now: datetime) -> list[int]:
     for notification_id in due:
         notification_deliver(notification_id=notification_id, now=now)
     return due
+
+
+# The task this module sends is declared beside it (and re-exported by stations/tasks.py),
+# so that the tasks module, which imports the services it runs, and this one never import
+# each other. The task class sends it after commit.
+@shared_task(
+    name="stations.tasks.deliver_notification",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+)
+def deliver_notification(notification_id: int) -> str:
+    return notification_deliver(notification_id=notification_id).status
