@@ -88,6 +88,18 @@ class ChargingStation(models.Model):
         help_text="Connector 0: the whole station.",
     )
     error_code = models.CharField(max_length=32, default="NoError")
+    status_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the station status was reported (charger clock if trusted)."
+    )
+    status_charger_at = models.DateTimeField(
+        null=True, blank=True, help_text="Charger timestamp of the station status, when its clock was trusted."
+    )
+    status_received_at = models.DateTimeField(null=True, blank=True)
+    clock_skewed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Last time the charger sent a timestamp far from our clock; its clock is distrusted for a while.",
+    )
     is_connected = models.BooleanField(default=False, help_text="A WebSocket is open right now.")
     is_online = models.BooleanField(default=False, help_text="Heard from within its heartbeat allowance.")
     connected_at = models.DateTimeField(null=True, blank=True)
@@ -143,7 +155,13 @@ class Connector(models.Model):
     error_code = models.CharField(max_length=32, default="NoError")
     vendor_error_code = models.CharField(max_length=50, blank=True)
     status_info = models.CharField(max_length=50, blank=True)
-    status_updated_at = models.DateTimeField(null=True, blank=True)
+    status_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the status was reported (charger clock if trusted)."
+    )
+    status_charger_at = models.DateTimeField(
+        null=True, blank=True, help_text="Charger timestamp of the status, when its clock was trusted."
+    )
+    status_received_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["station", "connector_id"]

@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 # clocks that were never set (1970) or run ahead.
 CLOCK_PAST_LIMIT = timedelta(days=30)
 CLOCK_FUTURE_LIMIT = timedelta(minutes=5)
+# After a charger sends a timestamp outside those bounds, its clock is not used to order
+# its reports for this long (its clock may have jumped; our receive time has not).
+CLOCK_DISTRUST_WINDOW = timedelta(hours=1)
 
 
 def clock_skewed(*, charger_time: datetime | None, received_at: datetime) -> bool:
@@ -174,10 +177,13 @@ def connector_status_record(
     vendor_error_code: str = "",
 ) -> StatusChange:
     """Record a StatusNotification: always appended to the history; the current status of
-    the connector (or of the station, connector 0) moves only if this report is not older
-    than the one it holds, so offline-queued reports replayed late cannot overwrite newer
-    state. Sends connector_status_changed and a live event when status or error changed."""
-    at = charger_timestamp or received_at
+    the connector (or of the station, connector 0) moves unless this report is older than
+    the one it holds, so offline-queued reports replayed late cannot overwrite newer state.
+    "Older" is decided by the charger's clock only when both reports carry a trusted
+    charger timestamp (see `charger_clock_trusted`), otherwise by receive time, so one
+    report from a skewed clock cannot hold the status still. Sends
+    connector_status_changed and a live event when status or error changed."""
+    skewed = clock_skewed(charger_time=charger_timestamp, received_at=received_at)
     change = StatusChange.objects.create(
         station_id=station_id,
         connector_number=connector_number,
@@ -188,16 +194,19 @@ def connector_status_record(
         vendor_error_code=vendor_error_code,
         charger_timestamp=charger_timestamp,
         received_at=received_at,
-        clock_skewed=clock_skewed(charger_time=charger_timestamp, received_at=received_at),
+        clock_skewed=skewed,
     )
+    if skewed:
+        station_clock_skew_record(station_id=station_id, received_at=received_at)
+    trusted_at = _trusted_time(station_id=station_id, charger_time=charger_timestamp, received_at=received_at)
+    at = trusted_at or received_at
     previous = _current_status_update(
         station_id=station_id,
         connector_number=connector_number,
-        status=status,
-        error_code=error_code,
-        at=at,
-        info=info,
-        vendor_error_code=vendor_error_code,
+        fields={"status": status, "error_code": error_code},
+        connector_fields={"status_info": info, "vendor_error_code": vendor_error_code},
+        charger_at=trusted_at,
+        received_at=received_at,
     )
     if previous is not None and previous != (status, error_code):
         send_on_commit(
@@ -224,41 +233,81 @@ def connector_status_record(
     return change
 
 
+def station_clock_skew_record(*, station_id: int, received_at: datetime) -> None:
+    """Remember that this charger just sent a timestamp far from our clock: its clock is
+    then distrusted for CLOCK_DISTRUST_WINDOW (see `charger_clock_trusted`)."""
+    ChargingStation.objects.filter(pk=station_id).filter(
+        Q(clock_skewed_at__isnull=True) | Q(clock_skewed_at__lt=received_at)
+    ).update(clock_skewed_at=received_at)
+
+
+def charger_clock_trusted(*, charger_time: datetime | None, received_at: datetime, clock_skewed_at) -> bool:
+    """Whether a charger timestamp may order reports: present, not implausibly far from
+    our receive time, and from a charger that has not sent such a timestamp within
+    CLOCK_DISTRUST_WINDOW before."""
+    if charger_time is None or clock_skewed(charger_time=charger_time, received_at=received_at):
+        return False
+    return clock_skewed_at is None or received_at - clock_skewed_at > CLOCK_DISTRUST_WINDOW
+
+
+def _trusted_time(*, station_id: int, charger_time: datetime | None, received_at: datetime) -> datetime | None:
+    """The charger's timestamp if its clock is trusted, else None. Never later than our
+    receive time: a report cannot have been made after it arrived, and a clock a little
+    ahead must not make the next report look older."""
+    if charger_time is None:
+        return None
+    skewed_at = ChargingStation.objects.filter(pk=station_id).values_list("clock_skewed_at", flat=True).first()
+    if not charger_clock_trusted(charger_time=charger_time, received_at=received_at, clock_skewed_at=skewed_at):
+        return None
+    return min(charger_time, received_at)
+
+
+def _is_older(*, charger_at, received_at, current_charger_at, current_received_at) -> bool:
+    """Compare by the charger's clock when both reports have a trusted one, else by
+    receive time (a report we have no receive time for, from before this rule, is older)."""
+    if charger_at is not None and current_charger_at is not None:
+        return charger_at < current_charger_at
+    return current_received_at is not None and received_at < current_received_at
+
+
 def _current_status_update(
     *,
     station_id: int,
     connector_number: int,
-    status: str,
-    error_code: str,
-    at: datetime,
-    info: str,
-    vendor_error_code: str,
+    fields: dict,
+    connector_fields: dict,
+    charger_at: datetime | None,
+    received_at: datetime,
 ) -> tuple[str, str] | None:
     """Move the current status (row-locked) and return the previous (status, error_code),
     or None when nothing moved (older report, or a connector we do not know)."""
+    columns = ("status", "error_code", "status_charger_at", "status_received_at")
     if connector_number == 0:
-        station = ChargingStation.objects.select_for_update().only("status", "error_code").get(pk=station_id)
-        previous = (station.status, station.error_code)
-        ChargingStation.objects.filter(pk=station_id).update(status=status, error_code=error_code)
-        return previous
-    connector = (
-        Connector.objects.select_for_update()
-        .only("status", "error_code", "status_updated_at")
-        .filter(station_id=station_id, connector_id=connector_number)
-        .first()
-    )
-    if connector is None:
+        holder = ChargingStation.objects.select_for_update().only(*columns).filter(pk=station_id).first()
+    else:
+        holder = (
+            Connector.objects.select_for_update()
+            .only(*columns)
+            .filter(station_id=station_id, connector_id=connector_number)
+            .first()
+        )
+        fields = {**fields, **connector_fields}
+    if holder is None:
         logger.warning("station %s reported status for unknown connector %s", station_id, connector_number)
         return None
-    if connector.status_updated_at and at < connector.status_updated_at:
+    if _is_older(
+        charger_at=charger_at,
+        received_at=received_at,
+        current_charger_at=holder.status_charger_at,
+        current_received_at=holder.status_received_at,
+    ):
         return None
-    previous = (connector.status, connector.error_code)
-    Connector.objects.filter(pk=connector.pk).update(
-        status=status,
-        error_code=error_code,
-        status_info=info,
-        vendor_error_code=vendor_error_code,
-        status_updated_at=at,
+    previous = (holder.status, holder.error_code)
+    type(holder).objects.filter(pk=holder.pk).update(
+        **fields,
+        status_updated_at=charger_at or received_at,
+        status_charger_at=charger_at,
+        status_received_at=received_at,
     )
     return previous
 

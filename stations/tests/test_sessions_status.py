@@ -119,3 +119,63 @@ def test_auto_register_creates_pending_station_with_hashed_password():
     assert station.security_profile == ChargingStation.SecurityProfile.BASIC
     assert "a-long-enough" not in station.password_hash
     assert status.station_auto_register(identity="NEW-CP-1", password=None).pk == station.pk
+
+
+def _report(connector_number, state, *, station_id, charger_at, received_at, error_code="NoError"):
+    return status.connector_status_record(
+        station_id=station_id,
+        connector_number=connector_number,
+        status=state,
+        error_code=error_code,
+        charger_timestamp=charger_at,
+        received_at=received_at,
+    )
+
+
+@pytest.mark.parametrize("connector_number", [0, 1])
+def test_report_dated_ahead_does_not_freeze_later_reports(connector_number):
+    connector = ConnectorFactory()
+    station_id = connector.station_id
+    _report(connector_number, "Charging", station_id=station_id, charger_at=T0 + timedelta(minutes=10), received_at=T0)
+    for second, state in [(30, "SuspendedEV"), (60, "Finishing"), (90, "Available")]:
+        at = T0 + timedelta(seconds=second)
+        _report(connector_number, state, station_id=station_id, charger_at=at, received_at=at)
+    holder = ChargingStation.objects.get(pk=station_id) if connector_number == 0 else connector
+    holder.refresh_from_db()
+    assert holder.status == "Available"
+
+
+def test_older_station_fault_arriving_late_does_not_fault_the_station():
+    station_id = ConnectorFactory().station_id
+    _report(0, "Available", station_id=station_id, charger_at=T0, received_at=T0)
+    _report(
+        0,
+        "Faulted",
+        station_id=station_id,
+        charger_at=T0 - timedelta(minutes=5),
+        received_at=T0 + timedelta(seconds=5),
+        error_code="GroundFailure",
+    )
+    station = ChargingStation.objects.get(pk=station_id)
+    assert (station.status, station.error_code) == ("Available", "NoError")
+    assert StatusChange.objects.filter(station_id=station_id, status="Faulted").exists()
+
+
+def test_charger_known_to_be_skewed_is_ordered_by_receive_time():
+    connector = ConnectorFactory()
+    station_id = connector.station_id
+    _report(1, "Charging", station_id=station_id, charger_at=T0, received_at=T0)
+    # Its clock jumps a day ahead (a report on another connector shows it) and is set back a little too far.
+    _report(
+        2, "Available", station_id=station_id, charger_at=T0 + timedelta(days=1), received_at=T0 + timedelta(seconds=5)
+    )
+    _report(
+        1,
+        "Finishing",
+        station_id=station_id,
+        charger_at=T0 - timedelta(minutes=3),
+        received_at=T0 + timedelta(seconds=9),
+    )
+    connector.refresh_from_db()
+    assert connector.status == "Finishing"
+    assert connector.status_updated_at == T0 + timedelta(seconds=9)
