@@ -89,9 +89,10 @@ def statement_pdf(*, statement: SettlementStatement) -> bytes:
         doc.line_text(f"{label}: {_money(amount, c)}")
     doc.ln(4)
     doc.table(
-        ["Station", "Sessions", "kWh", "Net", "Owner share"],
+        ["Month", "Station", "Sessions", "kWh", "Net", "Owner share"],
         [
             [
+                line.get("month", f"{statement.period_start:%Y-%m}") + (" (adj.)" if line.get("adjustment") else ""),
                 line["station"],
                 str(line["sessions"]),
                 f"{line['energy_wh'] / 1000:,.3f}",
@@ -100,7 +101,7 @@ def statement_pdf(*, statement: SettlementStatement) -> bytes:
             ]
             for line in statement.lines
         ],
-        [50, 25, 30, 40, 40],
+        [30, 45, 20, 25, 35, 35],
     )
     return bytes(doc.output())
 

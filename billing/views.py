@@ -51,11 +51,25 @@ def statement_download(request, pk: int, fmt: str):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
-        ["station", "sessions", "energy_wh", "gross_incl_vat", "vat", "net", "commission", "owner_share", "currency"]
+        [
+            "month",
+            "adjustment",
+            "station",
+            "sessions",
+            "energy_wh",
+            "gross_incl_vat",
+            "vat",
+            "net",
+            "commission",
+            "owner_share",
+            "currency",
+        ]
     )
     for line in statement.lines:
         writer.writerow(
             [
+                line.get("month", f"{statement.period_start:%Y-%m}"),
+                "yes" if line.get("adjustment") else "no",
                 line["station"],
                 line["sessions"],
                 line["energy_wh"],

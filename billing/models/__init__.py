@@ -3,7 +3,7 @@ from billing.models.invoices import Invoice, InvoiceLine, InvoiceSequence
 from billing.models.ledger import Account, Entry, LedgerTransaction
 from billing.models.memberships import MembershipFee, MembershipPlan, Subscription
 from billing.models.payments import BillingAccount, Payment, WebhookEvent
-from billing.models.settlements import CommissionAgreement, SettlementStatement
+from billing.models.settlements import CommissionAgreement, SettlementLine, SettlementStatement
 from billing.models.tariffs import PriceComponent, Tariff, TariffElement
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "MembershipPlan",
     "Payment",
     "PriceComponent",
+    "SettlementLine",
     "SettlementStatement",
     "Subscription",
     "Tariff",

@@ -43,8 +43,10 @@ class CommissionAgreement(models.Model):
 
 
 class SettlementStatement(models.Model):
-    """A party's month: for an owner its share and fixed fee due; for an operator its
-    revenue after VAT, commission and owner shares. Unique per (party, role, period)."""
+    """A party's closed month: for an owner its share and fixed fee due; for an operator its
+    revenue after VAT, commission and owner shares. Unique per (party, role, period,
+    currency) and never changed once written: CDRs of this month that come later (offline
+    uploads, re-pricing, credits) are settled by the next statement as adjustments."""
 
     class Role(models.TextChoices):
         OWNER = "owner", _("Owner")
@@ -64,7 +66,9 @@ class SettlementStatement(models.Model):
     owner_share = money_field()
     fixed_fee = money_field(default=Decimal("0"))
     payout_due = money_field()
-    lines = models.JSONField(default=list, help_text=_("Per station."))
+    lines = models.JSONField(
+        default=list, help_text=_("Per station and month of supply; earlier months' rows are adjustments.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -77,3 +81,19 @@ class SettlementStatement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.party} {self.role} {self.period_start:%Y-%m}: {self.payout_due} {self.currency}"
+
+
+class SettlementLine(models.Model):
+    """One CDR taken into one statement for one role. The unique (cdr, role) pair is what
+    makes every CDR's share settled exactly once: a CDR that arrives, is re-priced or is
+    credited after its month closed has no line yet, so the next statement takes it."""
+
+    statement = models.ForeignKey(SettlementStatement, on_delete=models.PROTECT, related_name="settled_cdrs")
+    cdr = models.ForeignKey("billing.ChargeDetailRecord", on_delete=models.PROTECT, related_name="settlement_lines")
+    role = models.CharField(max_length=8, choices=SettlementStatement.Role.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cdr", "role"], name="cdr_settled_once_per_role")]
+
+    def __str__(self) -> str:
+        return f"CDR {self.cdr_id} in statement {self.statement_id} ({self.role})"

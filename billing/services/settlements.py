@@ -1,17 +1,20 @@
 """Monthly settlement statements per owner and per operator, the owners' fixed fees,
-and payouts. Amounts come from the CDRs (which carry their commission and owner share),
-aggregated in the database."""
+and payouts. A statement is a view of closed-period CDRs (which carry their commission
+and owner share), aggregated in the database; SettlementLine records which statement
+took each CDR, so that none is settled twice and none is lost."""
 
 import calendar
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from billing.models import Account, ChargeDetailRecord, SettlementStatement
-from billing.money import ZERO
+from billing.models import Account, ChargeDetailRecord, SettlementLine, SettlementStatement
+from billing.money import ZERO, money_round
 from billing.services import ledger
 from billing.services.invoices import month_bounds
 from stations.models import OperatingAgreement, Organisation
@@ -25,52 +28,79 @@ SUMS = {
     "commission": Sum("commission_amount"),
     "owner_share": Sum("owner_share_amount"),
 }
+MONEY_KEYS = ("gross", "vat", "net", "commission", "owner_share")
 
 
-def statements_generate(*, period_start: date) -> list[int]:
-    """Statements for every owner and operator with activity or a fee in the month.
-    Idempotent per (party, role, month, currency): existing statements are kept."""
+def statements_generate(*, period_start: date, now: datetime | None = None) -> list[int]:
+    """Statements for every owner and operator with unsettled CDRs or a fee in the closed
+    month starting `period_start`. Idempotent: a month's existing statements are kept."""
+    now = now or timezone.now()
     ids = []
     for party in Organisation.objects.filter(Q(is_owner=True) | Q(is_operator=True)):
         for role in (SettlementStatement.Role.OWNER, SettlementStatement.Role.OPERATOR):
-            ids += [s.pk for s in statement_generate(party=party, role=role, period_start=period_start)]
+            ids += [s.pk for s in statement_generate(party=party, role=role, period_start=period_start, now=now)]
     return ids
 
 
-def statement_generate(*, party: Organisation, role: str, period_start: date) -> list[SettlementStatement]:
-    period_end = period_start.replace(day=calendar.monthrange(period_start.year, period_start.month)[1])
+@transaction.atomic
+def statement_generate(
+    *, party: Organisation, role: str, period_start: date, now: datetime | None = None
+) -> list[SettlementStatement]:
+    """The party's statements (one per currency) for the month starting `period_start`.
+
+    Returns [] while the month has not ended in the party's time zone. Each statement
+    takes every CDR of the party and role that no statement has taken yet and that
+    stopped before the month's end: this month's, and earlier months' late arrivals,
+    re-pricings and credits as adjustments. Idempotent: an existing statement is returned
+    unchanged, and a CDR is settled at most once per role (unique SettlementLine)."""
+    period_start = period_start.replace(day=1)
     start, end = month_bounds(period_start=period_start, time_zone=party.time_zone)
-    cdrs = ChargeDetailRecord.objects.filter(stopped_at__gte=start, stopped_at__lt=end)
-    if role == SettlementStatement.Role.OWNER:
-        cdrs = cdrs.filter(owner=party).exclude(operator=party)
-        agreements = _fee_agreements(period_start, period_end).filter(owner=party)
-    else:
-        cdrs = cdrs.filter(operator=party)
-        agreements = _fee_agreements(period_start, period_end).filter(operator=party)
+    if end > (now or timezone.now()):
+        return []
+    # Serialises generation per party, so that two runs cannot both take the same CDRs.
+    Organisation.objects.select_for_update().filter(pk=party.pk).first()
+    existing = list(SettlementStatement.objects.filter(party=party, role=role, period_start=period_start))
+    if existing:
+        return existing
+    period_end = period_start.replace(day=calendar.monthrange(period_start.year, period_start.month)[1])
+    cdrs = _unsettled(party=party, role=role).filter(stopped_at__lt=end)
+    agreements = _fee_agreements(period_start, period_end).filter(**{role: party})
     currencies = set(cdrs.values_list("currency", flat=True)) | set(agreements.values_list("currency", flat=True))
     statements = []
     for currency in sorted(currencies):
-        existing = SettlementStatement.objects.filter(
-            party=party, role=role, period_start=period_start, currency=currency
-        ).first()
-        if existing:
-            statements.append(existing)
-            continue
         in_currency = cdrs.filter(currency=currency)
-        fee_agreements = list(agreements.filter(currency=currency))
         statement = _statement_create(
             party=party,
             role=role,
             period_start=period_start,
             period_end=period_end,
             currency=currency,
-            totals={k: v or ZERO for k, v in in_currency.aggregate(**SUMS).items()},
-            lines=_station_lines(in_currency),
-            fee_agreements=fee_agreements,
+            totals=_totals(in_currency, currency=currency),
+            lines=_station_lines(in_currency, currency=currency, month_start=start, time_zone=party.time_zone),
+            fee_agreements=list(agreements.filter(currency=currency)),
         )
-        if statement:
-            statements.append(statement)
+        SettlementLine.objects.bulk_create(
+            SettlementLine(statement=statement, cdr_id=cdr_id, role=role)
+            for cdr_id in in_currency.values_list("pk", flat=True)
+        )
+        statements.append(statement)
     return statements
+
+
+def _totals(cdrs, *, currency: str) -> dict:
+    sums = cdrs.aggregate(**SUMS)
+    # SQLite sums decimals as floats: round back to the currency's minor unit.
+    return {
+        k: (v or 0) if k in ("sessions", "energy_wh") else money_round(v or ZERO, currency) for k, v in sums.items()
+    }
+
+
+def _unsettled(*, party: Organisation, role: str):
+    cdrs = ChargeDetailRecord.objects.exclude(settlement_lines__role=role)
+    if role == SettlementStatement.Role.OWNER:
+        # An operator that owns the station keeps the share itself: nothing to settle.
+        return cdrs.filter(owner=party).exclude(operator=party)
+    return cdrs.filter(operator=party)
 
 
 def statement_payout(*, statement: SettlementStatement) -> bool:
@@ -102,14 +132,24 @@ def _fee_agreements(period_start: date, period_end: date):
     )
 
 
-def _station_lines(cdrs) -> list[dict]:
-    rows = cdrs.values("station__identity").annotate(**SUMS).order_by("station__identity")
+def _station_lines(cdrs, *, currency: str, month_start: datetime, time_zone: str) -> list[dict]:
+    """Per station for the statement's month, then per month and station for earlier
+    months' CDRs (adjustments)."""
+    month = TruncMonth("stopped_at", tzinfo=ZoneInfo(time_zone))
+    rows = (
+        cdrs.annotate(month=month)
+        .values("month", "station__identity")
+        .annotate(**SUMS)
+        .order_by("-month", "station__identity")
+    )
     return [
         {
             "station": row["station__identity"],
+            "month": f"{row['month']:%Y-%m}",
+            "adjustment": row["month"] < month_start,
             "sessions": row["sessions"],
             "energy_wh": row["energy_wh"] or 0,
-            **{key: str(row[key] or ZERO) for key in ("gross", "vat", "net", "commission", "owner_share")},
+            **{key: str(money_round(row[key] or ZERO, currency)) for key in MONEY_KEYS},
         }
         for row in rows
     ]
