@@ -12,7 +12,7 @@ from hypothesis.extra.django import TestCase
 
 from billing.models import ChargeDetailRecord, Entry, SettlementLine, SettlementStatement
 from billing.services.cdrs import cdr_credit, session_price, session_reprice
-from billing.services.settlements import statement_generate, statements_generate
+from billing.services.settlements import statements_generate
 from billing.tests.factories import completed_session, energy_tariff
 from billing.tests.test_cdrs import leased_connector
 from drivers.tests.factories import DriverFactory
