@@ -32,7 +32,7 @@ def site_detail(request, site_id: int):
                     "availability": driver_stations.connector_availability(connector=connector, station=station),
                     "price": portal_billing.price_description(connector=connector, plan=plan),
                 }
-                for connector in station.connectors.all()
+                for connector in station.public_connectors
             ],
         }
         for station in result.stations
@@ -41,7 +41,7 @@ def site_detail(request, site_id: int):
         "result": result,
         "site": result.site,
         "stations": stations,
-        "opening_hours": driver_stations.opening_hours_by_day(hours=result.site.hours),
+        "opening_hours": driver_stations.opening_hours_by_day(hours=result.site.public_opening_hours),
         "station_ids": [station.pk for station in result.stations],
     }
     return render(request, "portal/site.html", context)

@@ -1,4 +1,9 @@
-"""`locations/`: the public search — sites, their stations, connectors and live status."""
+"""`locations/`: the public search — sites, their stations, connectors and live status.
+The search is the portal's (stations.selectors.locations); the `tariff` of each location is
+billing's, which registers its reader here at start-up (stations may not import billing)."""
+
+from collections.abc import Callable
+from datetime import datetime
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -6,14 +11,29 @@ from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 
-from billing.selectors.locations import public_site_tariffs
-from billing.services.tariffs import tariff_snapshot
 from config.api.fields import LocalTimeField
 from stations.models import ChargePointStatus, ChargingStation, Connector, OpeningHours, Site
 from stations.selectors import locations as location_selectors
 
+# {site id: the public tariff in force there, in OCPI shape} for a page of sites.
+SiteTariffs = Callable[..., dict[int, dict]]
+_site_tariffs: SiteTariffs | None = None
+
+
+def site_tariffs_register(reader: SiteTariffs) -> None:
+    """Billing's `reader(*, site_ids, at)`; without one, every location's tariff is null."""
+    global _site_tariffs
+    _site_tariffs = reader
+
+
+def _tariffs_for(site_ids: list[int], at: datetime) -> dict[int, dict]:
+    return _site_tariffs(site_ids=site_ids, at=at) if _site_tariffs is not None and site_ids else {}
+
 
 class LocationQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False, default="", max_length=100, help_text="Words to find in the name, address, city or postcode."
+    )
     near = serializers.RegexField(
         r"^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$",
         required=False,
@@ -24,13 +44,32 @@ class LocationQuerySerializer(serializers.Serializer):
     )
     connector_standard = serializers.ChoiceField(choices=Connector.Standard.choices, required=False)
     min_power_kw = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0, required=False)
-    available = serializers.BooleanField(required=False, default=False, help_text="Only sites with a free connector.")
+    available = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Only sites with a connector that is Available on a connected or online station.",
+    )
+    open = serializers.BooleanField(
+        required=False, default=False, help_text="Only sites open now (opening hours in the site's time zone)."
+    )
 
     def validate_near(self, value: str) -> tuple[float, float]:
         latitude, longitude = (float(part) for part in value.split(","))
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
             raise serializers.ValidationError("Latitude must be within ±90 and longitude within ±180.")
         return latitude, longitude
+
+    def location_query(self) -> location_selectors.LocationQuery:
+        data = self.validated_data
+        return location_selectors.LocationQuery(
+            text=data["q"],
+            near=data.get("near"),
+            radius_km=data.get("radius_km"),
+            connector_standard=data.get("connector_standard", ""),
+            min_power_kw=data.get("min_power_kw"),
+            available=data["available"],
+            open_now=data["open"],
+        )
 
 
 class PublicConnectorSerializer(serializers.ModelSerializer):
@@ -127,8 +166,7 @@ class LocationSerializer(serializers.ModelSerializer):
         serializers.DictField(allow_null=True, help_text="The public tariff in force at this site, in OCPI shape.")
     )
     def get_tariff(self, site: Site) -> dict | None:
-        tariff = self.context.get("site_tariffs", {}).get(site.pk)
-        return None if tariff is None else tariff_snapshot(tariff=tariff)
+        return self.context.get("site_tariffs", {}).get(site.pk)
 
 
 class _WithSiteTariffs:
@@ -138,7 +176,7 @@ class _WithSiteTariffs:
         instance = args[0] if args else kwargs.get("instance")
         sites = instance if isinstance(instance, list) else [instance] if instance is not None else []
         kwargs.setdefault("context", self.get_serializer_context())
-        kwargs["context"]["site_tariffs"] = public_site_tariffs(site_ids=[site.pk for site in sites], at=timezone.now())
+        kwargs["context"]["site_tariffs"] = _tariffs_for([site.pk for site in sites], timezone.now())
         return self.get_serializer_class()(*args, **kwargs)
 
 
@@ -154,7 +192,7 @@ class LocationListView(_WithSiteTariffs, generics.ListAPIView):
     def get_queryset(self):
         query = LocationQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return location_selectors.locations_search(**query.validated_data)
+        return location_selectors.locations_search(query=query.location_query())
 
 
 @extend_schema(tags=["locations"])

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from stations.models import ChargePointStatus, Connector, RegistrationStatus
+from stations.models import ChargePointStatus, ChargingStation, Connector, RegistrationStatus
 from stations.tests.factories import ChargingStationFactory, ConnectorFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +59,9 @@ def test_connector_filters_keep_only_matching_sites(anonymous_client):
         status=ChargePointStatus.AVAILABLE,
     )
     _site_with_connector(name="Slow busy", latitude="52.5", longitude="13.4", status=ChargePointStatus.CHARGING)
+    # A free connector counts as available only on a station that is reachable.
+    ChargingStation.objects.filter(site__name="Fast").update(is_connected=True)
+    _site_with_connector(name="Unreachable", latitude="52.5", longitude="13.4", status=ChargePointStatus.AVAILABLE)
 
     def names(**params):
         return [location["name"] for location in anonymous_client.get(URL, params).json()["results"]]
@@ -66,7 +69,7 @@ def test_connector_filters_keep_only_matching_sites(anonymous_client):
     assert names(connector_standard=Connector.Standard.CCS2) == ["Fast"]
     assert names(min_power_kw="50") == ["Fast"]
     assert names(available="true") == ["Fast"]
-    assert names() == ["Fast", "Slow busy"]
+    assert names() == ["Fast", "Slow busy", "Unreachable"]
 
 
 def test_rejected_stations_and_empty_sites_are_not_public(anonymous_client):
