@@ -1,12 +1,52 @@
-"""Billing's reaction to the gateway's domain signals: a stopped session is priced by a
-task sent after commit (the task is idempotent, so a replayed stop is harmless)."""
+"""What billing plugs in at start-up (imported by BillingConfig.ready): its reaction to the
+gateway's domain signals (a stopped session is priced by a task sent after commit; the task
+is idempotent, so a replayed stop is harmless), and the rules and data billing owns that
+lower apps consult through their registries (docs/architecture.md, "Registries")."""
 
 from django.dispatch import receiver
 
 from billing import tasks
+from billing.selectors import documents, payment_block_reason
+from drivers.selectors import accounts, tokens
 from stations import signals
 
 
 @receiver(signals.session_stopped, dispatch_uid="billing.session_stopped")
 def on_session_stopped(sender, *, session_id, **kwargs) -> None:
     tasks.price_session.delay(session_id)
+
+
+# Token authorization (drivers) refuses a driver whose payments are overdue or whose
+# prepaid balance is too low.
+tokens.charge_block_register(payment_block_reason)
+
+
+def _invoices(driver) -> list[dict]:
+    return [
+        {
+            "number": invoice.number,
+            "period_start": invoice.period_start.isoformat(),
+            "total_incl_vat": str(invoice.total_incl_vat),
+            "currency": invoice.currency,
+            "status": invoice.status,
+        }
+        for invoice in documents.invoices_for_driver(driver=driver)
+    ]
+
+
+def _payments(driver) -> list[dict]:
+    return [
+        {
+            "created_at": payment.created_at.isoformat() if payment.created_at else None,
+            "purpose": payment.purpose,
+            "amount": str(payment.amount),
+            "currency": payment.currency,
+            "status": payment.status,
+        }
+        for payment in documents.payments_for_driver(driver=driver)
+    ]
+
+
+# The driver's data export (GDPR Art. 15/20) includes what billing holds about them.
+accounts.export_section_register("invoices", _invoices)
+accounts.export_section_register("payments", _payments)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "billing",
     "ocpp_gateway",
     "config",
+    "config.api",
 ]
 
 MIDDLEWARE = [

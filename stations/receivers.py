@@ -1,4 +1,5 @@
-"""Operations' reactions to the gateway's domain signals (stations/signals.py).
+"""What stations plugs in at start-up (imported by StationsConfig.ready): operations'
+reactions to the gateway's domain signals (stations/signals.py), and the API's owner role.
 
 Each receiver enqueues one task with ids and plain values (tasks are sent after commit by
 the Celery app's task class); the signals are already sent after commit, so the gateway's
@@ -9,8 +10,10 @@ from datetime import datetime
 
 from django.dispatch import receiver
 
+from config.api import roles
 from stations import signals, tasks
 from stations.operations.selectors.incidents import status_change_concerns_incidents
+from stations.selectors import api_access
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -65,3 +68,6 @@ def on_firmware_status_changed(sender, *, station_id, status, at=None, **kwargs)
 @receiver(signals.diagnostics_status_changed, dispatch_uid="ops.diagnostics_status_changed")
 def on_diagnostics_status_changed(sender, *, station_id, status, at=None, **kwargs) -> None:
     tasks.record_diagnostics_status.delay(station_id, status, _iso(at))
+
+
+roles.role_register("owner", lambda user: api_access.owner_organisation_ids(user=user))

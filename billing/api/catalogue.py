@@ -9,11 +9,12 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.response import Response
 
+from billing.api.fields import MoneyField
 from billing.models import MembershipPlan, PriceComponent, Subscription, Tariff
 from billing.selectors import api_access
 from billing.services import memberships
 from billing.services.tariffs import DAY_NAMES, tariff_create, tariff_snapshot
-from config.api.fields import LocalTimeField, MoneyField
+from config.api.fields import LocalTimeField
 from config.api.idempotency import idempotent
 from config.api.roles import IsDriver, driver_of, is_staff
 

@@ -11,10 +11,10 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
+from billing.api.fields import MoneyField
 from billing.models import ChargeDetailRecord, Invoice, InvoiceLine, Payment, SettlementStatement
 from billing.pdf import invoice_pdf
 from billing.selectors import api_access
-from config.api.fields import MoneyField
 from config.api.filters import UtcDateTimeFilter
 from config.api.roles import IsStaffOrOwnerOrDriverReadOnly, IsStaffOrOwnerReadOnly
 

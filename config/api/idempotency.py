@@ -9,6 +9,7 @@ released its key, so retrying it runs again."""
 import functools
 import hashlib
 import json
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
@@ -17,10 +18,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from config.api.errors import Conflict, Unprocessable
-from stations.models.api_idempotency import IdempotencyRecord
+from config.api.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# Keys protect a client's retries of one request; a day covers any sane retry policy.
+RETENTION = timedelta(hours=24)
 
 
 def idempotent(handler):
@@ -87,3 +90,9 @@ def _store(*, user, key: str, response: Response) -> None:
 
 def _release(*, user, key: str) -> None:
     IdempotencyRecord.objects.filter(user=user, key=key, status_code__isnull=True).delete()
+
+
+def idempotency_records_purge(*, now: datetime) -> int:
+    """Delete records older than RETENTION; returns how many. Idempotent."""
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=now - RETENTION).delete()
+    return deleted

@@ -1,24 +1,34 @@
 """Who is asking: anonymous, driver, owner or staff. Object scoping (a driver asking for
 another driver's session gets 404) is done by each view's queryset; these classes only
-decide whether the role may use the endpoint at all."""
+decide whether the role may use the endpoint at all.
+
+The toolkit imports no app: the app that owns a role's noun registers how to look it up
+at start-up (drivers: "driver", the login's driver profile; stations: "owner", the owning
+organisations the login is a member of). See docs/architecture.md, "Registries"."""
+
+from collections.abc import Callable
+from typing import Any
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from drivers.models import Driver
-from stations.selectors import api_access
+_role_lookups: dict[str, Callable[[Any], Any]] = {}
+
+
+def role_register(role: str, lookup: Callable[[Any], Any]) -> None:
+    """`lookup(user)` answers for a signed-in user: the driver (or None), the owner
+    organisation ids (or [])."""
+    _role_lookups[role] = lookup
 
 
 def is_staff(user) -> bool:
     return bool(user and user.is_authenticated and user.is_staff)
 
 
-def driver_of(user) -> Driver | None:
+def driver_of(user):
+    """The signed-in user's driver profile, or None."""
     if not (user and user.is_authenticated):
         return None
-    try:
-        return user.driver
-    except Driver.DoesNotExist:
-        return None
+    return _role_lookups["driver"](user)
 
 
 def owner_organisation_ids(user) -> list[int]:
@@ -26,7 +36,7 @@ def owner_organisation_ids(user) -> list[int]:
     if not (user and user.is_authenticated):
         return []
     if not hasattr(user, "_api_owner_ids"):
-        user._api_owner_ids = api_access.owner_organisation_ids(user=user)
+        user._api_owner_ids = _role_lookups["owner"](user)
     return user._api_owner_ids
 
 

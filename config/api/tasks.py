@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from stations.services.api_idempotency import idempotency_records_purge
+from config.api.idempotency import idempotency_records_purge
 
 
 @shared_task(acks_late=True)

@@ -1,10 +1,28 @@
 """Reads about a driver's account: the data export."""
 
+from collections.abc import Callable
+
 from django.utils import timezone
 
-from billing.selectors import documents
 from drivers.models import Driver
 from stations.models import ChargingSession
+
+
+def driver_of_user(user) -> Driver | None:
+    """The driver profile of a signed-in user, or None (staff, owners)."""
+    try:
+        return user.driver
+    except Driver.DoesNotExist:
+        return None
+
+
+# Sections of the export that higher apps own (billing: invoices, payments), registered by
+# them at start-up so that the export is complete without drivers importing them.
+_export_sections: dict[str, Callable[[Driver], list[dict]]] = {}
+
+
+def export_section_register(name: str, section: Callable[[Driver], list[dict]]) -> None:
+    _export_sections[name] = section
 
 
 def driver_data_export(*, driver: Driver) -> dict:
@@ -48,26 +66,6 @@ def driver_data_export(*, driver: Driver) -> dict:
             }
             for s in _sessions(driver)
         ],
-        "invoices": [
-            {
-                "number": invoice.number,
-                "period_start": invoice.period_start.isoformat(),
-                "total_incl_vat": str(invoice.total_incl_vat),
-                "currency": invoice.currency,
-                "status": invoice.status,
-            }
-            for invoice in documents.invoices_for_driver(driver=driver)
-        ],
-        "payments": [
-            {
-                "created_at": _iso(payment.created_at),
-                "purpose": payment.purpose,
-                "amount": str(payment.amount),
-                "currency": payment.currency,
-                "status": payment.status,
-            }
-            for payment in documents.payments_for_driver(driver=driver)
-        ],
         "support_tickets": [
             {
                 "subject": ticket.subject,
@@ -80,6 +78,7 @@ def driver_data_export(*, driver: Driver) -> dict:
             }
             for ticket in driver.support_tickets.prefetch_related("messages").order_by("pk")
         ],
+        **{name: section(driver) for name, section in _export_sections.items()},
     }
 
 

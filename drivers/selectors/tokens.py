@@ -1,11 +1,11 @@
 """Token authorization: the one rule every door (Authorize, StartTransaction, remote start) asks."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
 
-from billing.selectors import payment_block_reason
 from drivers.models import Driver, Token
 from stations.models import ChargingSession
 
@@ -32,6 +32,26 @@ class AuthorizationResult:
     @property
     def accepted(self) -> bool:
         return self.status == AuthorizationStatus.ACCEPTED
+
+
+# Reasons a higher app may have to refuse a driver (billing: payment overdue, prepaid
+# balance too low), registered by it at start-up; each returns a reason or None.
+_charge_blocks: list[Callable[..., str | None]] = []
+
+
+def charge_block_register(block: Callable[..., str | None]) -> None:
+    """`block(driver=...)` returns why the driver may not charge now, or None."""
+    if block not in _charge_blocks:
+        _charge_blocks.append(block)
+
+
+def charge_block_reason(*, driver: Driver | None) -> str | None:
+    """The first registered reason this driver may not charge now, or None."""
+    for block in _charge_blocks:
+        reason = block(driver=driver)
+        if reason:
+            return reason
+    return None
 
 
 def token_by_id_tag(*, id_tag: str) -> Token | None:
@@ -66,10 +86,10 @@ def token_authorization(*, id_tag: str, station=None) -> AuthorizationResult:
         return result(AuthorizationStatus.BLOCKED, "token blocked")
     if token.status == Token.Status.EXPIRED or (token.expires_at and token.expires_at <= timezone.now()):
         return result(AuthorizationStatus.EXPIRED, "token expired")
-    # An overdue account is billing's call (payment_block_reason), with its own reason.
+    # An overdue account is billing's call (its registered charge block), with its own reason.
     if driver is not None and driver.account_status in (Driver.AccountStatus.SUSPENDED, Driver.AccountStatus.CLOSED):
         return result(AuthorizationStatus.BLOCKED, f"driver account {driver.account_status}")
-    block_reason = payment_block_reason(driver=driver)
+    block_reason = charge_block_reason(driver=driver)
     if block_reason:
         return result(AuthorizationStatus.BLOCKED, block_reason)
     if ChargingSession.objects.filter(token=token, status=ChargingSession.Status.ACTIVE).exists():

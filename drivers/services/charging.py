@@ -7,9 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing import selectors as billing_selectors
 from drivers.models import Driver, Reservation, Token
-from drivers.selectors.tokens import token_authorization
+from drivers.selectors.tokens import charge_block_reason, token_authorization
 from drivers.services.reservations import reservation_request
 from drivers.services.tokens import driver_app_token
 from ocpp_gateway import commands
@@ -70,7 +69,7 @@ def _check_driver_may_charge(driver: Driver) -> None:
         raise ChargeRefused(_("Please confirm your e-mail address before charging."))
     if driver.account_status != Driver.AccountStatus.ACTIVE:
         raise ChargeRefused(_("Your account cannot charge right now. Please contact support."))
-    reason = billing_selectors.payment_block_reason(driver=driver)
+    reason = charge_block_reason(driver=driver)
     if reason:
         raise ChargeRefused(reason)
 

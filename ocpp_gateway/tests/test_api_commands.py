@@ -2,7 +2,7 @@
 
 import pytest
 
-from config.api.testing import client_for
+from config.tests.api_clients import client_for
 from drivers.tests.factories import UserFactory
 from ocpp_gateway.models import Command
 from stations.tests.factories import ChargingStationFactory

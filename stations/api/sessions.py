@@ -12,8 +12,8 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from billing.api.fields import MoneyField
 from config.api.errors import Conflict
-from config.api.fields import MoneyField
 from config.api.filters import UtcDateTimeFilter
 from config.api.idempotency import idempotent
 from config.api.roles import IsDriver, IsStaffOrOwnerOrDriverReadOnly

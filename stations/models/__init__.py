@@ -1,4 +1,3 @@
-from stations.models.api_idempotency import IdempotencyRecord
 from stations.models.chargers import ChargePointStatus, ChargingStation, Connector, RegistrationStatus
 from stations.models.organisations import OperatingAgreement, Organisation, OrganisationMember
 from stations.models.sessions import ChargingSession, MeterSample, StatusChange
@@ -49,4 +48,3 @@ __all__ += [
 ]
 
 # API machinery (config/api/idempotency.py).
-__all__ += ["IdempotencyRecord"]

@@ -12,8 +12,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 
-from drivers.selectors.tokens import token_authorization
 from stations import live, signals
+from stations.authorization import id_tag_authorize
 from stations.models import ChargingSession, Connector, MeterSample
 from stations.models.sessions import TransactionDiscrepancy
 from stations.services.status import clock_skewed, send_on_commit
@@ -60,7 +60,7 @@ def session_start(
 
     Idempotent: a replay with the same station, connector, idTag, meterStart and timestamp
     returns the existing session (created=False) and changes nothing. The token is checked
-    (drivers.selectors.token_authorization); a token that is not Accepted still gets a
+    (the authorizer drivers registers, stations/authorization.py); a token that is not Accepted still gets a
     session, in status `rejected`, so the charger has a transactionId to stop. Sends
     session_started on commit for an accepted session."""
     facts = {
@@ -73,7 +73,7 @@ def session_start(
     existing = ChargingSession.objects.select_related("token").filter(**facts).first()
     if existing is not None:
         return StartOutcome(session=existing, created=False)
-    authorization = token_authorization(id_tag=id_tag)
+    authorization = id_tag_authorize(id_tag=id_tag)
     flags = ["clock_skew"] if clock_skewed(charger_time=started_at, received_at=received_at) else []
     connector_pk = (
         Connector.objects.filter(station_id=station_id, connector_id=connector_number)

@@ -3,7 +3,8 @@ request still in progress is 409."""
 
 import pytest
 
-from stations.models import ChargingStation, IdempotencyRecord
+from config.api.models import IdempotencyRecord
+from stations.models import ChargingStation
 from stations.tests.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +64,7 @@ def test_a_failed_request_releases_its_key_so_a_corrected_retry_runs(staff_clien
 
 
 def test_keys_are_scoped_per_user(staff_client):
-    from config.api.testing import client_for
+    from config.tests.api_clients import client_for
     from drivers.tests.factories import UserFactory
 
     other_staff = client_for(UserFactory(is_staff=True))
@@ -81,7 +82,7 @@ def test_records_older_than_a_day_are_purged_and_newer_ones_kept(staff_client):
 
     from django.utils import timezone
 
-    from stations.services.api_idempotency import idempotency_records_purge
+    from config.api.idempotency import idempotency_records_purge
 
     site = SiteFactory()
     staff_client.post(URL, _body(site, identity="CP-OLD"), format="json", HTTP_IDEMPOTENCY_KEY="old")

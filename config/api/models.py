@@ -4,8 +4,7 @@ from django.db import models
 
 class IdempotencyRecord(models.Model):
     """A POST to /api/v1 made with an `Idempotency-Key`, and the response it got, so that
-    a client's retry gets the same answer instead of a second object. Lives in `stations`
-    only because the API machinery (config/api) is not an app; see docs/api.md."""
+    a client's retry gets the same answer instead of a second object (config/api/idempotency.py)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
@@ -15,8 +14,8 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="unique_idempotency_key_per_user")]
-        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_key_per_user")]
+        indexes = [models.Index(fields=["created_at"], name="api_idempotency_created")]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status_code or 'in progress'})"
