@@ -6,9 +6,11 @@ lower apps consult through their registries (docs/architecture.md, "Registries")
 from django.dispatch import receiver
 
 from billing import tasks
+from billing.api.locations import site_tariff_snapshots
 from billing.selectors import documents, payment_block_reason
 from drivers.selectors import accounts, tokens
 from stations import signals
+from stations.api import locations
 
 
 @receiver(signals.session_stopped, dispatch_uid="billing.session_stopped")
@@ -50,3 +52,7 @@ def _payments(driver) -> list[dict]:
 # The driver's data export (GDPR Art. 15/20) includes what billing holds about them.
 accounts.export_section_register("invoices", _invoices)
 accounts.export_section_register("payments", _payments)
+
+
+# The API's `locations/` shows each site's public tariff.
+locations.site_tariffs_register(site_tariff_snapshots)

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stations', '0004_api_idempotency'),
+        ('stations', '0005_status_ordering'),
     ]
 
     operations = [
