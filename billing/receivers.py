@@ -1,13 +1,16 @@
 """What billing plugs in at start-up (imported by BillingConfig.ready): its reaction to the
 gateway's domain signals (a stopped session is priced by a task sent after commit; the task
 is idempotent, so a replayed stop is harmless), and the rules and data billing owns that
-lower apps consult through their registries (docs/architecture.md, "Registries")."""
+lower apps consult through their registries (docs/architecture.md, "Registries"); a closed driver account ends its
+memberships."""
 
 from django.dispatch import receiver
 
 from billing import tasks
 from billing.api.locations import site_tariff_snapshots
 from billing.selectors import documents, payment_block_reason
+from billing.services import memberships
+from drivers import signals as driver_signals
 from drivers.selectors import accounts, tokens
 from stations import signals
 from stations.api import locations
@@ -56,3 +59,8 @@ accounts.export_section_register("payments", _payments)
 
 # The API's `locations/` shows each site's public tariff.
 locations.site_tariffs_register(site_tariff_snapshots)
+
+
+@receiver(driver_signals.driver_account_closed, dispatch_uid="billing.driver_account_closed")
+def on_driver_account_closed(sender, *, driver, on, **kwargs) -> None:
+    memberships.memberships_end_for_driver(driver=driver, on=on)

@@ -59,10 +59,19 @@ class Subscription(models.Model):
 
 
 class MembershipFee(models.Model):
-    """The fee for one calendar month of one subscription; unique so beat can re-run."""
+    """The fee for one calendar month of one subscription (prorated by day in the month it
+    starts), or the credit for the unused days of a month when a membership ends early
+    (switch of plan, closed account). Unique per (subscription, month, kind), so beat and
+    retries can re-run."""
+
+    class Kind(models.TextChoices):
+        FEE = "fee", _("Fee")
+        CREDIT = "credit", _("Credit for unused days")
 
     subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="fees")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.FEE)
     period_start = models.DateField()
+    days = models.PositiveSmallIntegerField(null=True, blank=True, help_text=_("Days charged or credited."))
     amount_excl_vat = money_field()
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
     vat = money_field()
@@ -73,7 +82,9 @@ class MembershipFee(models.Model):
     class Meta:
         ordering = ["-period_start"]
         constraints = [
-            models.UniqueConstraint(fields=["subscription", "period_start"], name="one_fee_per_subscription_month")
+            models.UniqueConstraint(
+                fields=["subscription", "period_start", "kind"], name="one_fee_per_subscription_month"
+            )
         ]
 
     def __str__(self) -> str:

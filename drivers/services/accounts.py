@@ -1,5 +1,7 @@
 """Driver accounts: creation, sign-up, e-mail verification, login throttling, profile and closing."""
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -11,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from drivers import signals
 from drivers.models import Driver, Token
 from drivers.services.tokens import token_block
 
@@ -134,7 +137,7 @@ def driver_profile_update(*, driver: Driver, first_name: str, last_name: str, **
 
 
 @transaction.atomic
-def driver_account_close(*, driver: Driver) -> None:
+def driver_account_close(*, driver: Driver, on: date | None = None) -> None:
     """Close the account and erase personal data. Sessions, CDRs and invoices stay (the law
     requires them) but no longer name the person. Tokens are blocked at once so nobody
     can charge on them. Idempotent."""
@@ -153,6 +156,8 @@ def driver_account_close(*, driver: Driver) -> None:
     user.is_active = False
     user.set_unusable_password()
     user.save()
+    # Billing ends the memberships (no fee is charged to a closed account).
+    signals.driver_account_closed.send(sender=Driver, driver=driver, on=on or timezone.localdate())
 
 
 def _account_key(username: str) -> str:
