@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views
+from billing.views import documents as views
 
 app_name = "billing"
 

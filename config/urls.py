@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("billing/", include("billing.urls")),
     path("ops/", include("stations.operations.urls")),
+    path("account/", include("billing.portal_urls")),
     path("", include("drivers.urls")),
 ]
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from drivers.views import accounts, billing, cards, charging, reservations, stations, support, tokens
+from drivers.views import accounts, charging, reservations, stations, support, tokens
 
 account_patterns = [
     path("signup/", accounts.signup, name="portal-signup"),
@@ -22,13 +22,6 @@ account_patterns = [
     path("", accounts.account, name="portal-account"),
     path("export/", accounts.data_export, name="portal-export"),
     path("close/", accounts.account_close, name="portal-account-close"),
-    path("billing/", billing.billing_overview, name="portal-billing"),
-    path("billing/top-up/", billing.wallet_top_up, name="portal-top-up"),
-    path("billing/card/", cards.card_setup, name="portal-card-setup"),
-    path("billing/card/remove/", cards.card_remove, name="portal-card-remove"),
-    path("membership/", billing.membership, name="portal-memberships"),
-    path("membership/subscribe/", billing.membership_subscribe, name="portal-membership-subscribe"),
-    path("membership/cancel/", billing.membership_cancel, name="portal-membership-cancel"),
     path("cards/", tokens.tokens_and_vehicles, name="portal-tokens"),
     path("cards/<int:token_pk>/block/", tokens.token_block, name="portal-token-block"),
     path("vehicles/<int:vehicle_pk>/remove/", tokens.vehicle_remove, name="portal-vehicle-remove"),

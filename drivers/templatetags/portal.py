@@ -1,20 +1,11 @@
-"""Template filters for the portal: money and energy as drivers read them."""
+"""Template filters for the portal: energy and durations as drivers read them (money is
+billing's: `{% load money %}`)."""
 
 from decimal import Decimal
 
 from django import template
 
-from billing.money import money_round
-
 register = template.Library()
-
-
-@register.filter
-def money(amount, currency: str) -> str:
-    """8.0000, "EUR" → "8.00 EUR" (rounded to the currency's places, like invoices)."""
-    if amount is None or amount == "":
-        return "–"
-    return f"{money_round(Decimal(amount), currency)} {currency}"
 
 
 @register.filter

@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from billing.forms import CardSetupForm
 from billing.services import cards
 from billing.services.providers import CardSetupError
-from drivers.forms.billing import CardSetupForm
 from drivers.views.base import driver_required
 
 

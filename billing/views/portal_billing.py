@@ -1,4 +1,5 @@
-"""Portal pages: billing overview, wallet top-up, memberships."""
+"""Driver portal pages that billing owns: billing overview, wallet top-up, memberships
+(mounted under /account/ beside drivers' own pages, billing/portal_urls.py)."""
 
 import uuid
 
@@ -12,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing import selectors as billing_selectors
+from billing.forms import CardSetupForm, SubscribeForm, TopUpForm
 from billing.models import BillingAccount, Payment
 from billing.selectors import documents
 from billing.services import memberships, payments
-from drivers.forms.billing import CardSetupForm, SubscribeForm, TopUpForm
+from billing.views.portal_cards import card_payments_configured
 from drivers.views.base import driver_required
-from drivers.views.cards import card_payments_configured
 
 
 @driver_required
