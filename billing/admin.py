@@ -1,10 +1,14 @@
 """Staff views of the money side. Financial records (CDRs, ledger, invoices, payments,
 statements) are read-only here: corrections go through the services (admin actions)."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +32,7 @@ from billing.models import (
     TariffElement,
     WebhookEvent,
 )
-from billing.services import cdrs, payments, settlements
+from billing.services import cdrs, invoices, payments, settlements
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -206,6 +210,41 @@ class InvoiceAdmin(ReadOnlyAdmin):
     @admin.display(description="PDF")
     def pdf(self, obj):
         return format_html('<a href="{}">PDF</a>', reverse("billing:invoice-pdf", args=[obj.number]))
+
+    def get_urls(self):
+        issue = path("issue/", self.admin_site.admin_view(self.issue_view), name="billing_invoice_issue")
+        return [issue, *super().get_urls()]
+
+    def issue_view(self, request):
+        """Invoice a closed month on demand (the service is idempotent)."""
+        if not request.user.has_perm("billing.add_invoice") and not request.user.is_superuser:
+            raise PermissionDenied
+        form = InvoiceMonthForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            period_start = form.cleaned_data["month"]
+            issued = invoices.invoices_issue_for_month(period_start=period_start, now=timezone.now())
+            self.message_user(
+                request,
+                _("%(n)d invoice(s) issued for %(month)s.") % {"n": len(issued), "month": f"{period_start:%Y-%m}"},
+            )
+            return redirect("admin:billing_invoice_changelist")
+        context = {**self.admin_site.each_context(request), "form": form, "title": _("Invoice a closed month")}
+        return TemplateResponse(request, "admin/billing/invoice/issue.html", context)
+
+
+class InvoiceMonthForm(forms.Form):
+    month = forms.DateField(
+        label=_("Month"),
+        input_formats=["%Y-%m"],
+        help_text=_("YYYY-MM, a month that has ended."),
+        widget=forms.TextInput,
+    )
+
+    def clean_month(self):
+        month = self.cleaned_data["month"].replace(day=1)
+        if month >= timezone.localdate().replace(day=1):
+            raise forms.ValidationError(_("Only a month that has ended can be invoiced."))
+        return month
 
 
 @admin.register(Payment)
