@@ -9,10 +9,11 @@ from django.dispatch import receiver
 from billing import tasks
 from billing.api.locations import site_tariff_snapshots
 from billing.selectors import documents, payment_block_reason
+from billing.selectors.prices import BillingPrices
 from billing.services import memberships
 from drivers import signals as driver_signals
 from drivers.selectors import accounts, tokens
-from stations import signals
+from stations import prices, signals
 from stations.api import locations
 
 
@@ -64,3 +65,8 @@ locations.site_tariffs_register(site_tariff_snapshots)
 @receiver(driver_signals.driver_account_closed, dispatch_uid="billing.driver_account_closed")
 def on_driver_account_closed(sender, *, driver, on, **kwargs) -> None:
     memberships.memberships_end_for_driver(driver=driver, on=on)
+
+
+# What a session costs, its receipt and a connector's price in words, for the portal's
+# pages (drivers) and the API's sessions (stations).
+prices.prices_register(BillingPrices())

@@ -1,13 +1,10 @@
 """Reads for the money side: what the gateway, the portal and the API ask billing."""
 
-import logging
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing import pricing
 from billing.models import BillingAccount
 from billing.selectors.documents import (
     cdrs_for_driver,
@@ -20,10 +17,9 @@ from billing.selectors.documents import (
 )
 from billing.selectors.ledger import account_balance, account_statement, ledger_totals, wallet_balance
 from billing.selectors.memberships import plan_for_driver
+from billing.selectors.session_pricing import session_cost_estimate
 from billing.selectors.tariffs import session_usage, tariff_in_force
 from drivers.models import Driver
-
-logger = logging.getLogger(__name__)
 
 __all__ = [
     "account_balance",
@@ -67,39 +63,3 @@ def payment_block_reason(*, driver: Driver | None) -> str | None:
                 "currency": currency,
             }
     return None
-
-
-def session_cost_estimate(*, session) -> tuple[Decimal, str]:
-    """The running session's price so far, incl. VAT, from its latest meter value and the
-    tariff in force at its start (contract 7). A completed session returns its CDR total
-    if it has been priced. No tariff: zero in the operator's currency. Never writes."""
-    from billing.models import ChargeDetailRecord
-
-    cdr = (
-        ChargeDetailRecord.objects.filter(session=session, kind=ChargeDetailRecord.Kind.CHARGE)
-        .order_by("-revision")
-        .first()
-    )
-    if cdr is not None:
-        return cdr.total_incl_vat, cdr.currency
-    station = session.station
-    operator = station.operator
-    currency = operator.currency if operator else settings.DEFAULT_CURRENCY
-    driver = session.token.driver if session.token_id else None
-    zone = station.site.time_zone if station.site_id else (operator.time_zone if operator else "UTC")
-    plan = plan_for_driver(driver=driver, on=session.started_at.date()) if driver else None
-    tariff = tariff_in_force(station=station, connector=session.connector, at=session.started_at, plan=plan)
-    if tariff is None:
-        return Decimal("0").quantize(Decimal(1).scaleb(-settings.CURRENCY_PLACES.get(currency, 2))), currency
-    from billing.services.tariffs import tariff_spec
-
-    until = session.stopped_at or max(session.last_meter_at or session.started_at, session.started_at)
-    if session.stopped_at is None:
-        until = max(until, timezone.now())
-    usage = session_usage(session=session, until=until, time_zone=zone)
-    try:
-        result = pricing.price_session(tariff=tariff_spec(tariff=tariff), usage=usage)
-    except pricing.TariffError:
-        logger.exception("Tariff %s cannot price session %s", tariff.pk, session.pk)
-        return Decimal("0").quantize(Decimal(1).scaleb(-settings.CURRENCY_PLACES.get(currency, 2))), currency
-    return result.total_incl_vat, tariff.currency

@@ -3,15 +3,14 @@
 import logging
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from billing import pricing
-from billing.models import Account, ChargeDetailRecord, MembershipPlan
-from billing.money import allocate, money_round
+from billing.models import Account, ChargeDetailRecord
+from billing.selectors.cdrs import cdr_in_force
+from billing.selectors.session_pricing import CdrError, session_price_compute
 from billing.services import commission, invoices, ledger, payments
 from billing.services.pricing_lookup import PricingLookup
 from stations.models import ChargingSession
@@ -28,10 +27,6 @@ SESSION_RELATIONS = [
 ]
 
 
-class CdrError(ValueError):
-    """A session that cannot be priced as it stands (nothing is written)."""
-
-
 def session_price(*, session_id: int) -> ChargeDetailRecord:
     """Price a completed session into its CDR and post it to the ledger, atomically.
 
@@ -39,7 +34,7 @@ def session_price(*, session_id: int) -> ChargeDetailRecord:
     is written (concurrent runs are settled by the unique constraint). Raises CdrError for
     a session that is not completed, a station without operator, or a tariff whose
     currency is not the operator's."""
-    existing = _latest_charge(session_id)
+    existing = cdr_in_force(session_id=session_id)
     if existing:
         return existing
     session = _session_for_pricing(session_id)
@@ -83,7 +78,7 @@ def session_reprice(*, session_id: int, reason: str) -> ChargeDetailRecord:
     already invoiced) and price it again (next revision) from today's data; the new CDR
     goes on the next invoice. Returns the new charge CDR."""
     with transaction.atomic():
-        current = _latest_charge(session_id)
+        current = cdr_in_force(session_id=session_id)
         if current is None:
             return session_price(session_id=session_id)
         cdr_cancel(cdr=current, reason=reason, now=timezone.now())
@@ -105,10 +100,6 @@ _NEGATED = [
 ]  # fmt: skip
 
 
-def _latest_charge(session_id: int) -> ChargeDetailRecord | None:
-    return CDR.objects.filter(session_id=session_id, kind=CDR.Kind.CHARGE).order_by("-revision").first()
-
-
 def _session_for_pricing(session_id: int) -> ChargingSession:
     session = ChargingSession.objects.select_related(*SESSION_RELATIONS).get(pk=session_id)
     if session.status != ChargingSession.Status.COMPLETED or session.stopped_at is None:
@@ -118,36 +109,12 @@ def _session_for_pricing(session_id: int) -> ChargingSession:
 
 def _cdr_build(*, session: ChargingSession, revision: int, lookup: PricingLookup | None = None) -> ChargeDetailRecord:
     lookup = lookup or PricingLookup()
-    station = session.station
-    operator = station.operator
-    if operator is None:
-        raise CdrError(f"Station {station} has neither an operating agreement nor a site operator.")
-    driver = session.token.driver if session.token_id else None
-    zone = station.site.time_zone if station.site_id else operator.time_zone
-    plan = lookup.plan(driver=driver, on=session.started_at.astimezone(ZoneInfo(zone)).date()) if driver else None
-    tariff = lookup.tariff(station=station, connector=session.connector, at=session.started_at, plan=plan)
+    priced = session_price_compute(session=session, lookup=lookup)
+    station, operator, driver, tariff = session.station, session.station.operator, priced.driver, priced.tariff
+    result, spec, excl, vat_total = priced.result, priced.spec, priced.total_excl_vat, priced.total_vat
     flags = [] if session.energy_wh else ["no_energy"]
     if tariff is None:
         flags.append("no_tariff")
-        spec = pricing.TariffSpec(
-            operator.currency, (pricing.Element((pricing.Component(pricing.FLAT, Decimal(0), None),)),)
-        )
-    elif tariff.currency != operator.currency:
-        raise CdrError(f"Tariff {tariff} is in {tariff.currency} but operator {operator} bills in {operator.currency}.")
-    else:
-        spec = lookup.tariff_spec(tariff)
-    try:
-        result = pricing.price_session(tariff=spec, usage=lookup.usage(session=session, time_zone=zone))
-    except pricing.TariffError as error:
-        raise CdrError(f"Tariff {tariff} cannot be applied: {error}") from error
-    applied_plan = plan if plan and plan.operator_id == operator.pk and plan.currency == spec.currency else None
-    started_local = session.started_at.astimezone(ZoneInfo(zone))
-    discount = (
-        _member_discount(plan=applied_plan, driver=driver, result=result, started_local=started_local)
-        if applied_plan
-        else Decimal(0)
-    )
-    excl, vat_total, breakdown = _after_discount(result, discount)
     emsp = driver.emsp if driver else None
     on = session.started_at.date()
     commission_pct = lookup.commission(emsp=emsp, cpo=operator, on=on)
@@ -167,7 +134,7 @@ def _cdr_build(*, session: ChargingSession, revision: int, lookup: PricingLookup
         agreement=station.agreement,
         tariff=tariff,
         tariff_snapshot=lookup.tariff_snapshot(tariff) if tariff else {},
-        membership_plan=applied_plan,
+        membership_plan=priced.plan,
         currency=spec.currency,
         started_at=session.started_at,
         stopped_at=session.stopped_at,
@@ -183,7 +150,7 @@ def _cdr_build(*, session: ChargingSession, revision: int, lookup: PricingLookup
         total_excl_vat=excl,
         total_vat=vat_total,
         total_incl_vat=excl + vat_total,
-        vat_breakdown=breakdown,
+        vat_breakdown=priced.vat_breakdown,
         price_limit=result.price_limit,
         commission_percent=commission_pct,
         commission_amount=commission.share_of(net=excl, percent=commission_pct, currency=spec.currency),
@@ -191,44 +158,6 @@ def _cdr_build(*, session: ChargingSession, revision: int, lookup: PricingLookup
         owner_share_amount=commission.share_of(net=excl, percent=owner_pct, currency=spec.currency),
         flags=flags,
     )
-
-
-def _member_discount(*, plan: MembershipPlan, driver, result: pricing.PriceResult, started_local) -> Decimal:
-    """Included kWh first (free energy this calendar month in the site's zone, counting the
-    member's sessions that started before this one), then a per-kWh discount on the rest
-    of the energy, then a percentage off what remains."""
-    energy_cost = result.dimension_amounts[pricing.ENERGY]
-    free_wh = Decimal(0)
-    if plan.included_kwh and result.energy_wh:
-        month_start = started_local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        used = (
-            CDR.objects.filter(
-                driver=driver, membership_plan=plan, started_at__gte=month_start, started_at__lt=started_local
-            ).aggregate(wh=Sum("energy_wh"))["wh"]
-            or 0
-        )
-        free_wh = Decimal(max(0, min(plan.included_kwh * 1000 - used, result.energy_wh)))
-    discount = energy_cost * free_wh / result.energy_wh if result.energy_wh else Decimal(0)
-    paid_kwh = (Decimal(result.energy_wh) - free_wh) / 1000
-    discount += min(energy_cost - discount, plan.discount_per_kwh * paid_kwh)
-    discount += (result.total_excl_vat - discount) * plan.discount_percent / 100
-    return min(max(discount, Decimal(0)), result.total_excl_vat)
-
-
-def _after_discount(result: pricing.PriceResult, discount: Decimal) -> tuple[Decimal, Decimal, list[dict]]:
-    if not discount or not result.total_excl_vat:
-        return result.total_excl_vat, result.total_vat, result.vat_breakdown
-    currency = result.currency
-    ratio = (result.total_excl_vat - discount) / result.total_excl_vat
-    excl = money_round(result.total_excl_vat - discount, currency)
-    vat = money_round(result.total_vat * ratio, currency)
-    bases = allocate(excl, [Decimal(line["base"]) for line in result.vat_breakdown], currency)
-    vats = allocate(vat, [Decimal(line["vat"]) for line in result.vat_breakdown], currency)
-    lines = [
-        {"rate": line["rate"], "base": str(b), "vat": str(v)}
-        for line, b, v in zip(result.vat_breakdown, bases, vats, strict=True)
-    ]
-    return excl, vat, lines
 
 
 # --- saving and posting ----------------------------------------------------------------

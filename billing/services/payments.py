@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing.models import Account, BillingAccount, ChargeDetailRecord, Invoice, Payment
+from billing.selectors.cdrs import cdr_in_force
 from billing.services import ledger
 from billing.services.providers import PaymentProvider, ProviderResult, provider_get
 from drivers.models import Driver, Token
@@ -314,7 +315,7 @@ def ad_hoc_authorize(
 def ad_hoc_capture_for_session(*, session_id: int, provider: PaymentProvider | None = None) -> Payment | None:
     """At stop, capture the session's price from its hold (at most the held amount) and
     release the rest; nothing to capture cancels the hold. Idempotent."""
-    cdr = ChargeDetailRecord.objects.filter(session_id=session_id, kind=ChargeDetailRecord.Kind.CHARGE).first()
+    cdr = cdr_in_force(session_id=session_id)
     if cdr is None:
         return None
     payment = Payment.objects.filter(purpose=Payment.Purpose.AD_HOC, id_tag=cdr.id_tag).first()

@@ -37,8 +37,8 @@ class PricingLookup:
     def commission(self, *, emsp, cpo, on: date):
         return commission.commission_percent(emsp=emsp, cpo=cpo, on=on)
 
-    def usage(self, *, session, time_zone: str):
-        return session_usage(session=session, time_zone=time_zone)
+    def usage(self, *, session, time_zone: str, until: datetime | None = None):
+        return session_usage(session=session, until=until, time_zone=time_zone)
 
     def tariff_spec(self, tariff: Tariff):
         if tariff.pk not in self._specs:
@@ -107,8 +107,8 @@ class PreloadedLookup(PricingLookup):
                 return agreement.percent
         return COMMISSION_DEFAULT
 
-    def usage(self, *, session, time_zone: str):
-        end = session.stopped_at
+    def usage(self, *, session, time_zone: str, until: datetime | None = None):
+        end = until or session.stopped_at
         samples = [row for row in self._samples.get(session.pk, []) if session.started_at < row[2] <= end]
         return usage_from_rows(
             session=session,

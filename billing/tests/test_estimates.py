@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -7,7 +7,9 @@ from django.db import transaction
 from billing.models import ChargeDetailRecord
 from billing.selectors import session_cost_estimate
 from billing.services.cdrs import session_price
-from billing.tests.factories import START, completed_session, energy_tariff
+from billing.services.memberships import subscription_start
+from billing.tests.factories import START, MembershipPlanFactory, completed_session, energy_tariff
+from drivers.tests.factories import DriverFactory
 from stations import signals
 from stations.models import ChargingSession
 from stations.tests.factories import ConnectorFactory
@@ -60,3 +62,22 @@ def test_session_stopped_signal_prices_the_session_after_commit(
         assert not ChargeDetailRecord.objects.exists()
     signals.session_stopped.send(sender=None, session_id=session.pk)  # a replayed stop
     assert ChargeDetailRecord.objects.get(session=session).total_incl_vat == Decimal("9.52")
+
+
+def test_estimate_equals_the_cdr_with_member_discount_on_the_site_local_date():
+    # 00:30 on 1 June in Berlin is still 31 May in UTC: the membership starting on 1 June
+    # (the site's local date) applies to this session, in the estimate as in the CDR.
+    berlin_midnight = datetime(2026, 5, 31, 22, 30, tzinfo=UTC)
+    connector = ConnectorFactory(station__site__time_zone="Europe/Berlin")
+    energy_tariff(site=connector.station.site, price="0.4321", vat="19", flat="0.333")
+    driver = DriverFactory()
+    plan = MembershipPlanFactory(
+        operator=connector.station.operator, discount_per_kwh=Decimal("0.05"), discount_percent=Decimal("10")
+    )
+    subscription_start(driver=driver, plan=plan, on=date(2026, 6, 1))
+    session = completed_session(connector=connector, driver=driver, started_at=berlin_midnight, energy_wh=17777)
+    estimate = session_cost_estimate(session=session)
+    cdr = session_price(session_id=session.pk)
+    assert cdr.membership_plan == plan and cdr.discount_excl_vat > 0
+    assert estimate == (cdr.total_incl_vat, cdr.currency)
+    assert estimate[0] == estimate[0].quantize(Decimal("0.01"))

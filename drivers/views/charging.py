@@ -11,13 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from billing.money import money_round
-from drivers import portal_billing
 from drivers.selectors import sessions as drivers_sessions
 from drivers.selectors.stations import connector_for_driver_action
 from drivers.services import charging
 from drivers.views.base import driver_required, duration_seconds
 from ocpp_gateway.models import Command
+from stations import prices
 
 NO_ANSWER = gettext_lazy("The charger did not answer. Please try again or use another charger.")
 
@@ -80,7 +79,7 @@ def session_page(request, session_id: int):
         "stop_command": stop_command,
         "session": session,
         "state": _session_state(session),
-        "cdr": portal_billing.session_cdr(session=session),
+        "cdr": prices.session_receipt(session=session),
         "live_session": {"id": session.pk},
     }
     return render(request, "portal/session.html", context)
@@ -108,7 +107,7 @@ def session_stop(request, session_id: int):
 @driver_required
 def session_list(request):
     page = list(drivers_sessions.driver_sessions(driver=request.driver)[:100])
-    costs = portal_billing.session_costs(sessions=page)
+    costs = prices.session_costs(sessions=page)
     rows = [{"session": s, "cost": costs.get(s.pk)} for s in page]
     active = [row for row in rows if row["session"].status == row["session"].Status.ACTIVE]
     return render(request, "portal/sessions.html", {"rows": rows, "active": active})
@@ -143,7 +142,7 @@ def _command_state(request, command: Command) -> dict:
 
 
 def _session_state(session) -> dict:
-    cost = portal_billing.session_cost_estimate(session=session)
+    cost = prices.session_cost(session=session)
     return {
         "id": session.pk,
         "status": session.status,
@@ -153,6 +152,6 @@ def _session_state(session) -> dict:
         "started_at": session.started_at.isoformat(),
         "stopped_at": session.stopped_at.isoformat() if session.stopped_at else None,
         "duration_s": duration_seconds(session, now=timezone.now()),
-        "cost": f"{money_round(cost[0], cost[1])}" if cost else None,
-        "currency": cost[1] if cost else None,
+        "cost": f"{cost.amount}" if cost else None,
+        "currency": cost.currency if cost else None,
     }

@@ -5,9 +5,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from drivers import portal_billing
 from drivers.forms.stations import StationSearchForm
 from drivers.selectors import stations as driver_stations
+from stations import prices
 
 
 def home(request):
@@ -22,7 +22,9 @@ def site_detail(request, site_id: int):
     if result is None:
         raise Http404(_("No such charging site."))
     driver = getattr(request.user, "driver", None) if request.user.is_authenticated else None
-    plan = portal_billing.member_plan(driver=driver)
+    connector_prices = prices.connector_prices(
+        connectors=[connector for station in result.stations for connector in station.public_connectors], driver=driver
+    )
     stations = [
         {
             "station": station,
@@ -30,7 +32,7 @@ def site_detail(request, site_id: int):
                 {
                     "connector": connector,
                     "availability": driver_stations.connector_availability(connector=connector, station=station),
-                    "price": portal_billing.price_description(connector=connector, plan=plan),
+                    "price": connector_prices.get(connector.pk),
                 }
                 for connector in station.public_connectors
             ],

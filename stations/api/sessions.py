@@ -20,6 +20,7 @@ from config.api.roles import IsDriver, IsStaffOrOwnerOrDriverReadOnly
 from drivers.models import Token
 from drivers.services import charging as driver_charging
 from ocpp_gateway.api.commands import CommandSerializer
+from stations import prices
 from stations.models import ChargingSession, ChargingStation
 from stations.selectors.api_access import sessions_visible_to
 
@@ -64,12 +65,12 @@ class SessionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(MoneySerializer(allow_null=True))
     def get_cost(self, session: ChargingSession) -> dict | None:
-        from billing.selectors import session_cost_estimate
-
         if session.status == ChargingSession.Status.REJECTED:
             return None
-        amount, currency = session_cost_estimate(session=session)
-        final = session.status == ChargingSession.Status.COMPLETED and bool(session.cdrs.all())
+        cost = prices.session_cost(session=session)
+        if cost is None:
+            return None
+        amount, currency, final = cost
         return MoneySerializer(SimpleNamespace(amount=amount, currency=currency, final=final)).data
 
 
@@ -117,7 +118,7 @@ class SessionViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ChargingSession.objects.none()
-        return sessions_visible_to(user=self.request.user).prefetch_related("cdrs")
+        return sessions_visible_to(user=self.request.user)
 
     def get_permissions(self):
         if self.action in ("start", "stop"):

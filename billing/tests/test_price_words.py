@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from billing import pricing
 from billing.models import Subscription
+from billing.price_words import tariff_in_words
 from billing.tests.factories import MembershipPlanFactory, energy_tariff
-from drivers.price_words import tariff_in_words
 from drivers.tests.factories import DriverFactory
 from stations.tests.factories import ConnectorFactory
 
