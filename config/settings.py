@@ -7,6 +7,7 @@ Celery and cache, DEBUG off, and every secret must come from the environment.
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused for too many failures into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -215,6 +219,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Login throttling for every password login (admin and portal alike): the first backend
+# refuses to check a password while this account has failed too often from this client
+# address (docs/security.md).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Keyed by the (account, address) pair: someone who knows a driver's e-mail locks only
+# their own address out, never the driver; a password reset clears the account's lockouts.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int_in_range("LOGIN_FAILURE_LIMIT", 5, 1, 100)
+AXES_COOLOFF_TIME = timedelta(minutes=int_in_range("LOGIN_LOCKOUT_MINUTES", 15, 1, 24 * 60))
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "drivers.login_throttle.login_name"
+# REMOTE_ADDR only, which uvicorn sets from X-Forwarded-For only for the proxies in
+# FORWARDED_ALLOW_IPS; never a header the client could have written itself.
+AXES_CLIENT_IP_CALLABLE = "drivers.login_throttle.client_address"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Failures are what the throttle needs; successful logins are not recorded.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
@@ -299,8 +321,10 @@ REST_FRAMEWORK = {
         "anon": api_rate("API_THROTTLE_ANON", "120/minute"),
         "user": api_rate("API_THROTTLE_USER", "1200/minute"),
     },
-    # Proxies in front whose X-Forwarded-For is trusted for per-IP throttling.
-    "NUM_PROXIES": int_in_range("API_NUM_PROXIES", 1 if PRODUCTION else 0, 0, 10),
+    # 0: the client address is REMOTE_ADDR, which uvicorn already took from X-Forwarded-For
+    # for the proxies in FORWARDED_ALLOW_IPS; counting proxies here again would believe an
+    # X-Forwarded-For that a client talking to uvicorn directly wrote itself.
+    "NUM_PROXIES": int_in_range("API_NUM_PROXIES", 0, 0, 10),
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
     "COERCE_DECIMAL_TO_STRING": True,
 }

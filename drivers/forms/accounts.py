@@ -2,10 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
-
-from drivers.services import accounts
 
 
 class SignUpForm(forms.Form):
@@ -33,29 +30,6 @@ class SignUpForm(forms.Form):
                 password_validation.validate_password(password, probe)
             except forms.ValidationError as error:
                 self.add_error("password", error)
-        return cleaned
-
-
-class RateLimitedLoginForm(AuthenticationForm):
-    """Django's login form that refuses to check a password while this account or client
-    address has failed too often recently."""
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "rate_limited": _("Too many failed attempts. Please wait 15 minutes or reset your password."),
-    }
-
-    def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
-        if not accounts.login_allowed(username=username, address=address):
-            raise forms.ValidationError(self.error_messages["rate_limited"], code="rate_limited")
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            accounts.login_failure_record(username=username, address=address)
-            raise
-        accounts.login_failures_clear(username=username)
         return cleaned
 
 

@@ -1,11 +1,12 @@
-"""Driver accounts: creation, sign-up, e-mail verification, login throttling, profile and closing."""
+"""Driver accounts: creation, sign-up, e-mail verification, unlocking after a password reset,
+profile and closing."""
 
 from datetime import date
 
+from axes import utils as axes_utils
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from drivers import signals
+from drivers.login_throttle import normalised_login_name
 from drivers.models import Driver, Token
 from drivers.services.tokens import token_block
 
@@ -40,15 +42,6 @@ VERIFICATION_SALT = "drivers.email-verification"
 
 
 VERIFICATION_MAX_AGE_SECONDS = 3 * 24 * 3600
-
-
-LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
-
-
-LOGIN_MAX_FAILURES_PER_ADDRESS = 20
-
-
-LOGIN_WINDOW_SECONDS = 15 * 60
 
 
 PROFILE_FIELDS = ("phone", "address", "city", "postal_code", "country", "preferred_language")
@@ -96,28 +89,11 @@ def email_verify(*, token: str) -> Driver:
     return driver
 
 
-def login_allowed(*, username: str, address: str) -> bool:
-    """False while this account or this client address has too many recent failures."""
-    failures = cache.get_many([_account_key(username), _address_key(address)])
-    return (
-        failures.get(_account_key(username), 0) < LOGIN_MAX_FAILURES_PER_ACCOUNT
-        and failures.get(_address_key(address), 0) < LOGIN_MAX_FAILURES_PER_ADDRESS
-    )
-
-
-def login_failure_record(*, username: str, address: str) -> None:
-    """Count a failed login for both the account and the address; the window starts at the first."""
-    for key in (_account_key(username), _address_key(address)):
-        # add() is atomic: only the first failure in a window sets the expiry.
-        if not cache.add(key, 1, timeout=LOGIN_WINDOW_SECONDS):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.add(key, 1, timeout=LOGIN_WINDOW_SECONDS)
-
-
-def login_failures_clear(*, username: str) -> None:
-    cache.delete(_account_key(username))
+def login_lockouts_clear(*, username: str) -> int:
+    """Forget this account's failed logins from every address (a completed password reset
+    proves the owner, who can then log in even from an address that was locked out).
+    Returns how many throttle records were removed; idempotent."""
+    return axes_utils.reset(username=normalised_login_name(username))
 
 
 def driver_profile_update(*, driver: Driver, first_name: str, last_name: str, **fields) -> Driver:
@@ -158,11 +134,3 @@ def driver_account_close(*, driver: Driver, on: date | None = None) -> None:
     user.save()
     # Billing ends the memberships (no fee is charged to a closed account).
     signals.driver_account_closed.send(sender=Driver, driver=driver, on=on or timezone.localdate())
-
-
-def _account_key(username: str) -> str:
-    return f"portal:login-failures:account:{username.strip().lower()[:254]}"
-
-
-def _address_key(address: str) -> str:
-    return f"portal:login-failures:address:{address}"

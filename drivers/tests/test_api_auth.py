@@ -6,8 +6,6 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from drivers.tests.factories import DRIVER_PASSWORD
-
 pytestmark = pytest.mark.django_db
 
 
@@ -23,7 +21,7 @@ def test_drf_create_token_issues_a_key_that_authenticates(driver):
 
 def test_session_auth_works_for_reads_and_requires_csrf_for_writes(driver, private_throttle_cache):
     client = APIClient(enforce_csrf_checks=True)
-    assert client.login(username=driver.user.username, password=DRIVER_PASSWORD)
+    client.force_login(driver.user)
 
     read = client.get("/api/v1/me/")
     write_without_csrf = client.post("/api/v1/me/vehicles/", {"make": "Kia", "model": "EV6"}, format="json")

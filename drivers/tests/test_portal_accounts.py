@@ -1,5 +1,5 @@
-"""Account flows in the portal: sign-up and e-mail verification, throttled login, password
-reset, profile, data export and closing the account."""
+"""Account flows in the portal: sign-up and e-mail verification, password reset, profile,
+data export and closing the account (login throttling: test_login_throttle.py)."""
 
 import json
 import re
@@ -66,18 +66,6 @@ def test_tampered_or_foreign_verification_token_is_refused():
     driver.user.save()
     with pytest.raises(accounts.VerificationError):
         accounts.email_verify(token=token)
-
-
-def test_login_is_refused_after_repeated_failures_even_with_the_right_password(client):
-    driver = DriverFactory()
-    login_url = reverse("login")
-    for _ in range(accounts.LOGIN_MAX_FAILURES_PER_ACCOUNT):
-        client.post(login_url, {"username": driver.user.username, "password": "wrong"})
-    response = client.post(login_url, {"username": driver.user.username, "password": DRIVER_PASSWORD})
-    assert response.status_code == 200
-    assert "Too many failed attempts" in response.content.decode()
-    other = DriverFactory()
-    assert client.post(login_url, {"username": other.user.username, "password": DRIVER_PASSWORD}).status_code == 302
 
 
 def test_password_reset_mails_a_link_that_sets_a_new_password(client):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from drivers.forms.accounts import CloseAccountForm, ProfileForm, RateLimitedLoginForm, SignUpForm
+from drivers.forms.accounts import CloseAccountForm, ProfileForm, SignUpForm
 from drivers.selectors import accounts as accounts_read
 from drivers.services import accounts
 from drivers.views.base import driver_required
@@ -56,9 +56,17 @@ def verify_email_resend(request):
 
 
 class LoginView(auth_views.LoginView):
-    form_class = RateLimitedLoginForm
+    # Throttled like every password login (settings.AXES_*): too many failures from this
+    # address for this account answer with registration/locked_out.html instead.
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        accounts.login_lockouts_clear(username=form.user.get_username())
+        return response
 
 
 @driver_required
