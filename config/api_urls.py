@@ -1,10 +1,16 @@
 """/api/v1/: each app contributes its resources; this file only mounts them."""
 
 from django.urls import include, path, re_path
+from rest_framework.routers import SimpleRouter
 
 from config.api.errors import api_not_found
+from config.api.token_views import ApiTokenViewSet
+
+auth_router = SimpleRouter()
+auth_router.register("auth/tokens", ApiTokenViewSet, basename="api-auth-token")
 
 urlpatterns: list = [
+    *auth_router.urls,
     path("", include("stations.api.urls")),
     path("", include("drivers.api.urls")),
     path("", include("ocpp_gateway.api.urls")),

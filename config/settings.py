@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "axes",
     "django_filters",
     "drf_spectacular",
@@ -304,7 +304,8 @@ def api_rate(name: str, default: str) -> str:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # `Authorization: Token <key>`; keys are stored hashed, with an expiry (config/api/tokens.py).
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -328,6 +329,10 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# API tokens: life of a new token unless the caller asks for less, and the longest allowed.
+API_TOKEN_MAX_TTL_DAYS = int_in_range("API_TOKEN_MAX_TTL_DAYS", 365, 1, 3650)
+API_TOKEN_TTL_DAYS = int_in_range("API_TOKEN_TTL_DAYS", 90, 1, API_TOKEN_MAX_TTL_DAYS)
+REST_KNOX = {"TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS), "AUTH_HEADER_PREFIX": "Token"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "EV charging platform API",
     "DESCRIPTION": "CPO and EMSP operations: locations, stations, sessions, billing.",

@@ -15,14 +15,19 @@ def private_throttle_cache(settings):
     cache.clear()
 
 
+def api_key_for(user) -> str:
+    """A fresh API token's key for `user` (what a client sends as `Authorization: Token <key>`)."""
+    from config.api.tokens import api_token_create
+
+    return api_token_create(user=user)[1]
+
+
 def client_for(user):
-    from rest_framework.authtoken.models import Token as AuthToken
     from rest_framework.test import APIClient
 
     client = APIClient()
     if user is not None:
-        token, _ = AuthToken.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(user)}")
     return client
 
 

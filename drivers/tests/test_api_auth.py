@@ -1,4 +1,4 @@
-"""API authentication: token keys from `drf_create_token`, session auth with CSRF enforced."""
+"""API authentication: token keys from `api_token_create`, session auth with CSRF enforced."""
 
 import io
 
@@ -9,10 +9,10 @@ from rest_framework.test import APIClient
 pytestmark = pytest.mark.django_db
 
 
-def test_drf_create_token_issues_a_key_that_authenticates(driver):
+def test_api_token_create_command_issues_a_key_that_authenticates(driver, private_throttle_cache):
     output = io.StringIO()
-    call_command("drf_create_token", driver.user.username, stdout=output)
-    key = output.getvalue().split()[2]
+    call_command("api_token_create", driver.user.username, stdout=output, stderr=io.StringIO())
+    key = output.getvalue().strip()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from ocpp.v16 import call
-from rest_framework.authtoken.models import Token as AuthToken
 
+from config.api.testing import api_key_for
 from drivers.tests.factories import DriverFactory, UserFactory
 from ocpp_gateway.tests.charger import connected
 from stations.tests.factories import STATION_PASSWORD, OrganisationFactory
@@ -29,7 +29,7 @@ class Api:
 
     def __init__(self, base_url: str, user):
         self.base_url = base_url
-        self.token = AuthToken.objects.get_or_create(user=user)[0].key
+        self.token = api_key_for(user)
 
     def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
         data = None if body is None else json.dumps(body).encode()

@@ -7,8 +7,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from rest_framework.authtoken.models import Token as AuthToken
 
+from config.api.testing import api_key_for
 from drivers.tests.factories import UserFactory
 from stations.models import ChargingStation
 from stations.tests.factories import SiteFactory
@@ -19,7 +19,7 @@ PARALLEL = 8
 
 
 def test_parallel_duplicates_create_one_station(asgi_server):
-    key = AuthToken.objects.create(user=UserFactory(is_staff=True)).key
+    key = api_key_for(UserFactory(is_staff=True))
     body = json.dumps({"identity": "CP-RACE-1", "site": SiteFactory().pk, "security_profile": 0}).encode()
 
     def post(_):

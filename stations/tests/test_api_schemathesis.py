@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token as AuthToken
 
 from config import live_servers
+from config.api.testing import api_key_for
 from drivers.tests.factories import DriverFactory, TokenFactory, UserFactory, VehicleFactory
 from stations.tests.factories import ChargingSessionFactory, ConnectorFactory
 
@@ -47,7 +47,7 @@ def api_server(tmp_path):
 
 
 def _token_for(user) -> str:
-    return AuthToken.objects.get_or_create(user=user)[0].key
+    return api_key_for(user)
 
 
 def _start_schemathesis(base_url: str, token: str, report_dir: Path) -> subprocess.Popen:
