@@ -7,6 +7,7 @@ only its own database sessions, never those of servers still in use."""
 
 import itertools
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -59,6 +60,24 @@ def start_uvicorn(*, port: int, log_path: Path, extra_env: dict[str, str] | None
     ]
     process = _start(command, kind="uvicorn", log_path=log_path, extra_env=extra_env)
     wait_for_http(f"http://127.0.0.1:{port}/healthz", process=process, log_path=log_path)
+    return process
+
+
+def start_procfile_web(*, port: int, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    """The Procfile's own `web:` command (uvicorn with --proxy-headers, --forwarded-allow-ips,
+    WEB_CONCURRENCY workers), listening on 127.0.0.1:`port`, expanded by the shell as the
+    process manager would."""
+    line = next(ln for ln in (BASE_DIR / "Procfile").read_text().splitlines() if ln.startswith("web:"))
+    command = line.removeprefix("web:").strip().replace("uvicorn ", f"{shlex.quote(sys.executable)} -m uvicorn ", 1)
+    application_name = new_application_name("procfile-web")
+    env = server_env(application_name=application_name, HOST="127.0.0.1", PORT=str(port), **(extra_env or {}))
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(  # noqa: S602 - the Procfile's line, run by a shell as honcho does
+            f"exec {command}", shell=True, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    process.application_name = application_name
+    # Each worker process loads the whole project: slower than one on a busy machine.
+    wait_for_http(f"http://127.0.0.1:{port}/healthz", process=process, log_path=log_path, timeout=90)
     return process
 
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from ocpp_gateway import exchange, frames, handshake, outbox, protocols
+from ocpp_gateway import exchange, frames, handshake, log_context, metrics, outbox, protocols
 from ocpp_gateway.commands import station_group
 from ocpp_gateway.concurrency import LoopSemaphore
 from ocpp_gateway.outbox import OutgoingCall
@@ -53,6 +53,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
     timeout_handle: asyncio.TimerHandle | None = None
     background: set[asyncio.Task] = frozenset()
     closing = False
+    counted_connected = False
 
     # --- connection -------------------------------------------------------------------
     async def connect(self) -> None:
@@ -65,6 +66,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
         # When this connection began: between two sockets of one station, the newer wins.
         self.connected_at = timezone.now()
         identity = self.scope["url_route"]["kwargs"]["identity"]
+        # Every log line of this socket's task (and its threads) names the station.
+        log_context.station_identity.set(identity)
         admission = await in_thread(handshake.station_admit)(
             identity=identity, credentials=handshake.basic_credentials(self.scope.get("headers", []))
         )
@@ -84,6 +87,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.registration_status = admission.registration_status
         await self.accept(subprotocol=protocol.subprotocol)
         self.station_id = admission.station_id
+        self.counted_connected = True
+        metrics.CONNECTED_CHARGERS.inc()
         self.seen_written_at = self.connected_at
         group = station_group(self.station_id)
         async with layer_slots.get():
@@ -116,6 +121,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
             task.cancel()
         if self.station_id is None:
             return
+        if self.counted_connected:  # once, however often disconnect() runs
+            self.counted_connected = False
+            metrics.CONNECTED_CHARGERS.dec()
         outbox_poller.remove(self.station_id, self)
         try:
             async with layer_slots.get():

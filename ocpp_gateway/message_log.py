@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from ocpp_gateway import frames
+from ocpp_gateway import frames, metrics
 from ocpp_gateway.models import MessageLog
 
 RAW_LIMIT = 4096
@@ -20,7 +20,9 @@ def entry(
     raw: str = "",
     note: str = "",
 ) -> MessageLog:
-    """An unsaved row, for callers that write several in one query."""
+    """An unsaved row, for callers that write several in one query. Every frame in and out
+    passes here, so this is where frames are counted for /metrics."""
+    metrics.frame_logged(direction=direction, message_type=message_type, action=action, payload=payload)
     return MessageLog(
         station_id=station_id,
         direction=direction,

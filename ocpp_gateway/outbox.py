@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 
-from ocpp_gateway import frames, message_log
+from ocpp_gateway import frames, message_log, metrics
 from ocpp_gateway.models import Command, MessageLog
 from ocpp_gateway.protocols.base import OcppCallError, Protocol
 from stations import live
@@ -80,6 +80,8 @@ def command_resolve(*, protocol: Protocol, station_id: int, frame: frames.Frame,
             logger.info("station %s: dropped response %s for no outstanding call", station_id, frame.message_id)
             return False
         command.responded_at = received_at
+        if command.sent_at is not None:
+            metrics.call_answered(action=command.action, seconds=(received_at - command.sent_at).total_seconds())
         if frame.message_type == frames.CALLRESULT:
             _apply_result(protocol, command, frame.payload)
         else:

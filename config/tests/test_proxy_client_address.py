@@ -5,9 +5,6 @@ any other peer. The proxy's headers are read from the README's nginx block itsel
 
 import http.client
 import re
-import shlex
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -40,19 +37,10 @@ def nginx_headers(*, client_address: str) -> dict[str, str]:
 
 @pytest.fixture
 def procfile_web(tmp_path, django_db_blocker):
-    """The Procfile's web command, listening on loopback, trusting only PROXY."""
-    line = next(ln for ln in (BASE_DIR / "Procfile").read_text().splitlines() if ln.startswith("web:"))
+    """The Procfile's web command, trusting only PROXY."""
     port = live_servers.free_port()
-    command = line.removeprefix("web:").strip().replace("uvicorn ", f"{shlex.quote(sys.executable)} -m uvicorn ", 1)
-    env = live_servers.server_env(application_name=live_servers.new_application_name("proxied"))
-    env.update(HOST="127.0.0.1", PORT=str(port), WEB_CONCURRENCY="1", FORWARDED_ALLOW_IPS=PROXY)
-    log_path = tmp_path / "uvicorn.log"
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(  # noqa: S602 - the Procfile's own line, expanded by the shell as honcho does
-            f"exec {command}", shell=True, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    process.application_name = env["DATABASE_URL"].rsplit("application_name=", 1)[1]
-    live_servers.wait_for_http(f"http://127.0.0.1:{port}/healthz", process=process, log_path=log_path)
+    extra_env = {"WEB_CONCURRENCY": "1", "FORWARDED_ALLOW_IPS": PROXY}
+    process = live_servers.start_procfile_web(port=port, log_path=tmp_path / "uvicorn.log", extra_env=extra_env)
     yield port
     with django_db_blocker.unblock():
         live_servers.stop(process)
