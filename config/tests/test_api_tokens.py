@@ -9,8 +9,8 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from config.api.testing import api_key_for
 from config.api.tokens import api_token_create
+from config.tests.api_clients import api_key_for
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from ocpp.v16 import call
 
-from config.api.testing import api_key_for
+from config.tests.api_clients import api_key_for
 from drivers.tests.factories import DriverFactory, UserFactory
 from ocpp_gateway.tests.charger import connected
 from stations.tests.factories import STATION_PASSWORD, OrganisationFactory

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from config.api.testing import api_key_for
+from config.tests.api_clients import api_key_for
 from drivers.tests.factories import UserFactory
 from stations.models import ChargingStation
 from stations.tests.factories import SiteFactory

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from config import live_servers
-from config.api.testing import api_key_for
+from config.tests.api_clients import api_key_for
 from drivers.tests.factories import DriverFactory, TokenFactory, UserFactory, VehicleFactory
 from stations.tests.factories import ChargingSessionFactory, ConnectorFactory
 
