@@ -1,7 +1,8 @@
 """Reads for the station registry."""
 
 from stations import passwords
-from stations.models import ChargingSession, ChargingStation, RegistrationStatus
+from stations.models import ChargingSession, ChargingStation
+from stations.selectors.locations import public_stations
 
 
 def station_by_identity(*, identity: str) -> ChargingStation | None:
@@ -13,10 +14,8 @@ def station_password_matches(*, station: ChargingStation, password: str) -> bool
 
 
 def station_is_public(*, station_id: int) -> bool:
-    """Drivers may see a station that is registered and placed on a site."""
-    return ChargingStation.objects.filter(
-        pk=station_id, site__isnull=False, registration_status=RegistrationStatus.ACCEPTED
-    ).exists()
+    """Drivers may see a station that is registered and placed on a site (the search's rule)."""
+    return public_stations().filter(pk=station_id).exists()
 
 
 def session_visible_to(*, user, session_id: int) -> bool:
