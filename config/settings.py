@@ -380,6 +380,9 @@ OCPP_COMMAND_TTL_SECONDS = int_in_range("OCPP_COMMAND_TTL_SECONDS", 3600, 10, 7 
 # waiting, in case a wake-up was lost (e.g. across processes in embedded mode): a lost
 # wake-up delays a command by at most this (ocpp_gateway/outbox_poller.py).
 OCPP_OUTBOX_POLL_SECONDS = int_in_range("OCPP_OUTBOX_POLL_SECONDS", 15, 1, 3600)
+# How long after connecting a charger may take to send its BootNotification before
+# queued commands go out anyway (one that reconnects without rebooting sends none).
+OCPP_BOOT_WAIT_SECONDS = int_in_range("OCPP_BOOT_WAIT_SECONDS", 3, 0, 300)
 # Young-generation threshold of the ASGI process's garbage collector (config/gc_tuning.py);
 # CPython's default is 700.
 GC_GEN0_THRESHOLD = int_in_range("GC_GEN0_THRESHOLD", 50_000, 100, 10_000_000)

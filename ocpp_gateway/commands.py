@@ -40,6 +40,7 @@ def send(
     ValueError) for an action the station's protocol does not send, or a payload that
     fails that action's OCPP schema; nothing is queued then."""
     command_validate(station=station, action=action, payload=payload)
+    payload = _times_formatted(station=station, action=action, payload=payload)
     ttl = ttl_seconds if ttl_seconds is not None else settings.OCPP_COMMAND_TTL_SECONDS
     command = Command.objects.create(
         station=station,
@@ -68,6 +69,14 @@ def command_validate(*, station: ChargingStation, action: str, payload: dict) ->
         protocol.validate_call(action, payload)
     except OcppCallError as error:
         raise CommandError(f"Invalid {action} payload: {error.description}") from error
+
+
+def _times_formatted(*, station: ChargingStation, action: str, payload: dict) -> dict:
+    # Callers write datetimes as they like (isoformat() gives `+00:00` and microseconds);
+    # the charger gets the gateway's one form.
+    from ocpp_gateway import protocols
+
+    return protocols.for_station(station.ocpp_protocol).call_times_formatted(action, payload)
 
 
 def wake_station(*, station_id: int) -> None:

@@ -20,6 +20,7 @@ from ocpp_gateway.commands import station_group
 from ocpp_gateway.concurrency import LoopSemaphore
 from ocpp_gateway.outbox import OutgoingCall
 from ocpp_gateway.outbox_poller import OutboxPoller
+from stations.models import RegistrationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
     connected_at = None
     in_flight: OutgoingCall | None = None
     timeout_handle: asyncio.TimerHandle | None = None
+    boot_wait_handle: asyncio.TimerHandle | None = None
     background: set[asyncio.Task] = frozenset()
     closing = False
     counted_connected = False
@@ -59,6 +61,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.in_flight: OutgoingCall | None = None
         self.timeout_handle: asyncio.TimerHandle | None = None
+        self.boot_wait_handle: asyncio.TimerHandle | None = None
+        # Queued commands wait until this connection's BootNotification is answered (see _open_outbox).
+        self.outbox_open = False
         self.background: set[asyncio.Task] = set()
         self.pump_lock = asyncio.Lock()
         self.closing = False
@@ -75,17 +80,18 @@ class OcppConsumer(AsyncWebsocketConsumer):
             logger.info("refused %s: %s %s", identity, admission.refusal, admission.reason)
             await self._refuse(admission.refusal, admission.reason)
             return
-        protocol = protocols.select(self.scope.get("subprotocols") or [])
-        if protocol is None:
+        selected = protocols.select(self.scope.get("subprotocols") or [])
+        if selected is None:
             # As OCPP prescribes: complete the handshake without a subprotocol, then close.
             logger.info("refused %s: no OCPP subprotocol we speak in %s", identity, self.scope.get("subprotocols"))
             await self.accept()
             await self.close(code=CLOSE_NO_SUBPROTOCOL)
             return
+        protocol, offered_name = selected
         self.protocol = protocol
         self.identity = identity
         self.registration_status = admission.registration_status
-        await self.accept(subprotocol=protocol.subprotocol)
+        await self.accept(subprotocol=offered_name)
         self.station_id = admission.station_id
         self.counted_connected = True
         metrics.CONNECTED_CHARGERS.inc()
@@ -101,7 +107,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
         if self.closing:
             return
         outbox_poller.add(self.station_id, self)
-        await self._pump_outbox()
+        self.boot_wait_handle = asyncio.get_running_loop().call_later(
+            settings.OCPP_BOOT_WAIT_SECONDS, lambda: self._spawn(self._open_outbox())
+        )
 
     async def _refuse(self, status: int, reason: str) -> None:
         if "websocket.http.response" not in self.scope.get("extensions", {}):
@@ -115,8 +123,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.closing = True
-        if self.timeout_handle is not None:
-            self.timeout_handle.cancel()
+        for handle in (self.timeout_handle, self.boot_wait_handle):
+            if handle is not None:
+                handle.cancel()
         for task in list(self.background):
             task.cancel()
         if self.station_id is None:
@@ -218,6 +227,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
         if answer.registration_status:
             self.registration_status = answer.registration_status
         await self._send(answer.text)
+        if not self.outbox_open:
+            # A charger that boots does so first; once any call is answered, it has.
+            await self._open_outbox()
 
     async def _resolve(self, frame: frames.Frame, received_at) -> None:
         awaited = self.in_flight is not None and self.in_flight.message_id == frame.message_id
@@ -234,6 +246,15 @@ class OcppConsumer(AsyncWebsocketConsumer):
             await self._pump_outbox()
 
     # --- CSMS → charger ---------------------------------------------------------------
+    async def _open_outbox(self) -> None:
+        """Start delivering queued commands: after the BootNotification.conf has gone out,
+        or when the charger answered nothing within OCPP_BOOT_WAIT_SECONDS (a reconnect
+        without reboot sends no BootNotification)."""
+        if self.boot_wait_handle is not None:
+            self.boot_wait_handle.cancel()
+        self.outbox_open = True
+        await self._pump_outbox()
+
     async def outbox_wake(self, event: dict) -> None:
         await self._pump_outbox()
 
@@ -250,9 +271,17 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def _pump_outbox(self) -> None:
         """Send the next pending command unless one is already awaiting its answer."""
         async with self.pump_lock:
-            if self.in_flight is not None or self.closing:
+            if self.in_flight is not None or self.closing or not self.outbox_open:
                 return
-            call = await in_thread(outbox.command_claim_next)(station_id=self.station_id, now=timezone.now())
+            if self.registration_status == RegistrationStatus.ACCEPTED:
+                held_back = frozenset()
+            elif self.registration_status == RegistrationStatus.PENDING:
+                held_back = self.protocol.not_while_pending
+            else:
+                return  # Rejected: 1.6 §4.2 has the charger answer nothing, so nothing is sent.
+            call = await in_thread(outbox.command_claim_next)(
+                station_id=self.station_id, now=timezone.now(), exclude_actions=held_back
+            )
             if call is None:
                 return
             self.in_flight = call

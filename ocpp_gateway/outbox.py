@@ -29,13 +29,17 @@ class OutgoingCall:
     text: str
 
 
-def command_claim_next(*, station_id: int, now: datetime) -> OutgoingCall | None:
+def command_claim_next(
+    *, station_id: int, now: datetime, exclude_actions: frozenset[str] = frozenset()
+) -> OutgoingCall | None:
     """Mark the oldest deliverable pending command `sent` and return its CALL frame, or None.
-    Row-locked with SKIP LOCKED, so two consumers never send the same command."""
+    Commands of `exclude_actions` stay pending. Row-locked with SKIP LOCKED, so two
+    consumers never send the same command."""
     with transaction.atomic():
         command = (
             Command.objects.select_for_update(skip_locked=True)
             .filter(station_id=station_id, status=Command.Status.PENDING, expires_at__gt=now)
+            .exclude(action__in=exclude_actions)
             .order_by("created_at", "id")
             .first()
         )

@@ -57,9 +57,13 @@ def diagnostics_status_record(*, station_id: int, status: str, at: datetime) -> 
 
 
 def _follow_up(*, station_id: int, action: str, status: str, at: datetime) -> None:
-    """Attach a status notification to the latest accepted command that asked for it."""
+    """Attach a status notification to the command of that action sent most recently,
+    whether its CALLRESULT has arrived yet or not: chargers may report progress
+    (Uploading, Downloading) before they answer the command itself."""
     command = (
-        Command.objects.filter(station_id=station_id, action=action, status=Command.Status.ACCEPTED)
+        Command.objects.filter(
+            station_id=station_id, action=action, status__in=[Command.Status.SENT, Command.Status.ACCEPTED]
+        )
         .order_by("-sent_at")
         .only("pk")
         .first()

@@ -8,11 +8,17 @@ PROTOCOLS: list[Protocol] = [OCPP16]
 BY_SUBPROTOCOL: dict[str, Protocol] = {protocol.subprotocol: protocol for protocol in PROTOCOLS}
 
 
-def select(offered: list[str]) -> Protocol | None:
+def select(offered: list[str]) -> tuple[Protocol, str] | None:
     """The protocol to speak with a client offering `offered` subprotocols (our preference
-    wins), or None when it offers none we speak."""
-    offered_set = {name.strip().lower() for name in offered}
-    return next((protocol for protocol in PROTOCOLS if protocol.subprotocol in offered_set), None)
+    wins) and the offered name to echo, or None when it offers none we speak. Names match
+    case-insensitively, but the echo is the client's own spelling: RFC 6455 has the server
+    answer with one of the client's values, and clients (websockets, Node `ws`) refuse
+    any other."""
+    for protocol in PROTOCOLS:
+        for name in offered:
+            if name.strip().lower() == protocol.subprotocol:
+                return protocol, name
+    return None
 
 
 def for_station(ocpp_protocol: str) -> Protocol:

@@ -63,6 +63,7 @@ class Protocol:
         decimal_results: frozenset[str] = frozenset(),
         positive_statuses: frozenset[str] = frozenset({"Accepted"}),
         allowed_before_acceptance: frozenset[str] = frozenset(),
+        not_while_pending: frozenset[str] = frozenset(),
         known_actions: frozenset[str] = frozenset(),
     ):
         self.subprotocol = subprotocol
@@ -75,6 +76,8 @@ class Protocol:
         self.decimal_results = decimal_results
         self.positive_statuses = positive_statuses
         self.allowed_before_acceptance = allowed_before_acceptance
+        # CSMS→charger actions held back while the station's registration is Pending.
+        self.not_while_pending = not_while_pending
         # Actions the version defines (e.g. its security extension) that we do not take.
         self.known_actions = known_actions | csms_actions | charger_actions
         self.handlers: dict[str, Handler] = {}
@@ -111,6 +114,12 @@ class Protocol:
     # --- validation -------------------------------------------------------------------
     def validate_call(self, action: str, payload: dict) -> None:
         self._validate(2, action, payload, decimal_floats=action in self.decimal_calls)
+
+    def call_times_formatted(self, action: str, payload: dict) -> dict:
+        """`payload` with every dateTime its CALL schema declares in format_time()'s form,
+        whatever form the caller wrote it in (ReserveNow expiryDate, UpdateFirmware
+        retrieveDate, charging schedules' startSchedule, …)."""
+        return _times_formatted(get_validator(2, action, self.ocpp_version).schema, payload)
 
     def validate_result(self, action: str, payload: dict) -> None:
         self._validate(3, action, payload, decimal_floats=action in self.decimal_results)
@@ -187,4 +196,25 @@ def parse_time(value: str | None, field: str) -> datetime | None:
 
 
 def format_time(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
+    """The one form in which the gateway emits a dateTime: UTC, milliseconds, `Z`
+    (`2026-11-29T10:00:00.123Z`). Naive values are taken as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _times_formatted(schema: dict, value: Any) -> Any:
+    if schema.get("format") == "date-time" and isinstance(value, str):
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:
+            parsed = None
+        # Text that is no date-time is left for the schema validation to refuse.
+        return format_time(parsed) if parsed is not None else value
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        return {key: _times_formatted(properties.get(key, {}), item) for key, item in value.items()}
+    if isinstance(value, list):
+        items = schema.get("items", {})
+        return [_times_formatted(items if isinstance(items, dict) else {}, item) for item in value]
+    return value

@@ -73,9 +73,9 @@ def test_protocol_declares_every_16_action_with_a_handler_for_each_charger_actio
     assert set(OCPP16.handlers) == set(OCPP16.charger_actions)
 
 
-def test_select_prefers_a_protocol_we_speak():
-    assert protocols.select(["ocpp2.0.1", "ocpp1.6"]) is OCPP16
-    assert protocols.select(["OCPP1.6"]) is OCPP16
+def test_select_prefers_a_protocol_we_speak_and_echoes_the_clients_spelling():
+    assert protocols.select(["ocpp2.0.1", "ocpp1.6"]) == (OCPP16, "ocpp1.6")
+    assert protocols.select(["OCPP1.6"]) == (OCPP16, "OCPP1.6")
     assert protocols.select(["ocpp2.0.1"]) is None
     assert protocols.select([]) is None
 
@@ -155,7 +155,11 @@ def test_start_transaction_answers_id_tag_info_with_expiry_and_parent():
         "StartTransaction",
         {"connectorId": 1, "idTag": token.uid, "meterStart": 5, "timestamp": NOW.isoformat()},
     )
-    assert reply[2]["idTagInfo"] == {"status": "Accepted", "expiryDate": "2030-01-01T00:00:00Z", "parentIdTag": "FLEET"}
+    assert reply[2]["idTagInfo"] == {
+        "status": "Accepted",
+        "expiryDate": "2030-01-01T00:00:00.000Z",
+        "parentIdTag": "FLEET",
+    }
     assert reply[2]["transactionId"] == ChargingSession.objects.get().pk
 
 

@@ -44,7 +44,8 @@ def test_batches_of_k_go_one_after_another_and_the_campaign_completes():
     first_batch = sent_station_ids()
     assert len(first_batch) == 2
     payload = Command.objects.filter(action="UpdateFirmware").first().payload
-    assert payload == {"location": campaign.firmware_url, "retrieveDate": T0.isoformat()}
+    # T0 as the gateway puts every dateTime on the wire (UTC, milliseconds, Z).
+    assert payload == {"location": campaign.firmware_url, "retrieveDate": "2026-03-02T12:00:00.000Z"}
     assert firmware.campaigns_advance(now=T0 + MINUTE) == [], "waits for the batch in flight"
     for station in stations:
         if station.pk in first_batch:
@@ -144,8 +145,8 @@ def test_diagnostics_request_uses_the_upload_location_setting_and_tracks_status(
     assert request.command.action == "GetDiagnostics"
     assert request.command.payload == {
         "location": "ftp://logs.example.com/upload/",
-        "startTime": T0.isoformat(),
-        "stopTime": (T0 + 60 * MINUTE).isoformat(),
+        "startTime": "2026-03-02T12:00:00.000Z",
+        "stopTime": "2026-03-02T13:00:00.000Z",
     }
     Command.objects.filter(pk=request.command_id).update(status="accepted", response={"fileName": "diag-1.zip"})
     firmware.diagnostics_status_record(station_id=station.pk, status="Uploading", at=T0 + MINUTE)

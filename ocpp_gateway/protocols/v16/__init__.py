@@ -56,6 +56,9 @@ PROTOCOL = Protocol(
     decimal_results=frozenset({"GetCompositeSchedule"}),
     positive_statuses=frozenset({"Accepted", "Unlocked", "RebootRequired", "Scheduled"}),
     allowed_before_acceptance=frozenset({"BootNotification"}),
+    # 1.6 §4.2: "While in pending state, the following Central System initiated messages
+    # are not allowed: RemoteStartTransaction.req and RemoteStopTransaction.req".
+    not_while_pending=frozenset({"RemoteStartTransaction", "RemoteStopTransaction"}),
 )
 
 from ocpp_gateway.protocols.v16 import core, firmware, results, transactions  # noqa: E402,F401 - registers handlers

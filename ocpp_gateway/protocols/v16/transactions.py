@@ -5,6 +5,7 @@ for reconciliation) live in stations.services.sessions; here is only the 1.6 sha
 
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action, AuthorizationStatus
+from ocpp.v16.enums import Reason as StopReason
 
 from drivers.selectors.tokens import token_authorization
 from drivers.services import reservations
@@ -82,7 +83,8 @@ def stop_transaction(
         meter_stop_wh=meter_stop,
         stopped_at=parse_time(timestamp, "timestamp"),
         received_at=ctx.received_at,
-        reason=reason or "",
+        # 1.6 StopTransaction.req: reason "MAY only be omitted when the Reason is Local".
+        reason=reason or StopReason.local.value,
         id_tag=id_tag or "",
         samples=samples_from(transaction_data or []),
     )
