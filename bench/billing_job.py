@@ -14,10 +14,33 @@ import random
 import resource
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from multiprocessing import get_context
 
 import django
+
+# A process of its own (`python -m bench.billing_job`): Django is set up before the apps'
+# modules below are imported.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connections  # noqa: E402
+
+from billing.models import Tariff  # noqa: E402
+from billing.services.cdrs_bulk import sessions_price_bulk  # noqa: E402
+from billing.services.invoices import invoices_issue_for_month  # noqa: E402
+from billing.services.tariffs import tariff_create  # noqa: E402
+from drivers.models import Driver, Token  # noqa: E402
+from stations.models import (  # noqa: E402
+    ChargingSession,
+    Connector,
+    MeterSample,
+    Organisation,
+    Site,
+)
 
 DRIVERS = 1000
 BATCH = 5000
@@ -32,9 +55,6 @@ def month_start(months_ago: int) -> date:
 
 
 def tariffs_for_fleet(operator) -> None:
-    from billing.models import Tariff
-    from billing.services.tariffs import tariff_create
-    from stations.models import Site
 
     priced = set(Tariff.objects.filter(site__operator=operator).values_list("site_id", flat=True))
     components = [{"type": "ENERGY", "price": "0.45", "vat": "19", "step_size": 1}]
@@ -50,9 +70,6 @@ def tariffs_for_fleet(operator) -> None:
 
 
 def bench_tokens(operator) -> list:
-    from django.contrib.auth import get_user_model
-
-    from drivers.models import Driver, Token
 
     User = get_user_model()
     names = [f"bench-billing-{n:04d}" for n in range(DRIVERS)]
@@ -73,7 +90,6 @@ def bench_tokens(operator) -> list:
 
 
 def build_sessions(count: int, period_start: date, tokens: list, connectors: list) -> list[int]:
-    from stations.models import ChargingSession, MeterSample
 
     start = datetime.combine(period_start, datetime.min.time(), tzinfo=UTC) + timedelta(days=1)
     span = 25 * 86400  # well inside the month in every zone
@@ -134,12 +150,6 @@ def cpu_seconds() -> float:
 
 
 def price_in_processes(session_ids: list[int], workers: int) -> int:
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    from django.db import connections
-
-    from billing.services.cdrs_bulk import sessions_price_bulk
 
     if workers == 1:
         return sessions_price_bulk(session_ids=session_ids)
@@ -156,7 +166,6 @@ def price_in_processes(session_ids: list[int], workers: int) -> int:
 
 
 def price_part(session_ids: list[int], index: int) -> int:
-    from billing.services.cdrs_bulk import sessions_price_bulk
 
     cores = sorted(os.sched_getaffinity(0) | set(range(os.cpu_count() or 1)))
     os.sched_setaffinity(0, {cores[index % len(cores)]})
@@ -164,8 +173,6 @@ def price_part(session_ids: list[int], index: int) -> int:
 
 
 def main(count: int, months_ago: int, workers: int = 1) -> dict:
-    from billing.services.invoices import invoices_issue_for_month
-    from stations.models import Connector, Organisation
 
     operator = Organisation.objects.get(name="Bench Operator")
     tariffs_for_fleet(operator)
@@ -195,7 +202,5 @@ def main(count: int, months_ago: int, workers: int = 1) -> dict:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
     workers = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     print(json.dumps(main(int(sys.argv[1]), int(sys.argv[2]), workers)), flush=True)

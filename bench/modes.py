@@ -9,7 +9,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import credentials, runner
+from bench import runner
+from config import bench_fleet
 
 PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "evcms_bench")
 PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DATABASE}"
@@ -58,7 +59,7 @@ class Mode:
 
     def fleet(self, count: int) -> list[tuple[str, str]]:
         self.provision(count)
-        return credentials.fleet(count=count)
+        return bench_fleet.fleet(count=count)
 
     def asgi_server(self, *, server: str = "uvicorn", workers: int = WEB_WORKERS) -> runner.Server:
         port = runner.free_port()

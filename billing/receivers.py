@@ -10,11 +10,13 @@ from billing import tasks
 from billing.api.locations import site_tariff_snapshots
 from billing.selectors import documents, payment_block_reason
 from billing.selectors.prices import BillingPrices
+from billing.selectors.analytics import revenue_by_period
 from billing.services import memberships
 from drivers import signals as driver_signals
 from drivers.selectors import accounts, tokens
 from stations import prices, signals
 from stations.api import locations
+from stations.selectors import analytics
 
 
 @receiver(signals.session_stopped, dispatch_uid="billing.session_stopped")
@@ -70,3 +72,6 @@ def on_driver_account_closed(sender, *, driver, on, **kwargs) -> None:
 # What a session costs, its receipt and a connector's price in words, for the portal's
 # pages (drivers) and the API's sessions (stations).
 prices.prices_register(BillingPrices())
+
+# Staff and owner analytics (stations) show the revenue of charge detail records.
+analytics.revenue_source_register(revenue_by_period)

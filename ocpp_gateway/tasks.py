@@ -6,14 +6,14 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
+from ocpp_gateway import message_log, outbox, protocols
+
 RETRY = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
 
 
 @shared_task(**RETRY)
 def message_log_prune() -> int:
     """Delete message-log entries older than OCPP_MESSAGE_LOG_RETENTION_DAYS."""
-    from ocpp_gateway import message_log
-
     return message_log.message_log_prune(now=timezone.now(), retention_days=settings.OCPP_MESSAGE_LOG_RETENTION_DAYS)
 
 
@@ -21,6 +21,4 @@ def message_log_prune() -> int:
 def commands_sweep() -> tuple[int, int]:
     """Expire commands that waited too long for an offline station; time out calls whose
     connection died without an answer."""
-    from ocpp_gateway import outbox, protocols
-
     return outbox.commands_sweep(now=timezone.now(), protocol_for_station=protocols.for_station)

@@ -4,8 +4,9 @@ server comparison behind docs/asgi-server.md (uvicorn vs daphne on the same app)
 
 import sys
 
-from bench import modes, results, runner
+from bench import modes, probes, results, runner
 from bench.scenarios import Context
+from config import bench_fleet
 
 
 def echo_server() -> runner.Server:
@@ -95,8 +96,6 @@ def prepared(ctx: Context, name: str) -> modes.Mode:
 
 
 def modes_station_id(mode: modes.Mode) -> int:
-    from bench import credentials, probes
-
     mode.provision(10)
-    identity = credentials.identity(credentials.DEFAULT_PREFIX, 1)
+    identity = bench_fleet.identity(bench_fleet.DEFAULT_PREFIX, 1)
     return int(probes.query(mode, f"SELECT id FROM stations_chargingstation WHERE identity = '{identity}'")[0][0])  # noqa: S608

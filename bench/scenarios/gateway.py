@@ -5,10 +5,11 @@ import math
 import threading
 import time
 
-from bench import credentials, probes, results, runner
+from bench import probes, results, runner
 from bench.scenarios import Context
 from bench.scenarios.baseline import prepared
 from bench.stats import median
+from config import bench_fleet
 
 FLEET_LIMIT = 1500  # seconds any one generator run may take
 
@@ -154,7 +155,7 @@ def s2(ctx: Context) -> dict:
                 "meter_interval": 10,
                 "charging_fraction": 0.5,
                 "session_seconds": 180,
-                "id_tag": credentials.ID_TAG,
+                "id_tag": bench_fleet.ID_TAG,
             },
             "steps": [{"chargers": ctx.size["s2_chargers"], "settle": 10, "measure": ctx.size["s2_measure"]}],
             "ramp_per_s": ctx.size["s1_ramp_per_s"],
@@ -242,7 +243,7 @@ def storm_spec(mode, count: int, size: dict) -> dict:
             "meter_interval": 30,
             "charging_fraction": 0.2,
             "session_seconds": 300,
-            "id_tag": credentials.ID_TAG,
+            "id_tag": bench_fleet.ID_TAG,
             "reconnect": True,
             "reconnect_jitter": 10,
         },

@@ -8,8 +8,9 @@ import pytest
 from ocpp.messages import Call, validate_payload
 from websockets.asyncio.server import serve
 
-from bench import credentials, simulator, wire
+from bench import simulator, wire
 from bench.servers.ocpp_central import handle
+from config import bench_fleet
 
 
 async def test_meter_values_frame_matches_the_ocpp16_schema():
@@ -21,7 +22,7 @@ async def test_status_and_transaction_payloads_match_the_ocpp16_schema():
         identity="CP1",
         password="x" * 20,
         target=simulator.Target(host="127.0.0.1", port=1),
-        profile=simulator.ChargerProfile(connectors=1, charging_fraction=0.5, id_tag=credentials.ID_TAG),
+        profile=simulator.ChargerProfile(connectors=1, charging_fraction=0.5, id_tag=bench_fleet.ID_TAG),
         recorder=simulator.Recorder(),
     )
     transaction = charger._new_transaction(1)
@@ -41,7 +42,7 @@ async def test_a_charger_boots_charges_and_stops_against_the_ocpp_package_centra
             meter_interval=0.1,
             charging_fraction=0.99,
             session_seconds=0.5,
-            id_tag=credentials.ID_TAG,
+            id_tag=bench_fleet.ID_TAG,
         )
         charger = simulator.Charger(
             identity="CP-SIM-1",
@@ -65,13 +66,13 @@ async def test_a_charger_boots_charges_and_stops_against_the_ocpp_package_centra
 
 
 def test_every_station_gets_its_own_password_within_the_whitepaper_length():
-    fleet = credentials.fleet(count=3, prefix="BX", seed="s")
+    fleet = bench_fleet.fleet(count=3, prefix="BX", seed="s")
     assert [identity for identity, _ in fleet] == ["BX-000001", "BX-000002", "BX-000003"]
     passwords = [password for _, password in fleet]
     assert len(set(passwords)) == 3
     assert all(16 <= len(p) <= 40 for p in passwords)
-    assert credentials.fleet(count=3, prefix="BX", seed="s") == fleet
-    assert credentials.fleet(count=1, prefix="BX", seed="other") != fleet[:1]
+    assert bench_fleet.fleet(count=3, prefix="BX", seed="s") == fleet
+    assert bench_fleet.fleet(count=1, prefix="BX", seed="other") != fleet[:1]
 
 
 @pytest.mark.parametrize("bad", [b"not json", b"[3]"])

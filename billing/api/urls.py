@@ -1,6 +1,7 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from billing.api import catalogue, records
+from billing.api import analytics, catalogue, records
 
 router = SimpleRouter()
 router.register("cdrs", records.CdrViewSet, basename="api-cdr")
@@ -11,4 +12,8 @@ router.register("tariffs", catalogue.TariffViewSet, basename="api-tariff")
 router.register("plans", catalogue.PlanViewSet, basename="api-plan")
 router.register("memberships", catalogue.MembershipViewSet, basename="api-membership")
 
-urlpatterns = router.urls
+urlpatterns = [
+    # Revenue is billing's; the analytics door reads stations' series beside it.
+    path("analytics/", analytics.AnalyticsView.as_view(), name="api-analytics"),
+    *router.urls,
+]

@@ -4,6 +4,7 @@ membership; an organisation's statements. Querysets, so callers can paginate."""
 from django.db.models import QuerySet
 
 from billing.models import ChargeDetailRecord, Invoice, MembershipPlan, Payment, SettlementStatement, Subscription
+from stations.models import ChargingSession
 
 
 def cdrs_for_driver(*, driver) -> QuerySet[ChargeDetailRecord]:
@@ -43,8 +44,6 @@ def statements_for_party(*, organisation) -> QuerySet[SettlementStatement]:
 
 def sessions_unpriced(*, stopped_before, limit: int = 10000) -> QuerySet:
     """Ids of completed sessions stopped before `stopped_before` that have no CDR yet."""
-    from stations.models import ChargingSession
-
     return (
         ChargingSession.objects.filter(
             status=ChargingSession.Status.COMPLETED, stopped_at__lt=stopped_before, cdrs__isnull=True

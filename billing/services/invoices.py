@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from billing.models import BillingAccount, ChargeDetailRecord, Invoice, InvoiceLine, InvoiceSequence, MembershipFee
 from billing.money import ZERO
+from billing.pdf import invoice_pdf
 from stations.models import Organisation
 
 logger = logging.getLogger(__name__)
@@ -177,8 +178,6 @@ def credit_note_issue(*, credit_cdr: ChargeDetailRecord, now: datetime) -> Invoi
 
 def invoice_email(*, invoice_id: int) -> bool:
     """E-mail the PDF to the driver once (compare-and-set on emailed_at)."""
-    from billing.pdf import invoice_pdf
-
     invoice = Invoice.objects.select_related("driver__user", "issuer").get(pk=invoice_id)
     if invoice.emailed_at or not invoice.driver.email:
         return False

@@ -27,8 +27,6 @@ def token_create(
 def token_block(*, token: Token) -> Token:
     """Block a lost or stolen token at once, and tell chargers that keep a local list
     (token_block_propagate below). Idempotent: blocking a blocked token changes nothing."""
-    from drivers.services.tokens import token_block_propagate
-
     blocked = (
         Token.objects.filter(pk=token.pk)
         .exclude(status=Token.Status.BLOCKED)

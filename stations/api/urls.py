@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from stations.api import analytics, locations, operations, sessions, sites, stations
+from stations.api import locations, operations, sessions, sites, stations
 
 router = SimpleRouter()
 router.register("sites", sites.SiteViewSet, basename="api-site")
@@ -12,7 +12,6 @@ router.register("work-orders", operations.WorkOrderViewSet, basename="api-work-o
 router.register("breakdown-reports", operations.BreakdownReportViewSet, basename="api-breakdown-report")
 
 urlpatterns = [
-    path("analytics/", analytics.AnalyticsView.as_view(), name="api-analytics"),
     path("locations/", locations.LocationListView.as_view(), name="api-location-list"),
     path("locations/<int:pk>/", locations.LocationDetailView.as_view(), name="api-location-detail"),
     *router.urls,

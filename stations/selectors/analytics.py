@@ -3,18 +3,27 @@ day or month, for a site, a station, an owner or the whole visible network.
 
 Owners (members of an owning organisation) see only their own stations; staff see all.
 Revenue is read from billing's charge detail records (net of credit notes, excluding
-VAT, per currency) when billing is installed."""
+VAT, per currency): billing registers that source at start-up (billing/receivers.py)."""
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.apps import apps
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncMonth
 
 from stations.models import ChargingSession, ChargingStation, OrganisationMember
 from stations.operations.selectors import uptime as uptime_selectors
+
+# (period start, currency, net revenue) rows for station ids in [since, until), by "day" or
+# "month"; billing's charge detail records are the source, registered by billing.
+_revenue_source: Callable[..., Iterable[tuple[datetime, str, Decimal]]] | None = None
+
+
+def revenue_source_register(source: Callable[..., Iterable[tuple[datetime, str, Decimal]]]) -> None:
+    global _revenue_source
+    _revenue_source = source
 
 
 def analytics_stations(*, user) -> QuerySet[ChargingStation]:
@@ -97,25 +106,16 @@ def _add_sessions(buckets, *, station_ids, start, end, period) -> None:
 
 
 def _add_revenue(buckets, *, station_ids, start, end, period) -> None:
-    if not apps.is_installed("billing"):
-        return
-    try:
-        cdr_model = apps.get_model("billing", "ChargeDetailRecord")
-    except LookupError:
+    if _revenue_source is None:
         return
     since, until = _bounds(start, end)
-    trunc = TruncMonth("stopped_at", tzinfo=UTC) if period == "month" else TruncDay("stopped_at", tzinfo=UTC)
-    rows = (
-        cdr_model.objects.filter(station_id__in=station_ids, stopped_at__gte=since, stopped_at__lt=until)
-        .annotate(bucket=trunc)
-        .values("bucket", "currency")
-        .annotate(total=Sum("total_excl_vat"))
-    )
-    for row in rows:
-        bucket = buckets.get(_key(row["bucket"], period))
+    for bucket_start, currency, total in _revenue_source(
+        station_ids=station_ids, since=since, until=until, period=period
+    ):
+        bucket = buckets.get(_key(bucket_start, period))
         if bucket is not None:
             revenue = bucket["revenue"]
-            revenue[row["currency"]] = revenue.get(row["currency"], Decimal(0)) + (row["total"] or Decimal(0))
+            revenue[currency] = revenue.get(currency, Decimal(0)) + (total or Decimal(0))
 
 
 def analytics_totals(rows: list[dict]) -> dict:

@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from stations import live, passwords, signals
 from stations.models import ChargingStation, Connector, RegistrationStatus, StatusChange
+from stations.services import registry
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +56,6 @@ def station_auto_register(*, identity: str, password: str | None) -> ChargingSta
     Credentials presented on first contact are kept (hashed) and required from then on;
     without them the station starts at security profile 0. Idempotent: a concurrent
     registration of the same identity returns the existing station."""
-    from stations.services import registry
-
     station = ChargingStation.objects.filter(identity=identity).first()
     if station is not None:
         return station

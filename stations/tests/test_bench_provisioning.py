@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from bench import credentials
+from config import bench_fleet
 from drivers.models import Token
 from stations import passwords
 from stations.models import ChargingStation, Connector, Site
@@ -27,12 +27,12 @@ def test_creates_stations_with_connectors_sites_and_a_valid_token():
     assert Connector.objects.filter(station__in=stations).count() == 10
     assert Site.objects.filter(stations__in=stations).distinct().count() == 3
     assert all(station.site_id and station.agreement_id and station.owner_id for station in stations)
-    assert Token.objects.get(uid=credentials.ID_TAG).status == Token.Status.VALID
+    assert Token.objects.get(uid=bench_fleet.ID_TAG).status == Token.Status.VALID
 
 
 def test_each_station_accepts_only_its_own_derived_password():
     provision(count=3)
-    fleet = credentials.fleet(count=3)
+    fleet = bench_fleet.fleet(count=3)
     stored = dict(ChargingStation.objects.values_list("identity", "password_hash"))
     for identity, password in fleet:
         assert password not in stored[identity]
@@ -49,7 +49,7 @@ def test_running_twice_creates_nothing_new_and_a_larger_count_adds_the_rest():
     assert provision(count=6).startswith("2 stations created")
     assert ChargingStation.objects.count() == 6
     assert Connector.objects.count() == 12
-    assert Token.objects.filter(uid=credentials.ID_TAG).count() == 1
+    assert Token.objects.filter(uid=bench_fleet.ID_TAG).count() == 1
 
 
 def test_another_prefix_is_another_fleet():

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from bench import credentials
+from config import bench_fleet
 from drivers.models import Driver, Token
 from stations import passwords
 from stations.models import ChargingStation, Connector, OperatingAgreement, Organisation, Site
@@ -29,15 +29,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--count", type=int, required=True, help="How many stations the fleet should have.")
-        parser.add_argument("--prefix", default=credentials.DEFAULT_PREFIX)
-        parser.add_argument("--seed", default=credentials.DEFAULT_SEED, help="Passwords are derived from it.")
+        parser.add_argument("--prefix", default=bench_fleet.DEFAULT_PREFIX)
+        parser.add_argument("--seed", default=bench_fleet.DEFAULT_SEED, help="Passwords are derived from it.")
         parser.add_argument("--connectors", type=int, default=2, help="Connectors per station.")
         parser.add_argument("--stations-per-site", type=int, default=2)
 
     def handle(self, *args, count, prefix, seed, connectors, stations_per_site, **options):
         if count < 1 or connectors < 1 or stations_per_site < 1:
             raise CommandError("--count, --connectors and --stations-per-site must be at least 1.")
-        if not credentials.identity(prefix, count).replace("-", "").isalnum() or len(prefix) > 40:
+        if not bench_fleet.identity(prefix, count).replace("-", "").isalnum() or len(prefix) > 40:
             raise CommandError("--prefix must be letters and digits (an OCPP identity is at most 48 characters).")
         with transaction.atomic():
             operator, agreement = self._organisation()
@@ -81,7 +81,7 @@ class Command(BaseCommand):
         return [Site(id=by_name[name]) for name in names]
 
     def _stations(self, prefix, seed, count, connectors, per_site, sites, operator, agreement) -> int:
-        fleet = credentials.fleet(count=count, prefix=prefix, seed=seed)
+        fleet = bench_fleet.fleet(count=count, prefix=prefix, seed=seed)
         existing = set(
             ChargingStation.objects.filter(identity__in=[name for name, _ in fleet]).values_list("identity", flat=True)
         )
@@ -125,4 +125,4 @@ class Command(BaseCommand):
             username="bench-driver", defaults={"email": "bench-driver@example.com"}
         )
         driver, _ = Driver.objects.get_or_create(user=user)
-        Token.objects.get_or_create(uid=credentials.ID_TAG, defaults={"driver": driver, "label": "bench fleet"})
+        Token.objects.get_or_create(uid=bench_fleet.ID_TAG, defaults={"driver": driver, "label": "bench fleet"})

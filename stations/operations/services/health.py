@@ -21,6 +21,7 @@ from django.utils import timezone
 from stations import live
 from stations.models import ChargingSession, ChargingStation, Incident, SessionIntervention, StatusChange
 from stations.operations.services import incidents as incident_services
+from stations.services import sessions as session_services
 
 OFFLINE = "Offline"
 ONLINE = "Online"
@@ -198,8 +199,6 @@ def session_soft_close(
     the gateway's session_stop service does the stop (and billing prices it on its
     session_stopped signal). Audited. Raises ValidationError for a session that is not
     active or an empty reason; nothing is written then."""
-    from stations.services import sessions as session_services
-
     now = now or timezone.now()
     if not reason.strip():
         raise ValidationError({"reason": "Say why the session is closed by hand."})

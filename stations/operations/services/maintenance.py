@@ -28,6 +28,7 @@ from stations.models import (
     WorkOrderPart,
 )
 from stations.operations.services import incidents as incident_services
+from stations.operations.services import notifications
 
 DESCRIPTION_MAX_LENGTH = 2000
 DUPLICATE_REPORT_WINDOW = timedelta(minutes=30)
@@ -462,8 +463,6 @@ def _plan_due_date(*, plan: MaintenancePlan, station: ChargingStation, now: date
 def work_orders_alert_overdue(*, now: datetime) -> list[int]:
     """Alert the on-call contacts, once per work order, about open work orders past their
     due date (one message per operator). Returns the ids alerted."""
-    from stations.operations.services import notifications
-
     overdue = WorkOrder.objects.filter(
         status__in=WorkOrder.OPEN_STATUSES, due_date__lt=now.date(), overdue_alerted_at__isnull=True
     ).select_related("station__site__operator", "station__agreement__operator")

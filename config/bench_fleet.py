@@ -1,4 +1,5 @@
-"""Identities and passwords of the bench fleet. Each station gets its own password,
+"""Identities and passwords of the bench fleet (provisioned by `provision_bench_stations`,
+used by the load generator in bench/). Each station gets its own password,
 derived from a seed so that the load generator can compute it without reading the
 database. For bench databases only: the seed is not a secret."""
 
