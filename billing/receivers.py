@@ -9,8 +9,8 @@ from django.dispatch import receiver
 from billing import tasks
 from billing.api.locations import site_tariff_snapshots
 from billing.selectors import documents, payment_block_reason
-from billing.selectors.prices import BillingPrices
 from billing.selectors.analytics import revenue_by_period
+from billing.selectors.prices import BillingPrices
 from billing.services import memberships
 from drivers import signals as driver_signals
 from drivers.selectors import accounts, tokens

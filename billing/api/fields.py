@@ -6,14 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.money import money_round
-
-MONEY_SCHEMA = {
-    "type": "string",
-    "format": "decimal",
-    "pattern": r"^-?\d+(\.\d+)?$",
-    "example": "12.34",
-    "description": "Amount in the currency's minor units, as a string; the currency is given beside it.",
-}
+from config.api.fields import MONEY_SCHEMA
 
 
 @extend_schema_field(MONEY_SCHEMA)

@@ -12,8 +12,8 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from billing.api.fields import MoneyField
 from config.api.errors import Conflict
+from config.api.fields import AmountField
 from config.api.filters import UtcDateTimeFilter
 from config.api.idempotency import idempotent
 from config.api.roles import IsDriver, IsStaffOrOwnerOrDriverReadOnly
@@ -26,7 +26,7 @@ from stations.selectors.api_access import sessions_visible_to
 
 
 class MoneySerializer(serializers.Serializer):
-    amount = MoneyField(help_text="Incl. VAT.")
+    amount = AmountField(help_text="Incl. VAT.")
     currency = serializers.CharField(help_text="ISO 4217")
     final = serializers.BooleanField(help_text="True once the session is priced into a CDR.")
 
