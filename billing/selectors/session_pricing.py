@@ -101,8 +101,9 @@ def session_cost_estimate(*, session) -> tuple[Decimal, str]:
     until = session.stopped_at or max(timezone.now(), session.last_meter_at or session.started_at)
     try:
         priced = session_price_compute(session=session, until=until)
-    except CdrError:
-        logger.exception("Session %s cannot be priced", session.pk)
+    except CdrError as error:
+        # Pricing will refuse it too (and say so once); the live page asks every few seconds.
+        logger.warning("Session %s cannot be estimated: %s", session.pk, error)
         operator = session.station.operator
         currency = operator.currency if operator else settings.DEFAULT_CURRENCY
         return money_round(Decimal(0), currency), currency
