@@ -2,8 +2,9 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from drivers.models import Driver, Reservation, SupportTicket, TicketMessage, Token, Vehicle
+from drivers.models import BreakdownReport, Driver, Reservation, SupportTicket, TicketMessage, Token, Vehicle
 from drivers.services import reservations, support, tokens
+from stations.operations.admin import WorkOrderAdmin
 
 
 class TokenInline(admin.TabularInline):
@@ -110,3 +111,31 @@ class ReservationAdmin(admin.ModelAdmin):
     def cancel_reservations(self, request, queryset):
         for reservation in queryset.filter(status__in=Reservation.OPEN_STATUSES):
             reservations.reservation_cancel(reservation=reservation, requested_by=request.user, source="admin")
+
+
+class BreakdownInline(admin.TabularInline):
+    model = BreakdownReport
+    extra = 0
+    fields = ["driver", "connector", "category", "description", "status", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BreakdownReport)
+class BreakdownReportAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "station", "connector", "category", "status", "source", "created_at"]
+    list_filter = ["status", "category", "source"]
+    search_fields = ["description", "station__identity", "driver__user__email"]
+    readonly_fields = ["driver", "station", "connector", "category", "description", "photo", "source", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+# A work order shows the drivers' reports it answers; the inline is drivers' (stations may
+# not know the model), added to stations' work order admin here.
+WorkOrderAdmin.inlines = [*WorkOrderAdmin.inlines, BreakdownInline]

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Driver(models.Model):
@@ -188,3 +189,44 @@ class TicketMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{'Staff' if self.from_staff else 'Driver'} on #{self.ticket_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class BreakdownReport(models.Model):
+    """A driver's report that something is broken; it opens a corrective work order in
+    stations and follows that work order's status (stations.signals.work_order_status_changed)."""
+
+    class Category(models.TextChoices):
+        WONT_START = "wont_start", _("Charging does not start")
+        STOPPED = "stopped", _("Charging stopped unexpectedly")
+        DAMAGED = "damaged", _("Damaged cable, plug or housing")
+        SCREEN = "screen", _("Display or card reader not working")
+        BLOCKED = "blocked", _("Bay blocked or inaccessible")
+        OTHER = "other", _("Something else")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("Being repaired")
+        RESOLVED = "resolved", _("Resolved")
+        REJECTED = "rejected", _("Could not reproduce")
+
+    driver = models.ForeignKey(Driver, on_delete=models.SET_NULL, null=True, related_name="breakdown_reports")
+    station = models.ForeignKey("stations.ChargingStation", on_delete=models.CASCADE, related_name="breakdown_reports")
+    connector = models.ForeignKey(
+        "stations.Connector", on_delete=models.SET_NULL, null=True, blank=True, related_name="breakdown_reports"
+    )
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices, default=Category.OTHER)
+    description = models.TextField(_("description"))
+    photo = models.ImageField(_("photo"), upload_to="breakdowns/", blank=True)
+    source = models.CharField(max_length=16, default="portal", help_text="portal, api, admin")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    work_order = models.ForeignKey(
+        "stations.WorkOrder", on_delete=models.SET_NULL, null=True, blank=True, related_name="breakdown_reports"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Breakdown #{self.pk} at {self.station_id}: {self.get_category_display()}"

@@ -1,11 +1,20 @@
 """What drivers plugs in at start-up (imported by DriversConfig.ready): the token
-authorization that stations asks at a session start, and the API's driver role. Registries let a lower layer use a higher one's knowledge without importing it
+authorization that stations asks at a session start, the API's driver role, and breakdown
+reports following their work order. Registries let a lower layer use a higher one's knowledge without importing it
 (docs/architecture.md)."""
+
+from django.dispatch import receiver
 
 from config.api import roles
 from drivers.selectors.accounts import driver_of_user
 from drivers.selectors.tokens import token_authorization
-from stations import authorization
+from drivers.services.breakdowns import breakdown_reports_follow_work_order
+from stations import authorization, signals
 
 authorization.authorizer_register(token_authorization)
 roles.role_register("driver", driver_of_user)
+
+
+@receiver(signals.work_order_status_changed, dispatch_uid="drivers.work_order_status_changed")
+def on_work_order_status_changed(sender, *, work_order_id, status, at, **kwargs) -> None:
+    breakdown_reports_follow_work_order(work_order_id=work_order_id, status=status, at=at)

@@ -21,3 +21,6 @@ station_connection_changed = Signal()
 firmware_status_changed = Signal()
 # kwargs: station_id, status (OCPP DiagnosticsStatus), at
 diagnostics_status_changed = Signal()
+# kwargs: work_order_id, status (WorkOrder.Status), at. Sent inside the work order's
+# transaction (an exception to the convention above): drivers' breakdown reports follow it.
+work_order_status_changed = Signal()

@@ -3,8 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from drivers.models import SupportTicket
-from stations.models import BreakdownReport, Connector
+from drivers.models import BreakdownReport, SupportTicket
+from stations.models import Connector
 
 
 class TicketForm(forms.Form):

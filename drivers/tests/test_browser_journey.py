@@ -12,9 +12,9 @@ import pytest
 from django.conf import settings
 
 from billing.tests.factories import energy_tariff
-from drivers.models import Driver
+from drivers.models import BreakdownReport, Driver
 from drivers.tests import browser
-from stations.models import BreakdownReport, ChargingSession, Connector
+from stations.models import ChargingSession, Connector
 from stations.tests.factories import ChargingStationFactory, ConnectorFactory, SiteFactory
 
 pytestmark = [

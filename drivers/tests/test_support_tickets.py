@@ -5,10 +5,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from drivers.models import SupportTicket
+from drivers.models import BreakdownReport, SupportTicket
 from drivers.services import support
 from drivers.tests.factories import DriverFactory, TokenFactory
-from stations.models import BreakdownReport
 from stations.tests.factories import ChargingSessionFactory, ConnectorFactory
 
 pytestmark = pytest.mark.django_db

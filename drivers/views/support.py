@@ -10,9 +10,8 @@ from django.views.decorators.http import require_POST
 from drivers.forms.support import BreakdownReportForm, TicketForm, TicketReplyForm
 from drivers.selectors import support as support_read
 from drivers.selectors.stations import public_stations
-from drivers.services import support
+from drivers.services import breakdowns, support
 from drivers.views.base import driver_required
-from stations.operations.services import maintenance
 
 
 @driver_required
@@ -65,7 +64,7 @@ def breakdown_report(request, station_id: int):
     form = BreakdownReportForm(request.POST or None, request.FILES or None, station=station)
     if request.method == "POST" and form.is_valid():
         try:
-            maintenance.breakdown_report_create(
+            breakdowns.breakdown_report_create(
                 driver=request.driver, station=station, source="portal", **form.cleaned_data
             )
         except ValidationError as error:

@@ -1,2 +1,2 @@
 """/api/v1 resources owned by the stations app: locations, stations, sessions, incidents,
-work orders, breakdown reports."""
+work orders."""

@@ -9,7 +9,6 @@ router.register("stations", stations.StationViewSet, basename="api-station")
 router.register("sessions", sessions.SessionViewSet, basename="api-session")
 router.register("incidents", operations.IncidentViewSet, basename="api-incident")
 router.register("work-orders", operations.WorkOrderViewSet, basename="api-work-order")
-router.register("breakdown-reports", operations.BreakdownReportViewSet, basename="api-breakdown-report")
 
 urlpatterns = [
     path("locations/", locations.LocationListView.as_view(), name="api-location-list"),

@@ -7,7 +7,6 @@ from stations.operations.models.health import SessionIntervention
 from stations.operations.models.incidents import Incident, Notification
 from stations.operations.models.maintenance import (
     AvailabilityChange,
-    BreakdownReport,
     MaintenancePlan,
     WorkOrder,
     WorkOrderChecklistItem,
@@ -33,7 +32,6 @@ __all__ = [
 # Operations (incidents, maintenance, uptime, firmware).
 __all__ += [
     "AvailabilityChange",
-    "BreakdownReport",
     "ConnectorUptimeDay",
     "DiagnosticsRequest",
     "FirmwareCampaign",

@@ -1,4 +1,4 @@
-"""Admin for operations: incidents, alerts, work orders, breakdown reports, maintenance
+"""Admin for operations: incidents, alerts, work orders, maintenance
 plans, firmware campaigns, diagnostics, uptime. Actions call the services; the live
 dashboard, calendar and analytics are linked from the admin index (templates/admin/index.html)."""
 
@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from stations.models import (
-    BreakdownReport,
     ConnectorUptimeDay,
     DiagnosticsRequest,
     FirmwareCampaign,
@@ -107,18 +106,6 @@ class PartInline(admin.TabularInline):
     extra = 0
 
 
-class BreakdownInline(admin.TabularInline):
-    model = BreakdownReport
-    extra = 0
-    fields = ["driver", "connector", "category", "description", "status", "created_at"]
-    readonly_fields = fields
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 class WorkOrderForm(forms.ModelForm):
     class Meta:
         model = WorkOrder
@@ -159,7 +146,8 @@ class WorkOrderAdmin(admin.ModelAdmin):
     readonly_fields = [
         "status", "started_at", "completed_at", "overdue_alerted_at", "plan", "incident", "created_by", "created_at",
     ]  # fmt: skip
-    inlines = [ChecklistInline, PartInline, BreakdownInline]
+    # drivers adds its breakdown reports' inline (drivers/admin.py).
+    inlines = [ChecklistInline, PartInline]
     actions = ["start", "complete", "cancel"]
 
     def get_fields(self, request, obj=None):
@@ -210,17 +198,6 @@ class WorkOrderAdmin(admin.ModelAdmin):
             lambda w: maintenance.work_order_cancel(work_order=w, user=request.user),
             _("%(n)d work order(s) cancelled."),
         )
-
-
-@admin.register(BreakdownReport)
-class BreakdownReportAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "station", "connector", "category", "status", "source", "created_at"]
-    list_filter = ["status", "category", "source"]
-    search_fields = ["description", "station__identity", "driver__user__email"]
-    readonly_fields = ["driver", "station", "connector", "category", "description", "photo", "source", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(MaintenancePlan)

@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from stations.models import BreakdownReport, Incident, WorkOrder
+from drivers.models import BreakdownReport
+from stations.models import Incident, WorkOrder
 from stations.tests.factories import ChargingStationFactory, ConnectorFactory
 
 pytestmark = pytest.mark.django_db

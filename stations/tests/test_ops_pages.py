@@ -169,9 +169,10 @@ def test_admin_index_links_the_operations_pages_and_their_admin_pages_load(staff
     assert reverse("ops:dashboard").encode() in index.content
     IncidentFactory()
     WorkOrderFactory()
-    for name in ("incident", "workorder", "breakdownreport", "maintenanceplan", "firmwarecampaign", "notification",
-                 "diagnosticsrequest", "connectoruptimeday", "sessionintervention"):  # fmt: skip
-        assert staff_client.get(reverse(f"admin:stations_{name}_changelist")).status_code == 200, name
+    for name in ("stations_incident", "stations_workorder", "drivers_breakdownreport", "stations_maintenanceplan",
+                 "stations_firmwarecampaign", "stations_notification", "stations_diagnosticsrequest",
+                 "stations_connectoruptimeday", "stations_sessionintervention"):  # fmt: skip
+        assert staff_client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
     assert staff_client.get(reverse("admin:stations_workorder_add")).status_code == 200
 
 

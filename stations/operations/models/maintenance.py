@@ -1,5 +1,5 @@
 """Maintenance: preventive plans, work orders (service visits and repairs) and the
-breakdown reports drivers file from the portal or the API."""
+breakdown reports (drivers.BreakdownReport) that drivers file."""
 
 from django.conf import settings
 from django.db import models
@@ -182,43 +182,3 @@ class AvailabilityChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} #{self.connector_number} for WO-{self.work_order_id}"
-
-
-class BreakdownReport(models.Model):
-    """A driver's report that something is broken; it opens a corrective work order."""
-
-    class Category(models.TextChoices):
-        WONT_START = "wont_start", _("Charging does not start")
-        STOPPED = "stopped", _("Charging stopped unexpectedly")
-        DAMAGED = "damaged", _("Damaged cable, plug or housing")
-        SCREEN = "screen", _("Display or card reader not working")
-        BLOCKED = "blocked", _("Bay blocked or inaccessible")
-        OTHER = "other", _("Something else")
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        IN_PROGRESS = "in_progress", _("Being repaired")
-        RESOLVED = "resolved", _("Resolved")
-        REJECTED = "rejected", _("Could not reproduce")
-
-    driver = models.ForeignKey("drivers.Driver", on_delete=models.SET_NULL, null=True, related_name="breakdown_reports")
-    station = models.ForeignKey("stations.ChargingStation", on_delete=models.CASCADE, related_name="breakdown_reports")
-    connector = models.ForeignKey(
-        "stations.Connector", on_delete=models.SET_NULL, null=True, blank=True, related_name="breakdown_reports"
-    )
-    category = models.CharField(_("category"), max_length=16, choices=Category.choices, default=Category.OTHER)
-    description = models.TextField(_("description"))
-    photo = models.ImageField(_("photo"), upload_to="breakdowns/", blank=True)
-    source = models.CharField(max_length=16, default="portal", help_text="portal, api, admin")
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
-    work_order = models.ForeignKey(
-        WorkOrder, on_delete=models.SET_NULL, null=True, blank=True, related_name="breakdown_reports"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"Breakdown #{self.pk} at {self.station_id}: {self.get_category_display()}"

@@ -1,7 +1,8 @@
-"""Work orders, breakdown reports and preventive maintenance plans.
+"""Work orders and preventive maintenance plans.
 
-Portal and API file driver reports through `breakdown_report_create` (contract 6); a
-report opens (or joins) the station's corrective work order. A work order that takes
+Drivers' breakdown reports (drivers/services/breakdowns.py) open (or join) a station's
+corrective work order through `work_order_for_incident`, and follow its status through
+`signals.work_order_status_changed`. A work order that takes
 connectors out of service sends ChangeAvailability Inoperative through the command
 outbox when it starts and Operative when it ends, once per connector."""
 
@@ -14,9 +15,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from stations import signals
 from stations.models import (
     AvailabilityChange,
-    BreakdownReport,
     ChargingSession,
     ChargingStation,
     Connector,
@@ -29,78 +30,6 @@ from stations.models import (
 )
 from stations.operations.services import incidents as incident_services
 from stations.operations.services import notifications
-
-DESCRIPTION_MAX_LENGTH = 2000
-DUPLICATE_REPORT_WINDOW = timedelta(minutes=30)
-
-
-def breakdown_report_create(
-    *,
-    driver,
-    station: ChargingStation,
-    connector: Connector | None = None,
-    description: str,
-    category: str = BreakdownReport.Category.OTHER,
-    photo=None,
-    source: str = "portal",
-    now: datetime | None = None,
-) -> BreakdownReport:
-    """File a driver's breakdown report and attach it to the station's open corrective
-    work order (creating one, and an open `driver_report` incident, if there is none).
-
-    Idempotent for double submits: the same driver reporting the same text for the same
-    station/connector within 30 minutes gets the existing report back. Raises
-    ValidationError (with a field name) for an empty or overlong description, an unknown
-    category or a connector of another station; nothing is written then."""
-    now = now or timezone.now()
-    description = (description or "").strip()
-    _breakdown_validate(station=station, connector=connector, description=description, category=category)
-    with transaction.atomic():
-        # Serialise reports per station so that two drivers reporting at once share one work order.
-        ChargingStation.objects.select_for_update().filter(pk=station.pk).first()
-        duplicate = BreakdownReport.objects.filter(
-            driver=driver,
-            station=station,
-            connector=connector,
-            description=description,
-            created_at__gte=now - DUPLICATE_REPORT_WINDOW,
-        ).first()
-        if duplicate is not None:
-            return duplicate
-        incident = incident_services.incident_observe(
-            station_id=station.pk,
-            connector_number=connector.connector_id if connector else 0,
-            cause=Incident.Cause.DRIVER_REPORT,
-            severity=Incident.Severity.MAJOR,
-            at=now,
-            summary=f"{BreakdownReport.Category(category).label}: {description}"[:255],
-            confirm_immediately=True,
-        )
-        work_order = work_order_for_incident(incident=incident, connector=connector, now=now)
-        report = BreakdownReport.objects.create(
-            driver=driver,
-            station=station,
-            connector=connector,
-            category=category,
-            description=description,
-            source=source,
-            work_order=work_order,
-        )
-        if photo:
-            report.photo = photo
-            report.save(update_fields=["photo"])
-        return report
-
-
-def _breakdown_validate(*, station, connector, description: str, category: str) -> None:
-    if not description:
-        raise ValidationError({"description": _("Please describe what is wrong.")})
-    if len(description) > DESCRIPTION_MAX_LENGTH:
-        raise ValidationError({"description": _("At most %(n)d characters, please.") % {"n": DESCRIPTION_MAX_LENGTH}})
-    if category not in BreakdownReport.Category.values:
-        raise ValidationError({"category": _("Unknown category %(c)r.") % {"c": category}})
-    if connector is not None and connector.station_id != station.pk:
-        raise ValidationError({"connector": _("That connector belongs to another station.")})
 
 
 def work_order_create(
@@ -251,7 +180,7 @@ def work_order_schedule(
 
 
 def work_order_start(*, work_order: WorkOrder, user=None, now: datetime | None = None) -> WorkOrder:
-    """Start work: status in progress, its breakdown reports "being repaired" and, if the
+    """Start work: status in progress (drivers' reports follow: "being repaired") and, if the
     order says so, ChangeAvailability Inoperative for its connectors (the whole station
     when none are listed). Starting a started order changes nothing."""
     now = now or timezone.now()
@@ -261,9 +190,7 @@ def work_order_start(*, work_order: WorkOrder, user=None, now: datetime | None =
         ).update(status=WorkOrder.Status.IN_PROGRESS, started_at=now)
         work_order.refresh_from_db()
         if updated:
-            work_order.breakdown_reports.filter(status=BreakdownReport.Status.OPEN).update(
-                status=BreakdownReport.Status.IN_PROGRESS
-            )
+            _status_changed(work_order=work_order, now=now)
         if updated and work_order.set_inoperative:
             _availability_send(work_order=work_order, direction=AvailabilityChange.Direction.INOPERATIVE, user=user)
     return work_order
@@ -319,10 +246,16 @@ def _work_order_close(*, work_order, status, user, notes, time_spent_minutes, no
     return work_order
 
 
-def _resolve_what_it_fixed(*, work_order: WorkOrder, user, now: datetime) -> None:
-    work_order.breakdown_reports.exclude(status=BreakdownReport.Status.RESOLVED).update(
-        status=BreakdownReport.Status.RESOLVED, resolved_at=now
+def _status_changed(*, work_order: WorkOrder, now: datetime) -> None:
+    # Sent inside the transaction, not on commit: the drivers' reports it fixes change
+    # together with the work order (their receiver only writes rows).
+    signals.work_order_status_changed.send(
+        sender=WorkOrder, work_order_id=work_order.pk, status=work_order.status, at=now
     )
+
+
+def _resolve_what_it_fixed(*, work_order: WorkOrder, user, now: datetime) -> None:
+    _status_changed(work_order=work_order, now=now)
     driver_reports = Incident.objects.filter(
         station_id=work_order.station_id, cause=Incident.Cause.DRIVER_REPORT, status__in=Incident.ACTIVE_STATUSES
     )

@@ -6,8 +6,10 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
+from drivers.models import BreakdownReport
+from drivers.services import breakdowns
 from drivers.tests.factories import DriverFactory
-from stations.models import BreakdownReport, Incident, WorkOrder
+from stations.models import Incident, WorkOrder
 from stations.operations.services import maintenance
 from stations.tests.factories import ConnectorFactory
 from stations.tests.ops_factories import T0
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def test_report_opens_a_corrective_work_order_and_an_open_incident():
     connector = ConnectorFactory()
-    report = maintenance.breakdown_report_create(
+    report = breakdowns.breakdown_report_create(
         driver=DriverFactory(),
         station=connector.station,
         connector=connector,
@@ -40,18 +42,18 @@ def test_double_submit_returns_the_same_report():
     connector = ConnectorFactory()
     driver = DriverFactory()
     kwargs = {"driver": driver, "station": connector.station, "connector": connector, "description": "Dead screen"}
-    first = maintenance.breakdown_report_create(**kwargs, now=T0)
-    second = maintenance.breakdown_report_create(**kwargs, now=T0 + timedelta(minutes=1))
+    first = breakdowns.breakdown_report_create(**kwargs, now=T0)
+    second = breakdowns.breakdown_report_create(**kwargs, now=T0 + timedelta(minutes=1))
     assert first.pk == second.pk
     assert BreakdownReport.objects.count() == 1
 
 
 def test_two_drivers_reporting_the_same_station_share_one_work_order_and_incident():
     connector = ConnectorFactory()
-    first = maintenance.breakdown_report_create(
+    first = breakdowns.breakdown_report_create(
         driver=DriverFactory(), station=connector.station, connector=connector, description="No charge", now=T0
     )
-    second = maintenance.breakdown_report_create(
+    second = breakdowns.breakdown_report_create(
         driver=DriverFactory(), station=connector.station, connector=connector, description="Broken", now=T0
     )
     assert first.work_order_id == second.work_order_id
@@ -70,7 +72,7 @@ def test_two_drivers_reporting_the_same_station_share_one_work_order_and_inciden
 def test_bad_report_is_refused_with_the_field_named_and_nothing_written(field, kwargs):
     connector = ConnectorFactory()
     with pytest.raises(ValidationError) as error:
-        maintenance.breakdown_report_create(driver=DriverFactory(), station=connector.station, **kwargs)
+        breakdowns.breakdown_report_create(driver=DriverFactory(), station=connector.station, **kwargs)
     assert field in error.value.message_dict
     assert not BreakdownReport.objects.exists()
     assert not WorkOrder.objects.exists()
@@ -79,7 +81,7 @@ def test_bad_report_is_refused_with_the_field_named_and_nothing_written(field, k
 def test_connector_of_another_station_is_refused():
     connector = ConnectorFactory()
     with pytest.raises(ValidationError) as error:
-        maintenance.breakdown_report_create(
+        breakdowns.breakdown_report_create(
             driver=DriverFactory(), station=ConnectorFactory().station, connector=connector, description="Broken"
         )
     assert "connector" in error.value.message_dict
@@ -87,7 +89,7 @@ def test_connector_of_another_station_is_refused():
 
 def test_completing_the_work_order_resolves_the_reports_and_the_incident():
     connector = ConnectorFactory()
-    report = maintenance.breakdown_report_create(
+    report = breakdowns.breakdown_report_create(
         driver=DriverFactory(), station=connector.station, connector=connector, description="No charge", now=T0
     )
     maintenance.work_order_start(work_order=report.work_order, now=T0 + timedelta(hours=4))
