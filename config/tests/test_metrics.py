@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from config import live_servers
 from ocpp_gateway import commands
+from ocpp_gateway.models import Command
 from ocpp_gateway.tests.charger import TIMEOUT, basic_auth, connected, in_db, run, ws_url
 from stations.tests.factories import ChargingStationFactory, ConnectorFactory
 
@@ -63,6 +64,14 @@ def _scrape(base_url: str) -> dict[tuple, float]:
         return samples(response.read().decode())
 
 
+async def _until(condition, timeout: float = TIMEOUT) -> None:
+    """Wait (bounded) until `condition()`, run in a thread (it may query), is true."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await in_db(condition)():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.1)
+
+
 @pytest.mark.integration
 @pytest.mark.postgres
 @pytest.mark.redis
@@ -77,8 +86,9 @@ def test_gateway_figures_are_summed_over_worker_processes_and_logs_name_the_stat
     async def scenario():
         async with connected(base_url, identity) as charger:
             await charger.boot()
-            await in_db(lambda: commands.send(station=station, action="ClearCache", payload={}))()
+            command = await in_db(lambda: commands.send(station=station, action="ClearCache", payload={}))()
             await charger.wait_for_call("ClearCache")
+            await _until(lambda: Command.objects.get(pk=command.pk).status == Command.Status.ACCEPTED)
             while_connected = await asyncio.to_thread(_scrape, base_url)
         async with websockets.connect(
             ws_url(base_url, identity), subprotocols=["ocpp1.6"], additional_headers=basic_auth(identity)
@@ -88,7 +98,8 @@ def test_gateway_figures_are_summed_over_worker_processes_and_logs_name_the_stat
             await socket.send(json.dumps([2, "m-2", "Heartbeat", {}]))
             while json.loads(await asyncio.wait_for(socket.recv(), TIMEOUT))[1] != "m-2":
                 pass
-        await asyncio.sleep(1)  # the disconnect is recorded after the socket closed
+        # The server notices the close a moment after the client.
+        await _until(lambda: _scrape(base_url)[("evcms_ocpp_connected_chargers", ())] == 0)
         return while_connected, await asyncio.to_thread(_scrape, base_url)
 
     while_connected, after = run(scenario())
