@@ -6,5 +6,6 @@ class StationsConfig(AppConfig):
     verbose_name = "Stations (CPO)"
 
     def ready(self) -> None:
-        # Operations reacts to the gateway's domain signals (incidents, uptime, campaigns).
+        # Operations' signal receivers and the API's owner role (stations/receivers.py) need the
+        # models loaded, hence imported here.
         from stations import receivers  # noqa: F401
