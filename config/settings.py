@@ -332,6 +332,7 @@ REST_FRAMEWORK = {
 # API tokens: life of a new token unless the caller asks for less, and the longest allowed.
 API_TOKEN_MAX_TTL_DAYS = int_in_range("API_TOKEN_MAX_TTL_DAYS", 365, 1, 3650)
 API_TOKEN_TTL_DAYS = int_in_range("API_TOKEN_TTL_DAYS", 90, 1, API_TOKEN_MAX_TTL_DAYS)
+API_TOKEN_LIMIT_PER_USER = int_in_range("API_TOKEN_LIMIT_PER_USER", 20, 1, 1000)
 REST_KNOX = {"TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS), "AUTH_HEADER_PREFIX": "Token"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "EV charging platform API",

@@ -10,6 +10,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from config.api import tokens
+from config.api.errors import Conflict
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
@@ -68,9 +69,12 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.
         serializer = ApiTokenCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         days = serializer.validated_data.get("expires_in_days")
-        token, key = tokens.api_token_create(
-            user=request.user, expires_in=None if days is None else timedelta(days=days)
-        )
+        try:
+            token, key = tokens.api_token_create(
+                user=request.user, expires_in=None if days is None else timedelta(days=days)
+            )
+        except tokens.TokenLimitReached as error:
+            raise Conflict(str(error)) from error
         token.token = key
         data = IssuedApiTokenSerializer(token, context={"request": request}).data
         return Response(data, status=status.HTTP_201_CREATED)

@@ -76,3 +76,14 @@ def test_a_token_lives_at_most_the_configured_maximum(driver, private_throttle_c
 
     assert too_long.status_code == 400
     assert APIClient().post("/api/v1/auth/tokens/", {}, format="json").status_code == 401
+
+
+def test_a_login_holds_a_bounded_number_of_tokens(driver, private_throttle_cache, settings):
+    settings.API_TOKEN_LIMIT_PER_USER = 2
+    client = _client(api_key_for(driver.user))
+    assert client.post("/api/v1/auth/tokens/", {}, format="json").status_code == 201
+
+    refused = client.post("/api/v1/auth/tokens/", {}, format="json")
+
+    assert refused.status_code == 409
+    assert AuthToken.objects.filter(user=driver.user).count() == 2
