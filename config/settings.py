@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from config import env as config_env
 from config.env import boolean, int_in_range, is_set, str_list
@@ -139,7 +141,15 @@ CHANNELS_REDIS_MAX_CONNECTIONS = int_in_range("CHANNELS_REDIS_MAX_CONNECTIONS", 
 OCPP_LAYER_CONCURRENCY = max(1, CHANNELS_REDIS_MAX_CONNECTIONS * 3 // 4)
 
 if PRODUCTION:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            # Degrades to a miss while Redis is down (config/cache.py); short timeouts, so
+            # that a Redis host that does not answer costs a request one second, not many.
+            "BACKEND": "config.cache.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -152,6 +162,11 @@ if PRODUCTION:
                     {
                         "address": REDIS_URL,
                         "socket_timeout": 30,
+                        "socket_connect_timeout": 2,
+                        # One immediate retry on a fresh connection: after Redis restarts,
+                        # every pooled connection is dead, and without it each one failed
+                        # a call (and, before, the consumer making it) on first use.
+                        "retry": Retry(NoBackoff(), 1),
                         "max_connections": CHANNELS_REDIS_MAX_CONNECTIONS,
                     }
                 ],
@@ -283,7 +298,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = boolean("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = int_in_range("DJANGO_HSTS_SECONDS", 31536000, 0, 63072000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -4,11 +4,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerView
 
 from config.api.schema_view import CachedSpectacularAPIView
-from config.health import healthz
+from config.health import healthz, readyz
 from config.metrics import metrics_view
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/schema/", CachedSpectacularAPIView.as_view(), name="api-schema"),

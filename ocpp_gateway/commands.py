@@ -4,6 +4,7 @@ The row is the truth; the channel-layer message only wakes the consumer that hol
 station's socket (it also looks at the outbox on connect, so a lost wake-up delays a
 command, never loses it)."""
 
+import logging
 from datetime import timedelta
 
 from asgiref.sync import async_to_sync
@@ -14,6 +15,8 @@ from django.utils import timezone
 
 from ocpp_gateway.models import Command
 from stations.models import ChargingStation
+
+logger = logging.getLogger(__name__)
 
 
 class CommandError(ValueError):
@@ -80,6 +83,14 @@ def _times_formatted(*, station: ChargingStation, action: str, payload: dict) ->
 
 
 def wake_station(*, station_id: int) -> None:
+    """Best effort: when the channel layer is down, the outbox poll of the process holding
+    the socket delivers the command instead, so queueing never fails for it."""
     channel_layer = get_channel_layer()
-    if channel_layer is not None:
+    if channel_layer is None:
+        return
+    try:
         async_to_sync(channel_layer.group_send)(station_group(station_id), {"type": "outbox.wake"})
+    except Exception as error:
+        logger.warning(
+            "station %s: wake-up not sent (%s: %s); the outbox poll delivers", station_id, type(error).__name__, error
+        )

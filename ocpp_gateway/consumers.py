@@ -10,7 +10,10 @@ import asyncio
 import logging
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -18,6 +21,7 @@ from django.utils import timezone
 from ocpp_gateway import exchange, frames, handshake, log_context, metrics, outbox, protocols
 from ocpp_gateway.commands import station_group
 from ocpp_gateway.concurrency import LoopSemaphore
+from ocpp_gateway.layer_health import layer_health
 from ocpp_gateway.outbox import OutgoingCall
 from ocpp_gateway.outbox_poller import OutboxPoller
 from stations.models import RegistrationStatus
@@ -56,6 +60,56 @@ class OcppConsumer(AsyncWebsocketConsumer):
     background: set[asyncio.Task] = frozenset()
     closing = False
     counted_connected = False
+    disconnected = False
+
+    async def __call__(self, scope, receive, send) -> None:
+        """Channels' AsyncConsumer.__call__, but a failing channel layer does not end the
+        consumer. Channels ends a consumer whose layer receive raises, without calling
+        disconnect(): a Redis outage then closed every charger's socket, left its station
+        "online" and its consumer in the outbox poller, claiming commands for a dead socket."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.base_send = send
+        try:
+            await await_many_dispatch([receive, self._layer_receive], self.dispatch)
+        except StopConsumer:
+            pass
+        finally:
+            if not self.disconnected:
+                # A handler raised (or the server cancelled us): clean up as on a close.
+                await asyncio.shield(self.disconnect(1011))
+
+    async def _layer_receive(self) -> dict:
+        """The next channel-layer message; while the layer is down, wait for it to return
+        (the outbox poll delivers meanwhile), then rejoin the station's group, which a
+        restarted Redis has forgotten."""
+        while True:
+            try:
+                return await self.channel_layer.receive(self.channel_name)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                layer_health.mark_down(self.channel_layer, error)
+            await layer_health.wait_until_up()
+            if self.station_id is not None and not self.closing:
+                await self._join_group()
+
+    async def _join_group(self) -> bool:
+        """Join the station's group and announce this socket; False if the layer failed."""
+        group = station_group(self.station_id)
+        try:
+            async with layer_slots.get():
+                await self.channel_layer.group_add(group, self.channel_name)
+                # Every other socket of this station, in any process, learns of this one; the older closes.
+                await self.channel_layer.group_send(
+                    group,
+                    {"type": "ocpp.announce", "channel": self.channel_name, "since": self.connected_at.timestamp()},
+                )
+        except Exception as error:
+            layer_health.mark_down(self.channel_layer, error)
+            return False
+        return True
 
     # --- connection -------------------------------------------------------------------
     async def connect(self) -> None:
@@ -96,13 +150,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.counted_connected = True
         metrics.CONNECTED_CHARGERS.inc()
         self.seen_written_at = self.connected_at
-        group = station_group(self.station_id)
-        async with layer_slots.get():
-            await self.channel_layer.group_add(group, self.channel_name)
-            # Every other socket of this station, in any process, learns of this one; the older closes.
-            await self.channel_layer.group_send(
-                group, {"type": "ocpp.announce", "channel": self.channel_name, "since": self.connected_at.timestamp()}
-            )
+        if layer_health.is_up:
+            # If the layer is down, the layer receive rejoins once it is back.
+            await self._join_group()
         await in_thread(exchange.connection_open)(protocol=protocol, station_id=self.station_id, at=self.connected_at)
         if self.closing:
             return
@@ -122,6 +172,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
         await self.base_send({"type": "websocket.http.response.body", "body": reason.encode()})
 
     async def disconnect(self, code: int) -> None:
+        self.disconnected = True
         self.closing = True
         for handle in (self.timeout_handle, self.boot_wait_handle):
             if handle is not None:
@@ -134,11 +185,14 @@ class OcppConsumer(AsyncWebsocketConsumer):
             self.counted_connected = False
             metrics.CONNECTED_CHARGERS.dec()
         outbox_poller.remove(self.station_id, self)
-        try:
-            async with layer_slots.get():
-                await self.channel_layer.group_discard(station_group(self.station_id), self.channel_name)
-        except Exception:
-            logger.exception("station %s: leaving the channel group failed", self.identity)
+        if layer_health.is_up:
+            # Skipped while the layer is down: the membership expires with the group, and a
+            # wake-up sent to this channel meanwhile is simply never read.
+            try:
+                async with layer_slots.get():
+                    await self.channel_layer.group_discard(station_group(self.station_id), self.channel_name)
+            except Exception as error:
+                layer_health.mark_down(self.channel_layer, error)
         try:
             await in_thread(exchange.connection_close)(
                 protocol=self.protocol,
@@ -157,8 +211,13 @@ class OcppConsumer(AsyncWebsocketConsumer):
             return
         if (event["since"], event["channel"]) > (self.connected_at.timestamp(), self.channel_name):
             await self._close_replaced()
-        else:
+            return
+        try:
             await self.channel_layer.send(event["channel"], {"type": "ocpp.replaced"})
+        except Exception as error:
+            # The newer socket's own announcement (or the database's compare-and-set on
+            # connected_at) still settles which connection is current.
+            layer_health.mark_down(self.channel_layer, error)
 
     async def ocpp_replaced(self, event: dict) -> None:
         if not self.closing:
@@ -287,7 +346,16 @@ class OcppConsumer(AsyncWebsocketConsumer):
             self.in_flight = call
             loop = asyncio.get_running_loop()
             self.timeout_handle = loop.call_later(settings.OCPP_CALL_TIMEOUT, self._timeout_fired, call.message_id)
-            await self._send(call.text)
+            if await self._send(call.text):
+                return
+            # The frame never left: the command goes back to pending for the next socket,
+            # instead of timing out later as if the charger had ignored it.
+            self.timeout_handle.cancel()
+            self.in_flight = None
+            try:
+                await in_thread(outbox.command_unclaim)(command_id=call.command_id)
+            except Exception:
+                logger.exception("station %s: returning %s to the outbox failed", self.identity, call.message_id)
 
     def _timeout_fired(self, message_id: str) -> None:
         self._spawn(self._time_out(message_id))
@@ -314,9 +382,14 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
-    async def _send(self, text: str) -> None:
+    async def _send(self, text: str) -> bool:
+        """Whether the frame was handed to the server for this socket."""
+        if self.disconnected:
+            return False
         try:
             await self.send(text_data=text)
         except Exception:
             # The socket went away under us; disconnect() will follow and clean up.
             logger.info("station %s: send failed, connection gone", getattr(self, "identity", "?"))
+            return False
+        return True

@@ -62,6 +62,19 @@ def command_claim_next(
     return OutgoingCall(command_id=command.pk, message_id=command.message_id, action=command.action, text=text)
 
 
+def command_unclaim(*, command_id: int) -> bool:
+    """Return a claimed command whose frame never left the process to `pending` (the socket
+    closed between the claim and the send). Compare-and-set from `sent`; returns whether
+    this call moved it. Its message id is kept: the charger never saw it."""
+    with transaction.atomic():
+        updated = Command.objects.filter(pk=command_id, status=Command.Status.SENT).update(
+            status=Command.Status.PENDING, sent_at=None
+        )
+        if updated:
+            _publish(Command.objects.get(pk=command_id))
+    return bool(updated)
+
+
 def command_resolve(*, protocol: Protocol, station_id: int, frame: frames.Frame, received_at: datetime) -> bool:
     """Record the charger's CALLRESULT/CALLERROR for our outstanding command. A response
     whose id matches no command awaiting one is logged and dropped (returns False)."""

@@ -4,9 +4,13 @@ Services call `publish()`; it sends after the transaction commits so a browser n
 sees state the database may still roll back. `LiveConsumer` (stations/consumers.py)
 decides who may listen to which group."""
 
+import logging
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 NETWORK_GROUP = "live.network"
 
@@ -26,7 +30,12 @@ def publish(*, groups: list[str], event: dict) -> None:
         channel_layer = get_channel_layer()
         if channel_layer is None:
             return
-        for group in groups:
-            async_to_sync(channel_layer.group_send)(group, {"type": "live.event", "event": event})
+        try:
+            for group in groups:
+                async_to_sync(channel_layer.group_send)(group, {"type": "live.event", "event": event})
+        except Exception as error:
+            # Best effort: what was committed stands (and the page shows it on reload); a
+            # failing layer must not fail the caller, e.g. an OCPP answer after its commit.
+            logger.warning("live %s update not sent (%s: %s)", event.get("kind"), type(error).__name__, error)
 
     transaction.on_commit(_send)

@@ -64,7 +64,7 @@ def test_database_and_redis_urls_mean_production_mode(tmp_path):
     assert settings["engine"] == "django.db.backends.postgresql"
     assert settings["layer"] == "channels_redis.core.RedisChannelLayer"
     assert settings["broker"] == PRODUCTION_ENV["REDIS_URL"]
-    assert settings["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings["cache"] == "config.cache.DegradingRedisCache"
 
 
 POOL_SETTINGS = (

@@ -1,0 +1,133 @@
+"""Private PostgreSQL and Redis servers for the fault-injection tests (docs/reliability.md).
+
+Each instance lives in its own temporary directory and listens on a free loopback port,
+so a test can stop, kill and restart it without touching the shared servers on 5432 and
+6379 that the rest of the suite (and other test runs) are using."""
+
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from config.live_servers import free_port
+
+POSTGRES_BIN_GLOB = "/usr/lib/postgresql/*/bin"
+
+
+def postgres_bin() -> Path | None:
+    """The newest PostgreSQL server binaries on this machine, or None."""
+    found = sorted(Path("/").glob(POSTGRES_BIN_GLOB.lstrip("/")), key=lambda p: int(p.parent.name))
+    if found and (found[-1] / "initdb").exists():
+        return found[-1]
+    for name in ("initdb", "pg_ctl"):
+        if shutil.which(name) is None:
+            return None
+    return Path(shutil.which("initdb")).parent
+
+
+def available() -> str | None:
+    """Why private servers cannot be started here, or None when they can."""
+    if postgres_bin() is None:
+        return "needs PostgreSQL server binaries (initdb, pg_ctl)"
+    if shutil.which("redis-server") is None:
+        return "needs redis-server"
+    return None
+
+
+class PrivatePostgres:
+    """initdb + pg_ctl into a temporary directory. PostgreSQL refuses to run as root, so
+    when we are root the server runs as the `postgres` system user."""
+
+    def __init__(self) -> None:
+        self.bin = postgres_bin()
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="evcms-fault-pg-"))
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+        self.user = None
+        if os.geteuid() == 0:
+            self.user = "postgres"
+            owner = pwd.getpwnam(self.user)
+            os.chown(self.root, owner.pw_uid, owner.pw_gid)
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
+
+    def url(self, database: str, **params: str) -> str:
+        query = "&".join(f"{key}={value}" for key, value in params.items())
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}" + (f"?{query}" if query else "")
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.root} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "30", "start")
+
+    def stop(self) -> None:
+        """A fast shutdown: open sessions are ended, as in a crash of the database host
+        as far as clients can tell (their connections break)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop")
+
+    def create_database(self, name: str) -> None:
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+
+    def destroy(self) -> None:
+        try:
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "-t", "30", "stop", check=False)
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def _run(self, program: str, *args: str, check: bool = True) -> None:
+        result = subprocess.run(
+            [str(self.bin / program), *args],
+            user=self.user,
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if check and result.returncode != 0:
+            log = self.log.read_text()[-2000:] if self.log.exists() else ""
+            raise RuntimeError(f"{program} failed ({result.returncode}): {result.stdout}{result.stderr}\n{log}")
+
+
+class PrivateRedis:
+    """A redis-server without persistence: a restart comes back empty, as the worst case
+    of a failover (channel-layer groups and queued broker messages are gone)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="evcms-fault-redis-"))
+        self.process: subprocess.Popen | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        command = [
+            *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""),
+            *("--appendonly", "no", "--dir", str(self.root), "--logfile", str(self.root / "redis.log")),
+        ]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            probe = subprocess.run(
+                ["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True, check=False
+            )
+            if "PONG" in probe.stdout:
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server on port {self.port} did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)

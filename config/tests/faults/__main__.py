@@ -1,0 +1,36 @@
+"""`python -m config.tests.faults LOG_DIR SCENARIO[,SCENARIO...] [--outage SECONDS]`:
+start the private servers, run the scenarios one after another, print one FIGURES line each."""
+
+import argparse
+import asyncio
+import importlib
+import traceback
+from pathlib import Path
+
+from config.tests.faults.harness import Servers, emit
+
+SCENARIOS = {
+    "redis": "config.tests.faults.redis_outage",
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("log_dir", type=Path)
+    parser.add_argument("scenarios")
+    parser.add_argument("--outage", type=float, default=30.0)
+    args = parser.parse_args()
+    args.log_dir.mkdir(parents=True, exist_ok=True)
+    with Servers(args.log_dir) as servers:
+        for name in args.scenarios.split(","):
+            module = importlib.import_module(SCENARIOS[name])
+            try:
+                figures = asyncio.run(asyncio.wait_for(module.run(servers, args.outage), args.outage + 240))
+            except BaseException as error:
+                traceback.print_exc()
+                figures = {"error": f"{type(error).__name__}: {error}"}
+            emit(name, figures)
+
+
+if __name__ == "__main__":
+    main()
