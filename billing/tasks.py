@@ -9,12 +9,12 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from billing.selectors import sessions_unpriced
+from billing.selectors import invoices_unsent, sessions_unpriced
 from billing.services.cdrs import CdrError, session_price
 from billing.services.cdrs_bulk import sessions_price_bulk
 
 # Sent by the invoicing service itself, hence declared there; listed here with the rest.
-from billing.services.invoices import email_invoice, email_invoices, invoices_issue_for_month  # noqa: F401
+from billing.services.invoices import email_invoice, email_invoices, invoices_email, invoices_issue_for_month  # noqa: F401
 from billing.services.memberships import membership_fees_post
 from billing.services.payments import ad_hoc_capture_for_session, invoice_payments_collect, payments_retry_due
 from billing.services.settlements import statements_generate
@@ -83,6 +83,15 @@ def collect_invoice_payments() -> list[int]:
 @shared_task(**RETRY)
 def retry_failed_payments() -> list[int]:
     return payments_retry_due(now=timezone.now())
+
+
+@shared_task(**RETRY)
+def email_unsent_invoices(grace_minutes: int = 10) -> int:
+    """Beat safety net: e-mail documents issued more than `grace_minutes` ago that were
+    never e-mailed (their batch was lost with a killed worker or an emptied broker).
+    Exactly once with the batches (invoice_email's compare-and-set)."""
+    issued_before = timezone.now() - timedelta(minutes=grace_minutes)
+    return invoices_email(invoice_ids=list(invoices_unsent(issued_before=issued_before)))
 
 
 def _month(period_start: str | None, previous: bool = True) -> date:

@@ -80,6 +80,10 @@ BEAT_SCHEDULE.update(
             "task": "billing.tasks.price_missed_sessions",
             "schedule": crontab(minute="*/30"),
         },
+        "billing-email-unsent-invoices": {
+            "task": "billing.tasks.email_unsent_invoices",
+            "schedule": crontab(minute="*/15"),
+        },
     }
 )
 # OCPP gateway (docs/ocpp.md): outbox expiry/timeouts, reservations, message-log retention.

@@ -57,6 +57,8 @@ def start_uvicorn(*, port: int, log_path: Path, extra_env: dict[str, str] | None
     command = [
         *(sys.executable, "-m", "uvicorn", "config.asgi:application"),
         *("--host", "127.0.0.1", "--port", str(port), "--ws-ping-interval", "20", "--no-access-log"),
+        # As the Procfile: on SIGTERM, in-flight requests get 5 s, then the process exits.
+        *("--timeout-graceful-shutdown", "5"),
     ]
     process = _start(command, kind="uvicorn", log_path=log_path, extra_env=extra_env)
     wait_for_http(f"http://127.0.0.1:{port}/healthz", process=process, log_path=log_path)

@@ -105,6 +105,9 @@ if PRODUCTION:
                 "DB_CONN_MAX_AGE must be 0 while DB_POOL_MAX_SIZE is above 0 (the pool keeps the connections); "
                 "set DB_POOL_MAX_SIZE=0 to use persistent connections instead."
             )
+        # Django's backend with a pool that fails fast while PostgreSQL is unreachable and
+        # finds it again within a second (config/db/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "config.db.postgresql"
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": min(2, DB_POOL_MAX_SIZE),
             "max_size": DB_POOL_MAX_SIZE,
@@ -176,6 +179,16 @@ if PRODUCTION:
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    # Tasks are acknowledged late: a task whose worker died (kill -9, a lost host) goes back
+    # to the queue once its message has been unacknowledged this long (Redis' default is an
+    # hour). Every task is safe to run twice, so a task outliving it is merely run again.
+    CELERY_VISIBILITY_TIMEOUT = int_in_range("CELERY_VISIBILITY_TIMEOUT", 600, 2, 86400)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # How often workers look for such messages: every 10 s (or sooner for short timeouts).
+        "unacked_restore_interval": min(10, max(1, CELERY_VISIBILITY_TIMEOUT // 2)),
+        "unacked_restore_throttle": 1,
+    }
 else:
     # File-based so that web, worker and beat (separate processes) share it.
     CACHES = {
@@ -196,6 +209,11 @@ else:
     }
     CELERY_RESULT_BACKEND = None
 
+# On SIGTERM the worker lets running tasks finish for this long, then cancels them; their
+# messages (acknowledged late) go back to the queue. The worker is then gone within 10 s,
+# before a process manager's SIGKILL. Needs REMAP_SIGTERM=SIGQUIT in the worker's
+# environment (Procfile): Celery's own SIGTERM waits for running tasks without a bound.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 5.0
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = config_env.env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True

@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from ocpp_gateway import frames, message_log, outbox
 from ocpp_gateway.models import MessageLog
@@ -79,12 +79,23 @@ def call_answer(
     except OcppCallError as error:
         text, reply = _error(station_id, frame, error.code, error.description, received_at)
     except Exception:
+        if _database_lost():
+            # Writing the log rows would wait for the database again, past the charger's
+            # patience; the consumer answers InternalError at once and the charger retries.
+            raise
         logger.exception("station %s: %s handler failed (message %s)", identity, frame.action, frame.message_id)
         text, reply = _error(station_id, frame, "InternalError", INTERNAL_ERROR, received_at)
     # Whatever the handler wrote was rolled back with its transaction; the frames are kept.
     with transaction.atomic():
         _finish(station_id, received_at, touch_seen, [incoming, reply])
     return Answer(text=text)
+
+
+def _database_lost() -> bool:
+    """Whether the last failure was losing the database: no connection could be had, or
+    the one in use broke."""
+    raw = connection.connection
+    return raw is None or getattr(raw, "closed", False) or getattr(raw, "broken", False)
 
 
 def _finish(station_id: int, received_at: datetime, touch_seen: bool, log_rows: list) -> None:

@@ -9,6 +9,7 @@ from billing.models import BillingAccount
 from billing.selectors.documents import (
     cdrs_for_driver,
     invoices_for_driver,
+    invoices_unsent,
     payments_for_driver,
     plans_available,
     sessions_unpriced,
@@ -26,6 +27,7 @@ __all__ = [
     "account_statement",
     "cdrs_for_driver",
     "invoices_for_driver",
+    "invoices_unsent",
     "ledger_totals",
     "payment_block_reason",
     "payments_for_driver",

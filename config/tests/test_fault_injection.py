@@ -20,7 +20,7 @@ from config.tests.faults.harness import FIGURES_PREFIX
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis]
 
 OUTAGE_SECONDS = float(os.environ.get("FAULT_OUTAGE_SECONDS", "8"))
-SCENARIOS = ["redis"]
+SCENARIOS = ["redis", "postgres", "worker", "web"]
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
@@ -86,3 +86,47 @@ def test_redis_outage_leaves_the_api_serving_and_readiness_reporting_it(figures)
     assert redis["api_ok_during_outage"] == redis["api_requests_during_outage"] > 0
     assert redis["healthz_during_outage"] == 200
     assert redis["readyz_during_outage"] == 503
+
+
+def test_postgres_outage_fails_charger_calls_fast_and_recovers_within_five_seconds(figures):
+    postgres = _scenario(figures, "postgres")
+    assert postgres["charger_calls_during_outage"] >= OUTAGE_SECONDS / 2
+    # Every CALL is answered, with a CALLERROR (nothing can be stored), well inside 2 s.
+    assert postgres["charger_calls_refused_during_outage"] == postgres["charger_calls_during_outage"]
+    assert postgres["slowest_answer_during_outage_seconds"] <= 2
+    assert postgres["sockets_dropped"] == 0
+    assert postgres["seconds_to_recover_gateway"] <= 5
+    assert postgres["seconds_to_recover_api"] <= 5
+    assert postgres["acknowledged_not_stored"] == 0
+    assert postgres["commands_lost"] == postgres["commands_duplicated"] == 0
+    assert postgres["commands_delivered_once"] == postgres["commands_queued"] == 3
+
+
+def test_worker_killed_mid_pricing_leaves_every_session_priced_once_and_the_ledger_balanced(figures):
+    worker = _scenario(figures, "worker")
+    assert 0 < worker["priced_when_killed"] < worker["sessions"]
+    assert worker["sessions_unpriced"] == 0
+    assert worker["cdrs_duplicated"] == 0
+    assert set(worker["ledger_sum"].values()) == {"0.0000"}
+    # Worker start-up plus the 5 s visibility timeout of the test (600 s in production).
+    assert worker["seconds_to_price_all_after_kill"] <= 90
+
+
+def test_worker_killed_mid_invoicing_leaves_every_invoice_issued_and_emailed_exactly_once(figures):
+    worker = _scenario(figures, "worker")
+    assert 0 < worker["invoices_when_killed"] < worker["invoices"] == worker["sessions"]
+    assert worker["invoice_lines_duplicated"] == 0
+    assert worker["invoices_never_emailed"] == worker["invoices_emailed_twice"] == 0
+    assert worker["emails_sent"] == worker["invoices"]
+    assert worker["worker_log_errors"] == 0
+
+
+def test_web_process_exits_promptly_on_sigterm_and_chargers_return_after_kill_9(figures):
+    web = _scenario(figures, "web")
+    assert web["sigterm_exit_seconds"] is not None
+    assert web["sigterm_exit_seconds"] <= 10
+    assert web["seconds_to_reconnect_after_sigterm"] <= 5
+    assert web["seconds_to_reconnect_after_kill"] <= 5
+    assert web["stations_connected_after"] == 3
+    assert web["commands_lost"] == web["commands_duplicated"] == 0
+    assert web["commands_delivered_once"] == web["commands_queued"] == 3

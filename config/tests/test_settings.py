@@ -61,7 +61,7 @@ def test_database_and_redis_urls_mean_production_mode(tmp_path):
     assert result.returncode == 0, result.stderr
     settings = json.loads(result.stdout)
     assert settings["debug"] is False
-    assert settings["engine"] == "django.db.backends.postgresql"
+    assert settings["engine"] == "config.db.postgresql"
     assert settings["layer"] == "channels_redis.core.RedisChannelLayer"
     assert settings["broker"] == PRODUCTION_ENV["REDIS_URL"]
     assert settings["cache"] == "config.cache.DegradingRedisCache"

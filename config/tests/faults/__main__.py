@@ -11,6 +11,9 @@ from config.tests.faults.harness import Servers, emit
 
 SCENARIOS = {
     "redis": "config.tests.faults.redis_outage",
+    "postgres": "config.tests.faults.postgres_outage",
+    "worker": "config.tests.faults.worker_kill",
+    "web": "config.tests.faults.web_kill",
 }
 
 
@@ -25,7 +28,7 @@ def main() -> None:
         for name in args.scenarios.split(","):
             module = importlib.import_module(SCENARIOS[name])
             try:
-                figures = asyncio.run(asyncio.wait_for(module.run(servers, args.outage), args.outage + 240))
+                figures = asyncio.run(asyncio.wait_for(module.run(servers, args.outage), args.outage + 300))
             except BaseException as error:
                 traceback.print_exc()
                 figures = {"error": f"{type(error).__name__}: {error}"}

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+import uuid
 from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -72,6 +73,37 @@ def web_env(**extra: str) -> dict[str, str]:
     return {"DB_POOL_MAX_SIZE": "10", "OCPP_OUTBOX_POLL_SECONDS": "2", "OCPP_CALL_TIMEOUT": "5", **extra}
 
 
+def start_worker(log_path: Path, **extra: str):
+    """A production-like Celery worker (prefork, two processes) in its own session, so
+    that `kill_group` takes it down whole, as a lost host or container would."""
+    import subprocess
+
+    from config import live_servers
+
+    env = live_servers.server_env(application_name=live_servers.new_application_name("fault-worker"))
+    env.update(DB_POOL_MAX_SIZE="4", REMAP_SIGTERM="SIGQUIT", **extra)
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "2", "--loglevel", "INFO"]
+    command += ["--queues", "evcms-faults", "--without-gossip", "--without-mingle"]
+    log = log_path.open("ab")
+    process = subprocess.Popen(
+        command, cwd=live_servers.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while "ready." not in log_path.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"worker did not start:\n{log_tail(log_path)}")
+        time.sleep(0.2)
+    return process
+
+
+def kill_group(process) -> None:
+    import signal
+
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
 def http_status(url: str, timeout: float = 5) -> int | None:
     try:
         with urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback URL
@@ -92,6 +124,7 @@ class CallRecord:
     answered: bool
     seconds: float
     error: str = ""
+    message_id: str = ""
 
 
 @dataclass
@@ -151,17 +184,22 @@ class FleetCharger:
 
     async def _call(self, charger, payload) -> None:
         started = time.monotonic()
+        message_id = str(uuid.uuid4())
+
+        def record(answered: bool, error: str = "") -> None:
+            self.calls.append(CallRecord(started, answered, time.monotonic() - started, error, message_id))
+
         try:
-            result = await asyncio.wait_for(charger.call(payload, suppress=False), 10)
-            self.calls.append(CallRecord(started, result is not None, time.monotonic() - started))
+            result = await asyncio.wait_for(charger.call(payload, suppress=False, unique_id=message_id), 10)
+            record(result is not None)
         except TimeoutError as error:
-            self.calls.append(CallRecord(started, False, time.monotonic() - started, type(error).__name__))
+            record(False, "Timeout")
             raise ConnectionError("no answer") from error
         except OCPPError as error:
             # A CALLERROR: answered, though not with a result; the charger retries later.
-            self.calls.append(CallRecord(started, False, time.monotonic() - started, type(error).__name__))
+            record(False, type(error).__name__)
         except Exception as error:
-            self.calls.append(CallRecord(started, False, time.monotonic() - started, type(error).__name__))
+            record(False, type(error).__name__)
             raise
 
 
