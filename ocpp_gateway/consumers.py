@@ -15,7 +15,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from ocpp_gateway import exchange, frames, handshake, log_context, metrics, outbox, protocols
@@ -276,8 +276,15 @@ class OcppConsumer(AsyncWebsocketConsumer):
                 received_at=received_at,
                 touch_seen=touch_seen,
             )
+        except (OperationalError, InterfaceError) as error:
+            # The database is unreachable: nothing was kept; the charger retries.
+            logger.warning(
+                "station %s: %s not processed, database unavailable (%s)", self.identity, frame.action, error
+            )
+            await self._send(frames.call_error(frame.message_id, "InternalError", exchange.INTERNAL_ERROR))
+            return
         except Exception:
-            # The transaction itself failed (e.g. the database went away): nothing was kept.
+            # The transaction itself failed: nothing was kept.
             logger.exception("station %s: %s failed outside its handler", self.identity, frame.action)
             await self._send(frames.call_error(frame.message_id, "InternalError", exchange.INTERNAL_ERROR))
             return

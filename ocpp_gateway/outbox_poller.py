@@ -13,6 +13,7 @@ import random
 from collections import defaultdict
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -58,5 +59,7 @@ class OutboxPoller:
             await asyncio.sleep(settings.OCPP_OUTBOX_POLL_SECONDS * random.uniform(0.8, 1.2))
             try:
                 await self.poll_once()
+            except (OperationalError, InterfaceError) as error:
+                logger.warning("outbox poll skipped, database unavailable (%s)", error)
             except Exception:
                 logger.exception("outbox poll failed")

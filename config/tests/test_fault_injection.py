@@ -121,6 +121,13 @@ def test_worker_killed_mid_invoicing_leaves_every_invoice_issued_and_emailed_exa
     assert worker["worker_log_errors"] == 0
 
 
+def test_worker_stops_within_ten_seconds_of_sigterm_without_errors(figures):
+    worker = _scenario(figures, "worker")
+    assert worker["sigterm_exit_seconds"] is not None
+    assert worker["sigterm_exit_seconds"] <= 10
+    assert worker["sigterm_log_errors"] == 0
+
+
 def test_web_process_exits_promptly_on_sigterm_and_chargers_return_after_kill_9(figures):
     web = _scenario(figures, "web")
     assert web["sigterm_exit_seconds"] is not None

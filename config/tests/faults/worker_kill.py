@@ -1,10 +1,12 @@
-"""A Celery worker killed with SIGKILL mid-pricing, then mid-invoicing, and replaced:
+"""A Celery worker stopped with SIGTERM mid-pricing (it exits within 10 s, without errors),
+then killed with SIGKILL mid-pricing and mid-invoicing, and replaced each time:
 every session priced once (no duplicate CDR, the ledger sums to zero), every invoice issued
 once and e-mailed exactly once. The visibility timeout is shortened to 5 s here (600 s in
 production) so that the killed worker's tasks come back within the test's time."""
 
 import asyncio
 import re
+import signal
 import time
 from collections import Counter
 from pathlib import Path
@@ -26,7 +28,18 @@ async def run(servers, outage: float) -> dict:
     worker = await asyncio.to_thread(start_worker, log, **worker_env)
     try:
         await in_db(_price_later)(session_ids)
-        await _wait(lambda: _priced_count() >= len(session_ids) // 4 and _priced_count(), 60)
+        # SIGTERM mid-pricing, as a deploy or Ctrl-C sends it: a bounded, quiet stop.
+        await _wait(_priced_count, 60)
+        errors_before = _errors(log)
+        stopping = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        exited = await asyncio.to_thread(_wait_exit, worker, 30)
+        figures["sigterm_exit_seconds"] = round(time.monotonic() - stopping, 2) if exited else None
+        figures["sigterm_log_errors"] = _errors(log) - errors_before
+        kill_group(worker)
+        worker = await asyncio.to_thread(start_worker, log, **worker_env)
+        priced_before = await in_db(_priced_count)()
+        await _wait(lambda: _priced_count() > priced_before, 60)
         kill_group(worker)
         killed_at = time.monotonic()
         figures["priced_when_killed"] = await in_db(_priced_count)()
@@ -36,7 +49,7 @@ async def run(servers, outage: float) -> dict:
         figures.update(await in_db(_pricing_outcome)(session_ids))
 
         await in_db(_invoice_later)()
-        await _wait(lambda: _invoice_count() >= DRIVERS // 5, 60)
+        await _wait(_invoice_count, 60)
         kill_group(worker)
         killed_at = time.monotonic()
         figures["invoices_when_killed"] = await in_db(_invoice_count)()
@@ -50,10 +63,22 @@ async def run(servers, outage: float) -> dict:
         figures.update(await in_db(_invoicing_outcome)(_mails(mail_dir)))
     finally:
         kill_group(worker)
-    figures["worker_log_errors"] = log.read_text(errors="replace").count("ERROR/")
+    figures["worker_log_errors"] = _errors(log)
     if figures.get("invoices_never_emailed") or figures.get("sessions_unpriced"):
         figures["worker_log_tail"] = log_tail(log, 30)
     return figures
+
+
+def _errors(log: Path) -> int:
+    return log.read_text(errors="replace").count("ERROR/")
+
+
+def _wait_exit(process, timeout: float) -> bool:
+    try:
+        process.wait(timeout=timeout)
+    except Exception:
+        return False
+    return True
 
 
 async def _wait(predicate, timeout: float):
