@@ -7,7 +7,7 @@ import importlib
 import traceback
 from pathlib import Path
 
-from config.tests.faults.harness import Servers, emit
+from config.tests.faults.harness import QUEUE_ERRORS, Servers, emit
 
 SCENARIOS = {
     "redis": "config.tests.faults.redis_outage",
@@ -27,6 +27,7 @@ def main() -> None:
     with Servers(args.log_dir) as servers:
         for name in args.scenarios.split(","):
             module = importlib.import_module(SCENARIOS[name])
+            QUEUE_ERRORS.clear()
             try:
                 figures = asyncio.run(asyncio.wait_for(module.run(servers, args.outage), args.outage + 300))
             except BaseException as error:

@@ -245,11 +245,14 @@ def command_queue(station, label: str) -> None:
         QUEUE_ERRORS["errors"] += 1
 
 
-def commands_outcome(deliveries: Counter) -> dict:
-    """Every DataTransfer command of the run: delivered exactly once and accepted, or lost."""
+def commands_outcome(deliveries: Counter, stations: list) -> dict:
+    """Every DataTransfer command of the scenario's stations: delivered exactly once and
+    accepted, or lost."""
     from ocpp_gateway.models import Command
 
-    rows = list(Command.objects.filter(action="DataTransfer").select_related("station"))
+    rows = list(
+        Command.objects.filter(action="DataTransfer", station__in=stations).select_related("station").order_by("pk")
+    )
     statuses = Counter(row.status for row in rows)
     delivered_once = duplicated = lost = 0
     for row in rows:

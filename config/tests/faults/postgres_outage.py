@@ -67,7 +67,7 @@ async def run(servers, outage: float) -> dict:
             seconds_to_recover_api=round(api_back, 2),
             seconds_to_recover_gateway=round(charger_back, 2),
             acknowledged_not_stored=await in_db(_not_stored)(answered_ids),
-            **await in_db(commands_outcome)(deliveries),
+            **await in_db(commands_outcome)(deliveries, stations),
         )
     finally:
         for charger in fleet.values():

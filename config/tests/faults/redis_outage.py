@@ -89,7 +89,7 @@ async def run(servers, outage: float) -> dict:
             stations_connected_after=sum(connected_now),
             # Until a command queued after the restart is delivered and a new charger is answered.
             seconds_to_recover=round(max(after_seconds, connect_seconds), 2),
-            **await in_db(commands_outcome)(deliveries),
+            **await in_db(commands_outcome)(deliveries, stations),
         )
     finally:
         for charger in fleet.values():

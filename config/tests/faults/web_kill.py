@@ -61,7 +61,7 @@ async def run(servers, outage: float) -> dict:
         figures["seconds_to_reconnect_after_kill"] = round(await _all_answered_since(fleet, restarted, 30), 2)
         await until(_all_final, 30)
         figures["stations_connected_after"] = await in_db(_connected_count)([s.pk for s in stations])
-        figures.update(await in_db(commands_outcome)(deliveries))
+        figures.update(await in_db(commands_outcome)(deliveries, stations))
     finally:
         for charger in fleet.values():
             await charger.stop()
