@@ -27,6 +27,9 @@ class Driver(models.Model):
     city = models.CharField(max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
     country = models.CharField(max_length=2, blank=True)
+    # A business driver's: printed on the invoice as the buyer's (EU VAT Directive art. 226).
+    company_name = models.CharField(max_length=200, blank=True)
+    vat_number = models.CharField(max_length=32, blank=True)
     preferred_language = models.CharField(max_length=8, default="en")
     email_verified_at = models.DateTimeField(null=True, blank=True)
     account_status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)

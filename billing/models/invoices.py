@@ -49,6 +49,7 @@ class Invoice(models.Model):
     credits = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     issued_at = models.DateTimeField()
+    due_date = models.DateField(null=True, blank=True, help_text=_("Payment terms: the day payment is due."))
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -40,6 +40,8 @@ CDR_LINE_FIELDS = (
     "vat_breakdown",
     "station",
     "station__identity",
+    "site__time_zone",
+    "station__site__time_zone",
 )
 
 
@@ -75,7 +77,7 @@ def invoices_issue_for_month(*, period_start: date, now: datetime) -> list[int]:
             driver__isnull=False,
             stopped_at__lt=end,
         ).order_by("driver_id", "stopped_at", "id")
-        for cdr in cdrs.select_related("station").only(*CDR_LINE_FIELDS):
+        for cdr in cdrs.select_related("station__site", "site").only(*CDR_LINE_FIELDS):
             groups[(cdr.driver_id, cdr.currency)]["cdrs"].append(cdr)
         fees = MembershipFee.objects.filter(
             subscription__plan__operator=issuer, invoice_line__isnull=True, period_start__lt=end.date()
@@ -253,8 +255,11 @@ def _next_number(*, series: str, year: int) -> int:
 
 def _cdr_line(cdr: ChargeDetailRecord) -> InvoiceLine:
     label = "Correction" if cdr.kind == ChargeDetailRecord.Kind.CREDIT else "Charging"
+    # The site's local time with its zone, as the driver saw it at the charger.
+    site = cdr.site or cdr.station.site
+    started = cdr.started_at.astimezone(ZoneInfo(site.time_zone if site else "UTC"))
     return InvoiceLine(
-        description=f"{label} {cdr.started_at:%Y-%m-%d %H:%M} UTC, {cdr.station.identity}, {cdr.energy_wh / 1000:.3f} kWh",
+        description=f"{label} {started:%Y-%m-%d %H:%M %Z}, {cdr.station.identity}, {cdr.energy_wh / 1000:.3f} kWh",
         cdr=cdr,
         energy_wh=cdr.energy_wh,
         amount_excl_vat=cdr.total_excl_vat,

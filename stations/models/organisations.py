@@ -17,6 +17,17 @@ class Organisation(models.Model):
     is_emsp = models.BooleanField(default=False, help_text="Serves drivers as e-Mobility Service Provider.")
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2")
     vat_number = models.CharField(max_length=32, blank=True)
+    # What a legal invoice (EU VAT Directive art. 226) and a settlement statement print of
+    # the company: its postal address, its trade-register entry and the account it is paid into.
+    address = models.CharField(max_length=255, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    registration = models.CharField(
+        max_length=128, blank=True, help_text="Trade register entry, e.g. 'HRB 123456, Amtsgericht München'."
+    )
+    bank_account_holder = models.CharField(max_length=200, blank=True)
+    iban = models.CharField(max_length=34, blank=True)
+    bic = models.CharField(max_length=11, blank=True)
     currency = models.CharField(max_length=3, default="EUR")
     time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA zone for invoices and statements")
     billing_email = models.EmailField(blank=True)

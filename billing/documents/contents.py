@@ -1,0 +1,206 @@
+"""What a legal invoice says (EU VAT Directive art. 226), gathered once from the immutable
+records, so that the PDF and its Factur-X XML cannot disagree."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from billing.models import BillingAccount, ChargeDetailRecord, Invoice
+from billing.money import ZERO
+
+CENT = Decimal("0.01")
+# Days between the invoice date and its due date when the invoice did not record one.
+DEFAULT_PAYMENT_TERMS_DAYS = 14
+UNITS = {"ENERGY": ("kWh", Decimal(1000)), "TIME": ("h", Decimal(3600)), "PARKING_TIME": ("h", Decimal(3600))}
+
+
+@dataclass
+class Party:
+    name: str
+    address: str
+    postal_code: str
+    city: str
+    country: str
+    vat_number: str = ""
+    registration: str = ""
+    email: str = ""
+    contact: str = ""  # a business buyer's person
+
+    def lines(self) -> list[str]:
+        rows = [self.name] + ([self.contact] if self.contact else [])
+        rows += [self.address, f"{self.postal_code} {self.city}".strip(), self.country]
+        return [row for row in rows if row]
+
+
+@dataclass
+class Component:
+    key: str  # a label key: ENERGY, TIME, PARKING_TIME, FLAT, discount, price_cap, membership
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    net: Decimal
+    vat_rate: Decimal
+    vat: Decimal = ZERO
+
+
+@dataclass
+class Line:
+    position: int
+    description: str
+    kind: str  # a label key: charging, correction or membership
+    net: Decimal
+    vat: Decimal
+    gross: Decimal
+    vat_parts: list[tuple[Decimal, Decimal, Decimal]]  # (rate, base, vat), rounded to the cent
+    site_name: str = ""
+    site_address: str = ""
+    started_local: datetime | None = None
+    stopped_local: datetime | None = None
+    energy_wh: int = 0
+    seconds: int = 0
+    components: list[Component] = field(default_factory=list)
+
+
+@dataclass
+class InvoiceContents:
+    invoice: Invoice
+    language: str
+    seller: Party
+    buyer: Party
+    issue_date: date
+    due_date: date
+    payment_method: str  # card, wallet or transfer
+    card_text: str
+    lines: list[Line]
+    vat_totals: list[tuple[Decimal, Decimal, Decimal]]
+    corrected_number: str = ""
+    corrected_date: date | None = None
+
+
+def invoice_contents(*, invoice: Invoice) -> InvoiceContents:
+    issuer, driver = invoice.issuer, invoice.driver
+    zone = ZoneInfo(issuer.time_zone)
+    issue_date = invoice.issued_at.astimezone(zone).date()
+    account = BillingAccount.objects.filter(driver=driver).first()
+    method, card_text = "transfer", ""
+    if account and account.mode == BillingAccount.Mode.WALLET:
+        method = "wallet"
+    elif account and account.stripe_payment_method_id:
+        method, card_text = "card", " ".join(part for part in (account.card_brand, account.card_last4) if part)
+    person = driver.user.get_full_name() or driver.email
+    buyer = Party(
+        name=driver.company_name or person,
+        contact=person if driver.company_name else "",
+        address=driver.address,
+        postal_code=driver.postal_code,
+        city=driver.city,
+        country=driver.country,
+        vat_number=driver.vat_number,
+        email=driver.email,
+    )
+    seller = Party(
+        name=issuer.name,
+        address=issuer.address,
+        postal_code=issuer.postal_code,
+        city=issuer.city,
+        country=issuer.country,
+        vat_number=issuer.vat_number,
+        registration=issuer.registration,
+        email=issuer.billing_email,
+    )
+    invoice_lines = invoice.lines.select_related(
+        "cdr__site", "cdr__station__site", "membership_fee__subscription__plan"
+    ).order_by("position")
+    lines = [_line(line) for line in invoice_lines]
+    corrected = invoice.credits
+    return InvoiceContents(
+        invoice=invoice,
+        language=(driver.preferred_language or "en")[:2],
+        seller=seller,
+        buyer=buyer,
+        issue_date=issue_date,
+        due_date=invoice.due_date or issue_date + timedelta(days=DEFAULT_PAYMENT_TERMS_DAYS),
+        payment_method=method,
+        card_text=card_text,
+        lines=lines,
+        vat_totals=[
+            (Decimal(part["rate"]), _cents(part["base"]), _cents(part["vat"])) for part in invoice.vat_breakdown
+        ],
+        corrected_number=corrected.number if corrected else "",
+        corrected_date=corrected.issued_at.astimezone(zone).date() if corrected else None,
+    )
+
+
+def _cents(value) -> Decimal:
+    return Decimal(value).quantize(CENT) + 0
+
+
+def _line(line) -> Line:
+    parts = [(Decimal(p["rate"]), _cents(p["base"]), _cents(p["vat"])) for p in line.vat_breakdown]
+    result = Line(
+        position=line.position,
+        description=line.description,
+        kind="membership",
+        net=_cents(line.amount_excl_vat),
+        vat=_cents(line.vat),
+        gross=_cents(line.amount_incl_vat),
+        vat_parts=parts,
+    )
+    if line.cdr_id:
+        _add_charging(result, line.cdr)
+    elif line.membership_fee_id:
+        fee = line.membership_fee
+        result.description = f"{fee.subscription.plan.name}, {fee.period_start:%m/%Y}"
+        rate = parts[0][0] if parts else ZERO
+        result.components = [Component("membership", Decimal(1), "", result.net, result.net, rate, result.vat)]
+    return result
+
+
+def _add_charging(result: Line, cdr: ChargeDetailRecord) -> None:
+    site = cdr.site or cdr.station.site
+    zone = ZoneInfo(site.time_zone if site else settings.TIME_ZONE)
+    result.site_name = f"{site.name} ({cdr.station.identity})" if site else cdr.station.identity
+    if site:
+        result.site_address = f"{site.address}, {site.postal_code} {site.city}, {site.country}"
+    result.started_local = cdr.started_at.astimezone(zone)
+    result.stopped_local = cdr.stopped_at.astimezone(zone)
+    result.energy_wh = cdr.energy_wh
+    result.seconds = int((cdr.stopped_at - cdr.started_at).total_seconds())
+    sign = -1 if cdr.kind == ChargeDetailRecord.Kind.CREDIT else 1
+    result.kind = "correction" if sign < 0 else "charging"
+    default_rate = result.vat_parts[0][0] if result.vat_parts else ZERO
+    grouped: dict[tuple, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for period in cdr.periods:
+        rate = Decimal(period["vat_rate"]) if period.get("vat_rate") is not None else default_rate
+        key = (period["dimension"], Decimal(period["price"]), rate)
+        grouped[key][0] += Decimal(period["volume"])
+        grouped[key][1] += Decimal(period["amount"])
+    components = []
+    for (dimension, price, rate), (volume, amount) in grouped.items():
+        unit, divisor = UNITS.get(dimension, ("", Decimal(1)))
+        quantity = (volume / divisor).quantize(Decimal("0.001"))
+        components.append(Component(dimension, quantity * sign, unit, price, _cents(amount) * sign, rate))
+    if cdr.discount_excl_vat:
+        discount = -_cents(cdr.discount_excl_vat) * sign
+        components.append(Component("discount", Decimal(1), "", discount, discount, default_rate))
+    remainder = result.net - sum((c.net for c in components), ZERO)
+    if remainder and components:
+        # A minimum or maximum price moved the total away from the sum of its components.
+        components.append(Component("price_cap", Decimal(1), "", remainder, remainder, default_rate))
+    _allocate_vat(components, result.vat_parts)
+    result.components = components
+
+
+def _allocate_vat(components: list[Component], vat_parts) -> None:
+    """Each component's VAT, rounded, with the cent differences on the last one of its
+    rate, so that the components' VAT adds up to the line's."""
+    for rate, _, part_vat in vat_parts:
+        same_rate = [c for c in components if c.vat_rate == rate]
+        for component in same_rate:
+            component.vat = (component.net * rate / 100).quantize(CENT) + 0
+        if same_rate:
+            same_rate[-1].vat += part_vat - sum((c.vat for c in same_rate), ZERO)
