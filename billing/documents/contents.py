@@ -13,7 +13,7 @@ from billing.models import BillingAccount, ChargeDetailRecord, Invoice
 from billing.money import ZERO
 
 CENT = Decimal("0.01")
-# Days between the invoice date and its due date when the invoice did not record one.
+# Invoices issued before due dates were recorded: the terms they were issued under.
 DEFAULT_PAYMENT_TERMS_DAYS = 14
 UNITS = {"ENERGY": ("kWh", Decimal(1000)), "TIME": ("h", Decimal(3600)), "PARKING_TIME": ("h", Decimal(3600))}
 

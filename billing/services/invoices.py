@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 # Invoices per e-mail task from a monthly run: one broker message per invoice was a third
 # of the run's time (docs/benchmarks.md), and a batch still retries without re-sending.
 EMAIL_BATCH = 100
+# Payment terms: an invoice is due this many days after its date (printed, and in the XML).
+PAYMENT_TERMS_DAYS = 14
 # What an invoice line reads of a CDR: a month's run loads every CDR of the month, and the
 # full rows (50 columns, with their station's 30) were most of the invoicing time.
 CDR_LINE_FIELDS = (
@@ -214,7 +216,8 @@ def invoices_email(*, invoice_ids: list[int]) -> int:
 
 
 def _document_create(*, kind, series, driver_id, issuer, currency, period_start, period_end, lines, now, credits=None):
-    year = now.astimezone(ZoneInfo(issuer.time_zone)).year
+    issue_date = now.astimezone(ZoneInfo(issuer.time_zone)).date()
+    year = issue_date.year
     number = _next_number(series=series, year=year)
     excl = sum((line.amount_excl_vat for line in lines), ZERO)
     vat = sum((line.vat for line in lines), ZERO)
@@ -236,6 +239,7 @@ def _document_create(*, kind, series, driver_id, issuer, currency, period_start,
         credits=credits,
         status=Invoice.Status.OPEN if excl + vat > 0 else Invoice.Status.SETTLED,
         issued_at=now,
+        due_date=issue_date + timedelta(days=PAYMENT_TERMS_DAYS),
     )
     for position, line in enumerate(lines, start=1):
         line.invoice, line.position = invoice, position

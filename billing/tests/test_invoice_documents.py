@@ -3,7 +3,7 @@ currency and name, in the driver's language, and carries valid Factur-X XML."""
 
 import io
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import facturx
@@ -33,6 +33,7 @@ def embedded_xml(pdf: bytes) -> bytes:
 
 def test_german_invoice_names_seller_buyer_sites_local_times_and_unit_prices_in_german():
     invoice = german_invoice()
+    assert invoice.due_date == date(2026, 6, 15)
     text = pdf_text(invoice_pdf(invoice=invoice))
     for expected in (
         "Rechnung INV-2026-",
