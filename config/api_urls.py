@@ -13,7 +13,6 @@ urlpatterns: list = [
     *auth_router.urls,
     path("", include("stations.api.urls")),
     path("", include("drivers.api.urls")),
-    path("", include("ocpp_gateway.api.urls")),
     path("", include("billing.api.urls")),
     # Last: anything else under /api/v1/ answers 404 in the API's error shape.
     re_path(r"^.*$", api_not_found),

@@ -1,7 +1,6 @@
-"""Staff views of the gateway: the command outbox (with a form to send any command to
-stations or connectors) and the OCPP message log."""
-
-from datetime import datetime
+"""Staff views of the gateway: a form to send any OCPP call to stations or connectors
+(the raw escape hatch, added to the stations' command-request admin and their action
+menus) and the OCPP message log."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,13 +10,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from drivers.models import Reservation
-from drivers.selectors.tokens import token_by_id_tag
-from drivers.services import reservations
 from ocpp_gateway import commands, protocols
 from ocpp_gateway.admin_forms import ActionChoiceForm, parameters_form_class
-from ocpp_gateway.models import Command, ConfigurationKey, MessageLog, StationProtocolState
-from stations.models import ChargingStation, Connector
+from ocpp_gateway.models import ConfigurationKey, MessageLog, StationProtocolState
+from stations import admin as stations_admin
+from stations.models import ChargingStation, CommandRequest, Connector
+from stations.services.commands import CommandError
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -28,32 +26,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(Command)
-class CommandAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "station", "action", "status", "source", "requested_by", "sent_at", "responded_at"]
-    list_filter = ["status", "action", "source"]
-    search_fields = ["station__identity", "=message_id"]
-    list_select_related = ["station", "requested_by"]
-    date_hierarchy = "created_at"
-    fields = [
-        "station",
-        "action",
-        "payload",
-        "status",
-        "source",
-        "requested_by",
-        "message_id",
-        "created_at",
-        "expires_at",
-        "sent_at",
-        "responded_at",
-        "response",
-        "error_code",
-        "error_description",
-        "followup_status",
-        "followup_at",
-    ]
+# The stations' request admin, with the gateway's form for raw frames added.
+admin.site.unregister(CommandRequest)
 
+
+@admin.register(CommandRequest)
+class CommandRequestAdmin(stations_admin.CommandRequestAdmin):
     def get_urls(self):
         send = path("send/", self.admin_site.admin_view(self.send_view), name="ocpp_gateway_command_send")
         return [send, *super().get_urls()]
@@ -61,7 +39,7 @@ class CommandAdmin(ReadOnlyAdmin):
     def send_view(self, request):
         """Choose an action, fill in its parameters, queue it for each selected station
         (or connector, whose number then fills connectorId)."""
-        if not request.user.has_perm("ocpp_gateway.add_command"):
+        if not request.user.has_perm("stations.add_commandrequest"):
             raise PermissionDenied
 
         def source(name: str) -> str:
@@ -84,7 +62,7 @@ class CommandAdmin(ReadOnlyAdmin):
                     request, _("Queued %(n)d %(action)s command(s).") % {"n": len(sent), "action": action}
                 )
                 ids = ",".join(str(command.pk) for command in sent)
-                return HttpResponseRedirect(reverse("admin:ocpp_gateway_command_changelist") + f"?id__in={ids}")
+                return HttpResponseRedirect(reverse("admin:stations_commandrequest_changelist") + f"?id__in={ids}")
         context.update(form=form, action=action)
         context["hidden"]["action"] = action
         return TemplateResponse(request, "admin/ocpp_gateway/send_command.html", context)
@@ -99,7 +77,7 @@ def _targets(station_ids: str, connector_ids: str) -> list[tuple[ChargingStation
     return [(station, None) for station in ChargingStation.objects.filter(pk__in=ids)]
 
 
-def _send_all(request, form, action: str, targets) -> list[Command] | None:
+def _send_all(request, form, action: str, targets) -> list[CommandRequest] | None:
     try:
         with transaction.atomic():
             sent = []
@@ -107,45 +85,20 @@ def _send_all(request, form, action: str, targets) -> list[Command] | None:
                 payload = form.payload()
                 if connector_number is not None and "connectorId" in form.fields:
                     payload["connectorId"] = connector_number
-                sent.append(_queue(request, station, action, payload))
+                sent.append(
+                    commands.raw_send(
+                        station=station,
+                        action=action,
+                        payload=payload,
+                        requested_by=request.user,
+                        source=CommandRequest.Source.ADMIN,
+                    )
+                )
             return sent
-    except (commands.CommandError, ValidationError) as error:
+    except (CommandError, ValidationError) as error:
         for message in getattr(error, "messages", [str(error)]):
             form.add_error(None, message)
         return None
-
-
-def _queue(request, station: ChargingStation, action: str, payload: dict) -> Command:
-    """Reservations go through their service, so the Reservation row exists and follows
-    the charger's answer; every other action goes straight to the outbox."""
-    if action == "ReserveNow":
-        token = token_by_id_tag(id_tag=payload["idTag"])
-        if token is None:
-            raise ValidationError(_("No token with this idTag."))
-        reservation = reservations.reservation_request(
-            token=token,
-            station=station,
-            connector_number=payload["connectorId"],
-            expires_at=datetime.fromisoformat(payload["expiryDate"]),
-            requested_by=request.user,
-            source=Command.Source.ADMIN,
-        )
-        return Command.objects.filter(station=station, action=action, payload__reservationId=reservation.pk).latest(
-            "id"
-        )
-    reservation = (
-        Reservation.objects.filter(pk=payload.get("reservationId"), station=station).first()
-        if action == "CancelReservation"
-        else None
-    )
-    if reservation is not None and reservation.is_open:
-        reservations.reservation_cancel(reservation=reservation, requested_by=request.user, source=Command.Source.ADMIN)
-        return Command.objects.filter(station=station, action=action, payload__reservationId=reservation.pk).latest(
-            "id"
-        )
-    return commands.send(
-        station=station, action=action, payload=payload, requested_by=request.user, source=Command.Source.ADMIN
-    )
 
 
 @admin.action(description=_("Send an OCPP command…"))
@@ -159,6 +112,12 @@ def send_ocpp_command(modeladmin, request, queryset):
 def send_ocpp_command_to_connectors(modeladmin, request, queryset):
     ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
     return HttpResponseRedirect(reverse("admin:ocpp_gateway_command_send") + f"?connectors={ids}")
+
+
+# The stations' admin knows no protocol; the gateway adds its send form to their actions.
+for _model, _action in ((ChargingStation, send_ocpp_command), (Connector, send_ocpp_command_to_connectors)):
+    _model_admin = admin.site.get_model_admin(_model)
+    _model_admin.actions = [*(_model_admin.actions or []), _action]
 
 
 @admin.register(MessageLog)

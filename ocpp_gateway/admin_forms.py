@@ -1,6 +1,6 @@
 """Admin forms for sending OCPP commands: the parameter form of each action is built
 from that action's OCPP JSON schema, so every CSMS→charger action gets a form without
-hand-written code per action, and `commands.send` validates the result once more."""
+hand-written code per action, and `commands.raw_send` validates the result once more."""
 
 from datetime import datetime
 from decimal import Decimal

@@ -1,96 +1,92 @@
-"""The public door to the charger: `send()` queues a command from any process.
+"""The gateway's part of command requests.
 
-The row is the truth; the channel-layer message only wakes the consumer that holds the
-station's socket (it also looks at the outbox on connect, so a lost wake-up delays a
-command, never loses it)."""
+`request_validate` is registered with stations at start-up: a request is queued only if
+the station's protocol can carry it (a translation exists and the resulting CALL passes
+the version's JSON schema). `raw_send` is the staff escape hatch (admin form,
+`manage.py ocpp_send`): a frame typed by hand, sent as given, except that the frames a
+domain rule owns go through that rule."""
 
-import logging
-from datetime import timedelta
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
-
-from ocpp_gateway.models import Command
-from stations.models import ChargingStation
-
-logger = logging.getLogger(__name__)
-
-
-class CommandError(ValueError):
-    """The command cannot be queued: unknown action, or a payload that fails the schema."""
+from drivers.models import Reservation
+from drivers.selectors.tokens import token_by_id_tag
+from drivers.services import reservations
+from ocpp_gateway import protocols
+from ocpp_gateway.protocols.base import OcppCallError
+from stations.models import ChargingStation, CommandRequest
+from stations.services.commands import CommandError, command_request
 
 
-def station_group(station_id: int) -> str:
-    """Channel-layer group of the consumer that holds this station's socket."""
-    return f"ocpp.station.{station_id}"
+def request_validate(request: CommandRequest) -> None:
+    """Raises CommandError unless the (unsaved) request becomes a valid CSMS→charger call
+    of its station's protocol."""
+    station_protocol = protocols.for_station(request.station.ocpp_protocol)
+    if request.action == CommandRequest.Action.RAW and request.raw_protocol != station_protocol.subprotocol:
+        raise CommandError(f"{request.station} speaks {station_protocol.subprotocol}, not {request.raw_protocol}.")
+    try:
+        action, payload = station_protocol.call_for(request)
+    except OcppCallError as error:
+        raise CommandError(error.description) from error
+    if action not in station_protocol.csms_actions:
+        raise CommandError(f"{action!r} is not a command {station_protocol.subprotocol} can send to a station.")
+    try:
+        station_protocol.validate_call(action, payload)
+    except OcppCallError as error:
+        raise CommandError(f"Invalid {action} payload: {error.description}") from error
 
 
-def send(
+def raw_send(
     *,
     station: ChargingStation,
     action: str,
     payload: dict,
     requested_by=None,
-    source: str = Command.Source.SYSTEM,
+    source: str = CommandRequest.Source.SYSTEM,
     ttl_seconds: int | None = None,
-) -> Command:
-    """Queue `action` with `payload` for `station` and return the pending command.
-
-    Delivery happens after the surrounding transaction commits. Raises CommandError (a
-    ValueError) for an action the station's protocol does not send, or a payload that
-    fails that action's OCPP schema; nothing is queued then."""
-    command_validate(station=station, action=action, payload=payload)
-    payload = _times_formatted(station=station, action=action, payload=payload)
-    ttl = ttl_seconds if ttl_seconds is not None else settings.OCPP_COMMAND_TTL_SECONDS
-    command = Command.objects.create(
-        station=station,
-        action=action,
-        payload=payload,
-        requested_by=requested_by,
-        source=source,
-        expires_at=timezone.now() + timedelta(seconds=ttl),
-    )
-    transaction.on_commit(lambda: wake_station(station_id=station.pk))
-    return command
-
-
-def command_validate(*, station: ChargingStation, action: str, payload: dict) -> None:
-    """Raises CommandError unless `action` with `payload` is a valid CSMS→charger call for
-    the station's OCPP version."""
-    from ocpp_gateway import protocols
-    from ocpp_gateway.protocols.base import OcppCallError
-
-    protocol = protocols.for_station(station.ocpp_protocol)
-    if action not in protocol.csms_actions:
-        raise CommandError(f"{action!r} is not a command {protocol.subprotocol} can send to a station.")
+) -> CommandRequest:
+    """Queue the frame `action` with `payload` as given. ReserveNow and CancelReservation
+    go through the reservation services, so the Reservation row exists and follows the
+    charger's answer. Raises CommandError or ValidationError; nothing is queued then."""
     if not isinstance(payload, dict):
         raise CommandError("The payload must be a JSON object.")
-    try:
-        protocol.validate_call(action, payload)
-    except OcppCallError as error:
-        raise CommandError(f"Invalid {action} payload: {error.description}") from error
+    if action == "ReserveNow":
+        return _reserve(station=station, payload=payload, requested_by=requested_by, source=source)
+    if action == "CancelReservation":
+        reservation = Reservation.objects.filter(pk=payload.get("reservationId"), station=station).first()
+        if reservation is not None and reservation.is_open:
+            reservations.reservation_cancel(reservation=reservation, requested_by=requested_by, source=source)
+            return _latest(station, CommandRequest.Action.CANCEL_RESERVATION, reservation.pk)
+    return command_request(
+        station=station,
+        action=CommandRequest.Action.RAW,
+        raw_action=action,
+        parameters=payload,
+        requested_by=requested_by,
+        source=source,
+        ttl_seconds=ttl_seconds,
+    )
 
 
-def _times_formatted(*, station: ChargingStation, action: str, payload: dict) -> dict:
-    # Callers write datetimes as they like (isoformat() gives `+00:00` and microseconds);
-    # the charger gets the gateway's one form.
-    from ocpp_gateway import protocols
+def _reserve(*, station: ChargingStation, payload: dict, requested_by, source: str) -> CommandRequest:
+    token = token_by_id_tag(id_tag=str(payload.get("idTag", "")))
+    if token is None:
+        raise ValidationError("No token with this idTag.")
+    expires_at = parse_datetime(str(payload.get("expiryDate", "")))
+    if expires_at is None:
+        raise ValidationError("expiryDate must be a date-time.")
+    reservation = reservations.reservation_request(
+        token=token,
+        station=station,
+        connector_number=payload.get("connectorId", 0),
+        expires_at=expires_at,
+        requested_by=requested_by,
+        source=source,
+    )
+    return _latest(station, CommandRequest.Action.RESERVE, reservation.pk)
 
-    return protocols.for_station(station.ocpp_protocol).call_times_formatted(action, payload)
 
-
-def wake_station(*, station_id: int) -> None:
-    """Best effort: when the channel layer is down, the outbox poll of the process holding
-    the socket delivers the command instead, so queueing never fails for it."""
-    channel_layer = get_channel_layer()
-    if channel_layer is None:
-        return
-    try:
-        async_to_sync(channel_layer.group_send)(station_group(station_id), {"type": "outbox.wake"})
-    except Exception as error:
-        logger.warning(
-            "station %s: wake-up not sent (%s: %s); the outbox poll delivers", station_id, type(error).__name__, error
-        )
+def _latest(station: ChargingStation, action: str, reservation_id: int) -> CommandRequest:
+    return CommandRequest.objects.filter(station=station, action=action, parameters__reservation=reservation_id).latest(
+        "id"
+    )

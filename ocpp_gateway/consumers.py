@@ -19,12 +19,12 @@ from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from ocpp_gateway import exchange, frames, handshake, log_context, metrics, outbox, protocols
-from ocpp_gateway.commands import station_group
 from ocpp_gateway.concurrency import LoopSemaphore
 from ocpp_gateway.layer_health import layer_health
 from ocpp_gateway.outbox import OutgoingCall
 from ocpp_gateway.outbox_poller import OutboxPoller
 from stations.models import RegistrationStatus
+from stations.services.commands import command_group
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
 
     async def _join_group(self) -> bool:
         """Join the station's group and announce this socket; False if the layer failed."""
-        group = station_group(self.station_id)
+        group = command_group(self.station_id)
         try:
             async with layer_slots.get():
                 await self.channel_layer.group_add(group, self.channel_name)
@@ -190,7 +190,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             # wake-up sent to this channel meanwhile is simply never read.
             try:
                 async with layer_slots.get():
-                    await self.channel_layer.group_discard(station_group(self.station_id), self.channel_name)
+                    await self.channel_layer.group_discard(command_group(self.station_id), self.channel_name)
             except Exception as error:
                 layer_health.mark_down(self.channel_layer, error)
         try:
@@ -346,7 +346,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             else:
                 return  # Rejected: 1.6 §4.2 has the charger answer nothing, so nothing is sent.
             call = await in_thread(outbox.command_claim_next)(
-                station_id=self.station_id, now=timezone.now(), exclude_actions=held_back
+                protocol=self.protocol, station_id=self.station_id, now=timezone.now(), exclude_actions=held_back
             )
             if call is None:
                 return

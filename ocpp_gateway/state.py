@@ -4,7 +4,10 @@ firmware updates and diagnostics uploads linked to the commands that started the
 
 from datetime import datetime
 
-from ocpp_gateway.models import Command, ConfigurationKey, StationProtocolState
+from django.db.models import Q
+
+from ocpp_gateway.models import ConfigurationKey, StationProtocolState
+from stations.models import CommandRequest
 
 
 def configuration_keys_store(*, station_id: int, keys: list[dict], unknown: list[str], at: datetime) -> None:
@@ -46,27 +49,40 @@ def firmware_status_record(*, station_id: int, status: str, at: datetime) -> Non
     StationProtocolState.objects.update_or_create(
         station_id=station_id, defaults={"firmware_status": status, "firmware_status_at": at}
     )
-    _follow_up(station_id=station_id, action="UpdateFirmware", status=status, at=at)
+    _follow_up(
+        station_id=station_id,
+        action=CommandRequest.Action.UPDATE_FIRMWARE,
+        raw_action="UpdateFirmware",
+        status=status,
+        at=at,
+    )
 
 
 def diagnostics_status_record(*, station_id: int, status: str, at: datetime) -> None:
     StationProtocolState.objects.update_or_create(
         station_id=station_id, defaults={"diagnostics_status": status, "diagnostics_status_at": at}
     )
-    _follow_up(station_id=station_id, action="GetDiagnostics", status=status, at=at)
+    _follow_up(
+        station_id=station_id,
+        action=CommandRequest.Action.GET_DIAGNOSTICS,
+        raw_action="GetDiagnostics",
+        status=status,
+        at=at,
+    )
 
 
-def _follow_up(*, station_id: int, action: str, status: str, at: datetime) -> None:
-    """Attach a status notification to the command of that action sent most recently,
+def _follow_up(*, station_id: int, action: str, raw_action: str, status: str, at: datetime) -> None:
+    """Attach a status notification to the request that asked for it sent most recently,
     whether its CALLRESULT has arrived yet or not: chargers may report progress
-    (Uploading, Downloading) before they answer the command itself."""
+    (Uploading, Downloading) before they answer the request itself."""
+    asked = Q(action=action) | Q(action=CommandRequest.Action.RAW, raw_action=raw_action)
     command = (
-        Command.objects.filter(
-            station_id=station_id, action=action, status__in=[Command.Status.SENT, Command.Status.ACCEPTED]
+        CommandRequest.objects.filter(
+            asked, station_id=station_id, status__in=[CommandRequest.Status.SENT, CommandRequest.Status.ACCEPTED]
         )
         .order_by("-sent_at")
         .only("pk")
         .first()
     )
     if command is not None:
-        Command.objects.filter(pk=command.pk).update(followup_status=status, followup_at=at)
+        CommandRequest.objects.filter(pk=command.pk).update(followup_status=status, followup_at=at)

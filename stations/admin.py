@@ -3,10 +3,10 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from ocpp_gateway.admin import send_ocpp_command, send_ocpp_command_to_connectors
 from stations.models import (
     ChargingSession,
     ChargingStation,
+    CommandRequest,
     Connector,
     MeterSample,
     OpeningHours,
@@ -89,7 +89,8 @@ class StationAdminForm(forms.ModelForm):
 @admin.register(ChargingStation)
 class ChargingStationAdmin(admin.ModelAdmin):
     form = StationAdminForm
-    actions = [send_ocpp_command]
+    # Protocol adapters add their "send a command" actions at start-up.
+    actions = []
     list_display = [
         "identity",
         "site",
@@ -245,7 +246,7 @@ class OperatingAgreementAdmin(admin.ModelAdmin):
 
 @admin.register(Connector)
 class ConnectorAdmin(admin.ModelAdmin):
-    actions = [send_ocpp_command_to_connectors]
+    actions = []
     list_display = [
         "__str__",
         "station",
@@ -325,4 +326,46 @@ class TransactionDiscrepancyAdmin(admin.ModelAdmin):
     fields = [*readonly_fields, "resolved_at", "resolution_note"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CommandRequest)
+class CommandRequestAdmin(admin.ModelAdmin):
+    """Read-only: requests are made by the services (and by staff through the protocol
+    adapter's send form), never edited."""
+
+    list_display = ["created_at", "station", "action_label", "status", "source", "requested_by", "sent_at"]
+    list_filter = ["status", "action", "source"]
+    search_fields = ["station__identity", "=message_id", "raw_action"]
+    list_select_related = ["station", "requested_by"]
+    date_hierarchy = "created_at"
+    fields = [
+        "station",
+        "action",
+        "parameters",
+        "raw_protocol",
+        "raw_action",
+        "status",
+        "source",
+        "requested_by",
+        "message_id",
+        "created_at",
+        "expires_at",
+        "sent_at",
+        "responded_at",
+        "result",
+        "error_code",
+        "error_description",
+        "followup_status",
+        "followup_at",
+    ]
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, request: CommandRequest) -> str:
+        return request.action_label
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

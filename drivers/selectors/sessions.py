@@ -5,8 +5,7 @@ from datetime import timedelta
 from django.db.models import QuerySet
 
 from drivers.models import Driver
-from ocpp_gateway.models import Command
-from stations.models import ChargingSession
+from stations.models import ChargingSession, CommandRequest
 
 # The charger's StartTransaction arrives after the command was created; allow for our own
 # clock being a little ahead of the database's.
@@ -29,18 +28,18 @@ def driver_active_sessions(*, driver: Driver) -> QuerySet[ChargingSession]:
     return driver_sessions(driver=driver).filter(status=ChargingSession.Status.ACTIVE)
 
 
-def driver_command(*, driver: Driver, command_id: int) -> Command | None:
+def driver_command(*, driver: Driver, command_id: int) -> CommandRequest | None:
     """A command this driver asked for from the portal (nobody else's)."""
     return (
-        Command.objects.select_related("station__site")
-        .filter(pk=command_id, requested_by=driver.user, source=Command.Source.PORTAL)
+        CommandRequest.objects.select_related("station__site")
+        .filter(pk=command_id, requested_by=driver.user, source=CommandRequest.Source.PORTAL)
         .first()
     )
 
 
-def session_started_by(*, driver: Driver, command: Command) -> ChargingSession | None:
-    """The session the charger opened after this RemoteStart, if it has done so."""
-    connector_id = (command.payload or {}).get("connectorId")
+def session_started_by(*, driver: Driver, command: CommandRequest) -> ChargingSession | None:
+    """The session the charger opened after this start request, if it has done so."""
+    connector_id = (command.parameters or {}).get("connector")
     sessions = driver_sessions(driver=driver).filter(
         station_id=command.station_id, start_received_at__gte=command.created_at - START_MATCH_SLACK
     )

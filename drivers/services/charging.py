@@ -11,9 +11,8 @@ from drivers.models import Driver, Reservation, Token
 from drivers.selectors.tokens import charge_block_reason, token_authorization
 from drivers.services.reservations import reservation_request
 from drivers.services.tokens import driver_app_token
-from ocpp_gateway import commands
-from ocpp_gateway.models import Command
-from stations.models import ChargingSession, ChargingStation, Connector, RegistrationStatus
+from stations.models import ChargingSession, ChargingStation, CommandRequest, Connector, RegistrationStatus
+from stations.services.commands import command_request
 
 # A driver standing at the charger should not wait for a command queued an hour ago.
 PORTAL_COMMAND_TTL_SECONDS = 90
@@ -24,7 +23,7 @@ class ChargeRefused(ValueError):
 
 
 @transaction.atomic
-def charge_start(*, driver: Driver, connector: Connector) -> Command:
+def charge_start(*, driver: Driver, connector: Connector) -> CommandRequest:
     """Queue RemoteStartTransaction for `connector` with the driver's app token.
 
     Raises ChargeRefused when the driver may not charge (e-mail unverified, account not
@@ -35,18 +34,18 @@ def charge_start(*, driver: Driver, connector: Connector) -> Command:
     if not station.is_connected:
         raise ChargeRefused(_("This charger is offline right now. Please try another one."))
     token = driver_app_token(driver=driver)
-    return commands.send(
+    return command_request(
         station=station,
-        action="RemoteStartTransaction",
-        payload={"connectorId": connector.connector_id, "idTag": token.uid},
+        action=CommandRequest.Action.START,
+        parameters={"connector": connector.connector_id, "id_tag": token.uid},
         requested_by=driver.user,
-        source=Command.Source.PORTAL,
+        source=CommandRequest.Source.PORTAL,
         ttl_seconds=PORTAL_COMMAND_TTL_SECONDS,
     )
 
 
 @transaction.atomic
-def charge_stop(*, driver: Driver, session: ChargingSession) -> Command:
+def charge_stop(*, driver: Driver, session: ChargingSession) -> CommandRequest:
     """Queue RemoteStopTransaction for the driver's own running session.
 
     Raises ChargeRefused for a session that is not the driver's or no longer running."""
@@ -54,12 +53,12 @@ def charge_stop(*, driver: Driver, session: ChargingSession) -> Command:
         raise ChargeRefused(_("This is not your charging session."))
     if session.status != ChargingSession.Status.ACTIVE:
         raise ChargeRefused(_("This session has already ended."))
-    return commands.send(
+    return command_request(
         station=session.station,
-        action="RemoteStopTransaction",
-        payload={"transactionId": session.pk},
+        action=CommandRequest.Action.STOP,
+        parameters={"session": session.pk},
         requested_by=driver.user,
-        source=Command.Source.PORTAL,
+        source=CommandRequest.Source.PORTAL,
         ttl_seconds=PORTAL_COMMAND_TTL_SECONDS,
     )
 
@@ -88,7 +87,7 @@ def reservation_make(*, driver: Driver, connector: Connector, minutes: int) -> R
         expires_at=timezone.now() + timedelta(minutes=minutes),
         driver=driver,
         requested_by=driver.user,
-        source=Command.Source.PORTAL,
+        source=CommandRequest.Source.PORTAL,
     )
 
 
@@ -103,7 +102,7 @@ class RemoteActionRefused(Exception):
 @transaction.atomic
 def remote_start_request(
     *, requested_by, station: ChargingStation, connector_number: int, token: Token | None = None
-) -> Command:
+) -> CommandRequest:
     """Queue RemoteStartTransaction. A driver starts with their own token (their app token
     when none is given); staff must name a token. Raises ValidationError for a token or
     connector that does not fit, RemoteActionRefused when the token may not charge now or
@@ -116,29 +115,29 @@ def remote_start_request(
         raise RemoteActionRefused(_("The token may not charge now: %(reason)s.") % {"reason": authorization.reason})
     if station.registration_status != RegistrationStatus.ACCEPTED or not station.is_connected:
         raise RemoteActionRefused(_("The charger is not connected right now."))
-    return commands.send(
+    return command_request(
         station=station,
-        action="RemoteStartTransaction",
-        payload={"connectorId": connector_number, "idTag": token.uid},
+        action=CommandRequest.Action.START,
+        parameters={"connector": connector_number, "id_tag": token.uid},
         requested_by=requested_by,
-        source=Command.Source.API,
+        source=CommandRequest.Source.API,
         ttl_seconds=REMOTE_COMMAND_TTL_SECONDS,
     )
 
 
 @transaction.atomic
-def remote_stop_request(*, requested_by, session: ChargingSession) -> Command:
+def remote_stop_request(*, requested_by, session: ChargingSession) -> CommandRequest:
     """Queue RemoteStopTransaction for a running session. Raises RemoteActionRefused when
     it has already ended. The caller has checked that the session is theirs to stop."""
     session = ChargingSession.objects.select_for_update().get(pk=session.pk)
     if session.status != ChargingSession.Status.ACTIVE:
         raise RemoteActionRefused(_("This session has already ended."))
-    return commands.send(
+    return command_request(
         station=session.station,
-        action="RemoteStopTransaction",
-        payload={"transactionId": session.pk},
+        action=CommandRequest.Action.STOP,
+        parameters={"session": session.pk},
         requested_by=requested_by,
-        source=Command.Source.API,
+        source=CommandRequest.Source.API,
         ttl_seconds=REMOTE_COMMAND_TTL_SECONDS,
     )
 

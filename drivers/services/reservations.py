@@ -1,10 +1,12 @@
-"""Reservations: request (ReserveNow through the command outbox), cancel, the charger's answers, use and expiry."""
+"""Reservations: request (a `reserve` command request), cancel, the charger's answers, use and expiry."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from drivers.models import Driver, Reservation, Token
+from stations.models import CommandRequest
+from stations.services.commands import command_request
 
 
 @transaction.atomic
@@ -19,11 +21,9 @@ def reservation_request(
     source: str = "portal",
 ):
     """Reserve `connector_number` (0 = any) of `station` for `token` until `expires_at` and
-    queue ReserveNow. The reservation stays `requested` until the charger answers.
+    queue the `reserve` request. The reservation stays `requested` until the charger answers.
     Raises ValidationError for a past expiry, a token that is not the driver's or not valid,
     or a connector the station does not have."""
-    from ocpp_gateway import commands
-
     errors = {}
     if expires_at <= timezone.now():
         errors["expires_at"] = "A reservation must end in the future."
@@ -42,24 +42,27 @@ def reservation_request(
         connector_number=connector_number,
         expires_at=expires_at,
     )
-    payload = {
-        "connectorId": connector_number,
-        "expiryDate": expires_at.isoformat(),
-        "idTag": token.uid,
-        "reservationId": reservation.pk,
+    parameters = {
+        "reservation": reservation.pk,
+        "connector": connector_number,
+        "id_tag": token.uid,
+        "expires_at": expires_at.isoformat(),
+        "parent_id_tag": token.parent_id_tag or None,
     }
-    if token.parent_id_tag:
-        payload["parentIdTag"] = token.parent_id_tag
-    commands.send(station=station, action="ReserveNow", payload=payload, requested_by=requested_by, source=source)
+    command_request(
+        station=station,
+        action=CommandRequest.Action.RESERVE,
+        parameters=parameters,
+        requested_by=requested_by,
+        source=source,
+    )
     return reservation
 
 
 @transaction.atomic
 def reservation_cancel(*, reservation, requested_by=None, source: str = "portal"):
-    """Ask the charger to drop the reservation (CancelReservation). Idempotent while the
+    """Ask the charger to drop the reservation (`cancel_reservation`). Idempotent while the
     cancellation is pending; raises ValidationError for a reservation no longer open."""
-    from ocpp_gateway import commands
-
     moved = Reservation.objects.filter(
         pk=reservation.pk, status__in=[Reservation.Status.REQUESTED, Reservation.Status.ACCEPTED]
     ).update(status=Reservation.Status.CANCEL_REQUESTED, updated_at=timezone.now())
@@ -68,10 +71,10 @@ def reservation_cancel(*, reservation, requested_by=None, source: str = "portal"
         if reservation.status == Reservation.Status.CANCEL_REQUESTED:
             return reservation
         raise ValidationError({"reservation": f"The reservation is {reservation.get_status_display().lower()}."})
-    commands.send(
+    command_request(
         station=reservation.station,
-        action="CancelReservation",
-        payload={"reservationId": reservation.pk},
+        action=CommandRequest.Action.CANCEL_RESERVATION,
+        parameters={"reservation": reservation.pk},
         requested_by=requested_by,
         source=source,
     )

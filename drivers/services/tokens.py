@@ -8,9 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from drivers.models import Driver, Token
-from ocpp_gateway import commands
-from ocpp_gateway.models import Command
-from stations.models import ChargingStation
+from stations.models import ChargingStation, CommandRequest
+from stations.services.commands import command_request
 
 
 def token_create(
@@ -55,7 +54,7 @@ def driver_app_token(*, driver: Driver) -> Token:
     return token or token_create(driver=driver, kind=Token.Kind.APP, label=_("Portal and app"))
 
 
-ACTION = "SendLocalList"
+ACTION = CommandRequest.Action.SEND_LOCAL_LIST
 
 
 def stations_with_local_list():
@@ -67,23 +66,23 @@ def stations_with_local_list():
     ).distinct()
 
 
-def token_block_propagate(*, token: Token, requested_by=None) -> list[Command]:
-    """Queue a differential SendLocalList marking `token` Blocked on every station with a
+def token_block_propagate(*, token: Token, requested_by=None) -> list[CommandRequest]:
+    """Queue a differential local-list update marking `token` Blocked on every station with a
     local list. The list version is one above the station's confirmed version plus any
     list update still queued, so updates apply in order. Returns the queued commands."""
     queued = []
     for station in stations_with_local_list().select_related("protocol_state"):
         queued.append(
-            commands.send(
+            command_request(
                 station=station,
                 action=ACTION,
-                payload={
-                    "listVersion": _next_version(station),
-                    "updateType": "Differential",
-                    "localAuthorizationList": [{"idTag": token.uid, "idTagInfo": {"status": "Blocked"}}],
+                parameters={
+                    "version": _next_version(station),
+                    "update": "differential",
+                    "entries": [{"id_tag": token.uid, "status": "blocked"}],
                 },
                 requested_by=requested_by,
-                source=Command.Source.SYSTEM,
+                source=CommandRequest.Source.SYSTEM,
             )
         )
     return queued
@@ -92,7 +91,7 @@ def token_block_propagate(*, token: Token, requested_by=None) -> list[Command]:
 def _next_version(station: ChargingStation) -> int:
     state = getattr(station, "protocol_state", None)
     confirmed = max(state.local_list_version or 0, 0) if state else 0
-    waiting = Command.objects.filter(
-        station=station, action=ACTION, status__in=[Command.Status.PENDING, Command.Status.SENT]
+    waiting = CommandRequest.objects.filter(
+        station=station, action=ACTION, status__in=[CommandRequest.Status.PENDING, CommandRequest.Status.SENT]
     ).count()
     return confirmed + waiting + 1

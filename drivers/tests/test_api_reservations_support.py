@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from drivers.models import Reservation, SupportTicket
 from drivers.tests.factories import TokenFactory
-from ocpp_gateway.models import Command
+from stations.models import CommandRequest
 from stations.tests.factories import ChargingSessionFactory, ChargingStationFactory, ConnectorFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,10 +29,10 @@ def test_driver_reserves_a_connector_which_queues_reserve_now(driver_client, dri
 
     assert response.status_code == 201, response.json()
     reservation = Reservation.objects.get(pk=response.json()["id"])
-    command = Command.objects.get(action="ReserveNow")
-    assert command.payload["reservationId"] == reservation.pk
-    assert command.payload["idTag"] == token.uid
-    assert command.source == Command.Source.API
+    command = CommandRequest.objects.get(action="reserve")
+    assert command.parameters["reservation"] == reservation.pk
+    assert command.parameters["id_tag"] == token.uid
+    assert command.source == CommandRequest.Source.API
 
 
 def test_reservation_in_the_past_or_with_anothers_token_is_rejected(driver_client, other_driver):
@@ -58,7 +58,7 @@ def test_cancelling_queues_cancel_reservation_and_cancelling_an_ended_one_confli
     assert other_driver_client.post(f"/api/v1/reservations/{reservation_id}/cancel/").status_code == 404
     cancelled = driver_client.post(f"/api/v1/reservations/{reservation_id}/cancel/")
     assert cancelled.json()["status"] == Reservation.Status.CANCEL_REQUESTED
-    assert Command.objects.filter(action="CancelReservation").count() == 1
+    assert CommandRequest.objects.filter(action="cancel_reservation").count() == 1
 
     Reservation.objects.filter(pk=reservation_id).update(status=Reservation.Status.EXPIRED)
     assert driver_client.post(f"/api/v1/reservations/{reservation_id}/cancel/").status_code == 409

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from drivers.models import Reservation
 from drivers.tests.factories import DriverFactory
-from ocpp_gateway.models import Command
+from stations.models import CommandRequest
 from stations.tests.factories import ConnectorFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +26,12 @@ def test_reserving_queues_reserve_now_and_cancelling_queues_cancel(client, drive
     reservation = Reservation.objects.get()
     assert (reservation.driver, reservation.connector_number) == (driver, 2)
     assert 29 * 60 < (reservation.expires_at - timezone.now()).total_seconds() <= 30 * 60
-    reserve_now = Command.objects.get(action="ReserveNow")
-    assert reserve_now.payload["reservationId"] == reservation.pk and reserve_now.source == "portal"
+    reserve_now = CommandRequest.objects.get(action="reserve")
+    assert reserve_now.parameters["reservation"] == reservation.pk and reserve_now.source == "portal"
     assert "Requested" in client.get(reverse("portal-reservations")).content.decode()
 
     client.post(reverse("portal-reservation-cancel", args=[reservation.pk]))
-    assert Command.objects.get(action="CancelReservation").payload == {"reservationId": reservation.pk}
+    assert CommandRequest.objects.get(action="cancel_reservation").parameters == {"reservation": reservation.pk}
     reservation.refresh_from_db()
     assert reservation.status == Reservation.Status.CANCEL_REQUESTED
 
@@ -58,4 +58,4 @@ def test_nobody_cancels_another_drivers_reservation(client, driver):
     client.force_login(driver.user)
     reservation = Reservation.objects.get()
     assert client.post(reverse("portal-reservation-cancel", args=[reservation.pk])).status_code == 404
-    assert not Command.objects.filter(action="CancelReservation").exists()
+    assert not CommandRequest.objects.filter(action="cancel_reservation").exists()

@@ -7,7 +7,8 @@ from django.utils import timezone
 from drivers.models import Token, Vehicle
 from drivers.services import tokens
 from drivers.tests.factories import DriverFactory, TokenFactory
-from ocpp_gateway.models import Command, ConfigurationKey, StationProtocolState
+from ocpp_gateway.models import ConfigurationKey, StationProtocolState
+from stations.models import CommandRequest
 from stations.tests.factories import ChargingStationFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,12 +36,12 @@ def test_blocking_a_lost_card_updates_chargers_that_keep_a_local_list(client, dr
     assert "is blocked" in response.content.decode()
     card.refresh_from_db()
     assert card.status == Token.Status.BLOCKED
-    sent = {c.station_id: c.payload for c in Command.objects.filter(action="SendLocalList")}
+    sent = {c.station_id: c.parameters for c in CommandRequest.objects.filter(action="send_local_list")}
     assert set(sent) == {with_list.pk, enabled_by_config.pk}
     assert sent[with_list.pk] == {
-        "listVersion": 5,
-        "updateType": "Differential",
-        "localAuthorizationList": [{"idTag": "LOSTCARD1", "idTagInfo": {"status": "Blocked"}}],
+        "version": 5,
+        "update": "differential",
+        "entries": [{"id_tag": "LOSTCARD1", "status": "blocked"}],
     }
 
 
@@ -49,7 +50,7 @@ def test_blocking_again_sends_nothing_more():
     StationProtocolState.objects.create(station=ChargingStationFactory(), local_list_version=1)
     tokens.token_block(token=card)
     tokens.token_block(token=card)
-    assert Command.objects.filter(action="SendLocalList").count() == 1
+    assert CommandRequest.objects.filter(action="send_local_list").count() == 1
 
 
 def test_queued_list_updates_get_increasing_versions():
@@ -57,7 +58,7 @@ def test_queued_list_updates_get_increasing_versions():
     StationProtocolState.objects.create(station=station, local_list_version=7)
     tokens.token_block(token=TokenFactory())
     tokens.token_block(token=TokenFactory())
-    versions = sorted(c.payload["listVersion"] for c in Command.objects.filter(action="SendLocalList"))
+    versions = sorted(c.parameters["version"] for c in CommandRequest.objects.filter(action="send_local_list"))
     assert versions == [8, 9]
 
 

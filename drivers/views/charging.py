@@ -15,17 +15,21 @@ from drivers.selectors import sessions as drivers_sessions
 from drivers.selectors.stations import connector_for_driver_action
 from drivers.services import charging
 from drivers.views.base import driver_required, duration_seconds
-from ocpp_gateway.models import Command
 from stations import prices
+from stations.models import CommandRequest
 
 NO_ANSWER = gettext_lazy("The charger did not answer. Please try again or use another charger.")
 
 
 START_MESSAGES = {
-    Command.Status.REJECTED: gettext_lazy("The charger refused to start. Check the cable is plugged in and try again."),
-    Command.Status.FAILED: gettext_lazy("The charger could not process the request. Please try another connector."),
-    Command.Status.TIMED_OUT: NO_ANSWER,
-    Command.Status.EXPIRED: NO_ANSWER,
+    CommandRequest.Status.REJECTED: gettext_lazy(
+        "The charger refused to start. Check the cable is plugged in and try again."
+    ),
+    CommandRequest.Status.FAILED: gettext_lazy(
+        "The charger could not process the request. Please try another connector."
+    ),
+    CommandRequest.Status.TIMED_OUT: NO_ANSWER,
+    CommandRequest.Status.EXPIRED: NO_ANSWER,
 }
 
 
@@ -35,12 +39,12 @@ STOP_NO_ANSWER = gettext_lazy(
 
 
 STOP_MESSAGES = {
-    Command.Status.REJECTED: gettext_lazy(
+    CommandRequest.Status.REJECTED: gettext_lazy(
         "The charger refused to stop. Stop the session at the charger or with your card."
     ),
-    Command.Status.FAILED: STOP_NO_ANSWER,
-    Command.Status.TIMED_OUT: STOP_NO_ANSWER,
-    Command.Status.EXPIRED: STOP_NO_ANSWER,
+    CommandRequest.Status.FAILED: STOP_NO_ANSWER,
+    CommandRequest.Status.TIMED_OUT: STOP_NO_ANSWER,
+    CommandRequest.Status.EXPIRED: STOP_NO_ANSWER,
 }
 
 
@@ -113,7 +117,7 @@ def session_list(request):
     return render(request, "portal/sessions.html", {"rows": rows, "active": active})
 
 
-def _command_or_404(request, command_id: int) -> Command:
+def _command_or_404(request, command_id: int) -> CommandRequest:
     command = drivers_sessions.driver_command(driver=request.driver, command_id=command_id)
     if command is None:
         raise Http404(_("No such request."))
@@ -127,15 +131,15 @@ def _session_or_404(request, session_id: int):
     return session
 
 
-def _command_state(request, command: Command) -> dict:
+def _command_state(request, command: CommandRequest) -> dict:
     session = None
-    if command.action == "RemoteStartTransaction" and command.status == Command.Status.ACCEPTED:
+    if command.action == CommandRequest.Action.START and command.status == CommandRequest.Status.ACCEPTED:
         session = drivers_sessions.session_started_by(driver=request.driver, command=command)
     return {
         "status": command.status,
         "final": command.is_final,
         "message": str(
-            (STOP_MESSAGES if command.action == "RemoteStopTransaction" else START_MESSAGES).get(command.status, "")
+            (STOP_MESSAGES if command.action == CommandRequest.Action.STOP else START_MESSAGES).get(command.status, "")
         ),
         "session_url": reverse("portal-session", args=[session.pk]) if session else None,
     }

@@ -1,5 +1,6 @@
 """What every OCPP version plugs into the gateway: its subprotocol name, its schemas, one
-handler per charger→CSMS action, one result hook per CSMS→charger action.
+handler per charger→CSMS action, one translation per domain command request (the
+request's neutral parameters → the version's CALL), one result hook per CSMS→charger action.
 
 The consumer, the outbox and the domain services are version-neutral; a version is a
 `Protocol` instance (see protocols/v16/) registered in protocols/__init__.py."""
@@ -7,6 +8,7 @@ The consumer, the outbox and the domain services are version-neutral; a version 
 import decimal
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, is_dataclass
 from datetime import UTC, datetime
@@ -47,6 +49,8 @@ class CallContext:
 
 Handler = Callable[..., Any]
 ResultHook = Callable[..., None]
+# A domain request's neutral parameters → the payload of the version's CALL.
+Translation = Callable[[dict], tuple[str, dict]]
 
 
 class Protocol:
@@ -82,6 +86,9 @@ class Protocol:
         self.known_actions = known_actions | csms_actions | charger_actions
         self.handlers: dict[str, Handler] = {}
         self.result_hooks: dict[str, ResultHook] = {}
+        self.translations: dict[str, Translation] = {}
+        # Domain action → the CALL that carries it (what not_while_pending holds back).
+        self.calls: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"<Protocol {self.subprotocol}>"
@@ -110,6 +117,40 @@ class Protocol:
             return hook
 
         return register
+
+    def translates(self, domain_action: str, call: str) -> Callable[[Translation], Translation]:
+        """Register how a domain command request becomes this version's `call`:
+        `translation(parameters) -> payload`."""
+
+        def register(translation: Translation) -> Translation:
+            self.calls[str(domain_action)] = str(call)
+            self.translations[str(domain_action)] = translation
+            return translation
+
+        return register
+
+    # --- command requests -------------------------------------------------------------
+    def call_for(self, request) -> tuple[str, dict]:
+        """The (action, payload) of the CALL that carries `request` (a CommandRequest),
+        its dateTimes in the gateway's one form. Raises OcppCallError NotSupported for a
+        domain action this version cannot carry."""
+        if request.action == "raw":
+            action, payload = request.raw_action, request.parameters
+        elif request.action in self.translations:
+            action, payload = self.calls[request.action], self.translations[request.action](request.parameters)
+        else:
+            raise OcppCallError("NotSupported", f"{self.subprotocol} has no command for {request.action!r}.")
+        if action not in self.csms_actions or not isinstance(payload, dict):
+            return action, payload
+        return action, self.call_times_formatted(action, payload)
+
+    def result_of(self, response: dict) -> dict:
+        """The charger's CALLRESULT in neutral words: snake_case keys, and a snake_case
+        `status` ("Accepted" → "accepted", "UnlockFailed" → "unlock_failed")."""
+        result = camel_to_snake_case(response)
+        if isinstance(result.get("status"), str):
+            result["status"] = re.sub(r"(?<!^)(?=[A-Z])", "_", result["status"]).lower()
+        return result
 
     # --- validation -------------------------------------------------------------------
     def validate_call(self, action: str, payload: dict) -> None:

@@ -11,7 +11,7 @@ from drivers.models import Reservation
 from drivers.services import reservations
 from drivers.tests.factories import TokenFactory, UserFactory
 from ocpp_gateway import message_log
-from ocpp_gateway.models import Command
+from stations.models import CommandRequest
 from stations.tests.factories import ChargingStationFactory, ConnectorFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,9 +37,9 @@ def test_station_action_leads_to_action_choice_then_parameter_form(staff_client)
     assert b'name="type"' in form.content
     sent = staff_client.post(url, {"type": "Hard"})
     assert sent.status_code == 302
-    commands = Command.objects.filter(action="Reset")
+    commands = CommandRequest.objects.filter(action="raw", raw_action="Reset")
     assert sorted(commands.values_list("station_id", flat=True)) == sorted(s.pk for s in stations)
-    assert {(c.payload["type"], c.source) for c in commands} == {("Hard", "admin")}
+    assert {(c.parameters["type"], c.raw_protocol, c.source) for c in commands} == {("Hard", "ocpp1.6", "admin")}
     assert all(c.requested_by.is_staff for c in commands)
 
 
@@ -51,7 +51,7 @@ def test_connector_action_fills_in_the_connector_number(staff_client):
     )
     url = response["Location"] + "&action=UnlockConnector"
     staff_client.post(url, {"connectorId": "1"})
-    assert Command.objects.get().payload == {"connectorId": 2}
+    assert CommandRequest.objects.get().parameters == {"connectorId": 2}
 
 
 def test_invalid_parameters_are_shown_and_nothing_is_queued(staff_client):
@@ -60,17 +60,17 @@ def test_invalid_parameters_are_shown_and_nothing_is_queued(staff_client):
     response = staff_client.post(url, {"idTag": "T" * 21})
     assert response.status_code == 200
     assert b"errorlist" in response.content
-    assert not Command.objects.exists()
+    assert not CommandRequest.objects.exists()
 
 
 def test_outbox_and_message_log_pages_render(staff_client):
     station = ChargingStationFactory()
     staff_client.post(reverse("admin:ocpp_gateway_command_send") + f"?stations={station.pk}&action=ClearCache", {})
-    command = Command.objects.get()
+    command = CommandRequest.objects.get()
     message_log.record(station_id=station.pk, direction="in", message_type=2, action="Heartbeat", at=timezone.now())
-    for name in ("ocpp_gateway_command_changelist", "ocpp_gateway_messagelog_changelist"):
+    for name in ("stations_commandrequest_changelist", "ocpp_gateway_messagelog_changelist"):
         assert staff_client.get(reverse(f"admin:{name}")).status_code == 200
-    assert staff_client.get(reverse("admin:ocpp_gateway_command_change", args=[command.pk])).status_code == 200
+    assert staff_client.get(reverse("admin:stations_commandrequest_change", args=[command.pk])).status_code == 200
 
 
 def test_non_staff_cannot_send(client):
@@ -91,8 +91,8 @@ def test_staff_cancel_reservation_from_the_admin_queues_cancel_reservation(staff
     )
     reservation.refresh_from_db()
     assert reservation.status == Reservation.Status.CANCEL_REQUESTED
-    cancel = Command.objects.get(action="CancelReservation")
-    assert (cancel.payload, cancel.source) == ({"reservationId": reservation.pk}, "admin")
+    cancel = CommandRequest.objects.get(action="cancel_reservation")
+    assert (cancel.parameters, cancel.source) == ({"reservation": reservation.pk}, "admin")
 
 
 def test_reserve_now_from_the_admin_creates_the_reservation_and_cancel_ends_it(staff_client):
@@ -107,11 +107,11 @@ def test_reserve_now_from_the_admin_creates_the_reservation_and_cancel_ends_it(s
     )
     reservation = Reservation.objects.get()
     assert (reservation.token, reservation.connector_number, reservation.status) == (token, 1, "requested")
-    assert Command.objects.get(action="ReserveNow").payload["reservationId"] == reservation.pk
+    assert CommandRequest.objects.get(action="reserve").parameters["reservation"] == reservation.pk
     staff_client.post(base + "&action=CancelReservation", {"reservationId": str(reservation.pk)})
     reservation.refresh_from_db()
     assert reservation.status == Reservation.Status.CANCEL_REQUESTED
-    assert Command.objects.get(action="CancelReservation").requested_by.is_staff
+    assert CommandRequest.objects.get(action="cancel_reservation").requested_by.is_staff
 
 
 def test_reserve_now_for_an_unknown_id_tag_is_refused_in_the_form(staff_client):
@@ -120,4 +120,4 @@ def test_reserve_now_for_an_unknown_id_tag_is_refused_in_the_form(staff_client):
     response = staff_client.post(url, {"connectorId": "1", "idTag": "NOBODY", "expiryDate": "2030-01-01 12:00"})
     assert b"No token with this idTag" in response.content
     assert not Reservation.objects.exists()
-    assert not Command.objects.exists()
+    assert not CommandRequest.objects.exists()

@@ -10,9 +10,9 @@ import websockets
 from django.conf import settings
 
 from drivers.tests.factories import TokenFactory
-from ocpp_gateway.models import Command, MessageLog
+from ocpp_gateway.models import MessageLog
 from ocpp_gateway.tests.charger import TIMEOUT, basic_auth, now_iso, run, ws_url
-from stations.models import ChargingSession
+from stations.models import ChargingSession, CommandRequest
 from stations.tests.factories import ConnectorFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -156,7 +156,7 @@ def test_response_to_a_call_we_never_sent_is_logged_and_dropped(asgi_server, ide
     dropped = MessageLog.objects.filter(message_id__in=["never-sent", "never-sent-2"])
     assert dropped.count() == 2
     assert all("dropped" in entry.note for entry in dropped)
-    assert not Command.objects.exists()
+    assert not CommandRequest.objects.exists()
 
 
 def test_oversized_frame_is_refused(asgi_server, identity):

@@ -9,10 +9,20 @@ from ocpp.v16 import call
 
 from drivers.models import Token
 from drivers.tests.factories import TokenFactory
-from ocpp_gateway.models import Command, MessageLog, StationProtocolState
+from ocpp_gateway import commands
+from ocpp_gateway.models import MessageLog, StationProtocolState
 from ocpp_gateway.tests.charger import connected, in_db, now_iso, run
-from stations.models import ChargingSession, ChargingStation, Connector, MeterSample, RegistrationStatus, StatusChange
+from stations.models import (
+    ChargingSession,
+    ChargingStation,
+    CommandRequest,
+    Connector,
+    MeterSample,
+    RegistrationStatus,
+    StatusChange,
+)
 from stations.models.sessions import TransactionDiscrepancy
+from stations.services.commands import command_request
 from stations.tests.factories import ConnectorFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -219,18 +229,16 @@ def test_offline_queued_stop_after_reconnect_is_attached_in_order(asgi_server, i
 
 def test_firmware_and_diagnostics_status_link_to_their_commands(asgi_server, identity):
     station = ChargingStation.objects.get(identity=identity)
-    from ocpp_gateway import commands
-
-    update = commands.send(
-        station=station, action="UpdateFirmware", payload={"location": "https://fw/x.bin", "retrieveDate": now_iso()}
+    update = command_request(
+        station=station, action="update_firmware", parameters={"location": "https://fw/x.bin", "retrieve_at": now_iso()}
     )
-    diagnostics = commands.send(station=station, action="GetDiagnostics", payload={"location": "ftp://logs/"})
+    diagnostics = commands.raw_send(station=station, action="GetDiagnostics", payload={"location": "ftp://logs/"})
 
     async def scenario():
         async with connected(asgi_server, identity) as charger:
             await charger.wait_for_call("UpdateFirmware")
             await charger.wait_for_call("GetDiagnostics")
-            await _wait_async(lambda: Command.objects.filter(pk=diagnostics.pk, status="accepted").exists())
+            await _wait_async(lambda: CommandRequest.objects.filter(pk=diagnostics.pk, status="accepted").exists())
             await charger.call(call.FirmwareStatusNotification(status="Downloading"))
             await charger.call(call.DiagnosticsStatusNotification(status="Uploaded"))
 

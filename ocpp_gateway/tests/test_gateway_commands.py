@@ -14,10 +14,10 @@ from config import live_servers
 from drivers.models import Reservation
 from drivers.services import reservations
 from drivers.tests.factories import TokenFactory
-from ocpp_gateway import commands
-from ocpp_gateway.models import Command, ConfigurationKey, MessageLog, StationProtocolState
+from ocpp_gateway.models import ConfigurationKey, MessageLog, StationProtocolState
 from ocpp_gateway.tests.charger import SilentCharger, SimulatedCharger, connected, in_db, now_iso, run
-from stations.models import ChargingSession
+from stations.models import ChargingSession, CommandRequest
+from stations.services.commands import command_request
 from stations.tests.factories import ConnectorFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -34,35 +34,43 @@ PROFILE = {
         "startSchedule": now_iso(),
     },
 }
-# Every CSMS→charger action of OCPP 1.6 with a valid payload, and the status we expect
-# once the simulated charger has answered. (ReserveNow/CancelReservation go through the
-# reservation services below, as the portal and API do.)
+# Every CSMS→charger action of OCPP 1.6, queued as a domain request with neutral
+# parameters (or raw, for the two without a domain action), the 1.6 frame it becomes and
+# the status we expect once the simulated charger has answered. (Reservations go through
+# their services below, as every door does.)
 ACTIONS = {
-    "ChangeAvailability": ({"connectorId": 1, "type": "Inoperative"}, "accepted"),
-    "ChangeConfiguration": ({"key": "MeterValueSampleInterval", "value": "30"}, "accepted"),
-    "ClearCache": ({}, "accepted"),
-    "ClearChargingProfile": ({"id": 7}, "rejected"),
-    "DataTransfer": ({"vendorId": "com.example", "messageId": "ping"}, "accepted"),
-    "GetCompositeSchedule": ({"connectorId": 1, "duration": 3600, "chargingRateUnit": "W"}, "rejected"),
-    "GetConfiguration": ({"key": ["HeartbeatInterval", "NoSuchKey"]}, "accepted"),
-    "GetDiagnostics": ({"location": "ftp://diag.example.com/"}, "accepted"),
-    "GetLocalListVersion": ({}, "accepted"),
-    "RemoteStartTransaction": ({"idTag": "REMOTE1", "connectorId": 1}, "accepted"),
-    "RemoteStopTransaction": ({"transactionId": 1}, "accepted"),
-    "Reset": ({"type": "Soft"}, "accepted"),
+    "ChangeAvailability": (("set_availability", {"connector": 1, "operative": False}), "accepted"),
+    "ChangeConfiguration": (("change_configuration", {"key": "MeterValueSampleInterval", "value": "30"}), "accepted"),
+    "ClearCache": (("clear_cache", {}), "accepted"),
+    "ClearChargingProfile": (("clear_charging_profile", {"profile_id": 7}), "rejected"),
+    "DataTransfer": (("data_transfer", {"vendor_id": "com.example", "message_id": "ping"}), "accepted"),
+    "GetCompositeSchedule": (("raw", {"connectorId": 1, "duration": 3600, "chargingRateUnit": "W"}), "rejected"),
+    "GetConfiguration": (("get_configuration", {"keys": ["HeartbeatInterval", "NoSuchKey"]}), "accepted"),
+    "GetDiagnostics": (("get_diagnostics", {"location": "ftp://diag.example.com/"}), "accepted"),
+    "GetLocalListVersion": (("raw", {}), "accepted"),
+    "RemoteStartTransaction": (("start", {"connector": 1, "id_tag": "REMOTE1"}), "accepted"),
+    "RemoteStopTransaction": (("stop", {"session": 1}), "accepted"),
+    "Reset": (("reset", {"type": "soft"}), "accepted"),
     "SendLocalList": (
-        {
-            "listVersion": 3,
-            "updateType": "Full",
-            "localAuthorizationList": [{"idTag": "LOCAL1", "idTagInfo": {"status": "Accepted"}}],
-        },
+        (
+            "send_local_list",
+            {"version": 3, "update": "full", "entries": [{"id_tag": "LOCAL1", "status": "accepted"}]},
+        ),
         "accepted",
     ),
-    "SetChargingProfile": ({"connectorId": 1, "csChargingProfiles": PROFILE}, "accepted"),
-    "TriggerMessage": ({"requestedMessage": "StatusNotification", "connectorId": 1}, "accepted"),
-    "UnlockConnector": ({"connectorId": 1}, "accepted"),
-    "UpdateFirmware": ({"location": "https://fw.example.com/2.0.bin", "retrieveDate": now_iso()}, "accepted"),
+    "SetChargingProfile": (("set_charging_profile", {"connector": 1, "profile": PROFILE}), "accepted"),
+    "TriggerMessage": (("trigger_message", {"message": "status_notification", "connector": 1}), "accepted"),
+    "UnlockConnector": (("unlock", {"connector": 1}), "accepted"),
+    "UpdateFirmware": (
+        ("update_firmware", {"location": "https://fw.example.com/2.0.bin", "retrieve_at": now_iso()}),
+        "accepted",
+    ),
 }
+
+
+def _queue(station, ocpp_action: str, action: str, parameters: dict):
+    raw = {"raw_action": ocpp_action} if action == "raw" else {}
+    return command_request(station=station, action=action, parameters=parameters, **raw)
 
 
 @pytest.fixture
@@ -83,10 +91,7 @@ def test_every_csms_action_is_delivered_answered_and_fed_back(asgi_server, conne
     station = connector.station
     token = TokenFactory()
     # Queued while the station is offline: they wait for it.
-    queued = {
-        action: commands.send(station=station, action=action, payload=payload)
-        for action, (payload, _) in ACTIONS.items()
-    }
+    queued = {ocpp_action: _queue(station, ocpp_action, *request) for ocpp_action, (request, _) in ACTIONS.items()}
     reservation = reservations.reservation_request(
         token=token, station=station, connector_number=1, expires_at=datetime.now(UTC) + timedelta(hours=1)
     )
@@ -94,8 +99,8 @@ def test_every_csms_action_is_delivered_answered_and_fed_back(asgi_server, conne
 
     async def scenario():
         async with connected(asgi_server, station.identity) as charger:
-            await _until(lambda: Command.objects.filter(station=station, status="pending").count() == 0)
-            await _until(lambda: not Command.objects.filter(station=station, status="sent").exists())
+            await _until(lambda: CommandRequest.objects.filter(station=station, status="pending").count() == 0)
+            await _until(lambda: not CommandRequest.objects.filter(station=station, status="sent").exists())
             # Queued while connected: the channel layer wakes the consumer from this process.
             await in_db(reservations.reservation_cancel)(reservation=reservation)
             await _until(lambda: Reservation.objects.get(pk=reservation.pk).status == "cancelled")
@@ -107,10 +112,10 @@ def test_every_csms_action_is_delivered_answered_and_fed_back(asgi_server, conne
     # Delivered in the order they were queued.
     assert received_actions[: len(ACTIONS)] == list(ACTIONS)
     for action, (_, expected) in ACTIONS.items():
-        command = Command.objects.get(pk=queued[action].pk)
+        command = CommandRequest.objects.get(pk=queued[action].pk)
         assert (action, command.status) == (action, expected)
         assert command.sent_at and command.responded_at
-    assert Command.objects.get(pk=queued["DataTransfer"].pk).response == {"status": "Accepted", "data": "pong"}
+    assert CommandRequest.objects.get(pk=queued["DataTransfer"].pk).result == {"status": "accepted", "data": "pong"}
     config = dict(ConfigurationKey.objects.filter(station=station).values_list("key", "known"))
     assert config == {"HeartbeatInterval": True, "NoSuchKey": False, "MeterValueSampleInterval": True}
     assert ConfigurationKey.objects.get(station=station, key="MeterValueSampleInterval").value == "30"
@@ -188,12 +193,12 @@ def test_remote_start_and_stop_round_trip_from_another_process(asgi_server, conn
 
 def test_unanswered_call_times_out_and_only_then_is_the_next_sent(fast_timeout_server, connector):
     station = connector.station
-    first = commands.send(station=station, action="ClearCache", payload={})
-    second = commands.send(station=station, action="Reset", payload={"type": "Hard"})
+    first = command_request(station=station, action="clear_cache", parameters={})
+    second = command_request(station=station, action="reset", parameters={"type": "hard"})
 
     async def scenario():
         async with connected(fast_timeout_server, station.identity, charger_class=SilentCharger) as charger:
-            await _until(lambda: Command.objects.get(pk=second.pk).status == "timed_out")
+            await _until(lambda: CommandRequest.objects.get(pk=second.pk).status == "timed_out")
             return [action for action, _ in charger.received]
 
     assert run(scenario()) == ["ClearCache", "Reset"]
@@ -217,8 +222,8 @@ def test_callerror_response_is_recorded_with_code_and_description(asgi_server, c
 
     async def scenario():
         async with connected(asgi_server, station.identity, charger_class=NoResetCharger):
-            command = await in_db(commands.send)(station=station, action="Reset", payload={"type": "Soft"})
-            return await _until(lambda: Command.objects.filter(pk=command.pk, status="failed").first())
+            command = await in_db(command_request)(station=station, action="reset", parameters={"type": "soft"})
+            return await _until(lambda: CommandRequest.objects.filter(pk=command.pk, status="failed").first())
 
     failed = run(scenario())
     assert failed.error_code == "NotImplemented"
@@ -231,8 +236,8 @@ def test_command_queued_while_connected_is_picked_up_by_the_poll_even_without_wa
     async def scenario():
         async with connected(fast_timeout_server, station.identity) as charger:
             # Written straight to the outbox, as a process without a channel layer would: no wake-up is sent.
-            await in_db(Command.objects.create)(
-                station=station, action="ClearCache", payload={}, expires_at=datetime.now(UTC) + timedelta(minutes=5)
+            await in_db(CommandRequest.objects.create)(
+                station=station, action="clear_cache", expires_at=datetime.now(UTC) + timedelta(minutes=5)
             )
             return await charger.wait_for_call("ClearCache")
 

@@ -9,8 +9,8 @@ import websockets
 from ocpp.v16 import call
 
 from drivers.tests.factories import TokenFactory, UserFactory
-from ocpp_gateway import commands
 from ocpp_gateway.tests.charger import TIMEOUT, connected, in_db, now_iso, run
+from stations.services.commands import command_request
 from stations.tests.factories import ConnectorFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -40,7 +40,7 @@ def test_station_subscribers_see_status_session_and_command_events(asgi_server):
                 started = await charger.call(
                     call.StartTransaction(connector_id=1, id_tag=token.uid, meter_start=0, timestamp=now_iso())
                 )
-                await in_db(commands.send)(station=station, action="ClearCache", payload={})
+                await in_db(command_request)(station=station, action="clear_cache", parameters={})
                 command = await _next_event(browser, "command")
                 while command["status"] == "sent":
                     command = await _next_event(browser, "command")
@@ -49,10 +49,10 @@ def test_station_subscribers_see_status_session_and_command_events(asgi_server):
     connection, status, transaction_id, command = run(scenario())
     assert (connection["station_id"], connection["connected"]) == (station.pk, True)
     assert (status["connector_id"], status["status"], status["error_code"]) == (1, "Charging", "NoError")
-    assert (command["action"], command["status"], command["response"]) == (
-        "ClearCache",
+    assert (command["action"], command["status"], command["result"]) == (
+        "clear_cache",
         "accepted",
-        {"status": "Accepted"},
+        {"status": "accepted"},
     )
     assert transaction_id
 

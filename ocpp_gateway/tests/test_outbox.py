@@ -11,8 +11,8 @@ from drivers.models import Reservation
 from drivers.services import reservations as driver_reservations
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway import commands, frames, handshake, message_log, outbox, protocols
-from ocpp_gateway.models import Command, MessageLog
-from stations.models import ChargingStation
+from ocpp_gateway.models import MessageLog
+from stations.models import ChargingStation, CommandRequest
 from stations.tests.factories import STATION_PASSWORD, ChargingStationFactory, ConnectorFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,8 +36,8 @@ def result(message_id, payload):
 def test_send_refuses_unknown_actions_and_invalid_payloads(action, payload, message):
     station = ChargingStationFactory()
     with pytest.raises(commands.CommandError, match=message):
-        commands.send(station=station, action=action, payload=payload)
-    assert not Command.objects.exists()
+        commands.raw_send(station=station, action=action, payload=payload)
+    assert not CommandRequest.objects.exists()
 
 
 def test_command_error_is_a_value_error():
@@ -46,22 +46,22 @@ def test_command_error_is_a_value_error():
 
 def test_claim_takes_oldest_pending_once_and_skips_expired():
     station = ChargingStationFactory()
-    stale = commands.send(station=station, action="ClearCache", payload={}, ttl_seconds=10)
-    Command.objects.filter(pk=stale.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    first = commands.send(station=station, action="Reset", payload={"type": "Soft"})
-    commands.send(station=station, action="ClearCache", payload={})
-    claimed = outbox.command_claim_next(station_id=station.pk, now=timezone.now())
+    stale = commands.raw_send(station=station, action="ClearCache", payload={}, ttl_seconds=10)
+    CommandRequest.objects.filter(pk=stale.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    first = commands.raw_send(station=station, action="Reset", payload={"type": "Soft"})
+    commands.raw_send(station=station, action="ClearCache", payload={})
+    claimed = outbox.command_claim_next(protocol=OCPP16, station_id=station.pk, now=timezone.now())
     assert claimed.command_id == first.pk
     assert claimed.text.startswith(f'[2,"{first.message_id}","Reset"')
     first.refresh_from_db()
-    assert first.status == Command.Status.SENT
+    assert first.status == CommandRequest.Status.SENT
     assert MessageLog.objects.filter(direction="out", message_id=first.message_id).exists()
 
 
 def test_resolve_records_result_and_ignores_unknown_ids():
     station = ChargingStationFactory()
-    command = commands.send(station=station, action="UnlockConnector", payload={"connectorId": 1})
-    call = outbox.command_claim_next(station_id=station.pk, now=timezone.now())
+    command = commands.raw_send(station=station, action="UnlockConnector", payload={"connectorId": 1})
+    call = outbox.command_claim_next(protocol=OCPP16, station_id=station.pk, now=timezone.now())
     now = timezone.now()
     assert not outbox.command_resolve(protocol=OCPP16, station_id=station.pk, frame=result("nope", {}), received_at=now)
     assert outbox.command_resolve(
@@ -71,7 +71,7 @@ def test_resolve_records_result_and_ignores_unknown_ids():
         received_at=now,
     )
     command.refresh_from_db()
-    assert (command.status, command.response) == (Command.Status.REJECTED, {"status": "UnlockFailed"})
+    assert (command.status, command.result) == (CommandRequest.Status.REJECTED, {"status": "unlock_failed"})
     # A second answer to the same call changes nothing.
     assert not outbox.command_resolve(
         protocol=OCPP16, station_id=station.pk, frame=result(call.message_id, {"status": "Unlocked"}), received_at=now
@@ -80,8 +80,8 @@ def test_resolve_records_result_and_ignores_unknown_ids():
 
 def test_response_failing_its_schema_marks_the_command_failed():
     station = ChargingStationFactory()
-    command = commands.send(station=station, action="Reset", payload={"type": "Soft"})
-    call = outbox.command_claim_next(station_id=station.pk, now=timezone.now())
+    command = commands.raw_send(station=station, action="Reset", payload={"type": "Soft"})
+    call = outbox.command_claim_next(protocol=OCPP16, station_id=station.pk, now=timezone.now())
     outbox.command_resolve(
         protocol=OCPP16,
         station_id=station.pk,
@@ -89,13 +89,13 @@ def test_response_failing_its_schema_marks_the_command_failed():
         received_at=timezone.now(),
     )
     command.refresh_from_db()
-    assert (command.status, command.error_code) == (Command.Status.FAILED, "PropertyConstraintViolation")
+    assert (command.status, command.error_code) == (CommandRequest.Status.FAILED, "PropertyConstraintViolation")
 
 
 def test_callerror_is_recorded_with_code_and_description():
     station = ChargingStationFactory()
-    command = commands.send(station=station, action="ClearCache", payload={})
-    call = outbox.command_claim_next(station_id=station.pk, now=timezone.now())
+    command = commands.raw_send(station=station, action="ClearCache", payload={})
+    call = outbox.command_claim_next(protocol=OCPP16, station_id=station.pk, now=timezone.now())
     error = frames.Frame(
         message_type=frames.CALLERROR, message_id=call.message_id, error_code="InternalError", error_description="boom"
     )
@@ -106,15 +106,15 @@ def test_callerror_is_recorded_with_code_and_description():
 
 def test_sweep_expires_waiting_commands_and_times_out_orphaned_calls():
     station = ChargingStationFactory()
-    orphan = commands.send(station=station, action="Reset", payload={"type": "Soft"})
-    outbox.command_claim_next(station_id=station.pk, now=timezone.now() - timedelta(minutes=10))
-    waiting = commands.send(station=station, action="ClearCache", payload={}, ttl_seconds=10)
+    orphan = commands.raw_send(station=station, action="Reset", payload={"type": "Soft"})
+    outbox.command_claim_next(protocol=OCPP16, station_id=station.pk, now=timezone.now() - timedelta(minutes=10))
+    waiting = commands.raw_send(station=station, action="ClearCache", payload={}, ttl_seconds=10)
     later = timezone.now() + timedelta(seconds=11)
     assert outbox.commands_sweep(now=later, protocol_for_station=protocols.for_station) == (1, 1)
     assert outbox.commands_sweep(now=later, protocol_for_station=protocols.for_station) == (0, 0)
     waiting.refresh_from_db()
     orphan.refresh_from_db()
-    assert (waiting.status, orphan.status) == (Command.Status.EXPIRED, Command.Status.TIMED_OUT)
+    assert (waiting.status, orphan.status) == (CommandRequest.Status.EXPIRED, CommandRequest.Status.TIMED_OUT)
 
 
 def test_reservation_follows_its_commands():
@@ -123,9 +123,10 @@ def test_reservation_follows_its_commands():
     reservation = driver_reservations.reservation_request(
         token=token, station=connector.station, connector_number=1, expires_at=timezone.now() + timedelta(hours=1)
     )
-    command = Command.objects.get(action="ReserveNow")
-    assert command.payload["reservationId"] == reservation.pk
-    call = outbox.command_claim_next(station_id=connector.station_id, now=timezone.now())
+    command = CommandRequest.objects.get(action=CommandRequest.Action.RESERVE)
+    assert command.parameters["reservation"] == reservation.pk
+    call = outbox.command_claim_next(protocol=OCPP16, station_id=connector.station_id, now=timezone.now())
+    assert f'"reservationId":{reservation.pk}' in call.text.replace(" ", "")
     outbox.command_resolve(
         protocol=OCPP16,
         station_id=connector.station_id,
@@ -162,7 +163,7 @@ def test_reservation_request_validates_input():
             token=TokenFactory(), station=connector.station, expires_at=timezone.now()
         )
     assert not Reservation.objects.exists()
-    assert not Command.objects.exists()
+    assert not CommandRequest.objects.exists()
 
 
 def _basic(identity, password=STATION_PASSWORD):

@@ -8,20 +8,20 @@ import pytest
 from django.utils import timezone
 
 from ocpp_gateway import commands, outbox
-from ocpp_gateway.models import Command
 from ocpp_gateway.outbox_poller import OutboxPoller
+from stations.models import CommandRequest
 from stations.tests.factories import ChargingStationFactory
 
 
 @pytest.mark.django_db
 def test_stations_with_deliverable_commands_skips_final_expired_and_foreign_stations():
     with_pending, with_expired, with_sent, elsewhere, idle = ChargingStationFactory.create_batch(5)
-    commands.send(station=with_pending, action="ClearCache", payload={})
-    expired = commands.send(station=with_expired, action="ClearCache", payload={})
-    Command.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    sent = commands.send(station=with_sent, action="ClearCache", payload={})
-    Command.objects.filter(pk=sent.pk).update(status=Command.Status.SENT)
-    commands.send(station=elsewhere, action="ClearCache", payload={})  # connected to another process
+    commands.raw_send(station=with_pending, action="ClearCache", payload={})
+    expired = commands.raw_send(station=with_expired, action="ClearCache", payload={})
+    CommandRequest.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    sent = commands.raw_send(station=with_sent, action="ClearCache", payload={})
+    CommandRequest.objects.filter(pk=sent.pk).update(status=CommandRequest.Status.SENT)
+    commands.raw_send(station=elsewhere, action="ClearCache", payload={})  # connected to another process
 
     local = [with_pending.pk, with_expired.pk, with_sent.pk, idle.pk]
     due = outbox.stations_with_deliverable_commands(station_ids=local, now=timezone.now())

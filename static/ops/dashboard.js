@@ -114,7 +114,7 @@
 
   function renderCommands() {
     const items = [...commands.entries()].reverse().slice(0, 20).map(([id, c]) =>
-      el("li", { "data-command": id, text: c.station + " · " + c.action + " → " + c.status + (c.response ? " " + JSON.stringify(c.response) : "") })
+      el("li", { "data-command": id, text: c.station + " · " + c.action + " → " + c.status + (c.result ? " " + JSON.stringify(c.result) : "") })
     );
     document.getElementById("commands").replaceChildren(...items);
   }
@@ -161,7 +161,7 @@
     },
     command(event) {
       const station = stations.get(event.station_id);
-      commands.set(event.command_id, { station: station ? station.identity : "#" + event.station_id, action: event.action, status: event.status, response: event.response });
+      commands.set(event.command_id, { station: station ? station.identity : "#" + event.station_id, action: event.action, status: event.status, result: event.result });
       renderCommands();
     },
   };

@@ -19,8 +19,8 @@ from config.api.idempotency import idempotent
 from config.api.roles import IsDriver, IsStaffOrOwnerOrDriverReadOnly
 from drivers.models import Token
 from drivers.services import charging as driver_charging
-from ocpp_gateway.api.commands import CommandSerializer
 from stations import prices
+from stations.api.commands import CommandSerializer
 from stations.models import ChargingSession, ChargingStation
 from stations.selectors.api_access import sessions_visible_to
 

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from stations.api import locations, operations, sessions, sites, stations
+from stations.api import commands, locations, operations, sessions, sites, stations
 
 router = SimpleRouter()
 router.register("sites", sites.SiteViewSet, basename="api-site")
@@ -13,5 +13,7 @@ router.register("work-orders", operations.WorkOrderViewSet, basename="api-work-o
 urlpatterns = [
     path("locations/", locations.LocationListView.as_view(), name="api-location-list"),
     path("locations/<int:pk>/", locations.LocationDetailView.as_view(), name="api-location-detail"),
+    path("stations/<int:station_id>/commands/", commands.StationCommandView.as_view(), name="api-station-commands"),
+    path("commands/<int:pk>/", commands.CommandDetailView.as_view(), name="api-command-detail"),
     *router.urls,
 ]

@@ -1,4 +1,5 @@
 from stations.models.chargers import ChargePointStatus, ChargingStation, Connector, RegistrationStatus
+from stations.models.commands import CommandRequest
 from stations.models.organisations import OperatingAgreement, Organisation, OrganisationMember
 from stations.models.sessions import ChargingSession, MeterSample, StatusChange
 from stations.models.sites import OpeningHours, Site
@@ -18,6 +19,7 @@ __all__ = [
     "ChargePointStatus",
     "ChargingSession",
     "ChargingStation",
+    "CommandRequest",
     "Connector",
     "MeterSample",
     "OpeningHours",

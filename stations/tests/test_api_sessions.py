@@ -5,8 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from drivers.tests.factories import TokenFactory
-from ocpp_gateway.models import Command
-from stations.models import ChargingSession
+from stations.models import ChargingSession, CommandRequest
 from stations.tests.factories import ChargingSessionFactory, ChargingStationFactory, ConnectorFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +35,7 @@ def test_another_drivers_session_is_404_to_read_and_to_stop(driver_client, other
 
     assert driver_client.get(f"/api/v1/sessions/{foreign.pk}/").status_code == 404
     assert driver_client.post(f"/api/v1/sessions/{foreign.pk}/stop/").status_code == 404
-    assert not Command.objects.exists()
+    assert not CommandRequest.objects.exists()
 
 
 def test_owner_sees_sessions_at_own_stations_only_and_cannot_stop(owner_client, owner_organisation):
@@ -77,10 +76,10 @@ def test_driver_starts_a_session_and_gets_202_with_the_queued_command(driver_cli
     )
 
     assert response.status_code == 202, response.json()
-    command = Command.objects.get(pk=response.json()["id"])
-    assert command.action == "RemoteStartTransaction"
-    assert command.payload == {"connectorId": 2, "idTag": token.uid}
-    assert command.source == Command.Source.API
+    command = CommandRequest.objects.get(pk=response.json()["id"])
+    assert command.action == "start"
+    assert command.parameters == {"connector": 2, "id_tag": token.uid}
+    assert command.source == CommandRequest.Source.API
     assert driver_client.get(f"/api/v1/commands/{command.pk}/").json()["status"] == "pending"
 
 
@@ -96,7 +95,7 @@ def test_start_with_another_drivers_token_is_a_field_error(driver_client, other_
 
     assert response.status_code == 400
     assert "token" in response.json()["errors"]
-    assert not Command.objects.exists()
+    assert not CommandRequest.objects.exists()
 
 
 def test_start_on_an_offline_charger_or_with_a_blocked_token_is_a_conflict(driver_client, driver):
@@ -113,15 +112,15 @@ def test_start_on_an_offline_charger_or_with_a_blocked_token_is_a_conflict(drive
 
     assert offline_response.status_code == 409
     assert blocked_response.status_code == 409
-    assert not Command.objects.exists()
+    assert not CommandRequest.objects.exists()
 
 
 def test_stop_queues_remote_stop_and_stopping_a_stopped_session_is_409(driver_client, own_session):
     response = driver_client.post(f"/api/v1/sessions/{own_session.pk}/stop/")
 
     assert response.status_code == 202
-    assert response.json()["action"] == "RemoteStopTransaction"
-    assert response.json()["payload"] == {"transactionId": own_session.pk}
+    assert response.json()["action"] == "stop"
+    assert response.json()["parameters"] == {"session": own_session.pk}
 
     ChargingSession.objects.filter(pk=own_session.pk).update(status=ChargingSession.Status.COMPLETED)
     response = driver_client.post(f"/api/v1/sessions/{own_session.pk}/stop/")

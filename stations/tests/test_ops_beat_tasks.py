@@ -9,8 +9,7 @@ import pytest
 from django.utils import timezone
 
 from config.celery import BEAT_SCHEDULE, app
-from ocpp_gateway.models import Command
-from stations.models import ConnectorUptimeDay, Incident, Notification, StatusChange, WorkOrder
+from stations.models import CommandRequest, ConnectorUptimeDay, Incident, Notification, StatusChange, WorkOrder
 from stations.tests.factories import ChargingSessionFactory, ChargingStationFactory, ConnectorFactory, SiteFactory
 from stations.tests.ops_factories import (
     FirmwareCampaignFactory,
@@ -128,4 +127,4 @@ def test_firmware_campaign_advance_runs_in_the_worker(celery_worker_process):
     campaign = FirmwareCampaignFactory(window_start=now - timedelta(hours=1), window_end=now + timedelta(hours=1))
     campaign.targets.create(station=station)
     assert run_beat("ops-advance-firmware-campaigns") == [campaign.pk]
-    assert Command.objects.get(station=station).action == "UpdateFirmware"
+    assert CommandRequest.objects.get(station=station).action == "update_firmware"

@@ -91,9 +91,9 @@ def test_dashboard_is_pushed_status_incident_and_command_result(asgi_server, cel
     status, incident, result, unlock = run(scenario())
     assert (status["station_id"], status["connector_id"], status["error_code"]) == (station.pk, 1, "GroundFailure")
     assert (incident["station_id"], incident["cause"], incident["status"]) == (station.pk, "connector_fault", "pending")
-    assert (result["action"], result["status"], result["response"]) == (
-        "UnlockConnector",
+    assert (result["action"], result["status"], result["result"]) == (
+        "unlock",
         "accepted",
-        {"status": "Unlocked"},
+        {"status": "unlocked"},
     )
     assert unlock == {"connector_id": 1}

@@ -6,8 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from ocpp_gateway.models import Command
-from stations.models import DiagnosticsRequest, FirmwareCampaign, FirmwareTarget, Incident
+from stations.models import CommandRequest, DiagnosticsRequest, FirmwareCampaign, FirmwareTarget, Incident
 from stations.operations.services import firmware
 from stations.tests.factories import ChargingStationFactory
 from stations.tests.ops_factories import T0, FirmwareCampaignFactory
@@ -22,7 +21,7 @@ def fleet(n, **kwargs):
 
 
 def sent_station_ids():
-    return set(Command.objects.filter(action="UpdateFirmware").values_list("station_id", flat=True))
+    return set(CommandRequest.objects.filter(action="update_firmware").values_list("station_id", flat=True))
 
 
 def report(station, status, at):
@@ -43,9 +42,8 @@ def test_batches_of_k_go_one_after_another_and_the_campaign_completes():
     assert firmware.campaigns_advance(now=T0) == [campaign.pk]
     first_batch = sent_station_ids()
     assert len(first_batch) == 2
-    payload = Command.objects.filter(action="UpdateFirmware").first().payload
-    # T0 as the gateway puts every dateTime on the wire (UTC, milliseconds, Z).
-    assert payload == {"location": campaign.firmware_url, "retrieveDate": "2026-03-02T12:00:00.000Z"}
+    parameters = CommandRequest.objects.filter(action="update_firmware").first().parameters
+    assert parameters == {"location": campaign.firmware_url, "retrieve_at": T0.isoformat()}
     assert firmware.campaigns_advance(now=T0 + MINUTE) == [], "waits for the batch in flight"
     for station in stations:
         if station.pk in first_batch:
@@ -70,7 +68,7 @@ def test_nothing_is_sent_outside_the_window_and_a_closed_window_ends_the_campaig
     campaign = firmware.campaign_start(campaign=FirmwareCampaignFactory())
     assert firmware.campaigns_advance(now=T0 - MINUTE) == []
     assert firmware.campaigns_advance(now=campaign.window_end) == []
-    assert not Command.objects.exists()
+    assert not CommandRequest.objects.exists()
     campaign.refresh_from_db()
     assert (campaign.status, campaign.paused_reason) == ("completed", "Window closed; 1 station(s) not updated")
     assert FirmwareTarget.objects.get().status == FirmwareTarget.Status.SKIPPED
@@ -112,7 +110,7 @@ def test_refused_command_fails_the_target():
     fleet(1)
     firmware.campaign_start(campaign=FirmwareCampaignFactory(failure_threshold=5))
     firmware.campaigns_advance(now=T0)
-    Command.objects.update(status=Command.Status.EXPIRED)
+    CommandRequest.objects.update(status=CommandRequest.Status.EXPIRED)
     firmware.campaigns_advance(now=T0 + MINUTE)
     assert FirmwareTarget.objects.get().error == "UpdateFirmware expired"
 
@@ -142,13 +140,13 @@ def test_diagnostics_request_uses_the_upload_location_setting_and_tracks_status(
     settings.OPS_DIAGNOSTICS_UPLOAD_URL = "ftp://logs.example.com/upload/"
     station = ChargingStationFactory()
     request = firmware.diagnostics_request(station=station, start_time=T0, stop_time=T0 + 60 * MINUTE)
-    assert request.command.action == "GetDiagnostics"
-    assert request.command.payload == {
+    assert request.command.action == "get_diagnostics"
+    assert request.command.parameters == {
         "location": "ftp://logs.example.com/upload/",
-        "startTime": "2026-03-02T12:00:00.000Z",
-        "stopTime": "2026-03-02T13:00:00.000Z",
+        "start_at": T0.isoformat(),
+        "stop_at": (T0 + 60 * MINUTE).isoformat(),
     }
-    Command.objects.filter(pk=request.command_id).update(status="accepted", response={"fileName": "diag-1.zip"})
+    CommandRequest.objects.filter(pk=request.command_id).update(status="accepted", result={"file_name": "diag-1.zip"})
     firmware.diagnostics_status_record(station_id=station.pk, status="Uploading", at=T0 + MINUTE)
     firmware.diagnostics_status_record(station_id=station.pk, status="Uploaded", at=T0 + 2 * MINUTE)
     request.refresh_from_db()

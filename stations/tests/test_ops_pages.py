@@ -9,8 +9,7 @@ import pytest
 from django.urls import reverse
 
 from drivers.tests.factories import DriverFactory, UserFactory
-from ocpp_gateway.models import Command
-from stations.models import OrganisationMember, StatusChange
+from stations.models import CommandRequest, OrganisationMember, StatusChange
 from stations.operations.services import uptime
 from stations.tests.factories import ChargingSessionFactory, ConnectorFactory, OrganisationFactory
 from stations.tests.ops_factories import IncidentFactory, WorkOrderFactory
@@ -60,8 +59,8 @@ def test_unlock_button_queues_unlock_connector_through_the_outbox(staff_client):
     url = reverse("ops:station-command", args=[connector.station_id])
     response = staff_client.post(url, {"kind": "unlock", "connector": "1"})
     assert response.status_code == 202
-    command = Command.objects.get(pk=response.json()["command_id"])
-    assert (command.action, command.payload, command.source) == ("UnlockConnector", {"connectorId": 1}, "admin")
+    command = CommandRequest.objects.get(pk=response.json()["command_id"])
+    assert (command.action, command.parameters, command.source) == ("unlock", {"connector": 1}, "admin")
 
 
 @pytest.mark.parametrize(
@@ -77,7 +76,7 @@ def test_bad_command_is_refused_with_the_reason_and_queues_nothing(staff_client,
     response = staff_client.post(reverse("ops:station-command", args=[connector.station_id]), body)
     assert response.status_code == 400
     assert field in response.json()["errors"]
-    assert not Command.objects.exists()
+    assert not CommandRequest.objects.exists()
 
 
 def test_remote_stop_from_the_dashboard_is_audited(staff_client):
@@ -86,7 +85,7 @@ def test_remote_stop_from_the_dashboard_is_audited(staff_client):
         reverse("ops:session-intervene", args=[session.pk]), {"action": "remote_stop", "reason": "Driver called"}
     )
     assert response.status_code == 200
-    assert Command.objects.get(pk=response.json()["command_id"]).action == "RemoteStopTransaction"
+    assert CommandRequest.objects.get(pk=response.json()["command_id"]).action == "stop"
 
 
 def test_calendar_shows_work_orders_on_their_due_day_and_counts_overdue(staff_client):

@@ -7,9 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from drivers.tests.factories import UserFactory
-from ocpp_gateway.models import Command
 from stations import signals
-from stations.models import ChargingSession, Incident, SessionIntervention
+from stations.models import ChargingSession, CommandRequest, Incident, SessionIntervention
 from stations.operations.services import health
 from stations.tests.factories import ChargingSessionFactory
 from stations.tests.ops_factories import T0
@@ -91,10 +90,10 @@ def test_remote_stop_goes_through_the_outbox_and_is_audited():
     staff = UserFactory(is_staff=True)
     session = active_session()
     intervention = health.session_remote_stop(session=session, user=staff, reason="Driver called")
-    command = Command.objects.get()
-    assert (command.action, command.payload, command.requested_by) == (
-        "RemoteStopTransaction",
-        {"transactionId": session.pk},
+    command = CommandRequest.objects.get()
+    assert (command.action, command.parameters, command.requested_by) == (
+        "stop",
+        {"session": session.pk},
         staff,
     )
     assert intervention.command == command

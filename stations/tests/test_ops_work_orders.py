@@ -7,8 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from ocpp_gateway.models import Command
-from stations.models import AvailabilityChange, WorkOrder
+from stations.models import AvailabilityChange, CommandRequest, WorkOrder
 from stations.operations.services import maintenance
 from stations.tests.factories import ChargingSessionFactory, ChargingStationFactory, ConnectorFactory
 from stations.tests.ops_factories import T0, MaintenancePlanFactory, WorkOrderFactory
@@ -18,9 +17,9 @@ pytestmark = pytest.mark.django_db
 
 def sent(station):
     return list(
-        Command.objects.filter(station=station, action="ChangeAvailability")
+        CommandRequest.objects.filter(station=station, action="set_availability")
         .order_by("pk")
-        .values_list("payload", flat=True)
+        .values_list("parameters", flat=True)
     )
 
 
@@ -37,12 +36,12 @@ def test_work_order_takes_its_connectors_out_of_service_and_gives_them_back_once
     )
     maintenance.work_order_start(work_order=order, now=T0)
     maintenance.work_order_start(work_order=order, now=T0 + timedelta(minutes=5))
-    assert sent(connector.station) == [{"connectorId": 1, "type": "Inoperative"}]
+    assert sent(connector.station) == [{"connector": 1, "operative": False}]
     maintenance.work_order_complete(work_order=order, time_spent_minutes=45, now=T0 + timedelta(hours=1))
     maintenance.work_order_complete(work_order=order, now=T0 + timedelta(hours=2))
     assert sent(connector.station) == [
-        {"connectorId": 1, "type": "Inoperative"},
-        {"connectorId": 1, "type": "Operative"},
+        {"connector": 1, "operative": False},
+        {"connector": 1, "operative": True},
     ]
     order.refresh_from_db()
     assert (order.status, order.started_at, order.completed_at, order.time_spent_minutes) == (
@@ -57,7 +56,7 @@ def test_work_order_takes_its_connectors_out_of_service_and_gives_them_back_once
 def test_work_order_without_connectors_takes_the_whole_station_out():
     order = WorkOrderFactory(set_inoperative=True)
     maintenance.work_order_start(work_order=order, now=T0)
-    assert sent(order.station) == [{"connectorId": 0, "type": "Inoperative"}]
+    assert sent(order.station) == [{"connector": 0, "operative": False}]
 
 
 def test_cancelling_restores_only_what_was_taken():
@@ -68,7 +67,7 @@ def test_cancelling_restores_only_what_was_taken():
     maintenance.work_order_start(work_order=order, now=T0)
     maintenance.work_order_cancel(work_order=order, now=T0 + timedelta(hours=1))
     assert AvailabilityChange.objects.filter(work_order=order).count() == 2
-    assert sent(order.station)[-1] == {"connectorId": 0, "type": "Operative"}
+    assert sent(order.station)[-1] == {"connector": 0, "operative": True}
 
 
 def test_scheduling_validates_the_window_and_the_status():

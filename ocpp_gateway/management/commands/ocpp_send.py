@@ -2,16 +2,19 @@
 
     manage.py ocpp_send CP-0001 RemoteStartTransaction '{"idTag": "TAG1", "connectorId": 1}' --wait 30
 
-The gateway process holding the station's socket delivers it; with --wait the command
-prints the outcome once the charger has answered (or the wait ends)."""
+It is the raw escape hatch (ocpp_gateway.commands.raw_send): the frame goes as typed,
+except that frames a domain rule owns go through that rule. The gateway process holding
+the station's socket delivers it; with --wait the command prints the outcome once the
+charger has answered (or the wait ends)."""
 
 import json
 import time
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from ocpp_gateway import commands
-from stations.models import ChargingStation
+from stations.models import ChargingStation, CommandRequest
 
 
 class Command(BaseCommand):
@@ -32,9 +35,11 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(f"The payload is not JSON: {error}") from error
         try:
-            command = commands.send(station=station, action=action, payload=data, source="system")
-        except commands.CommandError as error:
-            raise CommandError(str(error)) from error
+            command = commands.raw_send(
+                station=station, action=action, payload=data, source=CommandRequest.Source.SYSTEM
+            )
+        except (ValueError, ValidationError) as error:
+            raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from error
         self.stdout.write(f"queued command {command.pk} ({action} → {identity})")
         deadline = time.monotonic() + wait
         while wait and time.monotonic() < deadline:
@@ -43,7 +48,7 @@ class Command(BaseCommand):
                 break
             time.sleep(0.2)
         command.refresh_from_db()
-        outcome = {"id": command.pk, "status": command.status, "response": command.response}
+        outcome = {"id": command.pk, "status": command.status, "result": command.result}
         if command.error_code or command.error_description:
             outcome["error"] = {"code": command.error_code, "description": command.error_description}
         self.stdout.write(json.dumps(outcome))

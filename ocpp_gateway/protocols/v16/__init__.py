@@ -61,4 +61,4 @@ PROTOCOL = Protocol(
     not_while_pending=frozenset({"RemoteStartTransaction", "RemoteStopTransaction"}),
 )
 
-from ocpp_gateway.protocols.v16 import core, firmware, results, transactions  # noqa: E402,F401 - registers handlers
+from ocpp_gateway.protocols.v16 import commands, core, firmware, results, transactions  # noqa: E402,F401 - registers handlers

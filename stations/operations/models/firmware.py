@@ -73,7 +73,7 @@ class FirmwareTarget(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     batch_number = models.PositiveIntegerField(null=True, blank=True)
     command = models.ForeignKey(
-        "ocpp_gateway.Command", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "stations.CommandRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     sent_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -106,7 +106,7 @@ class DiagnosticsRequest(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
     file_name = models.CharField(max_length=255, blank=True)
     command = models.ForeignKey(
-        "ocpp_gateway.Command", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "stations.CommandRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

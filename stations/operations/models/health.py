@@ -18,7 +18,7 @@ class SessionIntervention(models.Model):
     reason = models.CharField(max_length=255)
     meter_stop_wh = models.BigIntegerField(null=True, blank=True)
     command = models.ForeignKey(
-        "ocpp_gateway.Command", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "stations.CommandRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

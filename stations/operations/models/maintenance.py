@@ -170,7 +170,7 @@ class AvailabilityChange(models.Model):
     work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="availability_changes")
     connector_number = models.PositiveSmallIntegerField(help_text="0 = whole station")
     direction = models.CharField(max_length=12, choices=Direction.choices)
-    command = models.ForeignKey("ocpp_gateway.Command", on_delete=models.SET_NULL, null=True, related_name="+")
+    command = models.ForeignKey("stations.CommandRequest", on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -14,8 +14,16 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from stations.models import ChargingStation, DiagnosticsRequest, FirmwareCampaign, FirmwareTarget, Incident
+from stations.models import (
+    ChargingStation,
+    CommandRequest,
+    DiagnosticsRequest,
+    FirmwareCampaign,
+    FirmwareTarget,
+    Incident,
+)
 from stations.operations.services import incidents as incident_services
+from stations.services.commands import command_request
 
 FAILED_FIRMWARE_STATUSES = {"DownloadFailed", "InstallationFailed"}
 PROGRESS_FIRMWARE_STATUSES = {"Downloading", "Downloaded", "Installing"}
@@ -111,17 +119,14 @@ def _campaign_step(campaign: FirmwareCampaign, *, now: datetime) -> bool:
 
 
 def _send_batch(campaign: FirmwareCampaign, *, targets: list[FirmwareTarget], now: datetime) -> None:
-    from ocpp_gateway import commands
-    from ocpp_gateway.models import Command
-
     batch_number = (campaign.targets.aggregate(n=Max("batch_number"))["n"] or 0) + 1
     for target in targets:
-        target.command = commands.send(
+        target.command = command_request(
             station=target.station,
-            action="UpdateFirmware",
-            payload={"location": campaign.firmware_url, "retrieveDate": now.isoformat()},
+            action=CommandRequest.Action.UPDATE_FIRMWARE,
+            parameters={"location": campaign.firmware_url, "retrieve_at": now.isoformat()},
             requested_by=campaign.created_by,
-            source=Command.Source.TASK,
+            source=CommandRequest.Source.TASK,
         )
         target.status = FirmwareTarget.Status.SENT
         target.batch_number = batch_number
@@ -228,26 +233,18 @@ def diagnostics_request(
     """Send GetDiagnostics asking the station to upload its logs to `location` (default
     settings.OPS_DIAGNOSTICS_UPLOAD_URL). Raises ValidationError without a location or
     with stop_time before start_time."""
-    from ocpp_gateway import commands
-    from ocpp_gateway.models import Command
-
     location = (location or settings.OPS_DIAGNOSTICS_UPLOAD_URL).strip()
     if not location:
         raise ValidationError({"location": _("Set OPS_DIAGNOSTICS_UPLOAD_URL or give an upload location.")})
     if start_time and stop_time and stop_time <= start_time:
         raise ValidationError({"stop_time": _("The stop time must come after the start time.")})
-    payload = {"location": location}
-    if start_time:
-        payload["startTime"] = start_time.isoformat()
-    if stop_time:
-        payload["stopTime"] = stop_time.isoformat()
     with transaction.atomic():
-        command = commands.send(
+        command = command_request(
             station=station,
-            action="GetDiagnostics",
-            payload=payload,
+            action=CommandRequest.Action.GET_DIAGNOSTICS,
+            parameters={"location": location, "start_at": start_time, "stop_at": stop_time},
             requested_by=user,
-            source=Command.Source.ADMIN if user else Command.Source.SYSTEM,
+            source=CommandRequest.Source.ADMIN if user else CommandRequest.Source.SYSTEM,
         )
         return DiagnosticsRequest.objects.create(
             station=station,
@@ -272,8 +269,8 @@ def diagnostics_status_record(*, station_id: int, status: str, at: datetime) -> 
     )
     if request is None or status == "Idle":
         return request
-    if request.command is not None and isinstance(request.command.response, dict):
-        request.file_name = request.command.response.get("fileName", "")[:255]
+    if request.command is not None and isinstance(request.command.result, dict):
+        request.file_name = (request.command.result.get("file_name") or "")[:255]
     if status == "Uploading":
         request.status = DiagnosticsRequest.Status.UPLOADING
     elif status == "Uploaded":

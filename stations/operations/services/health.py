@@ -19,9 +19,17 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from stations import live
-from stations.models import ChargingSession, ChargingStation, Incident, SessionIntervention, StatusChange
+from stations.models import (
+    ChargingSession,
+    ChargingStation,
+    CommandRequest,
+    Incident,
+    SessionIntervention,
+    StatusChange,
+)
 from stations.operations.services import incidents as incident_services
 from stations.services import sessions as session_services
+from stations.services.commands import command_request
 
 OFFLINE = "Offline"
 ONLINE = "Online"
@@ -229,18 +237,15 @@ def session_soft_close(
 
 def session_remote_stop(*, session: ChargingSession, user, reason: str) -> SessionIntervention:
     """Ask the charger to stop the session (RemoteStopTransaction through the outbox). Audited."""
-    from ocpp_gateway import commands
-    from ocpp_gateway.models import Command
-
     if session.status != ChargingSession.Status.ACTIVE:
         raise ValidationError("Only an active session can be stopped.")
     with transaction.atomic():
-        command = commands.send(
+        command = command_request(
             station=session.station,
-            action="RemoteStopTransaction",
-            payload={"transactionId": session.pk},
+            action=CommandRequest.Action.STOP,
+            parameters={"session": session.pk},
             requested_by=user,
-            source=Command.Source.ADMIN,
+            source=CommandRequest.Source.ADMIN,
         )
         return SessionIntervention.objects.create(
             session=session,
@@ -254,31 +259,28 @@ def session_remote_stop(*, session: ChargingSession, user, reason: str) -> Sessi
 # --- Dashboard commands --------------------------------------------------------------------
 
 STATION_COMMANDS = {
-    "reset_soft": ("Reset", lambda n: {"type": "Soft"}),
-    "reset_hard": ("Reset", lambda n: {"type": "Hard"}),
-    "unlock": ("UnlockConnector", lambda n: {"connectorId": n}),
-    "operative": ("ChangeAvailability", lambda n: {"connectorId": n, "type": "Operative"}),
-    "inoperative": ("ChangeAvailability", lambda n: {"connectorId": n, "type": "Inoperative"}),
+    "reset_soft": (CommandRequest.Action.RESET, lambda n: {"type": "soft"}),
+    "reset_hard": (CommandRequest.Action.RESET, lambda n: {"type": "hard"}),
+    "unlock": (CommandRequest.Action.UNLOCK, lambda n: {"connector": n}),
+    "operative": (CommandRequest.Action.SET_AVAILABILITY, lambda n: {"connector": n, "operative": True}),
+    "inoperative": (CommandRequest.Action.SET_AVAILABILITY, lambda n: {"connector": n, "operative": False}),
 }
 
 
 def station_command_send(*, station: ChargingStation, kind: str, connector_number: int = 0, user=None):
-    """Queue one of the dashboard's commands through the outbox and return the Command;
+    """Queue one of the dashboard's commands and return the CommandRequest;
     the result reaches the page as a "command" push. Raises ValidationError for an
     unknown kind or connector (unlock needs a real connector)."""
-    from ocpp_gateway import commands
-    from ocpp_gateway.models import Command
-
     if kind not in STATION_COMMANDS:
         raise ValidationError({"kind": f"Unknown command {kind!r}."})
     known = set(station.connectors.values_list("connector_id", flat=True)) | ({0} if kind != "unlock" else set())
     if connector_number not in known:
         raise ValidationError({"connector": f"Station {station.identity} has no connector {connector_number}."})
-    action, payload = STATION_COMMANDS[kind]
-    return commands.send(
+    action, parameters = STATION_COMMANDS[kind]
+    return command_request(
         station=station,
         action=action,
-        payload=payload(connector_number),
+        parameters=parameters(connector_number),
         requested_by=user,
-        source=Command.Source.ADMIN,
+        source=CommandRequest.Source.ADMIN,
     )

@@ -20,6 +20,7 @@ from stations.models import (
     AvailabilityChange,
     ChargingSession,
     ChargingStation,
+    CommandRequest,
     Connector,
     Incident,
     MaintenancePlan,
@@ -30,6 +31,7 @@ from stations.models import (
 )
 from stations.operations.services import incidents as incident_services
 from stations.operations.services import notifications
+from stations.services.commands import command_request
 
 
 def work_order_create(
@@ -264,9 +266,6 @@ def _resolve_what_it_fixed(*, work_order: WorkOrder, user, now: datetime) -> Non
 
 
 def _availability_send(*, work_order: WorkOrder, direction: str, user) -> None:
-    from ocpp_gateway import commands
-    from ocpp_gateway.models import Command
-
     if direction == AvailabilityChange.Direction.INOPERATIVE:
         numbers = list(work_order.connectors.values_list("connector_id", flat=True)) or [0]
     else:
@@ -282,12 +281,12 @@ def _availability_send(*, work_order: WorkOrder, direction: str, user) -> None:
         )
         if not created:
             continue
-        change.command = commands.send(
+        change.command = command_request(
             station=work_order.station,
-            action="ChangeAvailability",
-            payload={"connectorId": number, "type": direction},
+            action=CommandRequest.Action.SET_AVAILABILITY,
+            parameters={"connector": number, "operative": direction == AvailabilityChange.Direction.OPERATIVE},
             requested_by=user,
-            source=Command.Source.ADMIN if user else Command.Source.TASK,
+            source=CommandRequest.Source.ADMIN if user else CommandRequest.Source.TASK,
         )
         change.save(update_fields=["command"])
 

@@ -1,1 +1,0 @@
-"""/api/v1 resources owned by the gateway: stations/{id}/commands/ and commands/{id}/."""
