@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stations', '0004_api_idempotency'),
+        ('stations', '0005_status_ordering'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
