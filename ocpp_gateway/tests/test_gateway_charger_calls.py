@@ -247,7 +247,7 @@ def test_firmware_and_diagnostics_status_link_to_their_commands(asgi_server, ide
     diagnostics.refresh_from_db()
     assert (update.status, update.followup_status) == ("accepted", "Downloading")
     assert (diagnostics.status, diagnostics.followup_status) == ("accepted", "Uploaded")
-    assert diagnostics.response == {"fileName": "diag.zip"}
+    assert diagnostics.result == {"file_name": "diag.zip"}
     state = StationProtocolState.objects.get(station=station)
     assert (state.firmware_status, state.diagnostics_status) == ("Downloading", "Uploaded")
 
