@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stations', '0005_status_ordering'),
+        ('stations', '0006_delete_idempotencyrecord'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
