@@ -22,7 +22,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from ocpp_gateway import metrics as gateway_metrics  # noqa: F401 - registers the gateway's metrics
-from ocpp_gateway.models import Command
+from stations.models import CommandRequest
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +39,11 @@ class ScrapeTimeCollector:
         )
         try:
             counts = dict(
-                Command.objects.filter(status__in=[Command.Status.PENDING, Command.Status.SENT])
+                CommandRequest.objects.filter(status__in=[CommandRequest.Status.PENDING, CommandRequest.Status.SENT])
                 .values_list("status")
                 .annotate(n=Count("id"))
             )
-            for status in (Command.Status.PENDING, Command.Status.SENT):
+            for status in (CommandRequest.Status.PENDING, CommandRequest.Status.SENT):
                 depth.add_metric([status.value], counts.get(status, 0))
             up.add_metric(["database"], 1)
         except Exception:

@@ -13,9 +13,9 @@ from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
 from config import live_servers
-from ocpp_gateway import commands
-from ocpp_gateway.models import Command
+from stations.models import CommandRequest
 from ocpp_gateway.tests.charger import TIMEOUT, basic_auth, connected, in_db, run, ws_url
+from stations.services.commands import command_request
 from stations.tests.factories import ChargingStationFactory, ConnectorFactory
 
 
@@ -81,14 +81,14 @@ def test_gateway_figures_are_summed_over_worker_processes_and_logs_name_the_stat
     station = ConnectorFactory().station
     identity = station.identity
     offline = ChargingStationFactory()
-    commands.send(station=offline, action="ClearCache", payload={})
+    command_request(station=offline, action="clear_cache", parameters={})
 
     async def scenario():
         async with connected(base_url, identity) as charger:
             await charger.boot()
-            command = await in_db(lambda: commands.send(station=station, action="ClearCache", payload={}))()
+            command = await in_db(lambda: command_request(station=station, action="clear_cache", parameters={}))()
             await charger.wait_for_call("ClearCache")
-            await _until(lambda: Command.objects.get(pk=command.pk).status == Command.Status.ACCEPTED)
+            await _until(lambda: CommandRequest.objects.get(pk=command.pk).status == CommandRequest.Status.ACCEPTED)
             while_connected = await asyncio.to_thread(_scrape, base_url)
         async with websockets.connect(
             ws_url(base_url, identity), subprotocols=["ocpp1.6"], additional_headers=basic_auth(identity)

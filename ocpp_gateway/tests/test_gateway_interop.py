@@ -16,9 +16,10 @@ from ocpp.v16 import call
 from drivers.services import reservations
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway import commands
-from ocpp_gateway.models import Command
+from ocpp_gateway.protocols import OCPP16
 from ocpp_gateway.tests.charger import TIMEOUT, basic_auth, connected, in_db, now_iso, run, ws_url
-from stations.models import ChargingSession, RegistrationStatus
+from stations.models import ChargingSession, CommandRequest, RegistrationStatus
+from stations.services.commands import command_request
 from stations.tests.factories import ConnectorFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -109,7 +110,7 @@ def test_subprotocol_is_echoed_in_the_clients_own_spelling(asgi_server, station)
 def test_status_notification_arriving_before_the_commands_result_is_kept_on_the_command(
     asgi_server, station, action, payload, notification, status
 ):
-    command = commands.send(station=station, action=action, payload=payload)
+    command = commands.raw_send(station=station, action=action, payload=payload)
     result = {"fileName": "diag.zip"} if action == "GetDiagnostics" else {}
 
     async def scenario():
@@ -119,11 +120,11 @@ def test_status_notification_arriving_before_the_commands_result_is_kept_on_the_
             # Progress first, the answer to the command second, as some firmware does.
             await charger.call("note-1", notification, {"status": status})
             await charger.socket.send(json.dumps([3, request[1], result]))
-            return await _until(lambda: Command.objects.filter(pk=command.pk, status="accepted").first())
+            return await _until(lambda: CommandRequest.objects.filter(pk=command.pk, status="accepted").first())
 
     accepted = run(scenario())
     assert accepted.followup_status == status
-    assert accepted.response == result
+    assert accepted.result == OCPP16.result_of(result)
 
 
 def test_stop_transaction_without_reason_is_stored_as_local(asgi_server, station):
@@ -144,7 +145,7 @@ def test_stop_transaction_without_reason_is_stored_as_local(asgi_server, station
 
 
 def test_queued_commands_go_out_only_after_the_boot_notification_conf(asgi_server, station):
-    commands.send(station=station, action="ClearCache", payload={})
+    commands.raw_send(station=station, action="ClearCache", payload={})
 
     async def scenario():
         async with raw_charger(asgi_server, station.identity) as charger:
@@ -158,7 +159,7 @@ def test_queued_commands_go_out_only_after_the_boot_notification_conf(asgi_serve
 
 
 def test_queued_commands_reach_a_charger_that_reconnects_without_booting(asgi_server, station):
-    commands.send(station=station, action="ClearCache", payload={})
+    commands.raw_send(station=station, action="ClearCache", payload={})
 
     async def scenario():
         async with raw_charger(asgi_server, station.identity) as charger:
@@ -170,8 +171,9 @@ def test_queued_commands_reach_a_charger_that_reconnects_without_booting(asgi_se
 def test_pending_station_gets_only_what_ocpp16_allows_in_pending(asgi_server, station):
     station.registration_status = RegistrationStatus.PENDING
     station.save(update_fields=["registration_status"])
-    remote_start = commands.send(station=station, action="RemoteStartTransaction", payload={"idTag": "T1"})
-    configuration = commands.send(
+    # Queued straight through command_request: the delivery holds it back whatever door queued it.
+    remote_start = command_request(station=station, action="start", parameters={"connector": 1, "id_tag": "T1"})
+    configuration = commands.raw_send(
         station=station, action="ChangeConfiguration", payload={"key": "HeartbeatInterval", "value": "60"}
     )
 
@@ -181,14 +183,14 @@ def test_pending_station_gets_only_what_ocpp16_allows_in_pending(asgi_server, st
             # Queued first, so it would have been sent first had Pending allowed it.
             request = await charger.next_call("ChangeConfiguration")
             await charger.socket.send(json.dumps([3, request[1], {"status": "Accepted"}]))
-            await _until(lambda: Command.objects.filter(pk=configuration.pk, status="accepted").exists())
+            await _until(lambda: CommandRequest.objects.filter(pk=configuration.pk, status="accepted").exists())
             return boot, [frame[2] for frame in charger.received if frame[0] == 2]
 
     boot, calls = run(scenario())
     assert boot[2]["status"] == "Pending"
     assert calls == ["ChangeConfiguration"]
     remote_start.refresh_from_db()
-    assert remote_start.status == Command.Status.PENDING
+    assert remote_start.status == CommandRequest.Status.PENDING
 
 
 def test_every_timestamp_we_emit_is_utc_with_milliseconds_and_z(asgi_server, station):
@@ -200,7 +202,7 @@ def test_every_timestamp_we_emit_is_utc_with_milliseconds_and_z(asgi_server, sta
         connector_number=1,
         expires_at=(datetime.now(UTC) + timedelta(hours=1)).astimezone(plus_two),
     )
-    commands.send(
+    commands.raw_send(
         station=station,
         action="GetDiagnostics",
         payload={"location": "ftp://logs/", "startTime": datetime(2026, 11, 1, 8, 30, tzinfo=plus_two).isoformat()},
