@@ -160,7 +160,10 @@ class Protocol:
         """`payload` with every dateTime its CALL schema declares in format_time()'s form,
         whatever form the caller wrote it in (ReserveNow expiryDate, UpdateFirmware
         retrieveDate, charging schedules' startSchedule, …)."""
-        return _times_formatted(get_validator(2, action, self.ocpp_version).schema, payload)
+        # ocpp caches one validator per schema, built with whichever parse_float asked first:
+        # ask as validate_call does, so the decimal schemas keep their Decimal constraints.
+        parse_float = decimal.Decimal if action in self.decimal_calls else float
+        return _times_formatted(get_validator(2, action, self.ocpp_version, parse_float=parse_float).schema, payload)
 
     def validate_result(self, action: str, payload: dict) -> None:
         self._validate(3, action, payload, decimal_floats=action in self.decimal_results)
