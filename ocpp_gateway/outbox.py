@@ -89,11 +89,11 @@ def command_unclaim(*, command_id: int) -> bool:
     closed between the claim and the send). Compare-and-set from `sent`; returns whether
     this call moved it. Its message id is kept: the charger never saw it."""
     with transaction.atomic():
-        updated = Command.objects.filter(pk=command_id, status=Command.Status.SENT).update(
-            status=Command.Status.PENDING, sent_at=None
+        updated = CommandRequest.objects.filter(pk=command_id, status=CommandRequest.Status.SENT).update(
+            status=CommandRequest.Status.PENDING, sent_at=None
         )
         if updated:
-            _publish(Command.objects.get(pk=command_id))
+            _publish(CommandRequest.objects.get(pk=command_id))
     return bool(updated)
 
 

@@ -4,8 +4,9 @@ pending; queueing with the channel layer down still queues."""
 import pytest
 from django.utils import timezone
 
-from ocpp_gateway import commands, outbox
-from ocpp_gateway.models import Command
+from ocpp_gateway import outbox, protocols
+from stations.models import CommandRequest
+from stations.services import commands
 from stations.tests.factories import ChargingStationFactory
 
 pytestmark = pytest.mark.django_db
@@ -13,23 +14,23 @@ pytestmark = pytest.mark.django_db
 
 def test_unclaimed_command_returns_to_pending_and_is_claimed_again_with_its_message_id():
     station = ChargingStationFactory()
-    command = commands.send(station=station, action="ClearCache", payload={})
-    first = outbox.command_claim_next(station_id=station.pk, now=timezone.now())
+    command = commands.command_request(station=station, action="clear_cache", parameters={})
+    first = outbox.command_claim_next(protocol=protocols.OCPP16, station_id=station.pk, now=timezone.now())
 
     assert outbox.command_unclaim(command_id=command.pk) is True
     command.refresh_from_db()
-    assert (command.status, command.sent_at) == (Command.Status.PENDING, None)
-    again = outbox.command_claim_next(station_id=station.pk, now=timezone.now())
+    assert (command.status, command.sent_at) == (CommandRequest.Status.PENDING, None)
+    again = outbox.command_claim_next(protocol=protocols.OCPP16, station_id=station.pk, now=timezone.now())
     assert (again.command_id, again.message_id) == (first.command_id, first.message_id)
 
 
 def test_unclaim_moves_only_a_sent_command():
     station = ChargingStationFactory()
-    command = commands.send(station=station, action="ClearCache", payload={})
+    command = commands.command_request(station=station, action="clear_cache", parameters={})
     assert outbox.command_unclaim(command_id=command.pk) is False  # still pending
-    Command.objects.filter(pk=command.pk).update(status=Command.Status.ACCEPTED)
+    CommandRequest.objects.filter(pk=command.pk).update(status=CommandRequest.Status.ACCEPTED)
     assert outbox.command_unclaim(command_id=command.pk) is False
-    assert Command.objects.get(pk=command.pk).status == Command.Status.ACCEPTED
+    assert CommandRequest.objects.get(pk=command.pk).status == CommandRequest.Status.ACCEPTED
 
 
 def test_queueing_with_the_channel_layer_down_still_queues(monkeypatch, django_capture_on_commit_callbacks):
@@ -40,5 +41,5 @@ def test_queueing_with_the_channel_layer_down_still_queues(monkeypatch, django_c
     monkeypatch.setattr(commands, "get_channel_layer", lambda: DownLayer())
     station = ChargingStationFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        command = commands.send(station=station, action="ClearCache", payload={})
-    assert Command.objects.get(pk=command.pk).status == Command.Status.PENDING
+        command = commands.command_request(station=station, action="clear_cache", parameters={})
+    assert CommandRequest.objects.get(pk=command.pk).status == CommandRequest.Status.PENDING

@@ -237,10 +237,10 @@ def command_queue(station, label: str) -> None:
     """A DataTransfer whose messageId is `label`, so that each delivery can be counted.
     An exception from queueing (after the row committed, as from a failed wake-up) is
     counted in QUEUE_ERRORS: the caller (an API request, a task) would have failed."""
-    from ocpp_gateway import commands
+    from stations.services.commands import command_request
 
     try:
-        commands.send(station=station, action="DataTransfer", payload={"vendorId": "faults", "messageId": label})
+        command_request(station=station, action="data_transfer", parameters={"vendor_id": "faults", "message_id": label})
     except Exception:
         QUEUE_ERRORS["errors"] += 1
 
@@ -248,10 +248,10 @@ def command_queue(station, label: str) -> None:
 def commands_outcome(deliveries: Counter, stations: list) -> dict:
     """Every DataTransfer command of the scenario's stations: delivered exactly once and
     accepted, or lost."""
-    from ocpp_gateway.models import Command
+    from stations.models import CommandRequest as Command
 
     rows = list(
-        Command.objects.filter(action="DataTransfer", station__in=stations).select_related("station").order_by("pk")
+        Command.objects.filter(action="data_transfer", station__in=stations).select_related("station").order_by("pk")
     )
     statuses = Counter(row.status for row in rows)
     delivered_once = duplicated = lost = 0

@@ -97,7 +97,7 @@ async def _first_answered(charger: FleetCharger, since: float, timeout: float) -
 
 
 def _all_final() -> bool:
-    from ocpp_gateway.models import Command
+    from stations.models import CommandRequest as Command
 
     return not Command.objects.filter(status__in=[Command.Status.PENDING, Command.Status.SENT]).exists()
 

@@ -115,7 +115,7 @@ async def _booted(fleet: dict, names: str) -> None:
 
 
 def _all_final() -> bool:
-    from ocpp_gateway.models import Command
+    from stations.models import CommandRequest as Command
 
     return not Command.objects.filter(status__in=[Command.Status.PENDING, Command.Status.SENT]).exists()
 

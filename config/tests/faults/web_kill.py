@@ -89,7 +89,7 @@ async def _all_answered_since(fleet: dict, since: float, timeout: float) -> floa
 
 
 def _all_final() -> bool:
-    from ocpp_gateway.models import Command
+    from stations.models import CommandRequest as Command
 
     return not Command.objects.filter(status__in=[Command.Status.PENDING, Command.Status.SENT]).exists()
 
