@@ -13,8 +13,8 @@ from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
 from config import live_servers
-from stations.models import CommandRequest
 from ocpp_gateway.tests.charger import TIMEOUT, basic_auth, connected, in_db, run, ws_url
+from stations.models import CommandRequest
 from stations.services.commands import command_request
 from stations.tests.factories import ChargingStationFactory, ConnectorFactory
 

@@ -240,7 +240,9 @@ def command_queue(station, label: str) -> None:
     from stations.services.commands import command_request
 
     try:
-        command_request(station=station, action="data_transfer", parameters={"vendor_id": "faults", "message_id": label})
+        command_request(
+            station=station, action="data_transfer", parameters={"vendor_id": "faults", "message_id": label}
+        )
     except Exception:
         QUEUE_ERRORS["errors"] += 1
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stations', '0006_delete_idempotencyrecord'),
+        ('stations', '0007_delete_breakdownreport'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
