@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('ocpp_gateway', '0003_outbox_pending_index'),
-        ('stations', '0008_command_requests'),
+        ('stations', '0009_command_requests'),
     ]
 
     operations = [

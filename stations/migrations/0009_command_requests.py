@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stations', '0007_delete_breakdownreport'),
+        ('stations', '0008_legal_invoice_parties'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
