@@ -3,11 +3,12 @@ drivers' own account pages: billing owns these doors because it owns their nouns
 
 from django.urls import path
 
-from billing.views import portal_billing, portal_cards
+from billing.views import portal_billing, portal_cards, portal_invoices
 
 urlpatterns = [
     path("billing/", portal_billing.billing_overview, name="portal-billing"),
     path("billing/top-up/", portal_billing.wallet_top_up, name="portal-top-up"),
+    path("billing/invoices/<str:number>/pay/", portal_invoices.invoice_pay, name="portal-invoice-pay"),
     path("billing/card/", portal_cards.card_setup, name="portal-card-setup"),
     path("billing/card/remove/", portal_cards.card_remove, name="portal-card-remove"),
     path("membership/", portal_billing.membership, name="portal-memberships"),

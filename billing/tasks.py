@@ -14,6 +14,7 @@ from billing.services.cdrs import CdrError, session_price
 from billing.services.cdrs_bulk import sessions_price_bulk
 
 # Sent by the invoicing service itself, hence declared there; listed here with the rest.
+from billing.services.dunning import invoices_dun
 from billing.services.invoices import email_invoice, email_invoices, invoices_email, invoices_issue_for_month  # noqa: F401
 from billing.services.memberships import membership_fees_post
 from billing.services.payments import ad_hoc_capture_for_session, invoice_payments_collect, payments_retry_due
@@ -92,6 +93,12 @@ def email_unsent_invoices(grace_minutes: int = 10) -> int:
     Exactly once with the batches (invoice_email's compare-and-set)."""
     issued_before = timezone.now() - timedelta(minutes=grace_minutes)
     return invoices_email(invoice_ids=list(invoices_unsent(issued_before=issued_before)))
+
+
+@shared_task(**RETRY)
+def dun_overdue_invoices() -> dict[str, list[int]]:
+    """Beat, daily: reminders and blocks for unpaid invoices (each step once)."""
+    return invoices_dun(now=timezone.now())
 
 
 def _month(period_start: str | None, previous: bool = True) -> date:

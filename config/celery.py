@@ -72,6 +72,10 @@ BEAT_SCHEDULE.update(
             "task": "billing.tasks.collect_invoice_payments",
             "schedule": crontab(minute=0, hour=6),
         },
+        "billing-dun-overdue-invoices": {
+            "task": "billing.tasks.dun_overdue_invoices",
+            "schedule": crontab(minute=0, hour=8),
+        },
         "billing-retry-failed-payments": {
             "task": "billing.tasks.retry_failed_payments",
             "schedule": crontab(minute=20),

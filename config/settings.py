@@ -394,6 +394,23 @@ BILLING_INVOICE_SERIES = config_env.env.str("BILLING_INVOICE_SERIES", default="I
 BILLING_CREDIT_NOTE_SERIES = config_env.env.str("BILLING_CREDIT_NOTE_SERIES", default="CN")
 # Hours after a failed payment at which it is retried; after the last one the account stays overdue.
 BILLING_PAYMENT_RETRY_HOURS = [24, 72, 168]
+# Payment terms and dunning (docs/billing.md, "Getting paid"): an invoice is due this many
+# days after issue; the first and second reminders go out this many days after the due date;
+# charging is blocked this many days after the second reminder (and never before it was sent).
+BILLING_PAYMENT_TERMS_DAYS = config_env.env.int("BILLING_PAYMENT_TERMS_DAYS", default=14)
+BILLING_REMINDER_1_DAYS = config_env.env.int("BILLING_REMINDER_1_DAYS", default=3)
+BILLING_REMINDER_2_DAYS = config_env.env.int("BILLING_REMINDER_2_DAYS", default=10)
+BILLING_BLOCK_GRACE_DAYS = config_env.env.int("BILLING_BLOCK_GRACE_DAYS", default=7)
+if not 0 <= BILLING_PAYMENT_TERMS_DAYS <= 120:
+    raise ImproperlyConfigured(f"BILLING_PAYMENT_TERMS_DAYS={BILLING_PAYMENT_TERMS_DAYS} must be between 0 and 120.")
+if not 0 <= BILLING_REMINDER_1_DAYS < BILLING_REMINDER_2_DAYS:
+    raise ImproperlyConfigured("BILLING_REMINDER_1_DAYS must be >= 0 and less than BILLING_REMINDER_2_DAYS.")
+if BILLING_BLOCK_GRACE_DAYS < 1:
+    raise ImproperlyConfigured(f"BILLING_BLOCK_GRACE_DAYS={BILLING_BLOCK_GRACE_DAYS} must be at least 1.")
+# Bank transfer: shown on invoices and the portal's "pay now" only when BILLING_BANK_IBAN is set.
+BILLING_BANK_IBAN = config_env.env.str("BILLING_BANK_IBAN", default="")
+BILLING_BANK_BIC = config_env.env.str("BILLING_BANK_BIC", default="")
+BILLING_BANK_ACCOUNT_NAME = config_env.env.str("BILLING_BANK_ACCOUNT_NAME", default="")
 # Amount held on the card for an ad-hoc (QR) session, captured at stop for the real price.
 BILLING_AD_HOC_PREAUTH_AMOUNT = config_env.env.str("BILLING_AD_HOC_PREAUTH_AMOUNT", default="50.00")
 STRIPE_API_KEY = config_env.env.str("STRIPE_API_KEY", default="")

@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from billing.bank_reference import rf_reference
 from billing.models.fields import currency_field, money_field
 
 
@@ -51,6 +52,13 @@ class Invoice(models.Model):
     issued_at = models.DateTimeField()
     due_date = models.DateField(null=True, blank=True, help_text=_("Payment terms: the day payment is due."))
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Payment terms and dunning (billing/services/dunning.py): each step is stamped once,
+    # by compare-and-set, when its e-mail is sent; the block needs both reminders first.
+    due_on = models.DateField(null=True, blank=True, help_text=_("Invoices only: pay by this day."))
+    paid_at = models.DateTimeField(null=True, blank=True)
+    reminder_1_sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_2_sent_at = models.DateTimeField(null=True, blank=True)
+    blocked_at = models.DateTimeField(null=True, blank=True, help_text=_("When charging was blocked for it."))
 
     class Meta:
         ordering = ["-issued_at", "-id"]
@@ -66,6 +74,11 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.driver} {self.total_incl_vat} {self.currency}"
+
+    @property
+    def payment_reference(self) -> str:
+        """The structured creditor reference (ISO 11649) a bank transfer quotes."""
+        return rf_reference(self.number)
 
 
 class InvoiceLine(models.Model):

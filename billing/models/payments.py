@@ -37,12 +37,15 @@ class Payment(models.Model):
     class Provider(models.TextChoices):
         STRIPE = "stripe", "Stripe"
         WALLET = "wallet", _("Prepaid wallet")
+        BANK = "bank", _("Bank transfer")
+        MANUAL = "manual", _("Marked paid by staff")
 
     class Purpose(models.TextChoices):
         INVOICE = "invoice", _("Invoice")
         TOP_UP = "top_up", _("Wallet top-up")
         AD_HOC = "ad_hoc", _("Ad-hoc session (pre-authorised)")
         REFUND = "refund", _("Refund to the card")
+        WALLET_REFUND = "wal_ref", _("Wallet balance refunded")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

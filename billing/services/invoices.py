@@ -25,8 +25,6 @@ logger = logging.getLogger(__name__)
 # Invoices per e-mail task from a monthly run: one broker message per invoice was a third
 # of the run's time (docs/benchmarks.md), and a batch still retries without re-sending.
 EMAIL_BATCH = 100
-# Payment terms: an invoice is due this many days after its date (printed, and in the XML).
-PAYMENT_TERMS_DAYS = 14
 # What an invoice line reads of a CDR: a month's run loads every CDR of the month, and the
 # full rows (50 columns, with their station's 30) were most of the invoicing time.
 CDR_LINE_FIELDS = (
@@ -239,7 +237,7 @@ def _document_create(*, kind, series, driver_id, issuer, currency, period_start,
         credits=credits,
         status=Invoice.Status.OPEN if excl + vat > 0 else Invoice.Status.SETTLED,
         issued_at=now,
-        due_date=issue_date + timedelta(days=PAYMENT_TERMS_DAYS),
+        due_date=issue_date + timedelta(days=settings.BILLING_PAYMENT_TERMS_DAYS),
     )
     for position, line in enumerate(lines, start=1):
         line.invoice, line.position = invoice, position

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from billing.models import Account, BillingAccount, ChargeDetailRecord, Invoice, Payment
 from billing.selectors.cdrs import cdr_in_force
+from billing.selectors.payment_methods import card_payments_available
 from billing.services import ledger
 from billing.services.providers import PaymentProvider, ProviderResult, provider_get
 from drivers.models import Driver, Token
@@ -26,10 +27,18 @@ class PaymentError(ValueError):
 
 
 def invoice_payments_collect(*, now: datetime, provider: PaymentProvider | None = None) -> list[int]:
-    """Charge every open card invoice that has no payment yet. Idempotent."""
-    invoices = Invoice.objects.filter(
-        kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN, payments__isnull=True
-    ).select_related("driver__billing_account")
+    """Charge every open invoice that has no payment yet to its driver's saved card.
+    Invoices of drivers without a saved card (or on a site without card payments) are
+    left open: they are paid by transfer, wallet or in the portal, and dunning
+    (billing/services/dunning.py) reminds before anything is blocked. Idempotent."""
+    if provider is None and not card_payments_available():
+        return []
+    invoices = (
+        Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN, payments__isnull=True)
+        .exclude(driver__billing_account__stripe_payment_method_id="")
+        .filter(driver__billing_account__isnull=False)
+        .select_related("driver__billing_account")
+    )
     return [invoice_payment_collect(invoice=invoice, now=now, provider=provider).pk for invoice in invoices]
 
 
@@ -107,7 +116,7 @@ def payment_result_apply(*, payment_id: int, result: ProviderResult, now: dateti
         if result.status == Payment.Status.SUCCEEDED:
             _settle(payment, now)
         elif result.status in (Payment.Status.FAILED, "error"):
-            _fail(payment, result, now, declined=result.status == Payment.Status.FAILED)
+            _fail(payment, result, now)
         else:
             payment.status = result.status
         payment.save()
@@ -120,7 +129,11 @@ def _settle(payment: Payment, now: datetime) -> None:
     payment.settled_at = now
     payment.failure_message = ""
     payment.next_retry_at = None
-    clearing = ledger.account_get(kind=Account.Kind.PAYMENT_CLEARING, currency=payment.currency)
+    if payment.provider == Payment.Provider.WALLET:
+        # Paid from the prepaid balance: the wallet (a liability) shrinks instead of cash arriving.
+        clearing = ledger.account_get(kind=Account.Kind.DRIVER_WALLET, currency=payment.currency, driver=payment.driver)
+    else:
+        clearing = ledger.account_get(kind=Account.Kind.PAYMENT_CLEARING, currency=payment.currency)
     if payment.purpose == Payment.Purpose.REFUND:
         # Money goes back out: the driver's credit (from a credit note) is used up.
         receivable = ledger.account_get(
@@ -148,29 +161,36 @@ def _settle(payment: Payment, now: datetime) -> None:
         description=f"{payment.get_purpose_display()} via {payment.provider}",
     )
     if payment.invoice_id:
-        Invoice.objects.filter(pk=payment.invoice_id).update(status=Invoice.Status.PAID)
-    if (
-        payment.driver_id
-        and not Payment.objects.filter(driver_id=payment.driver_id, status=Payment.Status.FAILED)
-        .exclude(pk=payment.pk)
-        .exists()
-    ):
-        Driver.objects.filter(pk=payment.driver_id, account_status=Driver.AccountStatus.OVERDUE).update(
+        Invoice.objects.filter(pk=payment.invoice_id).exclude(status=Invoice.Status.PAID).update(
+            status=Invoice.Status.PAID, paid_at=now
+        )
+    if payment.driver_id:
+        block_lift_if_settled(driver_id=payment.driver_id)
+
+
+def block_lift_if_settled(*, driver_id: int) -> bool:
+    """Lift a payment block once no invoice that caused one is still open."""
+    still_blocked = Invoice.objects.filter(
+        driver_id=driver_id, status=Invoice.Status.OPEN, blocked_at__isnull=False
+    ).exists()
+    if still_blocked:
+        return False
+    return bool(
+        Driver.objects.filter(pk=driver_id, account_status=Driver.AccountStatus.OVERDUE).update(
             account_status=Driver.AccountStatus.ACTIVE
         )
+    )
 
 
-def _fail(payment: Payment, result: ProviderResult, now: datetime, *, declined: bool) -> None:
+def _fail(payment: Payment, result: ProviderResult, now: datetime) -> None:
     payment.status = Payment.Status.FAILED
     payment.failure_message = result.failure_message[:255]
     schedule = settings.BILLING_PAYMENT_RETRY_HOURS
     payment.next_retry_at = (
         now + timedelta(hours=schedule[payment.attempts - 1]) if payment.attempts <= len(schedule) else None
     )
-    if declined and payment.purpose == Payment.Purpose.INVOICE and payment.driver_id:
-        Driver.objects.filter(pk=payment.driver_id, account_status=Driver.AccountStatus.ACTIVE).update(
-            account_status=Driver.AccountStatus.OVERDUE
-        )
+    # A decline does not block by itself: the invoice stays open and dunning reminds the
+    # driver (twice, by e-mail) before charging is blocked.
     logger.warning("Payment %s failed (attempt %s): %s", payment.pk, payment.attempts, payment.failure_message)
 
 
@@ -219,6 +239,11 @@ def wallet_top_up(
     repeated request return the same payment. Raises PaymentError for a non-positive amount."""
     if amount <= 0:
         raise PaymentError("A top-up must be a positive amount.")
+    # Refused before a Payment row exists: a method that cannot work stores nothing.
+    if provider is None and not card_payments_available():
+        raise PaymentError("Card payments are not configured on this site.")
+    if not BillingAccount.objects.filter(driver=driver).exclude(stripe_payment_method_id="").exists():
+        raise PaymentError("Save a card first to top up.")
     try:
         payment, created = Payment.objects.get_or_create(
             idempotency_key=f"topup-{driver.pk}-{key}",

@@ -72,7 +72,7 @@ def test_collecting_twice_charges_once(stripe_server, connector):
     assert len(stripe_server.requests) == 1 and Payment.objects.count() == 1
 
 
-def test_declined_card_marks_the_driver_overdue_and_retries_on_schedule(stripe_server, connector):
+def test_declined_card_retries_on_schedule_and_blocks_no_one_by_itself(stripe_server, connector):
     driver = card_driver(DECLINING_CARD)
     invoiced(connector, driver)
     [payment_id] = invoice_payments_collect(now=RUN_AT)
@@ -80,8 +80,9 @@ def test_declined_card_marks_the_driver_overdue_and_retries_on_schedule(stripe_s
     assert payment.status == Payment.Status.FAILED and "declined" in payment.failure_message
     assert payment.next_retry_at == RUN_AT + timedelta(hours=24)
     driver.refresh_from_db()
-    assert driver.account_status == Driver.AccountStatus.OVERDUE
-    assert "overdue" in payment_block_reason(driver=driver).lower()
+    # Blocking is dunning's last step, after two e-mailed reminders (test_dunning.py).
+    assert driver.account_status == Driver.AccountStatus.ACTIVE
+    assert payment_block_reason(driver=driver) is None
     assert payments_retry_due(now=RUN_AT + timedelta(hours=1)) == []
     BillingAccount.objects.filter(driver=driver).update(stripe_payment_method_id="pm_card_visa")
     payments_retry_due(now=RUN_AT + timedelta(hours=25))

@@ -16,6 +16,7 @@ from billing import selectors as billing_selectors
 from billing.forms import CardSetupForm, SubscribeForm, TopUpForm
 from billing.models import BillingAccount, Payment
 from billing.selectors import documents
+from billing.selectors.payment_methods import invoice_payment_methods, top_up_available
 from billing.services import memberships, payments
 from billing.views.portal_cards import card_payments_configured
 from drivers.views.base import driver_required
@@ -26,8 +27,18 @@ def billing_overview(request):
     driver = request.driver
     currency = driver_currency(driver)
     account = BillingAccount.objects.filter(driver=driver).first()
+    invoices = list(documents.invoices_for_driver(driver=driver)[:24])
+    for invoice in invoices:
+        invoice.pay_methods = invoice_payment_methods(invoice=invoice)
     context = {
-        "invoices": documents.invoices_for_driver(driver=driver)[:24],
+        "invoices": invoices,
+        "open_invoices": [invoice for invoice in invoices if invoice.status == invoice.Status.OPEN],
+        "bank": {
+            "iban": settings.BILLING_BANK_IBAN,
+            "bic": settings.BILLING_BANK_BIC,
+            "name": settings.BILLING_BANK_ACCOUNT_NAME,
+        },
+        "top_up_available": top_up_available(driver=driver),
         "payments": documents.payments_for_driver(driver=driver)[:24],
         "wallet_balance": billing_selectors.wallet_balance(driver=driver, currency=currency),
         "currency": currency,

@@ -42,14 +42,23 @@ def test_invoices_are_listed_with_their_pdf_and_only_the_drivers_own(client, dri
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 
 
-def test_top_up_without_a_saved_card_fails_with_a_clear_message_and_twice_charges_once(client, driver):
+def test_top_up_is_not_offered_without_card_processor_keys_and_a_click_stores_nothing(client, driver, settings):
+    settings.STRIPE_API_KEY = settings.STRIPE_PUBLISHABLE_KEY = ""
+    page = client.get(reverse("portal-billing")).content.decode()
+    assert 'id="top-up"' not in page and reverse("portal-top-up") not in page
     key = str(uuid.uuid4())
-    page = client.post(reverse("portal-top-up"), {"amount": "20", "key": key}, follow=True)
-    assert "No saved card on file" in page.content.decode()
-    client.post(reverse("portal-top-up"), {"amount": "20", "key": key})
-    payment = Payment.objects.get()
-    assert (payment.amount, payment.purpose, payment.status) == (Decimal("20"), "top_up", "failed")
-    assert page.context["wallet_balance"] == Decimal("0")
+    answer = client.post(reverse("portal-top-up"), {"amount": "20", "key": key}, follow=True)
+    assert "not configured" in answer.content.decode()
+    assert not Payment.objects.exists()
+    assert answer.context["wallet_balance"] == Decimal("0")
+
+
+def test_top_up_without_a_saved_card_is_refused_before_anything_is_stored(client, driver, settings):
+    settings.STRIPE_API_KEY = "sk_test_configured"
+    assert 'id="top-up"' not in client.get(reverse("portal-billing")).content.decode()
+    answer = client.post(reverse("portal-top-up"), {"amount": "20", "key": str(uuid.uuid4())}, follow=True)
+    assert "Save a card first" in answer.content.decode()
+    assert not Payment.objects.exists()
 
 
 def test_top_up_refuses_amounts_not_offered(client, driver):

@@ -1,0 +1,38 @@
+"""Which ways of paying are on offer: only those this site has configured (card processor
+keys, a bank account) and this driver can use (a saved card, enough in the wallet)."""
+
+from django.conf import settings
+
+from billing.models import BillingAccount, Invoice
+from billing.selectors.ledger import wallet_balance
+
+
+def card_payments_available() -> bool:
+    """The processor's secret key is set, so a saved card can be charged."""
+    return bool(settings.STRIPE_API_KEY)
+
+
+def bank_transfer_available() -> bool:
+    return bool(settings.BILLING_BANK_IBAN)
+
+
+def driver_has_card(*, driver) -> bool:
+    return BillingAccount.objects.filter(driver=driver).exclude(stripe_payment_method_id="").exists()
+
+
+def top_up_available(*, driver) -> bool:
+    return card_payments_available() and driver_has_card(driver=driver)
+
+
+def invoice_payment_methods(*, invoice: Invoice) -> list[str]:
+    """The methods "pay now" offers for an open invoice: "wallet", "card", "transfer"."""
+    if invoice.status != Invoice.Status.OPEN or invoice.kind != Invoice.Kind.INVOICE:
+        return []
+    methods = []
+    if wallet_balance(driver=invoice.driver, currency=invoice.currency) >= invoice.total_incl_vat:
+        methods.append("wallet")
+    if card_payments_available() and driver_has_card(driver=invoice.driver):
+        methods.append("card")
+    if bank_transfer_available():
+        methods.append("transfer")
+    return methods

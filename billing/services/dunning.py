@@ -1,0 +1,109 @@
+"""Dunning: what happens to an invoice that is not paid by its due date. A sequence, each
+step once per invoice (compare-and-set on its timestamp) and each with an e-mail:
+
+1. first reminder, BILLING_REMINDER_1_DAYS after the due date;
+2. second reminder, BILLING_REMINDER_2_DAYS after the due date (and at least the difference
+   after the first was sent), announcing the block;
+3. block (the driver becomes overdue: portal and charger refuse to start), at least
+   BILLING_BLOCK_GRACE_DAYS after the second reminder was *sent* — never without both
+   notices. Paying the invoice lifts the block (payments.block_lift_if_settled)."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from billing.models import Invoice
+from drivers.models import Driver
+
+logger = logging.getLogger(__name__)
+
+
+def invoices_dun(*, now: datetime) -> dict[str, list[int]]:
+    """Take every overdue invoice one step further where its time has come. Safe to run
+    twice (and in parallel): each step is claimed by compare-and-set before its e-mail."""
+    today = timezone.localdate(now)
+    open_invoices = Invoice.objects.filter(
+        kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN, due_on__isnull=False
+    ).select_related("driver__user", "issuer")
+    done: dict[str, list[int]] = {"reminder_1": [], "reminder_2": [], "block": []}
+    first = open_invoices.filter(
+        reminder_1_sent_at__isnull=True, due_on__lte=today - timedelta(days=settings.BILLING_REMINDER_1_DAYS)
+    )
+    for invoice in first:
+        if _step(invoice=invoice, field="reminder_1_sent_at", now=now):
+            done["reminder_1"].append(invoice.pk)
+    # The second reminder also waits its interval after the first was *sent*, so a run
+    # that finds an invoice long overdue does not send both on the same day.
+    gap = timedelta(days=settings.BILLING_REMINDER_2_DAYS - settings.BILLING_REMINDER_1_DAYS)
+    second = open_invoices.filter(
+        reminder_1_sent_at__lte=now - gap,
+        reminder_2_sent_at__isnull=True,
+        due_on__lte=today - timedelta(days=settings.BILLING_REMINDER_2_DAYS),
+    )
+    for invoice in second:
+        if _step(invoice=invoice, field="reminder_2_sent_at", now=now):
+            done["reminder_2"].append(invoice.pk)
+    to_block = open_invoices.filter(
+        reminder_1_sent_at__isnull=False,
+        blocked_at__isnull=True,
+        reminder_2_sent_at__lte=now - timedelta(days=settings.BILLING_BLOCK_GRACE_DAYS),
+    )
+    for invoice in to_block:
+        if _step(invoice=invoice, field="blocked_at", now=now):
+            Driver.objects.filter(pk=invoice.driver_id, account_status=Driver.AccountStatus.ACTIVE).update(
+                account_status=Driver.AccountStatus.OVERDUE
+            )
+            done["block"].append(invoice.pk)
+    return done
+
+
+def _step(*, invoice: Invoice, field: str, now: datetime) -> bool:
+    message = _message(invoice=invoice, field=field)
+    with transaction.atomic():
+        claimed = Invoice.objects.filter(pk=invoice.pk, status=Invoice.Status.OPEN, **{f"{field}__isnull": True})
+        if not claimed.update(**{field: now}):
+            return False  # another worker took this step, or the invoice was paid meanwhile
+        if message is not None:
+            # Sent inside the claim: a mail server error rolls the stamp back and the next run retries.
+            message.send()
+    return True
+
+
+def _message(*, invoice: Invoice, field: str) -> EmailMessage | None:
+    if not invoice.driver.email:
+        logger.warning("Invoice %s: driver %s has no e-mail for dunning", invoice.number, invoice.driver_id)
+        return None
+    amount = f"{invoice.total_incl_vat:.2f} {invoice.currency}"
+    pay = (
+        f"Pay it in the portal (Account → Invoices and payments → Pay now), or by bank transfer quoting "
+        f"{invoice.payment_reference}."
+        if settings.BILLING_BANK_IBAN
+        else "Pay it in the portal (Account → Invoices and payments → Pay now)."
+    )
+    grace = settings.BILLING_BLOCK_GRACE_DAYS
+    subject, body = {
+        "reminder_1_sent_at": (
+            f"Reminder: invoice {invoice.number} is due",
+            f"Invoice {invoice.number} over {amount} was due on {invoice.due_on:%d %b %Y}. {pay}",
+        ),
+        "reminder_2_sent_at": (
+            f"Second reminder: invoice {invoice.number}",
+            f"Invoice {invoice.number} over {amount} is still open (due {invoice.due_on:%d %b %Y}). {pay} "
+            f"If it is not paid within {grace} days, charging with your account will be blocked until it is.",
+        ),
+        "blocked_at": (
+            f"Charging blocked: invoice {invoice.number} is unpaid",
+            f"Invoice {invoice.number} over {amount} is unpaid after two reminders, so charging with your "
+            f"account is blocked. {pay} The block is lifted as soon as it is paid.",
+        ),
+    }[field]
+    return EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=invoice.issuer.billing_email or settings.DEFAULT_FROM_EMAIL,
+        to=[invoice.driver.email],
+    )
