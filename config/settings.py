@@ -407,10 +407,6 @@ if not 0 <= BILLING_REMINDER_1_DAYS < BILLING_REMINDER_2_DAYS:
     raise ImproperlyConfigured("BILLING_REMINDER_1_DAYS must be >= 0 and less than BILLING_REMINDER_2_DAYS.")
 if BILLING_BLOCK_GRACE_DAYS < 1:
     raise ImproperlyConfigured(f"BILLING_BLOCK_GRACE_DAYS={BILLING_BLOCK_GRACE_DAYS} must be at least 1.")
-# Bank transfer: shown on invoices and the portal's "pay now" only when BILLING_BANK_IBAN is set.
-BILLING_BANK_IBAN = config_env.env.str("BILLING_BANK_IBAN", default="")
-BILLING_BANK_BIC = config_env.env.str("BILLING_BANK_BIC", default="")
-BILLING_BANK_ACCOUNT_NAME = config_env.env.str("BILLING_BANK_ACCOUNT_NAME", default="")
 # Amount held on the card for an ad-hoc (QR) session, captured at stop for the real price.
 BILLING_AD_HOC_PREAUTH_AMOUNT = config_env.env.str("BILLING_AD_HOC_PREAUTH_AMOUNT", default="50.00")
 STRIPE_API_KEY = config_env.env.str("STRIPE_API_KEY", default="")

@@ -54,7 +54,6 @@ class Invoice(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
     # Payment terms and dunning (billing/services/dunning.py): each step is stamped once,
     # by compare-and-set, when its e-mail is sent; the block needs both reminders first.
-    due_on = models.DateField(null=True, blank=True, help_text=_("Invoices only: pay by this day."))
     paid_at = models.DateTimeField(null=True, blank=True)
     reminder_1_sent_at = models.DateTimeField(null=True, blank=True)
     reminder_2_sent_at = models.DateTimeField(null=True, blank=True)

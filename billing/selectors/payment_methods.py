@@ -1,5 +1,5 @@
 """Which ways of paying are on offer: only those this site has configured (card processor
-keys, a bank account) and this driver can use (a saved card, enough in the wallet)."""
+keys, the issuer's bank account) and this driver can use (a saved card, enough in the wallet)."""
 
 from django.conf import settings
 
@@ -12,8 +12,9 @@ def card_payments_available() -> bool:
     return bool(settings.STRIPE_API_KEY)
 
 
-def bank_transfer_available() -> bool:
-    return bool(settings.BILLING_BANK_IBAN)
+def bank_transfer_available(*, invoice: Invoice) -> bool:
+    """The issuer has a bank account to pay into (stations.Organisation.iban)."""
+    return bool(invoice.issuer.iban)
 
 
 def driver_has_card(*, driver) -> bool:
@@ -33,6 +34,6 @@ def invoice_payment_methods(*, invoice: Invoice) -> list[str]:
         methods.append("wallet")
     if card_payments_available() and driver_has_card(driver=invoice.driver):
         methods.append("card")
-    if bank_transfer_available():
+    if bank_transfer_available(invoice=invoice):
         methods.append("transfer")
     return methods

@@ -27,11 +27,11 @@ def invoices_dun(*, now: datetime) -> dict[str, list[int]]:
     twice (and in parallel): each step is claimed by compare-and-set before its e-mail."""
     today = timezone.localdate(now)
     open_invoices = Invoice.objects.filter(
-        kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN, due_on__isnull=False
+        kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN, due_date__isnull=False
     ).select_related("driver__user", "issuer")
     done: dict[str, list[int]] = {"reminder_1": [], "reminder_2": [], "block": []}
     first = open_invoices.filter(
-        reminder_1_sent_at__isnull=True, due_on__lte=today - timedelta(days=settings.BILLING_REMINDER_1_DAYS)
+        reminder_1_sent_at__isnull=True, due_date__lte=today - timedelta(days=settings.BILLING_REMINDER_1_DAYS)
     )
     for invoice in first:
         if _step(invoice=invoice, field="reminder_1_sent_at", now=now):
@@ -42,7 +42,7 @@ def invoices_dun(*, now: datetime) -> dict[str, list[int]]:
     second = open_invoices.filter(
         reminder_1_sent_at__lte=now - gap,
         reminder_2_sent_at__isnull=True,
-        due_on__lte=today - timedelta(days=settings.BILLING_REMINDER_2_DAYS),
+        due_date__lte=today - timedelta(days=settings.BILLING_REMINDER_2_DAYS),
     )
     for invoice in second:
         if _step(invoice=invoice, field="reminder_2_sent_at", now=now):
@@ -81,18 +81,18 @@ def _message(*, invoice: Invoice, field: str) -> EmailMessage | None:
     pay = (
         f"Pay it in the portal (Account → Invoices and payments → Pay now), or by bank transfer quoting "
         f"{invoice.payment_reference}."
-        if settings.BILLING_BANK_IBAN
+        if invoice.issuer.iban
         else "Pay it in the portal (Account → Invoices and payments → Pay now)."
     )
     grace = settings.BILLING_BLOCK_GRACE_DAYS
     subject, body = {
         "reminder_1_sent_at": (
             f"Reminder: invoice {invoice.number} is due",
-            f"Invoice {invoice.number} over {amount} was due on {invoice.due_on:%d %b %Y}. {pay}",
+            f"Invoice {invoice.number} over {amount} was due on {invoice.due_date:%d %b %Y}. {pay}",
         ),
         "reminder_2_sent_at": (
             f"Second reminder: invoice {invoice.number}",
-            f"Invoice {invoice.number} over {amount} is still open (due {invoice.due_on:%d %b %Y}). {pay} "
+            f"Invoice {invoice.number} over {amount} is still open (due {invoice.due_date:%d %b %Y}). {pay} "
             f"If it is not paid within {grace} days, charging with your account will be blocked until it is.",
         ),
         "blocked_at": (

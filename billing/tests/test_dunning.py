@@ -21,6 +21,7 @@ from billing.tests.factories import BillingAccountFactory, completed_session, en
 from drivers.models import Driver
 from drivers.selectors.tokens import token_authorization
 from drivers.tests.factories import DriverFactory, TokenFactory
+from stations.models import Organisation
 from stations.tests.factories import ConnectorFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,7 @@ def invoiced(connector, driver) -> Invoice:
 
 
 def day(invoice, offset) -> datetime:
-    return datetime.combine(invoice.due_on, datetime.min.time(), tzinfo=UTC) + timedelta(days=offset, hours=12)
+    return datetime.combine(invoice.due_date, datetime.min.time(), tzinfo=UTC) + timedelta(days=offset, hours=12)
 
 
 def status(driver) -> str:
@@ -59,7 +60,7 @@ def status(driver) -> str:
 def test_invoice_is_due_after_the_configured_payment_terms(terms, connector, settings):
     settings.BILLING_PAYMENT_TERMS_DAYS = 30
     invoice = invoiced(connector, DriverFactory())
-    assert invoice.due_on == RUN_AT.date() + timedelta(days=30)
+    assert invoice.due_date == RUN_AT.date() + timedelta(days=30)
     assert invoice.payment_reference.startswith("RF") and invoice.payment_reference.endswith(
         invoice.number.replace("-", "")
     )
@@ -73,7 +74,7 @@ def test_driver_without_a_saved_card_is_not_failed_overdue_or_blocked_by_the_col
     assert invoice_payments_collect(now=RUN_AT) == []
     assert not Payment.objects.exists() and stripe_server.requests == []
     invoice.refresh_from_db()
-    assert invoice.status == Invoice.Status.OPEN and invoice.due_on is not None
+    assert invoice.status == Invoice.Status.OPEN and invoice.due_date is not None
     assert status(driver) == Driver.AccountStatus.ACTIVE
     assert payment_block_reason(driver=driver) is None
 
@@ -165,7 +166,7 @@ def test_staff_marking_paid_lifts_the_block_once(terms, connector):
 
 
 def test_portal_shows_the_dunning_state_and_only_the_configured_ways_to_pay(terms, connector, client, settings):
-    settings.STRIPE_API_KEY = settings.STRIPE_PUBLISHABLE_KEY = settings.BILLING_BANK_IBAN = ""
+    settings.STRIPE_API_KEY = settings.STRIPE_PUBLISHABLE_KEY = ""
     driver = DriverFactory()
     client.force_login(driver.user)
     invoice = blocked(connector, driver)
@@ -173,7 +174,7 @@ def test_portal_shows_the_dunning_state_and_only_the_configured_ways_to_pay(term
     assert "Charging is blocked until this invoice is paid" in page
     assert "Pay now by card" not in page and "Pay now from wallet" not in page and "IBAN" not in page
     assert "contact support" in page
-    settings.BILLING_BANK_IBAN = "DE02120300000000202051"
+    Organisation.objects.filter(pk=invoice.issuer_id).update(iban="DE02120300000000202051")
     wallet_credit(driver, "50.00")
     page = client.get(reverse("portal-billing")).content.decode()
     assert "Pay now from wallet" in page and invoice.payment_reference in page and "Pay now by card" not in page

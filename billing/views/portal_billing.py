@@ -33,11 +33,6 @@ def billing_overview(request):
     context = {
         "invoices": invoices,
         "open_invoices": [invoice for invoice in invoices if invoice.status == invoice.Status.OPEN],
-        "bank": {
-            "iban": settings.BILLING_BANK_IBAN,
-            "bic": settings.BILLING_BANK_BIC,
-            "name": settings.BILLING_BANK_ACCOUNT_NAME,
-        },
         "top_up_available": top_up_available(driver=driver),
         "payments": documents.payments_for_driver(driver=driver)[:24],
         "wallet_balance": billing_selectors.wallet_balance(driver=driver, currency=currency),
