@@ -33,7 +33,7 @@ from billing.models import Tariff  # noqa: E402
 from billing.services.cdrs_bulk import sessions_price_bulk  # noqa: E402
 from billing.services.invoices import invoices_issue_for_month  # noqa: E402
 from billing.services.tariffs import tariff_create  # noqa: E402
-from drivers.models import Driver, Token  # noqa: E402
+from drivers.models import Driver, SessionToken, Token  # noqa: E402
 from stations.models import (  # noqa: E402
     ChargingSession,
     Connector,
@@ -108,7 +108,6 @@ def build_sessions(count: int, period_start: date, tokens: list, connectors: lis
                     connector=connector,
                     connector_number=connector.connector_id,
                     id_tag=token.uid,
-                    token=token,
                     started_at=started_at,
                     meter_start_wh=1000,
                     stopped_at=started_at + timedelta(minutes=minutes),
@@ -121,6 +120,10 @@ def build_sessions(count: int, period_start: date, tokens: list, connectors: lis
                 )
             )
         created = ChargingSession.objects.bulk_create(sessions)
+        SessionToken.objects.bulk_create(
+            SessionToken(session=session, token=tokens[n % len(tokens)])
+            for n, session in enumerate(created, start=offset)
+        )
         MeterSample.objects.bulk_create(
             [
                 MeterSample(

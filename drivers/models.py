@@ -83,6 +83,17 @@ class Token(models.Model):
         return f"{self.uid} ({self.get_kind_display()}, {self.status})"
 
 
+class SessionToken(models.Model):
+    """Which token started a session. Drivers owns the link so that the session (stations,
+    the lower layer) keeps only the idTag string and no foreign key up into drivers."""
+
+    session = models.OneToOneField("stations.ChargingSession", on_delete=models.CASCADE, related_name="token_link")
+    token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="session_links")
+
+    def __str__(self):
+        return f"session {self.session_id} · token {self.token_id}"
+
+
 class Vehicle(models.Model):
     driver = models.ForeignKey(Driver, on_delete=models.CASCADE, related_name="vehicles")
     make = models.CharField(max_length=50)

@@ -18,6 +18,7 @@ from billing.models import ChargeDetailRecord, MembershipPlan, Tariff
 from billing.money import allocate, money_round
 from billing.selectors.cdrs import cdr_in_force
 from billing.services.pricing_lookup import PricingLookup
+from drivers.selectors.sessions import session_token
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,8 @@ def session_price_compute(
     operator = station.operator
     if operator is None:
         raise CdrError(f"Station {station} has neither an operating agreement nor a site operator.")
-    driver = session.token.driver if session.token_id else None
+    token = session_token(session=session)
+    driver = token.driver if token else None
     zone = station.site.time_zone if station.site_id else operator.time_zone
     started_local = session.started_at.astimezone(ZoneInfo(zone))
     plan = lookup.plan(driver=driver, on=started_local.date()) if driver else None

@@ -23,7 +23,7 @@ SESSION_RELATIONS = [
     "station__agreement__owner",
     "station__owner",
     "connector",
-    "token__driver__emsp",
+    "token_link__token__driver__emsp",
 ]
 
 

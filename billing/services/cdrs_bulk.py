@@ -12,6 +12,7 @@ from billing.services import ledger
 from billing.services.cdrs import CdrError, _cdr_build, cdr_postings, session_price
 from billing.services.pricing_lookup import PreloadedLookup
 from drivers.models import Token
+from drivers.selectors.sessions import session_links_attach, session_token
 from stations.models import ChargingSession, ChargingStation, Connector
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def _chunk_price(session_ids: list[int], relations: "_Relations") -> int:
         return 0
     relations.attach(sessions)
     lookup = PreloadedLookup(sessions)
-    driver_ids = {s.token.driver_id for s in sessions if s.token_id and s.token.driver_id}
+    driver_ids = {t.driver_id for t in (session_token(session=s) for s in sessions) if t and t.driver_id}
     wallet_drivers = set(
         BillingAccount.objects.filter(driver_id__in=driver_ids, mode=BillingAccount.Mode.WALLET).values_list(
             "driver_id", flat=True
@@ -54,7 +55,8 @@ def _chunk_price(session_ids: list[int], relations: "_Relations") -> int:
     )
     cdrs, careful = [], []
     for session in sessions:
-        driver_id = session.token.driver_id if session.token_id else None
+        token = session_token(session=session)
+        driver_id = token.driver_id if token else None
         if driver_id in wallet_drivers:
             careful.append(session.pk)
             continue
@@ -103,13 +105,10 @@ class _Relations:
             ),
         )
         self._load(self.connectors, {s.connector_id for s in sessions if s.connector_id}, Connector.objects.all())
-        self._load(
-            self.tokens, {s.token_id for s in sessions if s.token_id}, Token.objects.select_related("driver__emsp")
-        )
+        session_links_attach(sessions=sessions, tokens=self.tokens)
         for session in sessions:
             session.station = self.stations[session.station_id]
             session.connector = self.connectors.get(session.connector_id)
-            session.token = self.tokens.get(session.token_id)
 
     @staticmethod
     def _load(cache: dict, ids: set[int], queryset) -> None:

@@ -20,6 +20,7 @@ from billing.selectors.tariffs import (
     usage_from_rows,
 )
 from billing.services import commission, tariffs
+from drivers.selectors.sessions import session_token
 from stations.models import MeterSample
 
 
@@ -58,7 +59,7 @@ class PreloadedLookup(PricingLookup):
         super().__init__()
         self._sessions = sessions
         self._status_changes = None  # loaded on first need: most sessions' samples suffice
-        driver_ids = {s.token.driver_id for s in sessions if s.token_id and s.token.driver_id}
+        driver_ids = {t.driver_id for t in (session_token(session=s) for s in sessions) if t and t.driver_id}
         self._subscriptions = defaultdict(list)
         for subscription in (
             Subscription.objects.filter(driver_id__in=driver_ids)

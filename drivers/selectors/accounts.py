@@ -83,7 +83,11 @@ def driver_data_export(*, driver: Driver) -> dict:
 
 
 def _sessions(driver: Driver):
-    return ChargingSession.objects.filter(token__driver=driver).select_related("station").order_by("started_at")
+    return (
+        ChargingSession.objects.filter(token_link__token__driver=driver)
+        .select_related("station")
+        .order_by("started_at")
+    )
 
 
 def _iso(moment) -> str | None:

@@ -2,9 +2,9 @@
 
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from drivers.models import Driver
+from drivers.models import Driver, SessionToken, Token
 from stations.models import ChargingSession, CommandRequest
 
 # The charger's StartTransaction arrives after the command was created; allow for our own
@@ -14,7 +14,7 @@ START_MATCH_SLACK = timedelta(seconds=5)
 
 def driver_sessions(*, driver: Driver) -> QuerySet[ChargingSession]:
     return (
-        ChargingSession.objects.filter(token__driver=driver)
+        ChargingSession.objects.filter(token_link__token__driver=driver)
         .select_related("station__site", "connector")
         .order_by("-started_at", "-pk")
     )
@@ -46,3 +46,34 @@ def session_started_by(*, driver: Driver, command: CommandRequest) -> ChargingSe
     if connector_id:
         sessions = sessions.filter(connector_number=connector_id)
     return sessions.order_by("start_received_at").first()
+
+
+def session_token(*, session: ChargingSession) -> Token | None:
+    """The token that started the session (drivers' link), or None for an unknown idTag."""
+    try:
+        return session.token_link.token  # loaded by select_related("token_link__token") if the caller did
+    except SessionToken.DoesNotExist:
+        return None
+
+
+def session_links_attach(*, sessions, tokens: dict[int, Token]) -> None:
+    """Attach each session's link (or its absence) without a query per session; `tokens` is
+    the caller's cache of Token by pk, filled here with the tokens it lacks."""
+    pairs = dict(
+        SessionToken.objects.filter(session_id__in=[s.pk for s in sessions]).values_list("session_id", "token_id")
+    )
+    missing = set(pairs.values()) - tokens.keys()
+    tokens.update((t.pk, t) for t in Token.objects.select_related("driver__emsp").filter(pk__in=missing))
+    cache = ChargingSession.token_link.related
+    for session in sessions:
+        token_id = pairs.get(session.pk)
+        link = None
+        if token_id is not None:
+            link = SessionToken(session_id=session.pk, token_id=token_id)
+            link.token = tokens[token_id]
+        cache.set_cached_value(session, link)
+
+
+def driver_session_filter(*, user) -> Q:
+    """The sessions of the user's own tokens (stations asks through its registry)."""
+    return Q(token_link__token__driver__user=user) if user is not None and user.is_authenticated else Q(pk__in=[])

@@ -92,6 +92,6 @@ def token_authorization(*, id_tag: str, station=None) -> AuthorizationResult:
     block_reason = charge_block_reason(driver=driver)
     if block_reason:
         return result(AuthorizationStatus.BLOCKED, block_reason)
-    if ChargingSession.objects.filter(token=token, status=ChargingSession.Status.ACTIVE).exists():
+    if ChargingSession.objects.filter(token_link__token=token, status=ChargingSession.Status.ACTIVE).exists():
         return result(AuthorizationStatus.CONCURRENT_TX, "a session with this token is in progress")
     return result(AuthorizationStatus.ACCEPTED)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drivers.models import Driver, Reservation, Token
+from drivers.models import Driver, Reservation, SessionToken, Token
 from drivers.selectors.tokens import charge_block_reason, token_authorization
 from drivers.services.reservations import reservation_request
 from drivers.services.tokens import driver_app_token
@@ -49,7 +49,7 @@ def charge_stop(*, driver: Driver, session: ChargingSession) -> CommandRequest:
     """Queue RemoteStopTransaction for the driver's own running session.
 
     Raises ChargeRefused for a session that is not the driver's or no longer running."""
-    if session.token is None or session.token.driver_id != driver.pk:
+    if not SessionToken.objects.filter(session=session, token__driver=driver).exists():
         raise ChargeRefused(_("This is not your charging session."))
     if session.status != ChargingSession.Status.ACTIVE:
         raise ChargeRefused(_("This session has already ended."))

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from drivers.models import Driver, SupportTicket, TicketMessage
+from drivers.models import Driver, SessionToken, SupportTicket, TicketMessage
 
 
 @transaction.atomic
@@ -13,7 +13,7 @@ def support_ticket_open(
 ) -> SupportTicket:
     """A new open ticket with the driver's first message. Raises ValidationError for an
     empty subject or message, or a session that is not the driver's."""
-    if session is not None and (session.token is None or session.token.driver_id != driver.pk):
+    if session is not None and not SessionToken.objects.filter(session=session, token__driver=driver).exists():
         raise ValidationError({"session": _("This is not one of your sessions.")})
     ticket = SupportTicket(driver=driver, subject=subject.strip(), topic=topic, session=session)
     ticket.full_clean()

@@ -161,7 +161,7 @@ def test_driver_signs_up_finds_charges_pays_and_reports(
         # Start charging: RemoteStart through the outbox, the charger starts a transaction.
         page.get_by_role("button", name=re.compile("Start charging on connector 1")).click()
         page.wait_for_url(re.compile(r"/charging/\d+/$"))
-        session = ChargingSession.objects.get(token__driver__user__email=EMAIL)
+        session = ChargingSession.objects.get(token_link__token__driver__user__email=EMAIL)
         expect(page.locator("#session-state")).to_have_text("Charging")
         page.wait_for_function("document.documentElement.dataset.live === 'connected'")
         # MeterValues arrive every half second; the page changes without a reload.

@@ -183,7 +183,7 @@ def test_remote_start_and_stop_round_trip_from_another_process(asgi_server, conn
     assert remote_start["status"] == "accepted"
     assert remote_stop["status"] == "accepted"
     session = ChargingSession.objects.get(pk=transaction_id)
-    assert (session.status, session.energy_wh, session.stop_reason, session.token) == (
+    assert (session.status, session.energy_wh, session.stop_reason, session.token_link.token) == (
         "completed",
         7000,
         "Remote",

@@ -21,6 +21,7 @@ from drivers.models import Token
 from drivers.services import charging as driver_charging
 from stations import prices
 from stations.api.commands import CommandSerializer
+from stations.authorization import driver_session_filter
 from stations.models import ChargingSession, ChargingStation
 from stations.selectors.api_access import sessions_visible_to
 
@@ -35,6 +36,8 @@ class SessionSerializer(serializers.ModelSerializer):
     station_identity = serializers.CharField(source="station.identity", read_only=True)
     duration_seconds = serializers.SerializerMethodField()
     cost = serializers.SerializerMethodField()
+    # The token that started the session is drivers' link (drivers.SessionToken); null if none.
+    token = serializers.IntegerField(source="token_link.token_id", read_only=True, allow_null=True)
 
     class Meta:
         model = ChargingSession
@@ -156,5 +159,5 @@ class SessionViewSet(viewsets.ReadOnlyModelViewSet):
         """Drivers stop their own sessions; staff any. Owners read but never stop."""
         sessions = ChargingSession.objects.all()
         if not self.request.user.is_staff:
-            sessions = sessions.filter(token__driver__user=self.request.user)
+            sessions = sessions.filter(driver_session_filter(user=self.request.user))
         return get_object_or_404(sessions, pk=self.kwargs["pk"])

@@ -25,9 +25,6 @@ class ChargingSession(models.Model):
     )
     connector_number = models.PositiveSmallIntegerField(help_text="connectorId as sent by the charger")
     id_tag = models.CharField(max_length=36, help_text="The token presented (idTag).")
-    token = models.ForeignKey(
-        "drivers.Token", on_delete=models.SET_NULL, related_name="sessions", null=True, blank=True
-    )
     auth_status = models.CharField(max_length=16, choices=AuthStatus.choices, default=AuthStatus.ACCEPTED)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     reservation_id = models.IntegerField(null=True, blank=True)

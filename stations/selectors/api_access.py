@@ -3,6 +3,7 @@ outside the caller's scope is simply not found (404, never 403)."""
 
 from django.db.models import Q, QuerySet
 
+from stations.authorization import driver_session_filter
 from stations.models import ChargingSession, ChargingStation, OrganisationMember
 
 
@@ -26,9 +27,8 @@ def stations_visible_to(*, user) -> QuerySet[ChargingStation]:
 
 def sessions_visible_to(*, user) -> QuerySet[ChargingSession]:
     """Staff: all; a driver: sessions of their own tokens; an owner: sessions at their stations."""
-    sessions = ChargingSession.objects.select_related("station", "connector", "token")
+    sessions = ChargingSession.objects.select_related("station", "connector")
     if user.is_staff:
         return sessions
     owner_ids = owner_organisation_ids(user=user)
-    driver_id = user.driver.pk if hasattr(user, "driver") else None
-    return sessions.filter(Q(station__owner_id__in=owner_ids) | Q(token__driver_id=driver_id, token__isnull=False))
+    return sessions.filter(Q(station__owner_id__in=owner_ids) | driver_session_filter(user=user))

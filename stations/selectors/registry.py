@@ -1,6 +1,7 @@
 """Reads for the station registry."""
 
 from stations import passwords
+from stations.authorization import driver_session_filter
 from stations.models import ChargingSession, ChargingStation
 from stations.selectors.locations import public_stations
 
@@ -24,4 +25,4 @@ def session_visible_to(*, user, session_id: int) -> bool:
         return False
     if user.is_staff:
         return ChargingSession.objects.filter(pk=session_id).exists()
-    return ChargingSession.objects.filter(pk=session_id, token__driver__user=user).exists()
+    return ChargingSession.objects.filter(driver_session_filter(user=user), pk=session_id).exists()

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 
 from stations import live, signals
-from stations.authorization import id_tag_authorize
+from stations.authorization import id_tag_authorize, session_token_record
 from stations.models import ChargingSession, Connector, MeterSample
 from stations.models.sessions import TransactionDiscrepancy
 from stations.services.status import clock_skewed, send_on_commit
@@ -70,7 +70,7 @@ def session_start(
         "meter_start_wh": meter_start_wh,
         "started_at": started_at,
     }
-    existing = ChargingSession.objects.select_related("token").filter(**facts).first()
+    existing = ChargingSession.objects.filter(**facts).first()
     if existing is not None:
         return StartOutcome(session=existing, created=False)
     authorization = id_tag_authorize(id_tag=id_tag)
@@ -85,15 +85,15 @@ def session_start(
             session = ChargingSession.objects.create(
                 **facts,
                 connector_id=connector_pk,
-                token=authorization.token,
                 auth_status=authorization.status,
                 status=ChargingSession.Status.ACTIVE if authorization.accepted else ChargingSession.Status.REJECTED,
                 reservation_id=reservation_id,
                 flags=flags,
             )
+            session_token_record(session=session, token=authorization.token)
     except IntegrityError:
         # A concurrent replay won the unique constraint; answer with its session.
-        return StartOutcome(session=ChargingSession.objects.select_related("token").get(**facts), created=False)
+        return StartOutcome(session=ChargingSession.objects.get(**facts), created=False)
     if session.status == ChargingSession.Status.ACTIVE:
         send_on_commit(signals.session_started, session_id=session.pk)
     _publish(session)

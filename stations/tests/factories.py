@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import factory
 
-from stations import passwords
+from stations import authorization, passwords
 from stations.models import ChargingSession, ChargingStation, Connector, OperatingAgreement, Organisation, Site
 
 STATION_PASSWORD = "test-charger-password-1234"
@@ -87,3 +87,10 @@ class ChargingSessionFactory(factory.django.DjangoModelFactory):
     id_tag = "TESTTAG"
     started_at = factory.Faker("date_time_this_year", tzinfo=__import__("datetime").UTC)
     meter_start_wh = 1000
+
+    @factory.post_generation
+    def token(self, create, extracted, **kwargs):
+        """`token=...` links the session to a drivers Token, as a session start does
+        (through the recorder drivers registers; stations does not import drivers)."""
+        if create and extracted is not None:
+            authorization.session_token_record(session=self, token=extracted)

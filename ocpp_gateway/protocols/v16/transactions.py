@@ -7,6 +7,7 @@ from ocpp.v16 import call_result
 from ocpp.v16.enums import Action, AuthorizationStatus
 from ocpp.v16.enums import Reason as StopReason
 
+from drivers.selectors.sessions import session_token
 from drivers.selectors.tokens import token_authorization
 from drivers.services import reservations
 from ocpp_gateway.protocols.base import CallContext, parse_time
@@ -40,7 +41,7 @@ def start_transaction(
     session = outcome.session
     if outcome.created and reservation_id is not None and session.status == ChargingSession.Status.ACTIVE:
         reservations.reservation_use(reservation_id=reservation_id, station_id=ctx.station_id, session_id=session.pk)
-    token = session.token
+    token = session_token(session=session)
     return call_result.StartTransaction(
         transaction_id=session.pk,
         id_tag_info=id_tag_info(
