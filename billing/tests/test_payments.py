@@ -19,7 +19,7 @@ from billing.services.payments import (
 )
 from billing.tests.factories import BillingAccountFactory, completed_session, energy_tariff
 from billing.tests.stripe_stub import DECLINING_CARD, signed_event
-from drivers.models import Driver, Token
+from drivers.models import Driver, SessionToken, Token
 from drivers.selectors.tokens import token_authorization
 from drivers.tests.factories import DriverFactory
 from stations.models import ChargingSession
@@ -121,7 +121,8 @@ def test_ad_hoc_session_is_preauthorised_and_captured_for_its_price(stripe_serve
     assert hold.status == Payment.Status.REQUIRES_CAPTURE and hold.id_tag.startswith("ADHOC")
     assert token_authorization(id_tag=hold.id_tag).status == "Accepted"
     session = completed_session(connector=connector, energy_wh=20000)
-    ChargingSession.objects.filter(pk=session.pk).update(id_tag=hold.id_tag, token=Token.objects.get(uid=hold.id_tag))
+    ChargingSession.objects.filter(pk=session.pk).update(id_tag=hold.id_tag)
+    SessionToken.objects.filter(session=session).update(token=Token.objects.get(uid=hold.id_tag))
     session_price(session_id=session.pk)
     payment = ad_hoc_capture_for_session(session_id=session.pk)
     assert payment.status == Payment.Status.SUCCEEDED and payment.amount == D("9.52")

@@ -80,6 +80,7 @@ class ConnectorFactory(factory.django.DjangoModelFactory):
 class ChargingSessionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ChargingSession
+        skip_postgeneration_save = True
 
     station = factory.SubFactory(ChargingStationFactory)
     connector = factory.SubFactory(ConnectorFactory, station=factory.SelfAttribute("..station"))
