@@ -154,7 +154,7 @@ def test_full_transaction_with_meter_values(asgi_server, identity, connector):
     assert session.status == ChargingSession.Status.COMPLETED
     assert (session.meter_start_wh, session.meter_stop_wh, session.energy_wh) == (10000, 15500, 5500)
     assert session.stop_reason == "EVDisconnected"
-    assert session.token == token
+    assert session.token_link.token == token
     assert MeterSample.objects.filter(session=session).count() == 8
     assert (
         MeterSample.objects.get(session=session, measurand="SoC", sampled_at=start + timedelta(minutes=5)).location

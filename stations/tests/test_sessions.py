@@ -58,7 +58,7 @@ def test_start_with_valid_token_creates_active_session_and_signals_on_commit(
     assert outcome.created
     assert session.status == ChargingSession.Status.ACTIVE
     assert session.auth_status == "Accepted"
-    assert session.token == token
+    assert session.token_link.token == token
     assert session.connector == connector
     assert received == [session.pk]
 
