@@ -32,7 +32,7 @@ from billing.models import (
     TariffElement,
     WebhookEvent,
 )
-from billing.services import cdrs, invoices, payments, settlements
+from billing.services import cdrs, invoice_payments, invoices, payments, settlements
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -200,12 +200,21 @@ class InvoiceLineInline(ReadOnlyInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
-    list_display = ["number", "kind", "driver", "period_start", "total_incl_vat", "currency", "status", "pdf"]
+    list_display = [
+        "number", "kind", "driver", "period_start", "total_incl_vat", "currency", "status", "due_date", "pdf",
+    ]  # fmt: skip
     list_filter = ["kind", "status", "issuer", "series", "year"]
     search_fields = ["number", "driver__user__email"]
     date_hierarchy = "issued_at"
     inlines = [InvoiceLineInline]
     list_select_related = ["driver__user"]
+    actions = ["mark_paid"]
+
+    @admin.action(description=_("Mark paid (received another way)"))
+    def mark_paid(self, request, queryset):
+        now = timezone.now()
+        marked = [invoice for invoice in queryset if invoice_payments.invoice_mark_paid(invoice=invoice, now=now)]
+        self.message_user(request, _("%(n)d invoice(s) marked paid.") % {"n": len(marked)})
 
     @admin.display(description="PDF")
     def pdf(self, obj):

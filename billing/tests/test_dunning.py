@@ -197,3 +197,13 @@ def test_pay_now_by_card_retries_the_failed_card_payment(terms, stripe_server, c
     client.post(reverse("portal-invoice-pay", args=[invoice.number]), {"method": "card"})
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.PAID and Payment.objects.count() == 1
+
+
+def test_admin_mark_paid_action_pays_the_selected_invoice_and_lifts_the_block(terms, connector, admin_client):
+    driver = DriverFactory()
+    invoice = blocked(connector, driver)
+    admin_client.post(
+        reverse("admin:billing_invoice_changelist"), {"action": "mark_paid", "_selected_action": [invoice.pk]}
+    )
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID and status(driver) == Driver.AccountStatus.ACTIVE
