@@ -32,7 +32,7 @@ from billing.models import (
     TariffElement,
     WebhookEvent,
 )
-from billing.services import cdrs, invoice_payments, invoices, payments, settlements
+from billing.services import bank, cdrs, invoice_payments, invoices, payments, settlements
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -222,7 +222,34 @@ class InvoiceAdmin(ReadOnlyAdmin):
 
     def get_urls(self):
         issue = path("issue/", self.admin_site.admin_view(self.issue_view), name="billing_invoice_issue")
-        return [issue, *super().get_urls()]
+        reconcile = path(
+            "reconcile/", self.admin_site.admin_view(self.reconcile_view), name="billing_invoice_reconcile"
+        )
+        return [issue, reconcile, *super().get_urls()]
+
+    def reconcile_view(self, request):
+        """Upload a bank statement (CAMT.053 or CSV); matched transfers pay their invoices."""
+        if not request.user.has_perm("billing.add_invoice") and not request.user.is_superuser:
+            raise PermissionDenied
+        form = StatementForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = bank.statement_reconcile(content=form.cleaned_data["statement"].read(), now=timezone.now())
+            except bank.StatementError as error:
+                self.message_user(request, str(error), level=messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(booked)d paid, %(already)d already booked, unmatched: %(unmatched)s")
+                    % {
+                        "booked": len(result.booked),
+                        "already": len(result.already),
+                        "unmatched": "; ".join(result.unmatched) or "-",
+                    },
+                )
+                return redirect("admin:billing_invoice_changelist")
+        context = {**self.admin_site.each_context(request), "form": form, "title": _("Reconcile a bank statement")}
+        return TemplateResponse(request, "admin/billing/invoice/reconcile.html", context)
 
     def issue_view(self, request):
         """Invoice a closed month on demand (the service is idempotent)."""
@@ -239,6 +266,12 @@ class InvoiceAdmin(ReadOnlyAdmin):
             return redirect("admin:billing_invoice_changelist")
         context = {**self.admin_site.each_context(request), "form": form, "title": _("Invoice a closed month")}
         return TemplateResponse(request, "admin/billing/invoice/issue.html", context)
+
+
+class StatementForm(forms.Form):
+    statement = forms.FileField(
+        help_text=_("CAMT.053 XML or CSV (transaction_id,booking_date,amount,currency,reference)")
+    )
 
 
 class InvoiceMonthForm(forms.Form):

@@ -4,6 +4,7 @@ marks the right invoice paid once (per bank transaction id) and leaves others al
 from datetime import UTC, date, datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from billing.models import Invoice, Payment
 from billing.services.bank import statement_reconcile
@@ -73,3 +74,12 @@ def test_csv_statement_finds_the_reference_in_free_text(invoices):
     first.refresh_from_db()
     assert first.status == Invoice.Status.PAID and len(result.booked) == 1
     assert result.unmatched == ["TX-10: no invoice reference"]
+
+
+def test_admin_upload_page_reconciles_a_statement(invoices, admin_client):
+    first, _ = invoices
+    statement = camt([("BANK-7", first.total_incl_vat, "EUR", "CRDT", first.payment_reference)])
+    upload = SimpleUploadedFile("statement.xml", statement, content_type="application/xml")
+    admin_client.post("/admin/billing/invoice/reconcile/", {"statement": upload})
+    first.refresh_from_db()
+    assert first.status == Invoice.Status.PAID
