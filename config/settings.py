@@ -434,6 +434,12 @@ OCPP_BOOT_WAIT_SECONDS = int_in_range("OCPP_BOOT_WAIT_SECONDS", 3, 0, 300)
 # CPython's default is 700.
 GC_GEN0_THRESHOLD = int_in_range("GC_GEN0_THRESHOLD", 50_000, 100, 10_000_000)
 
+# --- Sessions: meter plausibility (docs/ocpp.md) -------------------------------------------
+# Energy beyond the connector's max power over the elapsed time, plus this percentage and
+# this many Wh (meter resolution), is not counted and the session's CDR is held for review.
+SESSION_ENERGY_MARGIN_PERCENT = int_in_range("SESSION_ENERGY_MARGIN_PERCENT", 10, 0, 1000)
+SESSION_ENERGY_MARGIN_WH = int_in_range("SESSION_ENERGY_MARGIN_WH", 100, 0, 100_000)
+
 # --- Operations: health, alerts, maintenance, uptime, firmware (docs/operations.md) --------
 # A station is offline after N heartbeat intervals of silence; shorter flaps raise nothing.
 OPS_OFFLINE_HEARTBEATS = int_in_range("OPS_OFFLINE_HEARTBEATS", 3, 1, 100)

@@ -9,10 +9,10 @@ import pytest
 import websockets
 from django.conf import settings
 
-from drivers.tests.factories import TokenFactory
 from ocpp_gateway.models import MessageLog
 from ocpp_gateway.tests.charger import TIMEOUT, basic_auth, now_iso, run, ws_url
 from stations.models import ChargingSession, CommandRequest
+from stations.models.sessions import TransactionDiscrepancy
 from stations.tests.factories import ConnectorFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -125,19 +125,19 @@ def test_schema_violations_map_to_ocpp16_error_codes(asgi_server, identity):
 
 
 def test_handler_crash_is_internal_error_without_details_and_persists_nothing(asgi_server, identity):
-    token = TokenFactory()
-    # Valid per schema, but beyond what the database can store: the handler fails inside its transaction.
+    # Valid per schema, but a transactionId beyond what the database can store: the handler
+    # fails inside its transaction (recording the unknown transaction for staff).
     overflowing = [
         2,
         "crash-1",
-        "StartTransaction",
-        {"connectorId": 1, "idTag": token.uid, "meterStart": 2**63, "timestamp": now_iso()},
+        "StopTransaction",
+        {"transactionId": 2**63, "meterStop": 0, "timestamp": now_iso()},
     ]
     answers = run(_exchange(asgi_server, identity, [json.dumps(overflowing)]))
     message_type, message_id, code, description, details = answers[0]
     assert (message_type, message_id, code, details) == (4, "crash-1", "InternalError", {})
     assert "Traceback" not in description and "numeric" not in description.lower()
-    assert not ChargingSession.objects.exists()
+    assert not TransactionDiscrepancy.objects.exists()
     assert MessageLog.objects.filter(message_id="crash-1", direction="in").exists()
 
 

@@ -5,6 +5,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from django.db import DatabaseError
 
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway import exchange, frames, protocols
@@ -125,20 +126,26 @@ def test_station_not_accepted_gets_security_error_except_for_boot():
 
 
 @pytest.mark.django_db
-def test_failing_handler_rolls_back_its_writes_and_answers_internal_error():
+def test_failing_handler_rolls_back_its_writes_and_answers_internal_error(monkeypatch):
     station = ConnectorFactory().station
     token = TokenFactory()
     start = {"connectorId": 1, "idTag": token.uid, "meterStart": 0, "timestamp": NOW.isoformat()}
     transaction_id = answer(station, "StartTransaction", start)[0][2]["transactionId"]
     samples = [{"timestamp": NOW.isoformat(), "sampledValue": [{"value": "10"}]}]
-    # Valid per schema but beyond a 64-bit column: the samples are written, then saving the session fails.
     stop = {
-        "meterStop": 2**63,
+        "meterStop": 20,
         "timestamp": NOW.isoformat(),
         "transactionId": transaction_id,
         "transactionData": samples,
     }
+
+    def failing_save(*args, **kwargs):
+        raise DatabaseError("the database refused the row")
+
+    # The samples are written, then saving the session fails.
+    monkeypatch.setattr(ChargingSession, "save", failing_save)
     reply, _ = answer(station, "StopTransaction", stop, message_id="m2")
+    monkeypatch.undo()
     assert reply[2] == "InternalError"
     assert reply[3] == exchange.INTERNAL_ERROR
     assert not MeterSample.objects.exists()

@@ -1,5 +1,9 @@
 from django.db import models
 
+# Session flags that mean its energy cannot be trusted as counted: billing holds the CDR of
+# such a session for staff to review (docs/billing.md).
+ENERGY_DOUBT_FLAGS = ("energy_implausible", "meter_start_rejected")
+
 
 class ChargingSession(models.Model):
     """One OCPP transaction. Its primary key is the transactionId we hand the charger.
@@ -40,7 +44,10 @@ class ChargingSession(models.Model):
     last_meter_at = models.DateTimeField(null=True, blank=True)
     last_power_w = models.DecimalField(max_digits=12, decimal_places=1, null=True, blank=True)
     flags = models.JSONField(
-        default=list, blank=True, help_text="Anomalies: meter_reset, meter_backwards, clock_skew, …"
+        default=list,
+        blank=True,
+        help_text="Anomalies: meter_reset, meter_backwards, meter_value_rejected, meter_start_rejected, "
+        "energy_implausible, clock_skew, …",
     )
     stop_id_tag = models.CharField(max_length=36, blank=True, help_text="The token presented at the stop, if any.")
 
@@ -65,6 +72,12 @@ class ChargingSession(models.Model):
     def transaction_id(self) -> int:
         return self.pk
 
+    @property
+    def energy_in_doubt(self) -> bool:
+        """Its energy may be wrong (implausible readings, an unusable meterStart): a person
+        should look before it is billed."""
+        return self.energy_wh < 0 or any(flag in self.flags for flag in ENERGY_DOUBT_FLAGS)
+
 
 class MeterSample(models.Model):
     """One sampledValue from MeterValues or StopTransaction.transactionData, as sent
@@ -86,13 +99,20 @@ class MeterSample(models.Model):
     value = models.DecimalField(
         max_digits=20, decimal_places=4, null=True, blank=True, help_text="Empty for SignedData."
     )
-    raw_value = models.TextField(blank=True, help_text="The value as sent when it is not a plain number (SignedData).")
+    raw_value = models.TextField(
+        blank=True, help_text="The value as sent when it is not stored as a number (SignedData, rejected values)."
+    )
     transaction_number = models.BigIntegerField(
         null=True, blank=True, help_text="transactionId as sent, kept even when it matches no session."
     )
     clock_skewed = models.BooleanField(default=False, help_text="Charger timestamp far from our receive time.")
     normalized_value = models.DecimalField(
         max_digits=20, decimal_places=4, null=True, blank=True, help_text="Wh for energy, W for power, else as sent."
+    )
+    rejected = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="Why this value was not counted: negative, not_finite, not_numeric, out_of_range.",
     )
 
     class Meta:

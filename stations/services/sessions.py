@@ -3,12 +3,14 @@ reconciliation. Protocol-neutral: the OCPP gateway translates its messages into 
 
 Energy is integer Wh and never negative: a session's `energy_wh` is the sum of the forward
 steps of its energy register, so a meter that runs backwards or resets is flagged
-(`flags`) instead of producing negative or inflated energy."""
+(`flags`) instead of producing negative or inflated energy. Readings that are not data
+(stations.services.meter_readings: negative, non-finite, out of range) are stored raw and
+flagged, never counted; a step beyond what the connector could deliver in its time is
+flagged `energy_implausible` (billing then holds the session's CDR for review)."""
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 
@@ -16,28 +18,11 @@ from stations import live, signals
 from stations.authorization import id_tag_authorize, session_token_record
 from stations.models import ChargingSession, Connector, MeterSample
 from stations.models.sessions import TransactionDiscrepancy
-from stations.services.status import clock_skewed, send_on_commit
+from stations.services import meter_readings, session_energy
+from stations.services.meter_readings import ENERGY_REGISTER, Reading, Sample, reading_check
+from stations.services.status import clock_skewed, send_on_commit, station_clock_skew_record
 
 logger = logging.getLogger(__name__)
-
-ENERGY_REGISTER = "Energy.Active.Import.Register"
-POWER_IMPORT = "Power.Active.Import"
-# Multipliers into the base unit (Wh, W, varh, var, VA) for units sent in kilo.
-KILO_UNITS = {"kWh": "Wh", "kW": "W", "kvarh": "varh", "kvar": "var", "kVA": "VA"}
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One sampled value as the charger sent it (protocol-neutral)."""
-
-    sampled_at: datetime
-    value: str
-    measurand: str = ENERGY_REGISTER
-    phase: str = ""
-    location: str = ""
-    context: str = ""
-    value_format: str = ""
-    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,13 +46,16 @@ def session_start(
     Idempotent: a replay with the same station, connector, idTag, meterStart and timestamp
     returns the existing session (created=False) and changes nothing. The token is checked
     (the authorizer drivers registers, stations/authorization.py); a token that is not Accepted still gets a
-    session, in status `rejected`, so the charger has a transactionId to stop. Sends
+    session, in status `rejected`, so the charger has a transactionId to stop. A meterStart
+    that is not a usable register value (negative, out of range) is kept raw and flagged
+    `meter_start_rejected`: energy then counts from the first good reading. Sends
     session_started on commit for an accepted session."""
+    start_rejected = meter_readings.register_check(wh=meter_start_wh)
     facts = {
         "station_id": station_id,
         "connector_number": connector_number,
         "id_tag": id_tag,
-        "meter_start_wh": meter_start_wh,
+        "meter_start_wh": meter_readings.storable_wh(meter_start_wh),
         "started_at": started_at,
     }
     existing = ChargingSession.objects.filter(**facts).first()
@@ -75,6 +63,8 @@ def session_start(
         return StartOutcome(session=existing, created=False)
     authorization = id_tag_authorize(id_tag=id_tag)
     flags = ["clock_skew"] if clock_skewed(charger_time=started_at, received_at=received_at) else []
+    if start_rejected:
+        flags.append("meter_start_rejected")
     connector_pk = (
         Connector.objects.filter(station_id=station_id, connector_id=connector_number)
         .values_list("pk", flat=True)
@@ -91,9 +81,13 @@ def session_start(
                 flags=flags,
             )
             session_token_record(session=session, token=authorization.token)
+            if start_rejected:
+                _register_store(session=session, wh=meter_start_wh, context="Transaction.Begin", at=started_at)
     except IntegrityError:
         # A concurrent replay won the unique constraint; answer with its session.
         return StartOutcome(session=ChargingSession.objects.get(**facts), created=False)
+    if "clock_skew" in flags:
+        station_clock_skew_record(station_id=station_id, received_at=received_at)
     if session.status == ChargingSession.Status.ACTIVE:
         send_on_commit(signals.session_started, session_id=session.pk)
     _publish(session)
@@ -109,11 +103,12 @@ def meter_values_record(
     received_at: datetime,
 ) -> ChargingSession | None:
     """Store every sample (all measurands, phases and units; Wh/kWh normalised to Wh, W/kW
-    to W) and move the session's energy and power. Samples for a transaction we do not
-    know are stored without a session and recorded as a discrepancy. Returns the session."""
+    to W) and move the session's energy and power. Rejected values are stored raw with
+    the reason and flag the session; they never move it. Samples for a transaction we do
+    not know are stored without a session and recorded as a discrepancy. Returns the session."""
     session = None
     if transaction_id is not None:
-        session = ChargingSession.objects.select_for_update().filter(station_id=station_id, pk=transaction_id).first()
+        session = _session_locked(station_id=station_id, transaction_id=transaction_id)
         if session is None:
             discrepancy_record(
                 station_id=station_id,
@@ -122,16 +117,19 @@ def meter_values_record(
                 payload={"connectorId": connector_number, "samples": len(samples)},
                 received_at=received_at,
             )
+    readings = [_reading(sample) for sample in samples]
+    if session is not None:
+        session_energy.samples_apply(session=session, samples=samples, readings=readings, received_at=received_at)
     _samples_store(
         station_id=station_id,
         connector_number=connector_number,
         transaction_number=transaction_id,
         session=session,
         samples=samples,
+        readings=readings,
         received_at=received_at,
     )
     if session is not None:
-        _session_apply_samples(session=session, samples=samples, received_at=received_at)
         session.save(update_fields=["energy_wh", "last_meter_wh", "last_meter_at", "last_power_w", "flags"])
         _publish(session)
     return session
@@ -153,8 +151,13 @@ def session_stop(
     Never raises for a bad transaction id: an unknown one (0, -1, another station's) is
     recorded as a discrepancy and None returned; a replay of the same stop changes
     nothing; a second, different stop of a stopped session is recorded as a discrepancy.
-    Sends session_stopped on commit when an active session completes."""
-    session = ChargingSession.objects.select_for_update().filter(station_id=station_id, pk=transaction_id).first()
+    A meterStop that is not a usable register value is kept raw and flagged, never
+    counted; a session whose energy exceeds what its connector could deliver between
+    start and stop is flagged `energy_implausible`. Sends session_stopped on commit when
+    an active session completes."""
+    session = _session_locked(station_id=station_id, transaction_id=transaction_id)
+    stop_rejected = meter_readings.register_check(wh=meter_stop_wh)
+    stored_stop_wh = meter_readings.storable_wh(meter_stop_wh)
     stop_facts = {"meterStop": meter_stop_wh, "timestamp": stopped_at.isoformat(), "reason": reason, "idTag": id_tag}
     if session is None:
         discrepancy_record(
@@ -166,7 +169,7 @@ def session_stop(
         )
         return None
     if session.stopped_at is not None:
-        if (session.meter_stop_wh, session.stopped_at) != (meter_stop_wh, stopped_at):
+        if (session.meter_stop_wh, session.stopped_at) != (stored_stop_wh, stopped_at):
             discrepancy_record(
                 station_id=station_id,
                 transaction_number=transaction_id,
@@ -177,26 +180,36 @@ def session_stop(
             )
         return session
     samples = samples or []
+    readings = [_reading(sample) for sample in samples]
+    session_energy.samples_apply(session=session, samples=samples, readings=readings, received_at=received_at)
     _samples_store(
         station_id=station_id,
         connector_number=session.connector_number,
         transaction_number=transaction_id,
         session=session,
         samples=samples,
+        readings=readings,
         received_at=received_at,
     )
-    _session_apply_samples(session=session, samples=samples, received_at=received_at)
-    _meter_advance(session=session, reading_wh=meter_stop_wh, at=stopped_at, final=True)
+    if stop_rejected:
+        session_energy.flag(session, "meter_value_rejected")
+        _register_store(
+            session=session, wh=meter_stop_wh, context="Transaction.End", at=stopped_at, rejected=stop_rejected
+        )
+    else:
+        session_energy.meter_advance(session=session, reading_wh=meter_stop_wh, at=stopped_at, final=True)
+    session_energy.session_energy_check(session=session, stopped_at=stopped_at, received_at=received_at)
     was_active = session.status == ChargingSession.Status.ACTIVE
-    session.meter_stop_wh = meter_stop_wh
+    session.meter_stop_wh = stored_stop_wh
     session.stopped_at = stopped_at
     session.stop_received_at = received_at
     session.stop_reason = reason
     session.stop_id_tag = id_tag
     if clock_skewed(charger_time=stopped_at, received_at=received_at):
-        _flag(session, "clock_skew")
+        session_energy.flag(session, "clock_skew")
+        station_clock_skew_record(station_id=station_id, received_at=received_at)
     if stopped_at < session.started_at:
-        _flag(session, "stop_before_start")
+        session_energy.flag(session, "stop_before_start")
     if was_active:
         session.status = ChargingSession.Status.COMPLETED
     session.save()
@@ -226,6 +239,16 @@ def discrepancy_record(
     )
 
 
+def _session_locked(*, station_id: int, transaction_id: int) -> ChargingSession | None:
+    # The connector comes along for its max power (plausibility); only the session is locked.
+    return (
+        ChargingSession.objects.select_for_update(of=("self",))
+        .select_related("connector")
+        .filter(station_id=station_id, pk=transaction_id)
+        .first()
+    )
+
+
 def _samples_store(
     *,
     station_id: int,
@@ -233,11 +256,11 @@ def _samples_store(
     transaction_number: int | None,
     session: ChargingSession | None,
     samples: list[Sample],
+    readings: list[Reading],
     received_at: datetime,
 ) -> None:
     rows = []
-    for sample in samples:
-        value, normalized = _normalise(sample)
+    for sample, reading in zip(samples, readings, strict=True):
         rows.append(
             MeterSample(
                 session=session,
@@ -251,74 +274,39 @@ def _samples_store(
                 context=sample.context,
                 value_format=sample.value_format,
                 unit=sample.unit,
-                value=value,
-                raw_value="" if value is not None else sample.value,
-                normalized_value=normalized,
+                value=reading.value,
+                raw_value="" if reading.value is not None else sample.value,
+                normalized_value=reading.normalized,
+                rejected=reading.rejected,
                 clock_skewed=clock_skewed(charger_time=sample.sampled_at, received_at=received_at),
             )
         )
     MeterSample.objects.bulk_create(rows)
 
 
-def _normalise(sample: Sample) -> tuple[Decimal | None, Decimal | None]:
-    """(value as sent, value in the base unit); (None, None) for signed or non-numeric data."""
-    if sample.value_format == "SignedData":
-        return None, None
-    try:
-        value = Decimal(sample.value.strip())
-    except (InvalidOperation, AttributeError):
-        return None, None
-    if not value.is_finite():
-        return None, None
-    if sample.unit in KILO_UNITS:
-        return value, value * 1000
-    return value, value
+def _register_store(*, session: ChargingSession, wh: int, context: str, at: datetime, rejected: str = "") -> None:
+    """Keep a rejected meterStart/meterStop as sent (it may not fit the session's column)."""
+    MeterSample.objects.create(
+        session=session,
+        station_id=session.station_id,
+        connector_number=session.connector_number,
+        transaction_number=session.pk,
+        sampled_at=at,
+        measurand=ENERGY_REGISTER,
+        context=context,
+        unit="Wh",
+        raw_value=str(wh),
+        rejected=rejected or meter_readings.register_check(wh=wh),
+    )
 
 
-def _is_energy_register(sample: Sample) -> bool:
-    return (sample.measurand or ENERGY_REGISTER) == ENERGY_REGISTER and not sample.phase and sample.location != "EV"
-
-
-def _session_apply_samples(*, session: ChargingSession, samples: list[Sample], received_at: datetime) -> None:
-    for sample in sorted(samples, key=lambda s: s.sampled_at):
-        _value, normalized = _normalise(sample)
-        if normalized is None:
-            continue
-        if _is_energy_register(sample):
-            _meter_advance(session=session, reading_wh=int(normalized), at=sample.sampled_at)
-        elif sample.measurand == POWER_IMPORT and not sample.phase and not _older(session, sample.sampled_at):
-            session.last_power_w = normalized.quantize(Decimal("0.1"))
-        if clock_skewed(charger_time=sample.sampled_at, received_at=received_at):
-            _flag(session, "clock_skew")
-
-
-def _meter_advance(*, session: ChargingSession, reading_wh: int, at: datetime, final: bool = False) -> None:
-    """Add the register's forward step since the last reading we applied. Readings not
-    newer than that one (duplicates, transactionData repeating earlier samples) are
-    skipped, except the final meterStop."""
-    if not final and session.last_meter_at is not None and at <= session.last_meter_at:
-        return
-    baseline = session.last_meter_wh if session.last_meter_wh is not None else session.meter_start_wh
-    if reading_wh >= baseline:
-        session.energy_wh += reading_wh - baseline
-    elif reading_wh < baseline - reading_wh:
-        # Dropped to (near) zero: the meter restarted, and what it counts now is new energy.
-        _flag(session, "meter_reset")
-        session.energy_wh += reading_wh
-    else:
-        _flag(session, "meter_backwards")
-    session.last_meter_wh = reading_wh
-    if session.last_meter_at is None or at > session.last_meter_at:
-        session.last_meter_at = at
-
-
-def _older(session: ChargingSession, at: datetime) -> bool:
-    return session.last_meter_at is not None and at < session.last_meter_at
-
-
-def _flag(session: ChargingSession, flag: str) -> None:
-    if flag not in session.flags:
-        session.flags = [*session.flags, flag]
+def _reading(sample: Sample) -> Reading:
+    return reading_check(
+        value=sample.value,
+        unit=sample.unit,
+        measurand=sample.measurand or ENERGY_REGISTER,
+        value_format=sample.value_format,
+    )
 
 
 def _publish(session: ChargingSession) -> None:
