@@ -13,9 +13,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from billing import admin_reviews  # noqa: F401  (registers the held-CDR review admin)
 from billing.models import (
     Account,
     BillingAccount,
+    CdrReview,
     ChargeDetailRecord,
     CommissionAgreement,
     Entry,
@@ -108,7 +110,7 @@ class ChargeDetailRecordAdmin(ReadOnlyAdmin):
         "id", "kind", "revision", "session_id", "driver", "station", "stopped_at", "energy_kwh", "total_excl_vat",
         "total_incl_vat", "currency", "flags",
     ]  # fmt: skip
-    list_filter = ["kind", "operator", "owner", "currency", "price_limit"]
+    list_filter = ["kind", "review__status", "operator", "owner", "currency", "price_limit"]
     search_fields = ["id_tag", "station__identity", "driver__user__email", "session__id"]
     date_hierarchy = "stopped_at"
     list_select_related = ["driver__user", "station"]
@@ -121,7 +123,9 @@ class ChargeDetailRecordAdmin(ReadOnlyAdmin):
     @admin.action(description=_("Credit selected CDRs (correction; credit note if invoiced)"))
     def credit_selected(self, request, queryset):
         count = 0
-        for cdr in queryset.filter(kind=ChargeDetailRecord.Kind.CHARGE, credited_by__isnull=True):
+        chargeable = queryset.filter(kind=ChargeDetailRecord.Kind.CHARGE, credited_by__isnull=True)
+        # A held CDR is decided on its review (Held CDR reviews), not credited here.
+        for cdr in chargeable.exclude(review__status=CdrReview.Status.HELD):
             cdrs.cdr_cancel(cdr=cdr, reason=f"Credited by {request.user}", now=timezone.now())
             count += 1
         self.message_user(request, _("%(n)d CDR(s) credited.") % {"n": count}, messages.SUCCESS)

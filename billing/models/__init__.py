@@ -1,4 +1,4 @@
-from billing.models.cdrs import ChargeDetailRecord
+from billing.models.cdrs import CdrReview, ChargeDetailRecord
 from billing.models.invoices import Invoice, InvoiceLine, InvoiceSequence
 from billing.models.ledger import Account, Entry, LedgerTransaction
 from billing.models.memberships import MembershipFee, MembershipPlan, Subscription
@@ -9,6 +9,7 @@ from billing.models.tariffs import PriceComponent, Tariff, TariffElement
 __all__ = [
     "Account",
     "BillingAccount",
+    "CdrReview",
     "ChargeDetailRecord",
     "CommissionAgreement",
     "Entry",

@@ -1,8 +1,17 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from billing.models.fields import currency_field, money_field
+
+
+class ChargeDetailRecordQuerySet(models.QuerySet):
+    def billable(self):
+        """CDRs that may be invoiced and settled: not held for review, and not voided by a
+        review's correction (a corrected held CDR and its credit were never posted)."""
+        voided = [CdrReview.Status.HELD, CdrReview.Status.CORRECTED]
+        return self.exclude(review__status__in=voided).exclude(credits__review__status=CdrReview.Status.CORRECTED)
 
 
 class ChargeDetailRecord(models.Model):
@@ -62,6 +71,8 @@ class ChargeDetailRecord(models.Model):
     flags = models.JSONField(default=list, blank=True, help_text=_("e.g. no_energy, no_tariff"))
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ChargeDetailRecordQuerySet.as_manager()
+
     class Meta:
         ordering = ["-stopped_at", "-id"]
         verbose_name = _("charge detail record")
@@ -89,3 +100,49 @@ class ChargeDetailRecord(models.Model):
         if not self._state.adding:
             raise ValueError("A CDR is immutable; issue a credit CDR instead.")
         super().save(*args, **kwargs)
+
+
+class CdrReview(models.Model):
+    """A charge CDR held for staff to review because its session's energy is in doubt
+    (stations.models.sessions.ENERGY_DOUBT_FLAGS). While held, the CDR is not posted,
+    invoiced, settled or paid. The decision is taken once and kept as the audit trail:
+    approved (the CDR is released as it is) or corrected (it is voided by a credit CDR and
+    the corrected energy priced as the next revision, `correction`)."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("Held for review")
+        APPROVED = "approved", _("Approved as priced")
+        CORRECTED = "corrected", _("Corrected")
+
+    cdr = models.OneToOneField(ChargeDetailRecord, on_delete=models.PROTECT, related_name="review")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
+    reasons = models.JSONField(default=list, help_text=_("The session flags that put the CDR on hold."))
+    held_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by_name = models.CharField(max_length=150, blank=True, help_text=_("Kept if the user is deleted."))
+    note = models.TextField(blank=True)
+    corrected_energy_wh = models.BigIntegerField(null=True, blank=True)
+    correction = models.OneToOneField(
+        ChargeDetailRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="corrects_review"
+    )
+
+    class Meta:
+        ordering = ["-held_at", "-id"]
+        verbose_name = _("held CDR review")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="held", decided_at__isnull=True) | Q(~Q(status="held"), decided_at__isnull=False),
+                name="cdr_review_decided_when_not_held",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="corrected") | Q(corrected_energy_wh__gte=0, correction__isnull=False),
+                name="cdr_review_correction_complete",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "held_at"], name="cdr_review_status")]
+
+    def __str__(self) -> str:
+        return f"Review of CDR {self.cdr_id}: {self.get_status_display()}"

@@ -8,12 +8,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing import pricing
-from billing.models import Account, ChargeDetailRecord
+from billing.models import Account, CdrReview, ChargeDetailRecord
 from billing.selectors.cdrs import cdr_in_force
 from billing.selectors.session_pricing import CdrError, session_price_compute
 from billing.services import commission, invoices, ledger, payments
 from billing.services.pricing_lookup import PricingLookup
 from stations.models import ChargingSession
+from stations.models.sessions import ENERGY_DOUBT_FLAGS
 
 logger = logging.getLogger(__name__)
 CDR = ChargeDetailRecord
@@ -31,19 +32,40 @@ def session_price(*, session_id: int) -> ChargeDetailRecord:
     """Price a completed session into its CDR and post it to the ledger, atomically.
 
     Idempotent: if the session already has a charge CDR, that CDR is returned and nothing
-    is written (concurrent runs are settled by the unique constraint). Raises CdrError for
-    a session that is not completed, a station without operator, or a tariff whose
-    currency is not the operator's."""
+    is written (concurrent runs are settled by the unique constraint). A session whose
+    energy is in doubt gets a CDR held for review (billing.services.cdr_reviews): written,
+    but not posted or paid until staff decide. Raises CdrError for a session that is not
+    completed, a station without operator, or a tariff whose currency is not the
+    operator's."""
     existing = cdr_in_force(session_id=session_id)
     if existing:
         return existing
     session = _session_for_pricing(session_id)
-    return _cdr_save(_cdr_build(session=session, revision=1))
+    return _cdr_save(_cdr_build(session=session, revision=1), hold=_hold_reasons(session))
 
 
 def cdr_credit(*, cdr: ChargeDetailRecord, reason: str) -> ChargeDetailRecord:
     """Cancel a charge CDR with a credit CDR (negated totals) and reverse its postings.
-    Idempotent: crediting a credited CDR returns the existing credit."""
+    Idempotent: crediting a credited CDR returns the existing credit. Raises CdrError for
+    a CDR held for review (its review approves or corrects it)."""
+    if _is_held(cdr):
+        raise CdrError(f"CDR {cdr.pk} is held for review: approve or correct it there.")
+    return _credit_save(cdr=cdr, reason=reason, post=True)
+
+
+def cdr_void(*, cdr: ChargeDetailRecord, reason: str) -> ChargeDetailRecord:
+    """For a held CDR's correction only: cancel it with a credit CDR that, like the held
+    CDR itself, is never posted, invoiced or settled. Idempotent."""
+    return _credit_save(cdr=cdr, reason=reason, post=False)
+
+
+def session_price_revision(*, session_id: int, revision: int) -> ChargeDetailRecord:
+    """Price a session again as `revision`, never held (staff have reviewed it). The
+    caller has credited the previous revision."""
+    return _cdr_save(_cdr_build(session=_session_for_pricing(session_id), revision=revision))
+
+
+def _credit_save(*, cdr: ChargeDetailRecord, reason: str, post: bool) -> ChargeDetailRecord:
     if cdr.kind != CDR.Kind.CHARGE:
         raise CdrError("Only a charge CDR can be credited.")
     existing = CDR.objects.filter(credits=cdr).first()
@@ -61,7 +83,7 @@ def cdr_credit(*, cdr: ChargeDetailRecord, reason: str) -> ChargeDetailRecord:
             for line in cdr.vat_breakdown
         ],
     )
-    return _cdr_save(credit)
+    return _cdr_save(credit, post=post)
 
 
 def cdr_cancel(*, cdr: ChargeDetailRecord, reason: str, now: datetime) -> ChargeDetailRecord:
@@ -82,7 +104,7 @@ def session_reprice(*, session_id: int, reason: str) -> ChargeDetailRecord:
         if current is None:
             return session_price(session_id=session_id)
         cdr_cancel(cdr=current, reason=reason, now=timezone.now())
-        return _cdr_save(_cdr_build(session=_session_for_pricing(session_id), revision=current.revision + 1))
+        return session_price_revision(session_id=session_id, revision=current.revision + 1)
 
 
 # --- building --------------------------------------------------------------------------
@@ -98,6 +120,20 @@ _NEGATED = [
     "energy_wh", "energy_cost", "time_cost", "parking_cost", "flat_cost", "discount_excl_vat", "total_excl_vat",
     "total_vat", "total_incl_vat", "commission_amount", "owner_share_amount",
 ]  # fmt: skip
+
+
+def _hold_reasons(session: ChargingSession) -> list[str]:
+    """Why this session's first CDR must wait for review; [] when it need not (energy not
+    in doubt, or staff have already decided on one of its CDRs)."""
+    if not session.energy_in_doubt:
+        return []
+    if CdrReview.objects.filter(cdr__session_id=session.pk).exclude(status=CdrReview.Status.HELD).exists():
+        return []
+    return [flag for flag in session.flags if flag in ENERGY_DOUBT_FLAGS] or ["negative_energy"]
+
+
+def _is_held(cdr: ChargeDetailRecord) -> bool:
+    return CdrReview.objects.filter(cdr=cdr, status=CdrReview.Status.HELD).exists()
 
 
 def _session_for_pricing(session_id: int) -> ChargingSession:
@@ -163,20 +199,31 @@ def _cdr_build(*, session: ChargingSession, revision: int, lookup: PricingLookup
 # --- saving and posting ----------------------------------------------------------------
 
 
-def _cdr_save(cdr: ChargeDetailRecord) -> ChargeDetailRecord:
+def _cdr_save(cdr: ChargeDetailRecord, *, hold: list[str] | None = None, post: bool = True) -> ChargeDetailRecord:
+    """Write the CDR and post it (and debit a wallet), or, with `hold` reasons, write it
+    with its review and post nothing until the review approves it."""
     try:
         with transaction.atomic():
             cdr.save()
-            _cdr_post(cdr)
-            payments.wallet_debit_for_cdr(cdr=cdr)
+            if hold:
+                CdrReview.objects.create(cdr=cdr, reasons=hold)
+            elif post:
+                cdr_release(cdr=cdr)
     except IntegrityError:
         # A concurrent run wrote this CDR first; its postings came with it.
         winner = CDR.objects.filter(session_id=cdr.session_id, kind=cdr.kind, revision=cdr.revision).first()
         if winner is None:
             raise
         return winner
-    logger.info("Priced %s", cdr)
+    logger.info("Priced %s%s", cdr, " (held for review)" if hold else "")
     return cdr
+
+
+def cdr_release(*, cdr: ChargeDetailRecord) -> None:
+    """Post the CDR to the ledger and debit the driver's wallet if they pay by wallet.
+    Idempotent (both are keyed by the CDR)."""
+    _cdr_post(cdr)
+    payments.wallet_debit_for_cdr(cdr=cdr)
 
 
 def _cdr_post(cdr: ChargeDetailRecord) -> None:

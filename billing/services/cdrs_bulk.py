@@ -23,7 +23,8 @@ def sessions_price_bulk(*, session_ids: list[int], chunk_size: int = 500) -> int
     """Price the completed sessions among `session_ids` that have no CDR yet; returns how
     many CDRs were written. Idempotent like session_price. Sessions that need the careful
     path — wallet drivers (a wallet debit each), members with included kWh (a running
-    monthly allowance), or a chunk that met a concurrent writer — go through session_price;
+    monthly allowance), sessions whose CDR may be held for review, or a chunk that met a
+    concurrent writer — go through session_price;
     sessions that cannot be priced are logged and skipped (CdrError)."""
     written = 0
     relations = _Relations()
@@ -57,7 +58,7 @@ def _chunk_price(session_ids: list[int], relations: "_Relations") -> int:
     for session in sessions:
         token = session_token(session=session)
         driver_id = token.driver_id if token else None
-        if driver_id in wallet_drivers:
+        if driver_id in wallet_drivers or session.energy_in_doubt:
             careful.append(session.pk)
             continue
         try:

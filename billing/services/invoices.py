@@ -71,12 +71,16 @@ def invoices_issue_for_month(*, period_start: date, now: datetime) -> list[int]:
         if now < end:
             continue  # the month has not ended yet in this issuer's zone; a later run picks it up
         groups: dict[tuple[int, str], dict[str, list]] = defaultdict(lambda: {"cdrs": [], "fees": []})
-        cdrs = ChargeDetailRecord.objects.filter(
-            Q(emsp=issuer) | Q(emsp__isnull=True, operator=issuer),
-            invoice_line__isnull=True,
-            driver__isnull=False,
-            stopped_at__lt=end,
-        ).order_by("driver_id", "stopped_at", "id")
+        cdrs = (
+            ChargeDetailRecord.objects.billable()
+            .filter(
+                Q(emsp=issuer) | Q(emsp__isnull=True, operator=issuer),
+                invoice_line__isnull=True,
+                driver__isnull=False,
+                stopped_at__lt=end,
+            )
+            .order_by("driver_id", "stopped_at", "id")
+        )
         for cdr in cdrs.select_related("station__site", "site").only(*CDR_LINE_FIELDS):
             groups[(cdr.driver_id, cdr.currency)]["cdrs"].append(cdr)
         fees = MembershipFee.objects.filter(

@@ -341,8 +341,10 @@ def ad_hoc_capture_for_session(*, session_id: int, provider: PaymentProvider | N
     """At stop, capture the session's price from its hold (at most the held amount) and
     release the rest; nothing to capture cancels the hold. Idempotent."""
     cdr = cdr_in_force(session_id=session_id)
+    if cdr is not None and not ChargeDetailRecord.objects.billable().filter(pk=cdr.pk).exists():
+        cdr = None
     if cdr is None:
-        return None
+        return None  # not priced yet, or held for review: captured once it is released
     payment = Payment.objects.filter(purpose=Payment.Purpose.AD_HOC, id_tag=cdr.id_tag).first()
     if payment is None or payment.status != Payment.Status.REQUIRES_CAPTURE:
         return payment

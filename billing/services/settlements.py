@@ -96,7 +96,8 @@ def _totals(cdrs, *, currency: str) -> dict:
 
 
 def _unsettled(*, party: Organisation, role: str):
-    cdrs = ChargeDetailRecord.objects.exclude(settlement_lines__role=role)
+    # A CDR held for review waits (approved, it is settled like a late CDR); a voided one never is.
+    cdrs = ChargeDetailRecord.objects.billable().exclude(settlement_lines__role=role)
     if role == SettlementStatement.Role.OWNER:
         # An operator that owns the station keeps the share itself: nothing to settle.
         return cdrs.filter(owner=party).exclude(operator=party)
