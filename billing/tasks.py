@@ -10,6 +10,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from billing.selectors import invoices_unsent, sessions_unpriced
+from billing.services.cdr_reviews import capture_after_review  # noqa: F401  (sent by the review service)
 from billing.services.cdrs import CdrError, session_price
 from billing.services.cdrs_bulk import sessions_price_bulk
 

@@ -2,11 +2,12 @@
 priced, or correct the session's energy and price it again. One decision per held CDR,
 taken under the review's row lock; the review row keeps who decided, when and why."""
 
-from django.db import transaction
+from celery import shared_task
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from billing.models import CdrReview, ChargeDetailRecord
-from billing.services import cdrs
+from billing.services import cdrs, payments
 from billing.services.cdrs import CdrError
 from stations.services.session_energy import session_energy_correct
 
@@ -19,7 +20,7 @@ def cdr_review_approve(*, cdr: ChargeDetailRecord, by, note: str) -> CdrReview:
         review = _held_review(cdr)
         cdrs.cdr_release(cdr=cdr)
         _decide(review, status=CdrReview.Status.APPROVED, by=by, note=note)
-        transaction.on_commit(lambda: _capture_later(cdr.session_id))
+        capture_after_review.delay(cdr.session_id)
     return review
 
 
@@ -38,7 +39,7 @@ def cdr_review_correct(*, cdr: ChargeDetailRecord, energy_wh: int, by, note: str
         review.corrected_energy_wh = energy_wh
         review.correction = corrected
         _decide(review, status=CdrReview.Status.CORRECTED, by=by, note=note)
-        transaction.on_commit(lambda: _capture_later(cdr.session_id))
+        capture_after_review.delay(cdr.session_id)
     return corrected
 
 
@@ -58,9 +59,16 @@ def _decide(review: CdrReview, *, status: str, by, note: str) -> None:
     review.save()
 
 
-def _capture_later(session_id: int) -> None:
-    # price_session finds the session's CDR and captures an ad-hoc card payment for it;
-    # both steps are idempotent.
-    from billing.tasks import price_session
-
-    price_session.delay(session_id)
+# Sent by this module, hence declared beside it (and re-exported by billing/tasks.py); the
+# task class sends it after the decision commits.
+@shared_task(
+    name="billing.tasks.capture_after_review",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+)
+def capture_after_review(session_id: int) -> None:
+    """Capture an ad-hoc card payment for the session's released CDR (idempotent)."""
+    payments.ad_hoc_capture_for_session(session_id=session_id)
