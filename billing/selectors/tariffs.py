@@ -92,7 +92,8 @@ def usage_from_rows(*, session, samples, status_rows, end: datetime, time_zone: 
 
 
 def _running_energy_wh(session: ChargingSession) -> int:
-    if session.last_meter_wh is None:
+    if session.last_meter_wh is None or "meter_start_rejected" in session.flags:
+        # Without a usable meterStart, only what the session counted is energy.
         return session.energy_wh
     return max(session.last_meter_wh - session.meter_start_wh, 0)
 

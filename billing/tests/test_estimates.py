@@ -81,3 +81,20 @@ def test_estimate_equals_the_cdr_with_member_discount_on_the_site_local_date():
     assert cdr.membership_plan == plan and cdr.discount_excl_vat > 0
     assert estimate == (cdr.total_incl_vat, cdr.currency)
     assert estimate[0] == estimate[0].quantize(Decimal("0.01"))
+
+
+def test_running_estimate_after_a_rejected_meter_start_counts_only_counted_energy(connector):
+    session = completed_session(connector=connector, energy_wh=10000)
+    ChargingSession.objects.filter(pk=session.pk).update(
+        status=ChargingSession.Status.ACTIVE,
+        stopped_at=None,
+        meter_stop_wh=None,
+        meter_start_wh=-1000,
+        flags=["meter_start_rejected"],
+        energy_wh=5000,  # counted from the first good reading, 1000 Wh
+        last_meter_wh=1000 + 5000,
+        last_meter_at=START + timedelta(minutes=30),
+    )
+    session.refresh_from_db()
+    amount, _ = session_cost_estimate(session=session)
+    assert amount == Decimal("2.38")  # 5 kWh, not the 7 kWh from a meterStart of -1000
