@@ -430,6 +430,10 @@ OCPP_OUTBOX_POLL_SECONDS = int_in_range("OCPP_OUTBOX_POLL_SECONDS", 15, 1, 3600)
 # How long after connecting a charger may take to send its BootNotification before
 # queued commands go out anyway (one that reconnects without rebooting sends none).
 OCPP_BOOT_WAIT_SECONDS = int_in_range("OCPP_BOOT_WAIT_SECONDS", 3, 0, 300)
+# A connection's malformed frames: the first of each window is kept in the message log (the
+# rest counted onto it); this many in one window close the socket (ocpp_gateway/malformed.py).
+OCPP_MALFORMED_WINDOW_SECONDS = int_in_range("OCPP_MALFORMED_WINDOW_SECONDS", 60, 1, 86400)
+OCPP_MALFORMED_CLOSE_AFTER = int_in_range("OCPP_MALFORMED_CLOSE_AFTER", 100, 1, 1_000_000)
 # Young-generation threshold of the ASGI process's garbage collector (config/gc_tuning.py);
 # CPython's default is 700.
 GC_GEN0_THRESHOLD = int_in_range("GC_GEN0_THRESHOLD", 50_000, 100, 10_000_000)

@@ -8,6 +8,7 @@ a wake-up is lost, by the process's outbox poller (ocpp_gateway.outbox_poller)."
 
 import asyncio
 import logging
+import time
 
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
-from ocpp_gateway import exchange, frames, handshake, log_context, metrics, outbox, protocols
+from ocpp_gateway import exchange, frames, handshake, log_context, malformed, message_log, metrics, outbox, protocols
 from ocpp_gateway.concurrency import LoopSemaphore
 from ocpp_gateway.layer_health import layer_health
 from ocpp_gateway.outbox import OutgoingCall
@@ -119,6 +120,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
         # Queued commands wait until this connection's BootNotification is answered (see _open_outbox).
         self.outbox_open = False
         self.background: set[asyncio.Task] = set()
+        self.malformed = malformed.MalformedFrames(
+            window_seconds=settings.OCPP_MALFORMED_WINDOW_SECONDS, close_after=settings.OCPP_MALFORMED_CLOSE_AFTER
+        )
         self.pump_lock = asyncio.Lock()
         self.closing = False
         self.seen_written_at = None
@@ -162,14 +166,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
         )
 
     async def _refuse(self, status: int, reason: str) -> None:
-        if "websocket.http.response" not in self.scope.get("extensions", {}):
-            await self.close()  # the server answers 403
-            return
-        headers = [(b"content-type", b"text/plain; charset=utf-8")]
-        if status == 401:
-            headers.append((b"www-authenticate", b'Basic realm="OCPP", charset="UTF-8"'))
-        await self.base_send({"type": "websocket.http.response.start", "status": status, "headers": headers})
-        await self.base_send({"type": "websocket.http.response.body", "body": reason.encode()})
+        await handshake.http_refusal(self.scope, self.base_send, status, reason)
 
     async def disconnect(self, code: int) -> None:
         self.disconnected = True
@@ -185,6 +182,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             self.counted_connected = False
             metrics.CONNECTED_CHARGERS.dec()
         outbox_poller.remove(self.station_id, self)
+        await self._note_unlogged(*self.malformed.take_unlogged())
         if layer_health.is_up:
             # Skipped while the layer is down: the membership expires with the group, and a
             # wake-up sent to this channel meanwhile is simply never read.
@@ -253,16 +251,45 @@ class OcppConsumer(AsyncWebsocketConsumer):
         return frames.FrameError(code=code, description=f"Frame exceeds {limit} bytes.", message_id=message_id)
 
     async def _refuse_frame(self, text: str, error: frames.FrameError, received_at) -> None:
-        logger.info("station %s: refused frame (%s: %s)", self.identity, error.code, error.description)
+        # A charger spewing garbage must not cost a log row (or a log line) per frame.
+        verdict = self.malformed.arrived(time.monotonic())
+        if verdict.flush_row_id is not None:
+            await self._note_unlogged(verdict.flush_row_id, verdict.flush_count)
+        if verdict.log:
+            logger.info("station %s: refused frame (%s: %s)", self.identity, error.code, error.description)
+            try:
+                self.malformed.logged_row_id = await in_thread(exchange.frame_refused)(
+                    station_id=self.station_id, raw=text, error=error, received_at=received_at
+                )
+            except Exception:
+                logger.exception("station %s: logging a refused frame failed", self.identity)
+        else:
+            metrics.frame_logged(direction="in", message_type=0, action="", payload=None)  # counted, not logged
+        if not error.ignore:
+            metrics.frame_logged(
+                direction="out", message_type=frames.CALLERROR, action="", payload={"errorCode": error.code}
+            )
+            await self._send(frames.call_error(error.message_id, error.code, error.description))
+        if verdict.close:
+            self.closing = True
+            logger.warning(
+                "station %s: %s malformed frames within %s s; closing the connection",
+                self.identity,
+                self.malformed.in_window,
+                self.malformed.window_seconds,
+            )
+            await self._note_unlogged(*self.malformed.take_unlogged())
+            await self.close(code=malformed.CLOSE_CODE, reason="Too many malformed frames")
+
+    async def _note_unlogged(self, row_id: int | None, count: int) -> None:
+        if row_id is None:
+            return
         try:
-            reply = await in_thread(exchange.frame_refused)(
-                station_id=self.station_id, raw=text, error=error, received_at=received_at
+            await in_thread(message_log.unlogged_count_note)(
+                row_id=row_id, count=count, window_seconds=self.malformed.window_seconds
             )
         except Exception:
-            logger.exception("station %s: logging a refused frame failed", self.identity)
-            reply = None if error.ignore else frames.call_error(error.message_id, error.code, error.description)
-        if reply is not None:
-            await self._send(reply)
+            logger.exception("station %s: counting unlogged malformed frames failed", self.identity)
 
     async def _answer(self, frame: frames.Frame, received_at) -> None:
         touch_seen = (received_at - self.seen_written_at).total_seconds() >= SEEN_WRITE_INTERVAL_SECONDS

@@ -118,35 +118,19 @@ def _error(station_id: int, frame: frames.Frame, code: str, description: str, at
     return text, row
 
 
-def frame_refused(*, station_id: int, raw: str, error: frames.FrameError, received_at: datetime) -> str | None:
-    """Log a frame we could not take and return the CALLERROR to send (None for frames
-    that get no answer, such as an unknown message type or a malformed response)."""
-    rows = [
-        message_log.entry(
-            station_id=station_id,
-            direction=MessageLog.Direction.IN,
-            message_type=0,
-            message_id="" if error.message_id == frames.UNKNOWN_ID else error.message_id,
-            raw=raw,
-            note=f"{error.code}: {error.description}" + (" (ignored)" if error.ignore else ""),
-            at=received_at,
-        )
-    ]
-    text = None
-    if not error.ignore:
-        text = frames.call_error(error.message_id, error.code, error.description)
-        rows.append(
-            message_log.entry(
-                station_id=station_id,
-                direction=MessageLog.Direction.OUT,
-                message_type=frames.CALLERROR,
-                message_id=error.message_id,
-                payload={"errorCode": error.code, "errorDescription": error.description, "errorDetails": {}},
-                at=received_at,
-            )
-        )
-    MessageLog.objects.bulk_create(rows)
-    return text
+def frame_refused(*, station_id: int, raw: str, error: frames.FrameError, received_at: datetime) -> int:
+    """Log a frame we could not take, as one row whose note is the CALLERROR it was
+    answered with (or "ignored" for frames that get no answer, such as an unknown message
+    type or a malformed response). Returns the row's id."""
+    return message_log.record(
+        station_id=station_id,
+        direction=MessageLog.Direction.IN,
+        message_type=0,
+        message_id="" if error.message_id == frames.UNKNOWN_ID else error.message_id,
+        raw=raw,
+        note=f"{error.code}: {error.description}" + (" (ignored)" if error.ignore else ""),
+        at=received_at,
+    ).pk
 
 
 def connection_open(*, protocol: Protocol, station_id: int, at: datetime) -> bool:

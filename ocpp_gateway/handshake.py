@@ -23,6 +23,28 @@ class Admission:
     reason: str = ""
 
 
+async def http_refusal(scope: dict, send, status: int, reason: str) -> None:
+    """Answer a WebSocket handshake with a plain HTTP `status` instead of the upgrade, through
+    the ASGI `websocket.http.response` extension (uvicorn has it); without the extension,
+    closing before accepting makes the server answer 403."""
+    if "websocket.http.response" not in scope.get("extensions", {}):
+        await send({"type": "websocket.close"})
+        return
+    headers = [(b"content-type", b"text/plain; charset=utf-8")]
+    if status == 401:
+        headers.append((b"www-authenticate", b'Basic realm="OCPP", charset="UTF-8"'))
+    await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
+    await send({"type": "websocket.http.response.body", "body": reason.encode()})
+
+
+async def websocket_not_found(scope: dict, receive, send) -> None:
+    """The last WebSocket route, for paths no other takes (an identity over 48 characters,
+    `../admin/`, `%2F`, none at all): 404 before the upgrade. Without it Channels' router
+    raises, and the server answers 500 and logs a traceback for every such probe."""
+    await receive()  # websocket.connect
+    await http_refusal(scope, send, 404, "Not found.")
+
+
 def basic_credentials(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | None:
     """(username, password) from an `Authorization: Basic …` header, or None."""
     for name, value in headers:

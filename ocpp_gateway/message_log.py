@@ -2,6 +2,9 @@
 
 from datetime import datetime, timedelta
 
+from django.db.models import Value
+from django.db.models.functions import Concat, Left
+
 from ocpp_gateway import frames, metrics
 from ocpp_gateway.models import MessageLog
 
@@ -40,6 +43,13 @@ def record(**fields) -> MessageLog:
     row = entry(**fields)
     row.save()
     return row
+
+
+def unlogged_count_note(*, row_id: int, count: int, window_seconds: int) -> None:
+    """Append to a logged malformed frame's note how many more arrived in its window
+    without being logged."""
+    suffix = f" [+{count} more malformed frames within {window_seconds} s, not logged]"
+    MessageLog.objects.filter(pk=row_id).update(note=Concat(Left("note", 255 - len(suffix)), Value(suffix)))
 
 
 def frame_payload(frame: frames.Frame):

@@ -3,5 +3,6 @@ from django.urls import re_path
 from ocpp_gateway.consumers import OcppConsumer
 
 websocket_urlpatterns = [
-    re_path(r"^ocpp/(?P<identity>[^/]{1,48})/?$", OcppConsumer.as_asgi()),
+    # Any character but `/` and control characters (PostgreSQL text cannot hold NUL).
+    re_path(r"^ocpp/(?P<identity>[^/\x00-\x1f\x7f]{1,48})/?$", OcppConsumer.as_asgi()),
 ]

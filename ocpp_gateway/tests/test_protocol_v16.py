@@ -8,7 +8,7 @@ import pytest
 from django.db import DatabaseError
 
 from drivers.tests.factories import TokenFactory
-from ocpp_gateway import exchange, frames, protocols
+from ocpp_gateway import exchange, frames, malformed, protocols
 from ocpp_gateway.models import MessageLog
 from ocpp_gateway.protocols.base import OcppCallError
 from stations.models import ChargingSession, MeterSample, RegistrationStatus
@@ -182,12 +182,35 @@ def test_stop_transaction_for_unknown_ids_is_answered_not_refused():
 
 
 @pytest.mark.django_db
-def test_frame_refused_logs_raw_text_and_answers():
+def test_frame_refused_is_one_row_with_raw_text_and_the_answer_in_its_note():
     station = ConnectorFactory().station
     error = frames.FrameError(code="ProtocolError", description="Frame is not valid JSON.")
-    reply = exchange.frame_refused(station_id=station.pk, raw="garbage", error=error, received_at=NOW)
-    assert json.loads(reply) == [4, "-1", "ProtocolError", "Frame is not valid JSON.", {}]
-    assert MessageLog.objects.get(direction="in").raw == "garbage"
+    row_id = exchange.frame_refused(station_id=station.pk, raw="garbage", error=error, received_at=NOW)
+    row = MessageLog.objects.get()
+    assert (row.pk, row.direction, row.raw, row.note) == (
+        row_id,
+        "in",
+        "garbage",
+        "ProtocolError: Frame is not valid JSON.",
+    )
+
+
+def test_malformed_frames_are_logged_once_per_window_and_closed_at_the_threshold():
+    window = malformed.MalformedFrames(window_seconds=60, close_after=3)
+    first = window.arrived(100.0)
+    window.logged_row_id = 7
+    second, third = window.arrived(101.0), window.arrived(102.0)
+    assert [(v.log, v.close) for v in (first, second, third)] == [(True, False), (False, False), (False, True)]
+    assert window.take_unlogged() == (7, 2)
+    assert window.take_unlogged() == (None, 0)  # each counted frame is handed out once
+    window.arrived(103.0)
+    next_window = window.arrived(160.0)
+    assert (next_window.log, next_window.close, next_window.flush_row_id, next_window.flush_count) == (
+        True,
+        False,
+        7,
+        1,
+    )
 
 
 @pytest.mark.django_db
