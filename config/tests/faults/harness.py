@@ -258,7 +258,7 @@ def commands_outcome(deliveries: Counter, stations: list) -> dict:
     statuses = Counter(row.status for row in rows)
     delivered_once = duplicated = lost = 0
     for row in rows:
-        received = deliveries[(row.station.identity, row.payload["messageId"])]
+        received = deliveries[(row.station.identity, row.parameters["message_id"])]
         duplicated += received > 1
         if row.status == Command.Status.EXPIRED and received == 0:
             continue
