@@ -210,10 +210,11 @@ else:
     CELERY_RESULT_BACKEND = None
 
 # On SIGTERM the worker lets running tasks finish for this long, then cancels them; their
-# messages (acknowledged late) go back to the queue. The worker is then gone within 10 s,
+# messages (acknowledged late) go back to the queue. Stopping the pool takes about as long
+# again (up to 7 s on a loaded machine), so the worker is gone within 10 s,
 # before a process manager's SIGKILL. Needs REMAP_SIGTERM=SIGQUIT in the worker's
 # environment (Procfile): Celery's own SIGTERM waits for running tasks without a bound.
-CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 5.0
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 3.0
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = config_env.env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True

@@ -3,8 +3,8 @@ real `ocpp` 1.6 chargers (and a real Celery worker where the scenario needs one)
 server is stopped or killed mid-traffic. The scenarios run in one subprocess whose Django
 settings point at the private servers; each prints its figures, checked here.
 
-Outages last FAULT_OUTAGE_SECONDS (8 s by default, so that the whole module stays near two
-minutes in CI; docs/reliability.md gives the figures of 30 s runs as well)."""
+Outages last FAULT_OUTAGE_SECONDS (8 s by default, so that the whole module stays within a
+few minutes in CI; docs/reliability.md gives the figures of 30 s runs as well)."""
 
 import json
 import os

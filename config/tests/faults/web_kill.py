@@ -49,6 +49,9 @@ async def run(servers, outage: float) -> dict:
         web = await asyncio.to_thread(live_servers.start_uvicorn, port=port, log_path=log, extra_env=web_env())
         restarted = time.monotonic()
         figures["seconds_to_reconnect_after_sigterm"] = round(await _all_answered_since(fleet, restarted, 30), 2)
+        # Delivered and answered before the kill: a command in flight when its process dies
+        # is timed out on purpose (the charger may have acted on it), which is not this test.
+        await until(lambda: deliveries[(by_name["B"].identity, "down-B")] and _all_final(), 30)
 
         web.kill()  # SIGKILL: no goodbye to anyone
         web.wait()
