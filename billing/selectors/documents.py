@@ -57,8 +57,6 @@ def invoices_unsent(*, issued_before, limit: int = 10000) -> QuerySet:
     """Ids of documents issued before `issued_before` that were never e-mailed (their batch
     was lost: a worker killed mid-run, a broker that came back empty) to drivers with an
     address."""
-    from billing.models import Invoice
-
     return (
         Invoice.objects.filter(emailed_at__isnull=True, issued_at__lt=issued_before)
         .exclude(driver__user__email="")
