@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 
+# Imported for its database check, which refuses a database made by the old migrations.
+from config import migration_history  # noqa: F401
+
 
 class ConfigConfig(AppConfig):
     """The composition root as an app, so that it can hold the management commands that
