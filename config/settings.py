@@ -449,6 +449,8 @@ SESSION_ENERGY_MARGIN_WH = int_in_range("SESSION_ENERGY_MARGIN_WH", 100, 0, 100_
 # A station is offline after N heartbeat intervals of silence; shorter flaps raise nothing.
 OPS_OFFLINE_HEARTBEATS = int_in_range("OPS_OFFLINE_HEARTBEATS", 3, 1, 100)
 OPS_DEBOUNCE_SECONDS = int_in_range("OPS_DEBOUNCE_SECONDS", 120, 0, 3600)
+# A cause that returns within this many seconds of its incident closing reopens it.
+OPS_FLAP_SECONDS = int_in_range("OPS_FLAP_SECONDS", 900, 0, 86400)
 OPS_DIGEST_THRESHOLD = int_in_range("OPS_DIGEST_THRESHOLD", 20, 1, 100000)
 OPS_DIGEST_WINDOW_SECONDS = int_in_range("OPS_DIGEST_WINDOW_SECONDS", 300, 10, 86400)
 

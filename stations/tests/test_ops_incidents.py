@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from stations.models import Incident
-from stations.operations.services import incidents
+from stations.operations.services import incidents, notifications
 from stations.tests.factories import ConnectorFactory
 from stations.tests.ops_factories import T0
 
@@ -90,7 +90,8 @@ def test_open_incident_resolves_itself_when_the_connector_recovers(settings):
     assert incident.resolution == "Recovered: Available"
 
 
-def test_a_fault_after_resolution_opens_a_new_incident():
+def test_with_flap_detection_off_a_fault_after_resolution_opens_a_new_incident(settings):
+    settings.OPS_FLAP_SECONDS = 0
     connector = ConnectorFactory()
     first = observe(connector, "Faulted", at=T0)
     observe(connector, "Available", at=T0 + 10 * SECOND)
@@ -228,3 +229,34 @@ def test_fault_cleared_through_the_gateway_signal_via_an_intermediate_status(dja
     incident = Incident.objects.get()
     assert incident.status in (Incident.Status.DISMISSED, Incident.Status.RESOLVED)
     assert incident.resolution == "Recovered: Available"
+
+
+def test_connector_flapping_every_45_seconds_is_one_incident_and_one_alert(settings):
+    settings.OPS_DEBOUNCE_SECONDS = 30
+    settings.OPS_FLAP_SECONDS = 900
+    connector = ConnectorFactory()
+    for flap in range(5):
+        start = T0 + flap * 45 * SECOND
+        observe(connector, "Faulted", "GroundFailure", at=start)
+        incidents.incidents_confirm_due(now=start + 40 * SECOND)
+        notifications.alerts_dispatch(now=start + 40 * SECOND)
+        observe(connector, "Available", at=start + 40 * SECOND)
+    incident = Incident.objects.get()
+    assert incident.occurrences == 5
+    assert incident.details["flapping"] is True
+    assert incident.opened_at == T0 + 40 * SECOND
+    observe(connector, "Faulted", "GroundFailure", at=T0 + 300 * SECOND)
+    notifications.alerts_dispatch(now=T0 + 301 * SECOND)
+    incident = Incident.objects.get()
+    # Told once, when it first outlived the window; the reopened incident is not news.
+    assert (incident.status, incident.notified_at) == (Incident.Status.OPEN, T0 + 40 * SECOND)
+
+
+def test_fault_returning_after_the_flap_window_is_a_new_incident(settings):
+    settings.OPS_DEBOUNCE_SECONDS = 0
+    settings.OPS_FLAP_SECONDS = 60
+    connector = ConnectorFactory()
+    observe(connector, "Faulted", "GroundFailure", at=T0)
+    observe(connector, "Available", at=T0 + 10 * SECOND)
+    observe(connector, "Faulted", "GroundFailure", at=T0 + 100 * SECOND)
+    assert Incident.objects.count() == 2

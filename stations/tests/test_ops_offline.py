@@ -29,15 +29,22 @@ def connectivity(station):
     return list(StatusChange.objects.filter(station=station, connector_number=0).values_list("status", "received_at"))
 
 
-def test_station_silent_for_n_heartbeats_is_marked_offline_from_when_it_ran_out():
+def test_station_silent_for_n_heartbeats_is_offline_from_its_first_missed_heartbeat():
     station = online_station()
     assert health.stations_offline_sweep(now=T0 + 2 * MINUTE) == {"offline": [], "online": []}
     assert health.stations_offline_sweep(now=T0 + 4 * MINUTE) == {"offline": [station.pk], "online": []}
     station.refresh_from_db()
     assert station.is_online is False
-    assert connectivity(station) == [("Offline", T0 + 3 * MINUTE)]
+    # Three heartbeats decide that it is offline; its outage began with the first it missed.
+    assert connectivity(station) == [("Offline", T0 + MINUTE)]
     incident = Incident.objects.get(cause=Incident.Cause.OFFLINE)
-    assert (incident.status, incident.first_seen_at) == (Incident.Status.PENDING, T0 + 3 * MINUTE)
+    assert (incident.status, incident.first_seen_at) == (Incident.Status.PENDING, T0 + MINUTE)
+
+
+def test_station_whose_socket_closed_after_its_last_message_is_offline_from_the_close():
+    station = online_station(disconnected_at=T0 + 20 * timedelta(seconds=1))
+    assert health.stations_offline_sweep(now=T0 + 4 * MINUTE)["offline"] == [station.pk]
+    assert connectivity(station) == [("Offline", T0 + 20 * timedelta(seconds=1))]
 
 
 def test_station_heartbeat_interval_overrides_the_default():

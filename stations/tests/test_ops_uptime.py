@@ -175,3 +175,28 @@ def test_monthly_station_and_site_report_against_the_97_percent_target(connector
         (DAY + timedelta(days=1), 1, True),
         (DAY + timedelta(days=1), 2, True),
     ]
+
+
+def test_station_in_service_that_never_reported_is_down_all_day_not_missing():
+    connector = ConnectorFactory(station__commissioned_on=DAY - timedelta(days=30))
+    day = row(connector)
+    assert (day.down_seconds, day.unknown_seconds) == (86400, 0)
+    assert uptime_selectors.uptime_percent(
+        period_seconds=day.period_seconds, down_seconds=day.down_seconds, unknown_seconds=day.unknown_seconds
+    ) == Decimal("0.00")
+
+
+def test_station_commissioned_that_day_is_down_until_its_first_status():
+    connector = ConnectorFactory(station__commissioned_on=DAY)
+    status(connector, "Available", at(18))
+    day = row(connector)
+    # From its commissioning day's start it is in service: 18 h silent are down.
+    assert (day.unknown_seconds, day.down_seconds, day.up_seconds) == (0, 18 * 3600, 6 * 3600)
+
+
+def test_report_shows_down_time_in_hundredths_of_an_hour(connector):
+    status(connector, "Faulted", at(10))
+    status(connector, "Available", at(10) + timedelta(minutes=20))
+    row(connector)
+    (report,) = uptime_selectors.uptime_report(station_ids=[connector.station_id], start=DAY, end=DAY)
+    assert report["down_hours"] == Decimal("0.33")

@@ -19,8 +19,15 @@ LEVEL_KEYS = {
 SECONDS = ["period_seconds", "up_seconds", "down_seconds", "maintenance_seconds", "unknown_seconds", "occupied_seconds"]
 
 
+def hours(seconds: int) -> Decimal:
+    """Seconds as hours to the hundredth: 20 minutes of down time shows as 0.33, not 0."""
+    return (Decimal(seconds) / 3600).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
 def uptime_percent(*, period_seconds: int, down_seconds: int, unknown_seconds: int) -> Decimal | None:
-    """(T − outage) / T with T the observed time; planned maintenance is not outage."""
+    """(T − outage) / T with T the time in service (the period less the time before the
+    station entered service); planned maintenance is not outage, and a station in service
+    that never reported is down, so only a station not yet in service has no figure."""
     observed = period_seconds - unknown_seconds
     if observed <= 0:
         return None
@@ -66,6 +73,7 @@ def uptime_report(*, station_ids, start: date, end: date, level: str = "station"
                 "period_start": period_start.date() if hasattr(period_start, "date") else period_start,
                 **{key: row[key] for key in LEVEL_KEYS[level]},
                 **totals,
+                **{f"{name}_hours": hours(totals[f"{name}_seconds"]) for name in ("down", "maintenance", "unknown")},
                 "uptime_percent": percent,
                 "utilisation_percent": utilisation_percent(
                     period_seconds=totals["period_seconds"],

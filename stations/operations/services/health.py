@@ -2,7 +2,7 @@
 
 Offline detection: a station that has sent nothing for OPS_OFFLINE_HEARTBEATS × its
 heartbeat interval is marked offline (an `Offline` StatusChange on connector 0 and a
-pending `offline` incident); hearing from it again, or a reconnect, marks it online. The
+pending `offline` incident) from the moment it stopped serving (see offline_since); hearing from it again, or a reconnect, marks it online. The
 incident's debounce window makes a short flap raise nothing.
 
 Stuck sessions: an active session with no meter value or status for
@@ -41,6 +41,17 @@ def offline_allowance(*, station: ChargingStation) -> timedelta:
     return timedelta(seconds=interval * settings.OPS_OFFLINE_HEARTBEATS)
 
 
+def offline_since(*, station: ChargingStation) -> datetime:
+    """When a station judged silent stopped serving: its socket's close if that came after
+    its last message, else the first heartbeat it missed. The allowance of several
+    heartbeats only decides *whether* it is offline; its outage starts here, not when the
+    allowance ran out."""
+    if station.disconnected_at and station.disconnected_at >= station.last_seen_at:
+        return station.disconnected_at
+    interval = station.heartbeat_interval or settings.OCPP_HEARTBEAT_INTERVAL
+    return station.last_seen_at + timedelta(seconds=interval)
+
+
 def stations_offline_sweep(*, now: datetime) -> dict[str, list[int]]:
     """Mark silent stations offline and stations heard from again online, judged by
     last_seen_at against our own Offline/Online history (the gateway's is_online flag
@@ -56,8 +67,9 @@ def stations_offline_sweep(*, now: datetime) -> dict[str, list[int]]:
     changed: dict[str, list[int]] = {"offline": [], "online": []}
     silent = stations.filter(Q(connectivity__isnull=True) | Q(connectivity=ONLINE), last_seen_at__lte=earliest_possible)
     for station in silent:
-        went_offline_at = station.last_seen_at + offline_allowance(station=station)
-        if went_offline_at <= now and station_offline_mark(station_id=station.pk, at=went_offline_at):
+        if station.last_seen_at + offline_allowance(station=station) <= now and station_offline_mark(
+            station_id=station.pk, at=offline_since(station=station)
+        ):
             changed["offline"].append(station.pk)
     for station in stations.filter(connectivity=OFFLINE, last_seen_at__gt=F("connectivity_at")):
         is_heard = station.last_seen_at + offline_allowance(station=station) > now

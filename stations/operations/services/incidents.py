@@ -3,7 +3,9 @@
 A new problem starts `pending`. If it clears within settings.OPS_DEBOUNCE_SECONDS (a
 flap, a boot-time transient fault) it is dismissed and nobody hears of it; if it
 outlives the window, `incidents_confirm_due` opens it and the alert dispatcher tells
-the on-call contacts. When the cause clears, an open incident resolves itself."""
+the on-call contacts. When the cause clears, an open incident resolves itself; if the
+cause returns within OPS_FLAP_SECONDS, the same incident reopens (a flapping connector
+is one incident and one alert, not one per flap)."""
 
 from datetime import datetime, timedelta
 
@@ -62,6 +64,15 @@ def incident_observe(
                     .first()
                 )
                 if incident is None:
+                    incident = _incident_reopen_flapping(
+                        station_id=station_id, connector_number=connector_number, cause=cause, at=at
+                    )
+                if incident is not None:
+                    _incident_repeat(incident, severity=severity, at=at, error_code=error_code, summary=summary)
+                    if details:
+                        incident.details = {**incident.details, **details}
+                        incident.save(update_fields=["details"])
+                else:
                     incident = _incident_start(
                         station_id=station_id,
                         connector_number=connector_number,
@@ -73,17 +84,42 @@ def incident_observe(
                         details=details or {},
                         confirm_immediately=confirm_immediately,
                     )
-                else:
-                    _incident_repeat(incident, severity=severity, at=at, error_code=error_code, summary=summary)
-                    if details:
-                        incident.details = {**incident.details, **details}
-                        incident.save(update_fields=["details"])
                 _publish(incident)
                 return incident
         except IntegrityError:
             # Another process created the active incident between our read and insert.
             continue
     raise RuntimeError(f"could not record incident {cause} for station {station_id}#{connector_number}")
+
+
+def _incident_reopen_flapping(*, station_id: int, connector_number: int, cause: str, at: datetime) -> Incident | None:
+    """The same key's incident closed within OPS_FLAP_SECONDS comes back instead of a new
+    one: a connector faulting every 45 s is one incident (and one e-mail, as notified_at
+    stays set), and a run of short blips keeps its first_seen_at so that the debounce
+    window eventually confirms it instead of dismissing each blip."""
+    if not settings.OPS_FLAP_SECONDS:
+        return None
+    recent = (
+        Incident.objects.select_for_update()
+        .filter(
+            station_id=station_id,
+            connector_number=connector_number,
+            cause=cause,
+            status__in=[Incident.Status.RESOLVED, Incident.Status.DISMISSED],
+            resolved_by__isnull=True,
+            resolved_at__gte=at - timedelta(seconds=settings.OPS_FLAP_SECONDS),
+        )
+        .order_by("-resolved_at", "-pk")
+        .first()
+    )
+    if recent is None:
+        return None
+    recent.status = Incident.Status.OPEN if recent.opened_at else Incident.Status.PENDING
+    recent.resolved_at = None
+    recent.resolution = ""
+    recent.details = {**recent.details, "flapping": True, "reopened": recent.details.get("reopened", 0) + 1}
+    recent.save(update_fields=["status", "resolved_at", "resolution", "details"])
+    return recent
 
 
 def _incident_start(*, at: datetime, confirm_immediately: bool, **fields) -> Incident:

@@ -4,9 +4,12 @@ rule (23 CFR 680.116(b)): uptime = (T − (T_outage − T_excluded)) / T.
 A connector is *up* while its last status is Available, Preparing, Charging,
 SuspendedEV, SuspendedEVSE, Finishing, Reserved (or OCPP 2.x Occupied); *down* while it
 is Faulted or Unavailable, while connector 0 (the whole station) is Faulted or
-Unavailable, or while the station is offline. Down time inside a planned maintenance
-window (a preventive work order in progress) is excluded and reported separately. Time
-before the first status we know of is *unknown* and left out of T."""
+Unavailable, while the station is offline, and from the moment the station entered
+service until it first reported (a station that never connected is down, not missing).
+Down time inside a planned maintenance window (a preventive work order in progress) is
+excluded and reported separately. Only time before the station entered service (its
+commissioning day, its creation or its first status, whichever came first) is *unknown*
+and left out of T."""
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
@@ -71,8 +74,26 @@ def maintenance_windows(*, station_id: int, connector_number: int, start: dateti
     return windows
 
 
-def connector_day_seconds(*, station_id: int, connector_number: int, start: datetime, end: datetime) -> dict[str, int]:
-    """Seconds of [start, end) by state for one connector."""
+def in_service_from(*, station: ChargingStation) -> datetime:
+    """When the station's uptime clock starts: T runs from here, whatever it reported."""
+    candidates = [station.created_at]
+    if station.commissioned_on:
+        candidates.append(datetime.combine(station.commissioned_on, time.min, tzinfo=UTC))
+    first_status = (
+        StatusChange.objects.filter(station_id=station.pk).order_by("received_at").values_list("received_at", flat=True)
+    ).first()
+    if first_status:
+        candidates.append(first_status)
+    return min(candidates)
+
+
+def connector_day_seconds(
+    *, station_id: int, connector_number: int, start: datetime, end: datetime, service_start: datetime | None = None
+) -> dict[str, int]:
+    """Seconds of [start, end) by state for one connector; `service_start` (default: the
+    station's in_service_from) separates unknown time from down time."""
+    if service_start is None:
+        service_start = in_service_from(station=ChargingStation.objects.get(pk=station_id))
     connectivity = _timeline(station_id, Q(connector_number=0, status__in=CONNECTIVITY_STATUSES), start, end)
     station_status = _timeline(station_id, Q(connector_number=0) & ~Q(status__in=CONNECTIVITY_STATUSES), start, end)
     connector_status = _timeline(station_id, Q(connector_number=connector_number), start, end)
@@ -82,6 +103,8 @@ def connector_day_seconds(*, station_id: int, connector_number: int, start: date
         boundaries.update(m for m in timeline.moments() if start < m < end)
     for window_start, window_end in windows:
         boundaries.update(m for m in (window_start, window_end) if start < m < end)
+    if start < service_start < end:
+        boundaries.add(service_start)
     ordered = sorted(boundaries)
     totals = {"up": 0.0, "down": 0.0, "maintenance": 0.0, "unknown": 0.0, "occupied": 0.0}
     for segment_start, segment_end in pairwise(ordered):
@@ -90,6 +113,7 @@ def connector_day_seconds(*, station_id: int, connector_number: int, start: date
             connected=connectivity.at(segment_start),
             station=station_status.at(segment_start),
             connector=connector_status.at(segment_start),
+            in_service=segment_start >= service_start,
         )
         if state == "down" and any(ws <= segment_start and segment_end <= we for ws, we in windows):
             state = "maintenance"
@@ -99,14 +123,16 @@ def connector_day_seconds(*, station_id: int, connector_number: int, start: date
     return {key: round(value) for key, value in totals.items()}
 
 
-def _state(*, connected, station, connector) -> str:
+def _state(*, connected, station, connector, in_service: bool) -> str:
+    if not in_service:
+        return "unknown"
     if connected == OFFLINE or station in DOWN:
-        return "down"
-    if connector in DOWN:
         return "down"
     if connector in UP:
         return "up"
-    return "unknown"
+    # Faulted, Unavailable, or nothing reported since it entered service: a driver could
+    # not charge here.
+    return "down"
 
 
 def uptime_compute_day(*, day: date, now: datetime, station_ids: Iterable[int] | None = None) -> int:
@@ -121,9 +147,14 @@ def uptime_compute_day(*, day: date, now: datetime, station_ids: Iterable[int] |
         stations = stations.filter(pk__in=list(station_ids))
     written = 0
     for station in stations:
+        service_start = in_service_from(station=station)
         for connector in station.connectors.all():
             seconds = connector_day_seconds(
-                station_id=station.pk, connector_number=connector.connector_id, start=start, end=end
+                station_id=station.pk,
+                connector_number=connector.connector_id,
+                start=start,
+                end=end,
+                service_start=service_start,
             )
             with transaction.atomic():
                 ConnectorUptimeDay.objects.update_or_create(
