@@ -79,3 +79,13 @@ def str_list(name: str, default: list[str]) -> list[str]:
     if not raw.strip():
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def matching(name: str, default: str, pattern: str, meaning: str) -> str:
+    """A string that must match `pattern` in full (e.g. an OCPI party id)."""
+    import re
+
+    value = env.str(name, default=default).strip()
+    if not re.fullmatch(pattern, value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not {meaning}.")
+    return value

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drivers",
     "billing",
     "ocpp_gateway",
+    "roaming",
     "config",
     "config.api",
 ]
@@ -474,6 +475,21 @@ OPS_STUCK_SESSION_IDLE_MINUTES = int_in_range("OPS_STUCK_SESSION_IDLE_MINUTES", 
 OPS_SESSION_MAX_HOURS = int_in_range("OPS_SESSION_MAX_HOURS", 24, 1, 24 * 30)
 OPS_UPTIME_TARGET_PERCENT = int_in_range("OPS_UPTIME_TARGET_PERCENT", 97, 1, 100)
 OPS_DIAGNOSTICS_UPLOAD_URL = _optional_url("OPS_DIAGNOSTICS_UPLOAD_URL", {"ftp", "ftps", "sftp", "http", "https"})
+
+# --- OCPI roaming (docs/ocpi.md) ---------------------------------------------------------
+# Who we are to partner networks: one country code and a party id per role (CPO, EMSP).
+OCPI_COUNTRY_CODE = config_env.matching("OCPI_COUNTRY_CODE", "DE", r"[A-Z]{2}", "an ISO 3166 alpha-2 code like DE")
+OCPI_CPO_PARTY_ID = config_env.matching("OCPI_CPO_PARTY_ID", "EVC", r"[A-Z0-9]{3}", "a party id of 3 letters/digits")
+OCPI_EMSP_PARTY_ID = config_env.matching("OCPI_EMSP_PARTY_ID", "EVC", r"[A-Z0-9]{3}", "a party id of 3 letters/digits")
+OCPI_BUSINESS_NAME = config_env.env.str("OCPI_BUSINESS_NAME", default="EVCMS")[:100]
+# The address partners reach us at (our versions endpoint is <this>/ocpi/versions).
+OCPI_PUBLIC_URL = config_env.matching(
+    "OCPI_PUBLIC_URL", "http://127.0.0.1:8000", r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL"
+).rstrip("/")
+# Seconds we wait for a partner's answer; a push that times out is retried with backoff.
+OCPI_HTTP_TIMEOUT = int_in_range("OCPI_HTTP_TIMEOUT", 10, 1, 120)
+# The most objects one page of a list answers with (X-Limit).
+OCPI_PAGE_LIMIT = int_in_range("OCPI_PAGE_LIMIT", 100, 1, 1000)
 
 # --- Metrics (docs/operations.md#metrics) -----------------------------------------------------
 METRICS_TOKEN = config_env.env.str("METRICS_TOKEN", default="")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
     path("billing/", include("billing.urls")),
+    path("ocpi/", include("roaming.urls")),
     path("ops/", include("stations.operations.urls")),
     path("account/", include("billing.portal_urls")),
     path("", include("drivers.urls")),

@@ -1,0 +1,78 @@
+"""Partners in the admin: staff issue token A (shown once), register with a partner from its
+versions URL and token A, update the credentials, unregister. Each action calls one service."""
+
+from django.contrib import admin, messages
+
+from roaming import parties
+from roaming.client import PartnerError
+from roaming.models import Partner, PartnerRole
+from roaming.services import partners as partner_services
+
+
+class PartnerRoleInline(admin.TabularInline):
+    model = PartnerRole
+    extra = 0
+    can_delete = False
+    fields = ["role", "country_code", "party_id", "business_name"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "status", "party_ids", "version", "registered_at", "last_sync_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "roles__party_id"]
+    fields = [
+        "name",
+        "status",
+        "versions_url",
+        "outbound_token",
+        "version",
+        "endpoints",
+        "registered_at",
+        "last_sync_at",
+        "created_at",
+    ]
+    readonly_fields = ["status", "version", "endpoints", "registered_at", "last_sync_at", "created_at"]
+    inlines = [PartnerRoleInline]
+    actions = ["issue_token_a", "register", "unregister"]
+
+    @admin.display(description="Party ids")
+    def party_ids(self, partner: Partner) -> str:
+        return ", ".join(str(role) for role in partner.roles.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("roles")
+
+    @admin.action(description="Issue a new token A (the partner registers with us)")
+    def issue_token_a(self, request, queryset):
+        for partner in queryset:
+            _, token = partner_services.partner_token_a_issue(partner=partner)
+            self.message_user(
+                request,
+                f"{partner}: token A {token} (shown once) with our versions URL {parties.versions_url()}",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Register with the partner (its versions URL and token), or update credentials")
+    def register(self, request, queryset):
+        for partner in queryset:
+            try:
+                partner_services.partner_register(partner=partner)
+            except (partner_services.RegistrationError, PartnerError) as error:
+                self.message_user(request, f"{partner}: {error}", messages.ERROR)
+            else:
+                self.message_user(request, f"{partner}: registered.")
+
+    @admin.action(description="Unregister (tell the partner, then stop all exchange)")
+    def unregister(self, request, queryset):
+        for partner in queryset:
+            try:
+                partner_services.partner_unregister(partner=partner)
+            except PartnerError as error:
+                self.message_user(request, f"{partner}: the partner refused: {error}", messages.ERROR)
+            else:
+                self.message_user(request, f"{partner}: unregistered.")

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RoamingConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "roaming"
+    verbose_name = "Roaming (OCPI 2.2.1)"

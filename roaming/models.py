@@ -1,0 +1,76 @@
+"""Partner networks we roam with over OCPI 2.2.1, and what the credentials handshake told us."""
+
+from django.db import models
+
+
+class Partner(models.Model):
+    """One partner platform: the token it calls us with (hashed), the token we call it with,
+    and the version and endpoints its versions URL told us at the last handshake."""
+
+    class Status(models.TextChoices):
+        # Token A issued (or received) but the credentials exchange has not happened yet.
+        PENDING = "pending", "Pending registration"
+        REGISTERED = "registered", "Registered"
+        # Either side unregistered: no automated communication either way.
+        UNREGISTERED = "unregistered", "Unregistered"
+
+    name = models.CharField(max_length=100)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # SHA-256 of the credentials token the partner calls us with (A before registration,
+    # then the one we generated: B or C). The plain token is shown once and never stored.
+    inbound_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # Token A only opens the versions and credentials modules (transport and format, 401).
+    inbound_token_is_a = models.BooleanField(default=False, editable=False)
+    # The token we call the partner with (its A, then its B or C): we must present it, so it
+    # cannot be hashed.
+    outbound_token = models.CharField(max_length=64, blank=True)
+    versions_url = models.URLField(max_length=255, blank=True, help_text="The partner's versions endpoint.")
+    version = models.CharField(max_length=10, blank=True)
+    # [{"identifier": "locations", "role": "SENDER", "url": "..."}] from the partner's version details.
+    endpoints = models.JSONField(default=list, blank=True)
+    registered_at = models.DateTimeField(null=True, blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def endpoint_url(self, identifier: str, role: str) -> str | None:
+        for endpoint in self.endpoints:
+            if endpoint.get("identifier") == identifier and endpoint.get("role") == role:
+                return endpoint.get("url")
+        return None
+
+
+class PartnerRole(models.Model):
+    """A role the partner plays under a country code and party id (its CredentialsRoles)."""
+
+    class Role(models.TextChoices):
+        CPO = "CPO"
+        EMSP = "EMSP"
+        HUB = "HUB"
+        NAP = "NAP"
+        NSP = "NSP"
+        OTHER = "OTHER"
+        SCSP = "SCSP"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(max_length=5, choices=Role.choices)
+    country_code = models.CharField(max_length=2)
+    party_id = models.CharField(max_length=3)
+    business_name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            # Per partner: a party id that moved between partner platforms is kept by both
+            # until the old one re-registers (and a test loop registers with itself).
+            models.UniqueConstraint(
+                fields=["partner", "role", "country_code", "party_id"], name="roaming_partner_role_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.country_code}-{self.party_id}"

@@ -1,0 +1,65 @@
+"""OCPI 2.2.1 objects we accept, described with the spec's field types and lengths."""
+
+from roaming import fields as f
+
+ROLES = ["CPO", "EMSP", "HUB", "NAP", "NSP", "OTHER", "SCSP"]
+
+BUSINESS_DETAILS = f.Object(
+    {
+        "name": f.String(100),
+        "website": f.Url(required=False),
+        "logo": f.Object(
+            {
+                "url": f.Url(),
+                "thumbnail": f.Url(required=False),
+                "category": f.Enum(["CHARGER", "ENTRANCE", "LOCATION", "NETWORK", "OPERATOR", "OTHER", "OWNER"]),
+                "type": f.CiString(4),
+                "width": f.Integer(required=False),
+                "height": f.Integer(required=False),
+            },
+            required=False,
+        ),
+    }
+)
+
+
+class CredentialsToken(f.String):
+    """Printable non-whitespace ASCII (U+0021..U+007E), at most 64 characters."""
+
+    def __init__(self):
+        super().__init__(64)
+
+    def clean(self, value, path):
+        value = super().clean(value, path)
+        if not value or any(not "\x21" <= character <= "\x7e" for character in value):
+            self.fail(path, "must be 1..64 printable non-whitespace ASCII characters")
+        return value
+
+
+CREDENTIALS = f.Object(
+    {
+        "token": CredentialsToken(),
+        "url": f.Url(),
+        "roles": f.List(
+            f.Object(
+                {
+                    "role": f.Enum(ROLES),
+                    "business_details": BUSINESS_DETAILS,
+                    "party_id": f.CiString(3),
+                    "country_code": f.CiString(2),
+                }
+            ),
+            min_items=1,
+        ),
+    }
+)
+
+VERSION = f.Object({"version": f.CiString(10), "url": f.Url()})
+ENDPOINT = f.Object(
+    {
+        "identifier": f.CiString(50),
+        "role": f.Enum(["SENDER", "RECEIVER"]),
+        "url": f.Url(),
+    }
+)
+VERSION_DETAILS = f.Object({"version": f.CiString(10), "endpoints": f.List(ENDPOINT, min_items=1)})

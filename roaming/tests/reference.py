@@ -1,0 +1,24 @@
+"""Checks against an independent OCPI 2.2.1 implementation: the pydantic models of
+extrawest-ocpi (py_ocpi). An object that our code sends or accepts must parse there too."""
+
+from py_ocpi.core.schemas import OCPIResponse
+from py_ocpi.modules.credentials.v_2_2_1.schemas import Credentials
+from py_ocpi.modules.versions.schemas import Version
+from py_ocpi.modules.versions.v_2_2_1.schemas import VersionDetail
+
+MODELS = {"credentials": Credentials, "version": Version, "version_details": VersionDetail}
+
+
+def valid(kind: str, data):
+    """Parse `data` (an object or a list of them) with the reference model; raises if invalid."""
+    model = MODELS[kind]
+    if isinstance(data, list):
+        return [model.parse_obj(item) for item in data]
+    return model.parse_obj(data)
+
+
+def valid_envelope(body: dict) -> dict:
+    OCPIResponse.parse_obj({"data": {}, **body})
+    assert isinstance(body["status_code"], int)
+    assert body["timestamp"].endswith("Z")
+    return body
