@@ -5,13 +5,17 @@ from decimal import Decimal
 from django import template
 
 from billing.money import money_round
+from billing.price_words import SYMBOLS
 
 register = template.Library()
 
 
 @register.filter
 def money(amount, currency: str) -> str:
-    """8.0000, "EUR" → "8.00 EUR" (rounded to the currency's places, like invoices)."""
+    """8.0000, "EUR" → "€8.00" (rounded to the currency's places, like invoices; the same
+    notation as the price words, so the station page, the live view and the receipt agree)."""
     if amount is None or amount == "":
         return "–"
-    return f"{money_round(Decimal(amount), currency)} {currency}"
+    rounded = money_round(Decimal(amount), currency)
+    symbol = SYMBOLS.get(currency)
+    return f"{symbol}{rounded}" if symbol else f"{rounded} {currency}"

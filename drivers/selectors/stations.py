@@ -36,6 +36,15 @@ class Availability:
     AVAILABLE = "available"
     BUSY = "busy"
     OUT_OF_ORDER = "out_of_order"
+    # The charger is not talking to us (or never has): nothing can be started or reserved
+    # on it, but nothing says it is broken either.
+    OFFLINE = "offline"
+
+
+# What a driver may ask of a connector in each state: a busy connector may be the driver's
+# own car plugged in (Preparing) and a reservation waits for it, an offline one can do nothing.
+STARTABLE = (Availability.AVAILABLE, Availability.BUSY)
+RESERVABLE = (Availability.AVAILABLE,)
 
 
 @dataclass
@@ -78,7 +87,7 @@ def connector_availability(*, connector: Connector, station: ChargingStation) ->
     if connector_is_available(connector=connector, station=station):
         return Availability.AVAILABLE
     if not station.is_connected and not station.is_online:
-        return Availability.OUT_OF_ORDER
+        return Availability.OFFLINE
     if connector.status in BUSY_STATUSES:
         return Availability.BUSY
     return Availability.OUT_OF_ORDER
@@ -100,6 +109,8 @@ def _site_result(site: Site, *, at: datetime) -> SiteResult:
         availability = Availability.AVAILABLE
     elif Availability.BUSY in states:
         availability = Availability.BUSY
+    elif states and all(state == Availability.OFFLINE for state in states):
+        availability = Availability.OFFLINE
     else:
         availability = Availability.OUT_OF_ORDER
     return SiteResult(

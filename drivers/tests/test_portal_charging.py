@@ -126,9 +126,9 @@ def test_history_and_receipt_show_the_priced_cost(client, driver):
     cdr = session_price(session_id=session.pk)
     assert cdr.total_incl_vat == Decimal("8.00")
     history = client.get(reverse("portal-sessions")).content.decode()
-    assert "8.00 EUR" in history and "20.00 kWh" in history
+    assert "€8.00" in history and "20.00 kWh" in history
     receipt = client.get(reverse("portal-session", args=[session.pk])).content.decode()
-    assert 'id="cdr-total">8.00 EUR' in receipt
+    assert 'id="cdr-total">€8.00' in receipt
 
 
 def test_a_stop_the_charger_refuses_is_reported_on_the_session_page(client, driver, connector):

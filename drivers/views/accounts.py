@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from drivers.forms.accounts import CloseAccountForm, ProfileForm, SignUpForm
+from drivers.forms.accounts import CloseAccountForm, LoginForm, ProfileForm, SignUpForm
 from drivers.selectors import accounts as accounts_read
 from drivers.services import accounts
 from drivers.views.base import driver_required
+from stations.selectors.api_access import owner_organisation_ids
 
 
 def signup(request):
@@ -59,7 +60,17 @@ class LoginView(auth_views.LoginView):
     # Throttled like every password login (settings.AXES_*): too many failures from this
     # address for this account answer with registration/locked_out.html instead.
     template_name = "registration/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        # Without a `next`, each kind of login lands on its own door.
+        user = self.request.user
+        if user.is_staff:
+            return reverse("ops-dashboard")
+        if owner_organisation_ids(user=user) and not hasattr(user, "driver"):
+            return reverse("owner:home")
+        return super().get_default_redirect_url()
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -29,11 +29,7 @@ def site_detail(request, site_id: int):
         {
             "station": station,
             "connectors": [
-                {
-                    "connector": connector,
-                    "availability": driver_stations.connector_availability(connector=connector, station=station),
-                    "price": connector_prices.get(connector.pk),
-                }
+                _connector_row(connector, station=station, price=connector_prices.get(connector.pk))
                 for connector in station.public_connectors
             ],
         }
@@ -47,6 +43,17 @@ def site_detail(request, site_id: int):
         "station_ids": [station.pk for station in result.stations],
     }
     return render(request, "portal/site.html", context)
+
+
+def _connector_row(connector, *, station, price: str | None) -> dict:
+    availability = driver_stations.connector_availability(connector=connector, station=station)
+    return {
+        "connector": connector,
+        "availability": availability,
+        "can_start": availability in driver_stations.STARTABLE,
+        "can_reserve": availability in driver_stations.RESERVABLE,
+        "price": price,
+    }
 
 
 def _marker(result: driver_stations.SiteResult) -> dict:

@@ -4,7 +4,13 @@
   "use strict";
   var script = document.getElementById("live-script");
   var BUSY = ["Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Reserved"];
-  var LABELS = { available: script.dataset.available, busy: script.dataset.busy, out_of_order: script.dataset.outOfOrder };
+  var LABELS = {
+    available: script.dataset.available, busy: script.dataset.busy,
+    out_of_order: script.dataset.outOfOrder, offline: script.dataset.offline
+  };
+  // Mirrors drivers.selectors.stations.STARTABLE / RESERVABLE.
+  var STARTABLE = ["available", "busy"];
+  var RESERVABLE = ["available"];
 
   function readJson(id) {
     var element = document.getElementById(id);
@@ -23,6 +29,23 @@
     pill.className = "pill " + availability;
     pill.textContent = LABELS[availability];
     container.replaceChildren(pill);
+    var row = container.closest("[data-connector]");
+    if (row) setActions(row, availability);
+  }
+
+  function setActions(row, availability) {
+    var start = row.querySelector('[data-needs="start"]');
+    var reserve = row.querySelector('[data-needs="reserve"]');
+    var note = row.querySelector(".unavailable-note");
+    var canStart = STARTABLE.indexOf(availability) >= 0;
+    var canReserve = RESERVABLE.indexOf(availability) >= 0;
+    if (start) start.disabled = !canStart;
+    if (reserve) {
+      reserve.classList.toggle("disabled", !canReserve);
+      if (canReserve) { reserve.removeAttribute("aria-disabled"); reserve.removeAttribute("tabindex"); }
+      else { reserve.setAttribute("aria-disabled", "true"); reserve.setAttribute("tabindex", "-1"); }
+    }
+    if (note) note.hidden = canStart;
   }
 
   function onConnectorStatus(event) {
@@ -33,7 +56,7 @@
   function onStationConnection(event) {
     if (event.connected) return;
     document.querySelectorAll('[data-station="' + event.station_id + '"] .live-status').forEach(function (el) {
-      setPill(el, "out_of_order");
+      setPill(el, "offline");
     });
   }
 

@@ -1,7 +1,7 @@
 // Station search: the map of results and the "Near me" button. The page works without it.
 (function () {
   "use strict";
-  var COLOURS = { available: "#1a7f37", busy: "#9a5b00", out_of_order: "#5c636e" };
+  var COLOURS = { available: "#1a7f37", busy: "#9a5b00", out_of_order: "#b42318", offline: "#5c636e" };
   var script = document.getElementById("search-script");
   var markers = JSON.parse(document.getElementById("map-markers").textContent);
   var mapElement = document.getElementById("map");

@@ -6,6 +6,11 @@
   var state = JSON.parse(document.getElementById("session-state-data").textContent);
   var labels = { active: box.dataset.labelActive, completed: box.dataset.labelCompleted, rejected: box.dataset.labelRejected };
 
+  // The money template filter's notation (billing.price_words.SYMBOLS): "€8.00", else "8.00 CHF".
+  var SYMBOLS = { EUR: "€", GBP: "£", USD: "$" };
+  function formatMoney(amount, currency) {
+    return SYMBOLS[currency] ? SYMBOLS[currency] + amount : amount + " " + currency;
+  }
   function kwh(wh) { return (wh / 1000).toFixed(2); }
   function kw(w) { return w === null || w === undefined ? "–" : (w / 1000).toFixed(1); }
   function clock(seconds) {
@@ -17,7 +22,7 @@
     document.getElementById("session-energy").textContent = kwh(state.energy_wh);
     document.getElementById("session-power").textContent = state.status === "active" ? kw(state.power_w) : "0.0";
     if (state.cost !== null && state.cost !== undefined) {
-      document.getElementById("session-cost").textContent = state.cost + " " + state.currency;
+      document.getElementById("session-cost").textContent = formatMoney(state.cost, state.currency);
     }
     var end = state.stopped_at ? new Date(state.stopped_at) : new Date();
     var seconds = Math.max(0, Math.round((end - new Date(state.started_at)) / 1000));

@@ -36,4 +36,5 @@ def test_demo_network_is_realistic_and_loading_twice_creates_nothing_new():
     assert max(powers) == Decimal("350")
     assert Driver.objects.count() >= 20
     assert all(driver.tokens.exists() for driver in Driver.objects.all())
+    assert not Driver.objects.filter(email_verified_at__isnull=True).exists(), "demo drivers can charge at once"
     assert ChargingStation.objects.filter(password_hash="").count() == 0
