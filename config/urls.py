@@ -22,6 +22,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("ocpi/", include("roaming.urls")),
     path("ops/", include("stations.operations.urls")),
+    path("owner/", include("billing.owner_urls")),
     path("account/", include("billing.portal_urls")),
     path("", include("drivers.urls")),
 ]

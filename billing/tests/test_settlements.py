@@ -9,7 +9,8 @@ from billing.services.cdrs import session_price
 from billing.services.settlements import statement_payout, statements_generate
 from billing.tests.factories import completed_session, energy_tariff
 from billing.tests.test_cdrs import leased_connector
-from drivers.tests.factories import DriverFactory
+from drivers.tests.factories import DriverFactory, UserFactory
+from stations.models import OrganisationMember
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -75,8 +76,16 @@ def test_statement_downloads_as_pdf_and_csv_for_staff(admin_client, month_of_ses
     assert month_of_sessions.station.identity in csv and "Payout due,53.0000,EUR" in csv
 
 
-def test_statement_download_is_staff_only(client, month_of_sessions):
+def test_statement_download_is_for_staff_and_the_owner_it_is_for(client, month_of_sessions):
     statements_generate(period_start=MAY)
     statement = SettlementStatement.objects.get(role="owner")
+    operator_statement = SettlementStatement.objects.get(role="operator")
+    assert client.get(f"/billing/statements/{statement.pk}.csv").status_code == 302  # to the login
     client.force_login(DriverFactory().user)
-    assert client.get(f"/billing/statements/{statement.pk}.csv").status_code == 302
+    assert client.get(f"/billing/statements/{statement.pk}.csv").status_code == 404
+    owner_login = UserFactory()
+    OrganisationMember.objects.create(organisation=statement.party, user=owner_login)
+    client.force_login(owner_login)
+    pdf = client.get(f"/billing/statements/{statement.pk}.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert client.get(f"/billing/statements/{operator_statement.pk}.pdf").status_code == 404

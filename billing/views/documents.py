@@ -1,18 +1,18 @@
 """Thin HTTP shells: the Stripe webhook, and document downloads (invoice PDF for its
-driver or staff; settlement statements as PDF/CSV for staff)."""
+driver or staff; settlement statements as PDF/CSV for staff and the owner they are for)."""
 
 import csv
 import io
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from billing.models import Invoice, SettlementStatement
+from billing.models import Invoice
 from billing.pdf import invoice_pdf, statement_pdf, statement_summary
+from billing.selectors.api_access import statements_visible_to
 from billing.services.webhooks import WebhookError, stripe_webhook_receive
 
 
@@ -37,12 +37,13 @@ def invoice_pdf_download(request, number: str):
     return response
 
 
-@staff_member_required
+@login_required
 @require_GET
 def statement_download(request, pk: int, fmt: str):
     if fmt not in ("pdf", "csv"):
         raise Http404
-    statement = get_object_or_404(SettlementStatement.objects.select_related("party"), pk=pk)
+    # The API's scope: staff every statement, an owner's members its own, others none (404).
+    statement = get_object_or_404(statements_visible_to(user=request.user), pk=pk)
     name = f"statement-{statement.party_id}-{statement.role}-{statement.period_start:%Y-%m}"
     if fmt == "pdf":
         response = HttpResponse(statement_pdf(statement=statement), content_type="application/pdf")
