@@ -49,6 +49,10 @@ BEAT_SCHEDULE.update(
             "schedule": crontab(hour=7, minute=0),
         },
         "ops-compute-uptime": {"task": "stations.tasks.compute_uptime", "schedule": crontab(minute=5)},
+        "pipeline-remind-stages": {
+            "task": "stations.tasks.remind_pipeline_stages",
+            "schedule": crontab(hour=7, minute=0),
+        },
         "ops-advance-firmware-campaigns": {"task": "stations.tasks.advance_firmware_campaigns", "schedule": 60.0},
     }
 )

@@ -312,6 +312,7 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
 # Operations models (incidents, work orders, campaigns, …) register themselves here.
 from stations.operations import admin as operations_admin  # noqa: E402, F401
+from stations.pipeline import admin as pipeline_admin  # noqa: E402, F401
 
 
 @admin.register(TransactionDiscrepancy)

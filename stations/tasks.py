@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from stations.operations.services import firmware, health, incidents, maintenance, notifications, uptime
 from stations.operations.services.notifications import deliver_notification  # noqa: F401 (sent by its service)
+from stations.pipeline.services import reminders
 
 # Database hiccups (a failover, a dropped connection) are worth retrying; bugs are not.
 RETRY = {
@@ -121,3 +122,12 @@ def record_firmware_status(station_id: int, status: str, at: str | None = None) 
 def record_diagnostics_status(station_id: int, status: str, at: str | None = None) -> int | None:
     request = firmware.diagnostics_status_record(station_id=station_id, status=status, at=_parse(at))
     return request.pk if request else None
+
+
+# --- Site pipeline ---------------------------------------------------------------------------
+
+
+@shared_task(**RETRY)
+def remind_pipeline_stages() -> list[int]:
+    """E-mail owners of pipeline stages due soon or overdue (once a day per stage)."""
+    return reminders.pipeline_reminders_send(today=timezone.now().date())

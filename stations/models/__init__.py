@@ -14,6 +14,7 @@ from stations.operations.models.maintenance import (
     WorkOrderPart,
 )
 from stations.operations.models.uptime import ConnectorUptimeDay
+from stations.pipeline.models.candidates import CandidateSite, PipelineStage
 
 __all__ = [
     "ChargePointStatus",
@@ -46,5 +47,8 @@ __all__ += [
     "WorkOrderChecklistItem",
     "WorkOrderPart",
 ]
+
+# The site pipeline (candidates, their stages).
+__all__ += ["CandidateSite", "PipelineStage"]
 
 # API machinery (config/api/idempotency.py).

@@ -25,6 +25,10 @@ class Site(models.Model):
     parking_notes = models.TextField(blank=True)
     access_notes = models.TextField(blank=True)
     photo = models.ImageField(upload_to="sites/", blank=True)
+    is_published = models.BooleanField(
+        default=True,
+        help_text="Shown to drivers and partners. A site from the pipeline is published at commissioning.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

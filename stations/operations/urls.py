@@ -1,6 +1,7 @@
 from django.urls import path
 
 from stations.operations import views
+from stations.pipeline.urls import urlpatterns as pipeline_urls
 
 app_name = "ops"
 
@@ -14,4 +15,5 @@ urlpatterns = [
     path("analytics/", views.analytics, name="analytics"),
     path("analytics.csv", views.analytics_csv, name="analytics-csv"),
     path("uptime/", views.uptime_report, name="uptime"),
+    *pipeline_urls,
 ]

@@ -45,8 +45,10 @@ class LocationQuery:
 
 
 def public_stations() -> QuerySet[ChargingStation]:
-    """Stations drivers may see: registered (Accepted) and placed on a site."""
-    return ChargingStation.objects.filter(site__isnull=False, registration_status=RegistrationStatus.ACCEPTED)
+    """Stations drivers may see: registered (Accepted) and placed on a published site."""
+    return ChargingStation.objects.filter(
+        site__isnull=False, site__is_published=True, registration_status=RegistrationStatus.ACCEPTED
+    )
 
 
 def connector_is_available(*, connector: Connector, station: ChargingStation) -> bool:
@@ -101,7 +103,9 @@ def site_is_open(*, site: Site, hours: list[OpeningHours], at: datetime) -> bool
 
 def _public_connectors(query: LocationQuery) -> QuerySet[Connector]:
     connectors = Connector.objects.filter(
-        station__site=OuterRef("pk"), station__registration_status=RegistrationStatus.ACCEPTED
+        station__site=OuterRef("pk"),
+        station__site__is_published=True,
+        station__registration_status=RegistrationStatus.ACCEPTED,
     )
     if query.connector_standard:
         connectors = connectors.filter(standard=query.connector_standard)

@@ -1,0 +1,1 @@
+"""The site pipeline: candidate sites from survey to live (see docs/pipeline.md)."""
