@@ -10,10 +10,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from ocpp_gateway import commands, protocols
+from ocpp_gateway import commands, protocols, station_panels
 from ocpp_gateway.admin_forms import ActionChoiceForm, parameters_form_class
 from ocpp_gateway.models import ConfigurationKey, MessageLog, StationProtocolState
 from stations import admin as stations_admin
+from stations.admin_station_page import station_panel_register
 from stations.models import ChargingStation, CommandRequest, Connector
 from stations.services.commands import CommandError
 
@@ -101,14 +102,14 @@ def _send_all(request, form, action: str, targets) -> list[CommandRequest] | Non
         return None
 
 
-@admin.action(description=_("Send an OCPP command…"))
+@admin.action(description=_("Send a raw OCPP command (advanced)…"))
 def send_ocpp_command(modeladmin, request, queryset):
     """Admin action for stations (and, through `send_ocpp_command_to_connectors`, connectors)."""
     ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
     return HttpResponseRedirect(reverse("admin:ocpp_gateway_command_send") + f"?stations={ids}")
 
 
-@admin.action(description=_("Send an OCPP command…"))
+@admin.action(description=_("Send a raw OCPP command (advanced)…"))
 def send_ocpp_command_to_connectors(modeladmin, request, queryset):
     ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
     return HttpResponseRedirect(reverse("admin:ocpp_gateway_command_send") + f"?connectors={ids}")
@@ -118,6 +119,10 @@ def send_ocpp_command_to_connectors(modeladmin, request, queryset):
 for _model, _action in ((ChargingStation, send_ocpp_command), (Connector, send_ocpp_command_to_connectors)):
     _model_admin = admin.site.get_model_admin(_model)
     _model_admin.actions = [*(_model_admin.actions or []), _action]
+
+
+station_panel_register(station_panels.configuration_panel)
+station_panel_register(station_panels.message_log_panel)
 
 
 @admin.register(MessageLog)

@@ -17,7 +17,10 @@ class ActionChoiceForm(forms.Form):
 
     def __init__(self, *args, protocol: Protocol, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [(action, action) for action in sorted(protocol.csms_actions)]
+        # No preselected action: a raw frame is sent only when staff chose one on purpose.
+        self.fields["action"].choices = [("", _("— choose an action —"))] + [
+            (action, action) for action in sorted(protocol.csms_actions)
+        ]
 
 
 class CommandParametersForm(forms.Form):

@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from stations import admin_station_page
 from stations.models import (
     ChargingSession,
     ChargingStation,
@@ -187,6 +189,23 @@ class ChargingStationAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def get_urls(self):
+        command = path(
+            "<path:object_id>/command/",
+            self.admin_site.admin_view(
+                lambda request, object_id: admin_station_page.station_command_view(self, request, object_id)
+            ),
+            name="stations_chargingstation_command",
+        )
+        return [command, *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        station = self.get_object(request, object_id)
+        if station is not None:
+            page = admin_station_page.station_page_context(station=station)
+            extra_context = {**(extra_context or {}), "station_page": page}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="Operator")
     def operator_name(self, station):

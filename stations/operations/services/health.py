@@ -276,6 +276,9 @@ STATION_COMMANDS = {
     "unlock": (CommandRequest.Action.UNLOCK, lambda n: {"connector": n}),
     "operative": (CommandRequest.Action.SET_AVAILABILITY, lambda n: {"connector": n, "operative": True}),
     "inoperative": (CommandRequest.Action.SET_AVAILABILITY, lambda n: {"connector": n, "operative": False}),
+    "trigger_status": (CommandRequest.Action.TRIGGER_MESSAGE, lambda n: {"message": "status_notification"}),
+    "get_configuration": (CommandRequest.Action.GET_CONFIGURATION, lambda n: {}),
+    "clear_cache": (CommandRequest.Action.CLEAR_CACHE, lambda n: {}),
 }
 
 
