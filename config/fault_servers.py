@@ -8,6 +8,7 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -130,4 +131,70 @@ class PrivateRedis:
 
     def destroy(self) -> None:
         self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class PrivateHaproxy:
+    """HAProxy (Debian's package) on a free loopback port in front of web processes, set up as
+    docs/deployment.md recommends for chargers: least connections, a tunnel timeout longer
+    than the chargers' ping interval, health checks on /healthz, and a retry on another
+    process when one refuses (it is draining or gone)."""
+
+    def __init__(self, backend_ports: list[int]) -> None:
+        self.port = free_port()
+        self.backend_ports = backend_ports
+        self.root = Path(tempfile.mkdtemp(prefix="evcms-haproxy-"))
+        self.process: subprocess.Popen | None = None
+
+    @staticmethod
+    def available() -> str | None:
+        return None if shutil.which("haproxy") else "needs haproxy (Debian package haproxy)"
+
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def config(self) -> str:
+        servers = "\n".join(
+            f"    server web{number} 127.0.0.1:{port} check" for number, port in enumerate(self.backend_ports, 1)
+        )
+        return f"""global
+    maxconn 4000
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    timeout tunnel 1h
+    option redispatch
+    retries 3
+frontend chargers
+    bind 127.0.0.1:{self.port}
+    default_backend web
+backend web
+    balance leastconn
+    option httpchk GET /healthz
+    default-server inter 500ms fall 2 rise 2
+{servers}
+"""
+
+    def start(self) -> None:
+        path = self.root / "haproxy.cfg"
+        path.write_text(self.config())
+        log = (self.root / "haproxy.log").open("ab")
+        self.process = subprocess.Popen(["haproxy", "-f", str(path), "-db"], stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"haproxy exited: {(self.root / 'haproxy.log').read_text()[-2000:]}")
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"haproxy on port {self.port} did not start")
+
+    def destroy(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
         shutil.rmtree(self.root, ignore_errors=True)

@@ -55,7 +55,8 @@ def server_env(*, application_name: str = "evcms-test-server", **extra: str) -> 
 
 def start_uvicorn(*, port: int, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     command = [
-        *(sys.executable, "-m", "uvicorn", "config.asgi:application"),
+        # uvicorn with the charger-socket drain on SIGTERM, as the Procfile runs it.
+        *(sys.executable, "-m", "config.web_server", "config.asgi:application"),
         *("--host", "127.0.0.1", "--port", str(port), "--ws-ping-interval", "20", "--no-access-log"),
         # As the Procfile: on SIGTERM, in-flight requests get 5 s, then the process exits.
         *("--timeout-graceful-shutdown", "5"),
@@ -66,11 +67,11 @@ def start_uvicorn(*, port: int, log_path: Path, extra_env: dict[str, str] | None
 
 
 def start_procfile_web(*, port: int, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-    """The Procfile's own `web:` command (uvicorn with --proxy-headers, --forwarded-allow-ips,
+    """The Procfile's own `web:` command (config.web_server, i.e. uvicorn, with --proxy-headers, --forwarded-allow-ips,
     WEB_CONCURRENCY workers), listening on 127.0.0.1:`port`, expanded by the shell as the
     process manager would."""
     line = next(ln for ln in (BASE_DIR / "Procfile").read_text().splitlines() if ln.startswith("web:"))
-    command = line.removeprefix("web:").strip().replace("uvicorn ", f"{shlex.quote(sys.executable)} -m uvicorn ", 1)
+    command = line.removeprefix("web:").strip().replace("python ", f"{shlex.quote(sys.executable)} ", 1)
     application_name = new_application_name("procfile-web")
     env = server_env(application_name=application_name, HOST="127.0.0.1", PORT=str(port), **(extra_env or {}))
     with log_path.open("ab") as log:

@@ -436,6 +436,12 @@ OCPP_BOOT_WAIT_SECONDS = int_in_range("OCPP_BOOT_WAIT_SECONDS", 3, 0, 300)
 # rest counted onto it); this many in one window close the socket (ocpp_gateway/malformed.py).
 OCPP_MALFORMED_WINDOW_SECONDS = int_in_range("OCPP_MALFORMED_WINDOW_SECONDS", 60, 1, 86400)
 OCPP_MALFORMED_CLOSE_AFTER = int_in_range("OCPP_MALFORMED_CLOSE_AFTER", 100, 1, 1_000_000)
+# Graceful drain on SIGTERM (ocpp_gateway/drain.py): charger sockets close in batches of
+# OCPP_DRAIN_BATCH_SIZE spread over OCPP_DRAIN_WINDOW_SECONDS, so that the other processes
+# absorb the reconnects without a storm. Keep the window well inside the orchestrator's
+# stop grace period (30 s by default in Kubernetes and systemd).
+OCPP_DRAIN_WINDOW_SECONDS = int_in_range("OCPP_DRAIN_WINDOW_SECONDS", 10, 0, 600)
+OCPP_DRAIN_BATCH_SIZE = int_in_range("OCPP_DRAIN_BATCH_SIZE", 100, 1, 100_000)
 # Young-generation threshold of the ASGI process's garbage collector (config/gc_tuning.py);
 # CPython's default is 700.
 GC_GEN0_THRESHOLD = int_in_range("GC_GEN0_THRESHOLD", 50_000, 100, 10_000_000)

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from ocpp_gateway import exchange, frames, handshake, log_context, malformed, message_log, metrics, outbox, protocols
 from ocpp_gateway.concurrency import LoopSemaphore
+from ocpp_gateway.drain import CLOSE_SERVICE_RESTART, process_drain
 from ocpp_gateway.layer_health import layer_health
 from ocpp_gateway.outbox import OutgoingCall
 from ocpp_gateway.outbox_poller import OutboxPoller
@@ -60,6 +61,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
     boot_wait_handle: asyncio.TimerHandle | None = None
     background: set[asyncio.Task] = frozenset()
     closing = False
+    answering = 0
     counted_connected = False
     disconnected = False
 
@@ -151,6 +153,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.registration_status = admission.registration_status
         await self.accept(subprotocol=offered_name)
         self.station_id = admission.station_id
+        process_drain.add(self)
         self.counted_connected = True
         metrics.CONNECTED_CHARGERS.inc()
         self.seen_written_at = self.connected_at
@@ -178,6 +181,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             task.cancel()
         if self.station_id is None:
             return
+        process_drain.discard(self)
         if self.counted_connected:  # once, however often disconnect() runs
             self.counted_connected = False
             metrics.CONNECTED_CHARGERS.dec()
@@ -239,10 +243,15 @@ class OcppConsumer(AsyncWebsocketConsumer):
         except frames.FrameError as error:
             await self._refuse_frame(text, error, received_at)
             return
-        if frame.message_type == frames.CALL:
-            await self._answer(frame, received_at)
-        else:
-            await self._resolve(frame, received_at)
+        # Counted so that a drain closes this socket only after the frame is answered.
+        self.answering += 1
+        try:
+            if frame.message_type == frames.CALL:
+                await self._answer(frame, received_at)
+            else:
+                await self._resolve(frame, received_at)
+        finally:
+            self.answering -= 1
 
     def _too_large(self, text: str) -> frames.FrameError:
         message_id = frames.leading_message_id(text)
@@ -364,7 +373,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def _pump_outbox(self) -> None:
         """Send the next pending command unless one is already awaiting its answer."""
         async with self.pump_lock:
-            if self.in_flight is not None or self.closing or not self.outbox_open:
+            if self.in_flight is not None or self.closing or not self.outbox_open or process_drain.active:
                 return
             if self.registration_status == RegistrationStatus.ACCEPTED:
                 held_back = frozenset()
@@ -390,6 +399,18 @@ class OcppConsumer(AsyncWebsocketConsumer):
                 await in_thread(outbox.command_unclaim)(command_id=call.command_id)
             except Exception:
                 logger.exception("station %s: returning %s to the outbox failed", self.identity, call.message_id)
+
+    async def drain_close(self) -> None:
+        """Close for a drain (ocpp_gateway.drain): once the command in flight is answered
+        (or timed out) and the frame being handled is answered, with 1012 so that the
+        charger reconnects at once, to another process."""
+        deadline = time.monotonic() + settings.OCPP_CALL_TIMEOUT + 1
+        while (self.in_flight is not None or self.answering) and not self.closing and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if self.closing:
+            return
+        self.closing = True
+        await self.close(code=CLOSE_SERVICE_RESTART, reason="Server restarting")
 
     def _timeout_fired(self, message_id: str) -> None:
         self._spawn(self._time_out(message_id))

@@ -14,6 +14,8 @@ SCENARIOS = {
     "postgres": "config.tests.faults.postgres_outage",
     "worker": "config.tests.faults.worker_kill",
     "web": "config.tests.faults.web_kill",
+    "balanced": "config.tests.faults.scale_balanced",
+    "drain": "config.tests.faults.scale_drain",
 }
 
 

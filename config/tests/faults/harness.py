@@ -138,6 +138,7 @@ class FleetCharger:
     interval: float = 1.0
     calls: list[CallRecord] = field(default_factory=list)
     drops: int = 0
+    drop_times: list[float] = field(default_factory=list)
     connects: int = 0
     task: asyncio.Task | None = None
     wanted: bool = True
@@ -180,6 +181,7 @@ class FleetCharger:
             except Exception:  # noqa: S110 - a dropped or refused socket: count it and reconnect
                 pass
             self.drops += 1
+            self.drop_times.append(time.monotonic())
             await asyncio.sleep(1)
 
     async def _call(self, charger, payload) -> None:
@@ -299,3 +301,26 @@ def log_tail(path: Path, lines: int = 60) -> str:
 
 def fail(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+async def all_answered_since(fleet: dict, since: float, timeout: float) -> float:
+    """Seconds until every charger of `fleet` had a call answered after `since` (monotonic)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if all(any(c.answered and c.sent_at >= since for c in charger.calls) for charger in fleet.values()):
+            return time.monotonic() - max(since, started)
+        await asyncio.sleep(0.1)
+    return timeout
+
+
+def all_final() -> bool:
+    """No command is pending or awaiting its answer."""
+    from stations.models import CommandRequest as Command
+
+    return not Command.objects.filter(status__in=[Command.Status.PENDING, Command.Status.SENT]).exists()
+
+
+def connected_count(pks: list[int]) -> int:
+    from stations.models import ChargingStation
+
+    return ChargingStation.objects.filter(pk__in=pks, is_connected=True).count()

@@ -16,6 +16,9 @@ from config.tests.faults.harness import (
     until,
     web_env,
 )
+from config.tests.faults.harness import all_answered_since as _all_answered_since
+from config.tests.faults.harness import all_final as _all_final
+from config.tests.faults.harness import connected_count as _connected_count
 from ocpp_gateway.tests.charger import in_db
 
 SIGTERM_BOUND_SECONDS = 10
@@ -80,24 +83,3 @@ def _wait_exit(process, timeout: float) -> bool:
     except Exception:
         return False
     return True
-
-
-async def _all_answered_since(fleet: dict, since: float, timeout: float) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if all(any(c.answered and c.sent_at >= since for c in charger.calls) for charger in fleet.values()):
-            return time.monotonic() - max(since, started)
-        await asyncio.sleep(0.1)
-    return timeout
-
-
-def _all_final() -> bool:
-    from stations.models import CommandRequest as Command
-
-    return not Command.objects.filter(status__in=[Command.Status.PENDING, Command.Status.SENT]).exists()
-
-
-def _connected_count(pks: list[int]) -> int:
-    from stations.models import ChargingStation
-
-    return ChargingStation.objects.filter(pk__in=pks, is_connected=True).count()

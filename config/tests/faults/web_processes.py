@@ -1,0 +1,76 @@
+"""Several web processes of one deployment, each a separate OS process on its own port, as
+on separate hosts, sharing the scenario's PostgreSQL and Redis."""
+
+import asyncio
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.request import Request, urlopen
+
+from config import live_servers
+from config.tests.faults.harness import web_env
+
+
+@dataclass
+class WebProcess:
+    port: int
+    log_path: Path
+    process: object
+
+    def log_errors(self) -> int:
+        text = self.log_path.read_text(errors="replace")
+        return text.count(" ERROR ") + text.count("ERROR:")
+
+
+async def start_webs(log_dir: Path, name: str, *, count: int, **extra: str) -> list[WebProcess]:
+    async def one(number: int) -> WebProcess:
+        port = live_servers.free_port()
+        log_path = log_dir / f"{name}-web{number}.log"
+        process = await asyncio.to_thread(
+            live_servers.start_uvicorn, port=port, log_path=log_path, extra_env=web_env(**extra)
+        )
+        return WebProcess(port, log_path, process)
+
+    return list(await asyncio.gather(*(one(number) for number in range(count))))
+
+
+async def stop_webs(webs: list[WebProcess]) -> None:
+    for web in webs:
+        if web.process.poll() is None:
+            await asyncio.to_thread(live_servers.stop, web.process)
+
+
+def connected_per_process(ports: list[int]) -> list[int]:
+    """Each process's own count of admitted charger sockets, from its /metrics."""
+    counts = []
+    for port in ports:
+        with urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+            text = response.read().decode()
+        found = re.search(r"^evcms_ocpp_connected_chargers(?:\{[^}]*\})? ([0-9.]+)$", text, re.MULTILINE)
+        counts.append(int(float(found.group(1))) if found else 0)
+    return counts
+
+
+def staff_api_key() -> str:
+    from django.contrib.auth import get_user_model
+
+    from config.api.tokens import api_token_create
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="scale-staff", defaults={"email": "scale-staff@example.com", "is_staff": True}
+    )
+    return api_token_create(user=user)[1]
+
+
+def api_command(port: int, key: str, station_id: int, label: str) -> int:
+    """Queue a DataTransfer labelled `label` through the REST API of the process on `port`."""
+    body = json.dumps({"action": "data_transfer", "parameters": {"vendor_id": "scale", "message_id": label}})
+    request = Request(
+        f"http://127.0.0.1:{port}/api/v1/stations/{station_id}/commands/",
+        data=body.encode(),
+        headers={"Authorization": f"Token {key}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urlopen(request, timeout=15) as response:  # noqa: S310 - loopback
+        return response.status
