@@ -43,6 +43,8 @@ BEAT_SCHEDULE.update(
         "ops-dispatch-alerts": {"task": "stations.tasks.dispatch_alerts", "schedule": 60.0},
         "ops-retry-notifications": {"task": "stations.tasks.retry_notifications", "schedule": 60.0},
         "ops-detect-stuck-sessions": {"task": "stations.tasks.detect_stuck_sessions", "schedule": 300.0},
+        # Site load management (docs/smart-charging.md): time-of-day limits, stale signals.
+        "load-sites-rebalance": {"task": "stations.load_management.tasks.load_sites_rebalance", "schedule": 30.0},
         "ops-plan-maintenance": {"task": "stations.tasks.plan_maintenance", "schedule": crontab(minute=10)},
         "ops-alert-overdue-work-orders": {
             "task": "stations.tasks.alert_overdue_work_orders",

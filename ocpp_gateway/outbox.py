@@ -18,8 +18,9 @@ from django.db.models import Q
 from ocpp_gateway import frames, message_log, metrics
 from ocpp_gateway.models import MessageLog
 from ocpp_gateway.protocols.base import OcppCallError, Protocol
-from stations import live
+from stations import live, signals
 from stations.models import CommandRequest
+from stations.services.status import send_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -234,6 +235,13 @@ def _finish(protocol: Protocol, command: CommandRequest, *, response: dict | Non
             # The command's own outcome is recorded regardless; the side effect is logged.
             logger.exception("result hook for %s (command %s) failed", action, command.pk)
     _publish(command)
+    send_on_commit(
+        signals.command_finished,
+        command_id=command.pk,
+        station_id=command.station_id,
+        action=command.action,
+        status=command.status,
+    )
 
 
 def _publish(command: CommandRequest) -> None:

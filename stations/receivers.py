@@ -12,6 +12,7 @@ from django.dispatch import receiver
 
 from config.api import roles
 from stations import signals, tasks
+from stations.load_management import receivers as load_receivers  # noqa: F401 (registers them)
 from stations.operations.selectors.incidents import status_change_concerns_incidents
 from stations.selectors import api_access
 

@@ -15,6 +15,12 @@ session_stopped = Signal()
 # kwargs: station_id, connector_number (0 = station), status, error_code, previous_status,
 # previous_error_code, at (aware datetime)
 connector_status_changed = Signal()
+# kwargs: session_id, station_id, power_w (str), previous_power_w (str or None): the draw
+# moved by more than DRAW_CHANGE_W (site load management re-allocates).
+session_draw_changed = Signal()
+# kwargs: command_id, station_id, action, status: a command request reached a final status
+# by the charger's answer or its silence (sent by the gateway that delivered it).
+command_finished = Signal()
 # kwargs: station_id, connected (bool), at
 station_connection_changed = Signal()
 # kwargs: station_id, status (OCPP FirmwareStatus), at

@@ -66,6 +66,45 @@ TRANSLATIONS = [
     ("clear_cache", {}, "ClearCache", {}),
     ("clear_charging_profile", {"profile_id": 3}, "ClearChargingProfile", {"id": 3}),
     (
+        "set_charging_limit",
+        {"connector": 2, "scope": "session", "limit": 10.5, "unit": "A", "phases": 3, "session": 77},
+        "SetChargingProfile",
+        {
+            "connectorId": 2,
+            "csChargingProfiles": {
+                "chargingProfileId": 9002,
+                "stackLevel": 1,
+                "chargingProfilePurpose": "TxProfile",
+                "chargingProfileKind": "Relative",
+                "transactionId": 77,
+                "chargingSchedule": {
+                    "chargingRateUnit": "A",
+                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 10.5, "numberPhases": 3}],
+                },
+            },
+        },
+    ),
+    (
+        "set_charging_limit",
+        {"connector": 0, "scope": "default", "limit": 50000, "unit": "W"},
+        "SetChargingProfile",
+        {
+            "connectorId": 0,
+            "csChargingProfiles": {
+                "chargingProfileId": 9000,
+                "stackLevel": 1,
+                "chargingProfilePurpose": "TxDefaultProfile",
+                "chargingProfileKind": "Relative",
+                "chargingSchedule": {
+                    "chargingRateUnit": "W",
+                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 50000.0}],
+                },
+            },
+        },
+    ),
+    ("clear_charging_limit", {"scope": "session", "connector": 2}, "ClearChargingProfile", {"id": 9002}),
+    ("clear_charging_limit", {"scope": "default"}, "ClearChargingProfile", {"id": 9000}),
+    (
         "data_transfer",
         {"vendor_id": "com.example", "data": "x"},
         "DataTransfer",
@@ -101,6 +140,9 @@ def test_a_charger_answer_becomes_a_neutral_result():
         ("raw", {}, "Heartbeat", "not a command"),
         ("raw", {"type": "Sideways"}, "Reset", "Invalid Reset payload"),
         ("raw", {}, "", "names its protocol action"),
+        ("set_charging_limit", {"connector": 1, "scope": "session", "limit": 6, "unit": "A"}, "", "names its session"),
+        ("set_charging_limit", {"connector": 1, "scope": "default", "limit": -1, "unit": "A"}, "", "a number from 0"),
+        ("set_charging_limit", {"connector": 1, "scope": "default", "limit": 6, "unit": "kW"}, "", "one of A, W"),
     ],
 )
 def test_requests_that_do_not_fit_are_refused_and_nothing_is_queued(action, parameters, raw_action, message):

@@ -74,8 +74,8 @@ class Session:
 class Settings:
     voltage: float = 230.0
     safety_margin: float = 0.05
-    # A session drawing less than it was allowed keeps its draw plus this much (A for AC,
-    # ×voltage W for DC), so that it can grow back and show it wants more.
+    # A session drawing clearly less than it was allowed keeps its draw plus this much (A
+    # for AC, ×3×voltage W for DC), so that it can grow back and show it wants more.
     headroom_a: float = 2.0
 
 
@@ -119,7 +119,9 @@ def ceiling(session: Session, settings: Settings) -> tuple[float, str]:
     if session.suspended:
         return session.minimum, REASON_SUSPENDED
     headroom = settings.headroom_a * (settings.voltage * PHASES if session.dc else 1.0)
-    if session.measured is not None and session.previous and session.measured + headroom < session.previous:
+    # Capped while it draws clearly less than it was allowed; a capped session's limit is its
+    # draw plus the headroom, so it stays capped until it draws into the upper half of it.
+    if session.measured is not None and session.previous and session.measured + headroom / 2 < session.previous:
         return min(session.maximum, max(session.minimum, session.measured + headroom)), REASON_DRAW
     return session.maximum, REASON_MAXIMUM
 

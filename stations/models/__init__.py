@@ -1,3 +1,12 @@
+from stations.load_management.models import (
+    ConnectorElectrics,
+    LoadEvent,
+    LoadNode,
+    LoadWindow,
+    SessionAllocation,
+    SiteLoadPolicy,
+    StationFailSafe,
+)
 from stations.models.chargers import ChargePointStatus, ChargingStation, Connector, RegistrationStatus
 from stations.models.commands import CommandRequest
 from stations.models.organisations import OperatingAgreement, Organisation, OrganisationMember
@@ -50,5 +59,16 @@ __all__ += [
 
 # The site pipeline (candidates, their stages).
 __all__ += ["CandidateSite", "PipelineStage"]
+
+# Site load management.
+__all__ += [
+    "ConnectorElectrics",
+    "LoadEvent",
+    "LoadNode",
+    "LoadWindow",
+    "SessionAllocation",
+    "SiteLoadPolicy",
+    "StationFailSafe",
+]
 
 # API machinery (config/api/idempotency.py).

@@ -28,6 +28,8 @@ class CommandRequest(models.Model):
         CLEAR_CACHE = "clear_cache", "Clear authorization cache"
         SET_CHARGING_PROFILE = "set_charging_profile", "Set charging profile"
         CLEAR_CHARGING_PROFILE = "clear_charging_profile", "Clear charging profile"
+        SET_CHARGING_LIMIT = "set_charging_limit", "Set charging limit (load management)"
+        CLEAR_CHARGING_LIMIT = "clear_charging_limit", "Clear charging limit (load management)"
         DATA_TRANSFER = "data_transfer", "Data transfer"
         RAW = "raw", "Raw protocol frame (staff)"
 

@@ -29,6 +29,7 @@ class CommandError(ValueError):
 
 
 DATETIME = "datetime"
+NUMBER = "number"
 TRIGGERABLE = (
     "boot_notification",
     "diagnostics_status_notification",
@@ -67,6 +68,17 @@ PARAMETERS: dict[str, dict[str, object]] = {
     Action.CLEAR_CACHE: {},
     Action.SET_CHARGING_PROFILE: {"connector": int, "profile": dict},
     Action.CLEAR_CHARGING_PROFILE: {"?profile_id": int, "?connector": int, "?purpose": str, "?stack_level": int},
+    # Load management's limit on a session (`session` names it) or the station's fail-safe
+    # default for when it loses us (connector 0: the whole station), in A per phase or W.
+    Action.SET_CHARGING_LIMIT: {
+        "connector": int,
+        "scope": ("session", "default"),
+        "limit": NUMBER,
+        "unit": ("A", "W"),
+        "?phases": int,
+        "?session": int,
+    },
+    Action.CLEAR_CHARGING_LIMIT: {"scope": ("session", "default"), "?connector": int},
     Action.DATA_TRANSFER: {"vendor_id": str, "?message_id": str, "?data": str},
 }
 
@@ -146,6 +158,8 @@ def _checked(action: str, parameters: dict) -> dict:
                 raise CommandError(f"{action}: {name} is required.")
             continue
         checked[name] = _value(action, name, kind, value)
+    if action == Action.SET_CHARGING_LIMIT and checked["scope"] == "session" and "session" not in checked:
+        raise CommandError(f"{action}: a session limit names its session.")
     return checked
 
 
@@ -156,6 +170,10 @@ def _value(action: str, name: str, kind, value):
         if isinstance(value, str) and parse_datetime(value) is not None:
             return value
         raise CommandError(f"{action}: {name} must be a date-time.")
+    if kind == NUMBER:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e7:
+            raise CommandError(f"{action}: {name} must be a number from 0.")
+        return value
     if isinstance(kind, tuple):
         if value not in kind:
             raise CommandError(f"{action}: {name} must be one of {', '.join(kind)}.")

@@ -11,6 +11,7 @@ flagged `energy_implausible` (billing then holds the session's CDR for review)."
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
@@ -118,6 +119,7 @@ def meter_values_record(
                 received_at=received_at,
             )
     readings = [_reading(sample) for sample in samples]
+    previous_power_w = session.last_power_w if session is not None else None
     if session is not None:
         session_energy.samples_apply(session=session, samples=samples, readings=readings, received_at=received_at)
     _samples_store(
@@ -132,7 +134,25 @@ def meter_values_record(
     if session is not None:
         session.save(update_fields=["energy_wh", "last_meter_wh", "last_meter_at", "last_power_w", "flags"])
         _publish(session)
+        _draw_change_send(session, previous_power_w=previous_power_w)
     return session
+
+
+# A change of draw smaller than this (about 1 A on three phases) is not worth re-allocating for.
+DRAW_CHANGE_W = Decimal("700")
+
+
+def _draw_change_send(session: ChargingSession, *, previous_power_w: Decimal | None) -> None:
+    power_w = session.last_power_w
+    if power_w is None or (previous_power_w is not None and abs(power_w - previous_power_w) < DRAW_CHANGE_W):
+        return
+    send_on_commit(
+        signals.session_draw_changed,
+        session_id=session.pk,
+        station_id=session.station_id,
+        power_w=str(power_w),
+        previous_power_w=str(previous_power_w) if previous_power_w is not None else None,
+    )
 
 
 def session_stop(

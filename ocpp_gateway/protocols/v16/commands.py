@@ -153,3 +153,34 @@ def data_transfer(p: dict) -> dict:
         "vendorId": p["vendor_id"],
         **_optional(messageId=p.get("message_id"), data=p.get("data")),
     }
+
+
+# Load management's profiles carry ids of their own, one per connector (0: the station's
+# fail-safe default), so that each new limit replaces the last and staff profiles are untouched.
+LOAD_PROFILE_ID = 9000
+LOAD_STACK_LEVEL = 1
+
+
+@translates("set_charging_limit", "SetChargingProfile")
+def set_charging_limit(p: dict) -> dict:
+    session_scope = p["scope"] == "session"
+    profile = {
+        "chargingProfileId": LOAD_PROFILE_ID + p["connector"],
+        "stackLevel": LOAD_STACK_LEVEL,
+        "chargingProfilePurpose": "TxProfile" if session_scope else "TxDefaultProfile",
+        "chargingProfileKind": "Relative",
+        "chargingSchedule": {
+            "chargingRateUnit": p["unit"],
+            "chargingSchedulePeriod": [
+                {"startPeriod": 0, "limit": float(p["limit"]), **_optional(numberPhases=p.get("phases"))}
+            ],
+        },
+        **({"transactionId": int(p["session"])} if session_scope else {}),
+    }
+    return {"connectorId": p["connector"], "csChargingProfiles": profile}
+
+
+@translates("clear_charging_limit", "ClearChargingProfile")
+def clear_charging_limit(p: dict) -> dict:
+    connector = p.get("connector", 0) if p["scope"] == "session" else 0
+    return {"id": LOAD_PROFILE_ID + connector}

@@ -21,6 +21,7 @@ class Incident(models.Model):
         FIRMWARE_FAILED = "firmware_failed", _("Firmware update failed")
         STUCK_SESSION = "stuck_session", _("Stuck session")
         DRIVER_REPORT = "driver_report", _("Breakdown reported by a driver")
+        LOAD_CONTROL = "load_control", _("Charging limit refused or unanswered (load management)")
 
     class Severity(models.IntegerChoices):
         MINOR = 1, _("Minor")

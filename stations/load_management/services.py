@@ -1,0 +1,274 @@
+"""The control loop: re-allocate a site and tell its chargers (only what changed by more
+than the hysteresis step), keep each station's fail-safe default, and react to chargers
+that refuse or ignore their limits. Every function is safe to run twice: the site's
+policy row is locked for the round, and a limit already sent is not sent again."""
+
+from datetime import datetime
+from decimal import ROUND_DOWN, Decimal
+
+from django.db import transaction
+
+from stations.load_management import allocator, selectors
+from stations.load_management.models import LoadEvent, LoadNode, SessionAllocation, SiteLoadPolicy, StationFailSafe
+from stations.models import ChargingSession, ChargingStation, CommandRequest, Connector
+from stations.operations.models.incidents import Incident
+from stations.operations.services.incidents import incident_observe
+from stations.services.commands import command_request
+
+# A limit is worth little once superseded; an offline charger gets its fail-safe default.
+LIMIT_TTL_SECONDS = 120
+TENTH = Decimal("0.1")
+REFUSED = (CommandRequest.Status.REJECTED, CommandRequest.Status.FAILED, CommandRequest.Status.TIMED_OUT)
+
+
+def site_rebalance(*, site_id: int, now: datetime) -> list[SessionAllocation]:
+    """Allocate the site's capacity among its active sessions, store each share with its
+    reason, and queue a session limit for each charger whose share moved by more than the
+    hysteresis step (reductions first). Returns the allocations; [] for a site without an
+    enabled policy."""
+    with transaction.atomic():
+        policy = (
+            SiteLoadPolicy.objects.select_for_update()
+            .select_related("site")
+            .filter(site_id=site_id, enabled=True)
+            .first()
+        )
+        if policy is None:
+            return []
+        inputs = selectors.site_inputs(policy, now=now)
+        results = allocator.allocate(inputs.nodes, inputs.sessions, inputs.settings)
+        stored = [_store(policy, inputs, result) for result in results]
+        changes = [allocation for allocation in stored if _needs_sending(policy, allocation)]
+        changes.sort(key=lambda allocation: allocation.limit - (allocation.sent_limit or 0))
+        for allocation in changes:
+            _send_session_limit(allocation, inputs.session_rows[str(allocation.session_id)], now=now)
+        _log_round(policy, inputs, stored, now=now)
+    return stored
+
+
+def _store(policy: SiteLoadPolicy, inputs: selectors.SiteInputs, result: allocator.Allocation) -> SessionAllocation:
+    allocation, _ = SessionAllocation.objects.select_for_update().get_or_create(
+        session_id=int(result.session),
+        defaults={"site_id": policy.site_id, "unit": inputs.units[result.session], "limit": Decimal(0)},
+    )
+    allocation.limit = Decimal(str(result.limit)).quantize(TENTH, rounding=ROUND_DOWN)
+    allocation.unit = inputs.units[result.session]
+    allocation.reason = result.reason[:120]
+    allocation.save(update_fields=["limit", "unit", "reason", "updated_at"])
+    return allocation
+
+
+def _needs_sending(policy: SiteLoadPolicy, allocation: SessionAllocation) -> bool:
+    if not allocation.controlled:
+        return False
+    if allocation.sent_limit is None:
+        return True
+    if (allocation.limit == 0) != (allocation.sent_limit == 0):
+        return True  # pausing and resuming are never held back by the step
+    step = policy.hysteresis_a
+    if allocation.unit == SessionAllocation.Unit.WATT:
+        step *= policy.voltage * 3
+    return abs(allocation.limit - allocation.sent_limit) > step
+
+
+def _send_session_limit(allocation: SessionAllocation, session: ChargingSession, *, now: datetime) -> None:
+    command = command_request(
+        station=session.station,
+        action=CommandRequest.Action.SET_CHARGING_LIMIT,
+        parameters=_limit_parameters(
+            unit=allocation.unit,
+            limit=allocation.limit,
+            connector=session.connector_number,
+            scope="session",
+            session=session.pk,
+            phases=_phases(session.connector),
+        ),
+        ttl_seconds=LIMIT_TTL_SECONDS,
+    )
+    allocation.sent_limit, allocation.sent_at, allocation.command = allocation.limit, now, command
+    allocation.save(update_fields=["sent_limit", "sent_at", "command", "updated_at"])
+    LoadEvent.objects.create(
+        site_id=allocation.site_id,
+        kind=LoadEvent.Kind.PROFILE_SENT,
+        at=now,
+        station_id=session.station_id,
+        session=session,
+        message=f"{allocation.limit} {allocation.unit}: {allocation.reason}",
+        data={"limit": str(allocation.limit), "unit": allocation.unit, "command": command.pk},
+    )
+
+
+def _limit_parameters(*, unit: str, limit: Decimal, connector: int, scope: str, session=None, phases=None) -> dict:
+    parameters = {"connector": connector, "scope": scope, "limit": float(limit), "unit": unit}
+    if session is not None:
+        parameters["session"] = session
+    if phases is not None and unit == SessionAllocation.Unit.AMPERE:
+        parameters["phases"] = phases
+    return parameters
+
+
+def _phases(connector: Connector | None) -> int | None:
+    if connector is None or connector.power_type == Connector.PowerType.DC:
+        return None
+    return 1 if connector.power_type == Connector.PowerType.AC_1_PHASE else 3
+
+
+def _log_round(policy: SiteLoadPolicy, inputs: selectors.SiteInputs, stored, *, now: datetime) -> None:
+    """One row per round with the figures the ops chart draws: per phase, the grid limit
+    (after the margin and the other load), what was allocated and what was measured."""
+    root = next((node for node in inputs.nodes if node.parent is None), None)
+    keep = 1 - inputs.settings.safety_margin
+    capacity = None
+    if root is not None and root.max_current_a is not None:
+        capacity = [round(root.max_current_a * keep - load, 1) for load in root.other_load_a]
+    allocated, measured = [0.0] * 3, [0.0] * 3
+    limits = {str(allocation.session_id): float(allocation.limit) for allocation in stored}
+    for session in inputs.sessions:
+        vector = allocator.coefficients(session, inputs.settings.voltage)
+        for phase in range(3):
+            allocated[phase] += vector[phase] * (session.maximum if not session.controlled else limits[session.id])
+            measured[phase] += vector[phase] * (session.measured or 0)
+    LoadEvent.objects.create(
+        site_id=policy.site_id,
+        kind=LoadEvent.Kind.ALLOCATION,
+        at=now,
+        message=f"{len(stored)} session(s), {sum(1 for a in stored if a.limit == 0)} paused",
+        data={
+            "capacity_a": capacity,
+            "allocated_a": [round(value, 1) for value in allocated],
+            "measured_a": [round(value, 1) for value in measured],
+            "sessions": {key: [str(limits[key]), inputs.units[key]] for key in limits},
+        },
+    )
+
+
+def fail_safe_send(*, site_id: int, now: datetime, station_id: int | None = None, force: bool = False) -> list[int]:
+    """Queue each station's TxDefaultProfile-like default (all its connectors at once):
+    the share every connector of the site would get if all charged at once without us,
+    under the tightest limits of the day and every signal at its fallback. Sent when it
+    changed, or to `station_id` again with `force` (on reconnect). Returns the command ids."""
+    with transaction.atomic():
+        policy = (
+            SiteLoadPolicy.objects.select_for_update()
+            .select_related("site")
+            .filter(site_id=site_id, enabled=True)
+            .first()
+        )
+        if policy is None:
+            return []
+        defaults = fail_safe_limits(policy, now=now)
+        sent = []
+        stations = ChargingStation.objects.filter(site_id=site_id, pk__in=defaults.keys())
+        for station in stations.select_related("fail_safe"):
+            unit, limit = defaults[station.pk]
+            current = getattr(station, "fail_safe", None)
+            unchanged = current is not None and current.limit == limit and current.unit == unit
+            if unchanged and not (force and station.pk == station_id):
+                continue
+            command = command_request(
+                station=station,
+                action=CommandRequest.Action.SET_CHARGING_LIMIT,
+                parameters=_limit_parameters(unit=unit, limit=limit, connector=0, scope="default"),
+            )
+            StationFailSafe.objects.update_or_create(
+                station=station, defaults={"unit": unit, "limit": limit, "command": command, "sent_at": now}
+            )
+            LoadEvent.objects.create(
+                site_id=site_id,
+                kind=LoadEvent.Kind.DEFAULT_SENT,
+                at=now,
+                station=station,
+                message=f"fail-safe default {limit} {unit}",
+                data={"limit": str(limit), "unit": unit, "command": command.pk},
+            )
+            sent.append(command.pk)
+    return sent
+
+
+def fail_safe_limits(policy: SiteLoadPolicy, *, now: datetime) -> dict[int, tuple[str, Decimal]]:
+    """Station id → (unit, limit) of its fail-safe default: the allocator run over every
+    connector of the site as if all charged, with no live signal; a station gets the least
+    of its connectors' shares (one default covers them all)."""
+    settings = selectors.allocator_settings(policy)
+    nodes = selectors.site_nodes(policy, now=now, fail_safe=True)
+    by_station, root = selectors.station_node_ids(policy.site_id)
+    connectors = list(
+        Connector.objects.filter(station__site_id=policy.site_id).select_related("electrics").order_by("pk")
+    )
+    sessions, owners = [], {}
+    for connector in connectors:
+        node = by_station.get(connector.station_id, root)
+        if node is None:
+            continue
+        facts = selectors.connector_facts(connector, settings.voltage)
+        sessions.append(allocator.Session(id=str(connector.pk), node=node, **facts))
+        owners[str(connector.pk)] = (connector.station_id, facts["dc"])
+    limits: dict[int, tuple[str, Decimal]] = {}
+    for result in allocator.allocate(nodes, sessions, settings):
+        station, dc = owners[result.session]
+        unit = SessionAllocation.Unit.WATT if dc else SessionAllocation.Unit.AMPERE
+        limit = Decimal(str(result.limit)).quantize(TENTH, rounding=ROUND_DOWN)
+        if station not in limits or limit < limits[station][1]:
+            limits[station] = (unit, limit)
+    return limits
+
+
+def limit_result_record(*, command_id: int, now: datetime) -> int | None:
+    """A charger answered (or failed to answer) a load-management limit. Refused or
+    unanswered: the session is counted at its maximum from now on (the others shrink), the
+    refusal is logged and raised as an incident. Accepted: it is controlled again. Returns
+    the site to re-allocate, if any."""
+    command = CommandRequest.objects.select_related("station").filter(pk=command_id).first()
+    if command is None or command.action != CommandRequest.Action.SET_CHARGING_LIMIT or not command.is_final:
+        return None
+    site_id = command.station.site_id
+    refused = command.status in REFUSED
+    session_id = command.parameters.get("session") if command.parameters.get("scope") == "session" else None
+    with transaction.atomic():
+        if session_id is not None:
+            changed = SessionAllocation.objects.filter(session_id=session_id, command=command).exclude(
+                controlled=not refused
+            )
+            if not changed.update(controlled=not refused):
+                return None
+        if refused and site_id is not None:
+            _refusal_record(command, session_id=session_id, now=now)
+    return site_id if session_id is not None else None
+
+
+def _refusal_record(command: CommandRequest, *, session_id: int | None, now: datetime) -> None:
+    what = "session limit" if session_id is not None else "fail-safe default"
+    summary = f"{what} {command.parameters.get('limit')} {command.parameters.get('unit')} {command.status}"
+    LoadEvent.objects.create(
+        site_id=command.station.site_id,
+        kind=LoadEvent.Kind.PROFILE_REFUSED,
+        at=now,
+        station_id=command.station_id,
+        session_id=session_id,
+        message=summary,
+        data={"command": command.pk, "status": command.status, "error": command.error_code},
+    )
+    incident_observe(
+        station_id=command.station_id,
+        connector_number=command.parameters.get("connector", 0),
+        cause=Incident.Cause.LOAD_CONTROL,
+        severity=Incident.Severity.MAJOR,
+        at=now,
+        error_code=command.error_code[:32],
+        summary=f"Load management: {summary}"[:255],
+        details={"command": command.pk},
+        confirm_immediately=True,
+    )
+
+
+def other_load_record(*, node: LoadNode, l1_a: Decimal, l2_a: Decimal, l3_a: Decimal, at: datetime) -> LoadNode:
+    """Store a live other-load reading posted for `node` (its signal must be `api`). An
+    older reading than the stored one changes nothing. Raises ValueError otherwise."""
+    if node.signal != LoadNode.Signal.API:
+        raise ValueError("This node takes no posted signal (its signal is not `api`).")
+    if any(value < 0 for value in (l1_a, l2_a, l3_a)):
+        raise ValueError("Currents cannot be negative.")
+    updated = LoadNode.objects.filter(pk=node.pk).exclude(other_load_at__gt=at)
+    updated.update(other_load_l1_a=l1_a, other_load_l2_a=l2_a, other_load_l3_a=l3_a, other_load_at=at)
+    node.refresh_from_db()
+    return node

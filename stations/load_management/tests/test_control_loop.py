@@ -1,0 +1,193 @@
+"""The control loop against the database: what is allocated, what is sent (and what is
+not, within the hysteresis step), the fail-safe default, time-of-day limits, live
+signals, and chargers that refuse their limits."""
+
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+
+from stations.load_management import services
+from stations.load_management.models import (
+    LoadEvent,
+    LoadNode,
+    LoadWindow,
+    SessionAllocation,
+    SiteLoadPolicy,
+    StationFailSafe,
+)
+from stations.models import ChargePointStatus, ChargingSession, CommandRequest, Connector, Incident
+from stations.tests.factories import ChargingSessionFactory, ChargingStationFactory, ConnectorFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)  # 12:00 in Berlin
+
+
+@pytest.fixture
+def site():
+    site = SiteFactory()
+    SiteLoadPolicy.objects.create(site=site, safety_margin_percent=Decimal("0"))
+    LoadNode.objects.create(site=site, name="Grid", kind=LoadNode.Kind.GRID, max_current_a=Decimal("32"))
+    return site
+
+
+def _session(site, number: int, **fields) -> ChargingSession:
+    station = ChargingStationFactory(site=site, identity=f"LM-{site.pk}-{number}")
+    connector = ConnectorFactory(station=station, max_power_kw=Decimal("22"))
+    return ChargingSessionFactory(
+        station=station, connector=connector, started_at=NOW - timedelta(minutes=60 - number), **fields
+    )
+
+
+def _limits(site) -> dict[int, Decimal]:
+    return dict(SessionAllocation.objects.filter(site=site).values_list("session_id", "limit"))
+
+
+def _sent(session) -> list[dict]:
+    return list(
+        CommandRequest.objects.filter(station=session.station, action="set_charging_limit")
+        .order_by("pk")
+        .values_list("parameters", flat=True)
+    )
+
+
+def test_a_round_shares_the_site_and_sends_each_charger_its_session_limit(site):
+    first, second = _session(site, 1), _session(site, 2)
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    assert _limits(site) == {first.pk: Decimal("16.0"), second.pk: Decimal("16.0")}
+    assert _sent(first) == [
+        {"connector": 1, "scope": "session", "limit": 16.0, "unit": "A", "session": first.pk, "phases": 3}
+    ]
+    assert LoadEvent.objects.filter(site=site, kind="allocation").get().data["allocated_a"] == [32.0, 32.0, 32.0]
+
+
+def test_a_change_within_the_hysteresis_step_is_not_sent_but_a_larger_one_is(site):
+    first = _session(site, 1)
+    _session(site, 2)
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    LoadNode.objects.filter(site=site).update(max_current_a=Decimal("33"))
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    assert _limits(site)[first.pk] == Decimal("16.5") and len(_sent(first)) == 1
+    LoadNode.objects.filter(site=site).update(max_current_a=Decimal("40"))
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    assert [p["limit"] for p in _sent(first)] == [16.0, 20.0]
+
+
+def test_a_stopped_session_frees_its_share_for_the_others(site):
+    first, second, third = _session(site, 1), _session(site, 2), _session(site, 3)
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    assert set(_limits(site).values()) == {Decimal("10.6")}
+    ChargingSession.objects.filter(pk=first.pk).update(status=ChargingSession.Status.COMPLETED)
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    assert _sent(second)[-1]["limit"] == 16.0 and _sent(third)[-1]["limit"] == 16.0
+
+
+def test_a_session_that_cannot_get_its_minimum_is_paused_then_resumed_first(site):
+    sessions = [_session(site, number) for number in range(1, 7)]
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    assert _limits(site)[sessions[-1].pk] == 0
+    assert _sent(sessions[-1])[-1]["limit"] == 0.0
+    newcomer = _session(site, 7)
+    ChargingSession.objects.filter(pk=sessions[0].pk).update(status=ChargingSession.Status.COMPLETED)
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    limits = _limits(site)
+    assert limits[sessions[-1].pk] > 0 and limits[newcomer.pk] == 0
+
+
+def test_a_suspended_ev_keeps_its_minimum_and_the_rest_goes_to_the_others(site):
+    full, hungry = _session(site, 1), _session(site, 2)
+    Connector.objects.filter(pk=full.connector_id).update(status=ChargePointStatus.SUSPENDED_EV)
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    assert _limits(site) == {full.pk: Decimal("6.0"), hungry.pk: Decimal("26.0")}
+    assert SessionAllocation.objects.get(session=full).is_reduced
+
+
+def test_an_ev_drawing_less_than_allowed_gives_the_rest_to_the_others(site):
+    slow, fast = _session(site, 1), _session(site, 2)
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    ChargingSession.objects.filter(pk=slow.pk).update(last_power_w=Decimal("5520"), last_meter_at=NOW)  # 8 A
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    assert _limits(site) == {slow.pk: Decimal("10.0"), fast.pk: Decimal("22.0")}
+
+
+def test_night_capacity_applies_in_the_site_time_zone(site):
+    grid = LoadNode.objects.get(site=site)
+    LoadWindow.objects.create(node=grid, starts_at=time(22), ends_at=time(6), max_current_a=Decimal("64"))
+    first, _ = _session(site, 1), _session(site, 2)
+    services.site_rebalance(site_id=site.pk, now=datetime(2026, 6, 1, 21, 30, tzinfo=UTC))  # 23:30 Berlin
+    assert _limits(site)[first.pk] == Decimal("31.8")  # 22 kW on three phases
+    services.site_rebalance(site_id=site.pk, now=datetime(2026, 6, 1, 19, 30, tzinfo=UTC))  # 21:30 Berlin
+    assert _limits(site)[first.pk] == Decimal("16.0")
+
+
+def test_a_posted_building_load_shrinks_the_share_until_it_goes_stale(site):
+    grid = LoadNode.objects.get(site=site)
+    grid.signal = LoadNode.Signal.API
+    grid.fallback_load_a = Decimal("4")
+    grid.save()
+    first = _session(site, 1)
+    services.other_load_record(node=grid, l1_a=Decimal("12"), l2_a=Decimal("2"), l3_a=Decimal("0"), at=NOW)
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    assert _limits(site)[first.pk] == Decimal("20.0")
+    services.site_rebalance(site_id=site.pk, now=NOW + timedelta(minutes=10))
+    assert _limits(site)[first.pk] == Decimal("28.0")
+
+
+def test_an_older_posted_reading_does_not_replace_a_newer_one(site):
+    grid = LoadNode.objects.get(site=site)
+    grid.signal = LoadNode.Signal.API
+    grid.save()
+    services.other_load_record(node=grid, l1_a=Decimal("12"), l2_a=Decimal("2"), l3_a=Decimal("0"), at=NOW)
+    services.other_load_record(node=grid, l1_a=Decimal("1"), l2_a=Decimal("1"), l3_a=Decimal("1"), at=NOW - timedelta(1))
+    grid.refresh_from_db()
+    assert grid.other_load_l1_a == Decimal("12") and grid.other_load_at == NOW
+
+
+def test_a_refused_limit_counts_the_charger_at_its_maximum_and_opens_an_incident(site):
+    deaf, other = _session(site, 1), _session(site, 2)
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    command = SessionAllocation.objects.get(session=deaf).command
+    command.status = CommandRequest.Status.REJECTED
+    command.save()
+    assert services.limit_result_record(command_id=command.pk, now=NOW) == site.pk
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    assert _limits(site)[other.pk] == 0  # 31.8 A counted for the deaf charger leaves no 6 A
+    incident = Incident.objects.get(station=deaf.station)
+    assert incident.cause == Incident.Cause.LOAD_CONTROL
+    assert LoadEvent.objects.filter(kind="profile_refused", session=deaf).exists()
+    assert services.limit_result_record(command_id=command.pk, now=NOW) is None  # a replay changes nothing
+
+
+def test_the_fail_safe_default_keeps_every_connector_within_the_tightest_limit_of_the_day(site):
+    grid = LoadNode.objects.get(site=site)
+    LoadWindow.objects.create(node=grid, starts_at=time(17), ends_at=time(20), max_current_a=Decimal("20"))
+    stations = [ChargingStationFactory(site=site, identity=f"FS-{n}") for n in range(3)]
+    for station in stations:
+        ConnectorFactory(station=station)
+    sent = services.fail_safe_send(site_id=site.pk, now=NOW)
+    assert len(sent) == 3
+    command = CommandRequest.objects.get(pk=sent[0])
+    assert command.parameters == {"connector": 0, "scope": "default", "limit": 6.6, "unit": "A"}
+    assert services.fail_safe_send(site_id=site.pk, now=NOW) == []  # unchanged: nothing sent
+    assert len(services.fail_safe_send(site_id=site.pk, now=NOW, station_id=stations[0].pk, force=True)) == 1
+    assert StationFailSafe.objects.count() == 3
+
+
+def test_a_site_without_an_enabled_policy_is_left_alone(site):
+    _session(site, 1)
+    SiteLoadPolicy.objects.filter(site=site).update(enabled=False)
+    assert services.site_rebalance(site_id=site.pk, now=NOW) == []
+    assert not CommandRequest.objects.exists()
+
+
+def test_a_station_node_limits_its_own_sessions(site):
+    first, second = _session(site, 1), _session(site, 2)
+    grid = LoadNode.objects.get(site=site)
+    LoadNode.objects.create(
+        site=site, parent=grid, name="Wallbox", kind="station", station=first.station, max_current_a=Decimal("10")
+    )
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    assert _limits(site) == {first.pk: Decimal("10.0"), second.pk: Decimal("22.0")}
+    assert SessionAllocation.objects.get(session=first).reason == "fair share of " + str(
+        LoadNode.objects.get(station=first.station).pk
+    )
