@@ -138,7 +138,9 @@ def test_an_older_posted_reading_does_not_replace_a_newer_one(site):
     grid.signal = LoadNode.Signal.API
     grid.save()
     services.other_load_record(node=grid, l1_a=Decimal("12"), l2_a=Decimal("2"), l3_a=Decimal("0"), at=NOW)
-    services.other_load_record(node=grid, l1_a=Decimal("1"), l2_a=Decimal("1"), l3_a=Decimal("1"), at=NOW - timedelta(1))
+    services.other_load_record(
+        node=grid, l1_a=Decimal("1"), l2_a=Decimal("1"), l3_a=Decimal("1"), at=NOW - timedelta(1)
+    )
     grid.refresh_from_db()
     assert grid.other_load_l1_a == Decimal("12") and grid.other_load_at == NOW
 
