@@ -8,6 +8,7 @@ from roaming import parties
 OURS: list[tuple[str, str, str]] = [
     ("credentials", "SENDER", "2.2.1/credentials"),
     ("credentials", "RECEIVER", "2.2.1/credentials"),
+    ("locations", "SENDER", "cpo/2.2.1/locations"),
 ]
 
 

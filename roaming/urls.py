@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from roaming.views import configuration
+from roaming.views import configuration, locations
 
 app_name = "roaming"
 
@@ -10,4 +10,11 @@ urlpatterns = [
     re_path(r"^versions/?$", configuration.versions, name="versions"),
     re_path(r"^2\.2\.1/?$", configuration.version_details, name="version-details"),
     re_path(r"^2\.2\.1/credentials/?$", configuration.credentials, name="credentials"),
+    # CPO: Sender interfaces.
+    re_path(r"^cpo/2\.2\.1/locations/?$", locations.location_list, name="cpo-locations"),
+    re_path(
+        r"^cpo/2\.2\.1/locations/(?P<location_id>[^/]{1,36})(?:/(?P<evse_uid>[^/]{1,36})(?:/(?P<connector_id>[^/]{1,36}))?)?/?$",
+        locations.location_item,
+        name="cpo-location",
+    ),
 ]

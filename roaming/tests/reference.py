@@ -3,10 +3,19 @@ extrawest-ocpi (py_ocpi). An object that our code sends or accepts must parse th
 
 from py_ocpi.core.schemas import OCPIResponse
 from py_ocpi.modules.credentials.v_2_2_1.schemas import Credentials
+from py_ocpi.modules.locations.v_2_2_1.schemas import EVSE, Connector, EVSEPartialUpdate, Location
 from py_ocpi.modules.versions.schemas import Version
 from py_ocpi.modules.versions.v_2_2_1.schemas import VersionDetail
 
-MODELS = {"credentials": Credentials, "version": Version, "version_details": VersionDetail}
+MODELS = {
+    "credentials": Credentials,
+    "version": Version,
+    "version_details": VersionDetail,
+    "location": Location,
+    "evse": EVSE,
+    "connector": Connector,
+    "evse_patch": EVSEPartialUpdate,
+}
 
 
 def valid(kind: str, data):

@@ -1,0 +1,33 @@
+"""What roaming plugs in at start-up (imported by RoamingConfig.ready): its reactions to the
+stations' domain signals. Each only sends a task (after commit, by the task class), so a
+charger's frame never waits for a partner."""
+
+import logging
+
+from django.dispatch import receiver
+
+from roaming import tasks
+from stations import signals
+
+log = logging.getLogger(__name__)
+
+
+def _send(task, *args) -> None:
+    # The broker being down must not fail the charger's frame: the partner's periodic pull
+    # of our Locations catches up.
+    try:
+        task.delay(*args)
+    except Exception:
+        log.exception("could not queue %s%s for partners", task.name, args)
+
+
+@receiver(signals.connector_status_changed, dispatch_uid="roaming.connector_status_changed")
+def on_connector_status_changed(sender, *, station_id, connector_number, **kwargs) -> None:
+    if connector_number:
+        _send(tasks.evse_status_changed, station_id, connector_number)
+
+
+@receiver(signals.station_connection_changed, dispatch_uid="roaming.station_connection_changed")
+def on_station_connection_changed(sender, *, station_id, **kwargs) -> None:
+    # Offline turns every EVSE of the station UNKNOWN for partners, and back.
+    _send(tasks.station_evses_changed, station_id)

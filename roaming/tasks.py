@@ -1,0 +1,51 @@
+"""Celery tasks for roaming: pushes to partners, one task per partner so that one partner
+being down neither delays nor repeats the others. Tasks take ids, are sent after commit by
+the task class, and are safe to run twice (PUT/PATCH with last_updated)."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from roaming.client import PartnerError
+from roaming.models import Partner
+from roaming.selectors.endpoints import partners_receiving
+from roaming.services import pushes
+from stations.models import Connector
+
+# A partner down for a while gets the push once it is back (then its periodic pull covers
+# anything older): 10 tries, backoff doubling up to 10 minutes, with jitter.
+PUSH = {
+    "acks_late": True,
+    "autoretry_for": (PartnerError, OperationalError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 10,
+}
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def evse_status_changed(station_id: int, connector_number: int) -> int:
+    """Fan the EVSE's new status out to every partner that receives Locations."""
+    receivers = partners_receiving(module="locations")
+    for partner, _ in receivers:
+        evse_status_push.delay(partner.pk, station_id, connector_number)
+    return len(receivers)
+
+
+@shared_task(**PUSH)
+def evse_status_push(partner_id: int, station_id: int, connector_number: int) -> bool:
+    partner = Partner.objects.filter(pk=partner_id, status=Partner.Status.REGISTERED).first()
+    url = partner and partner.endpoint_url("locations", "RECEIVER")
+    if not url:
+        return False
+    return pushes.evse_status_push(
+        partner=partner, url=url.rstrip("/"), station_id=station_id, connector_number=connector_number
+    )
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def station_evses_changed(station_id: int) -> int:
+    numbers = list(Connector.objects.filter(station_id=station_id).values_list("connector_id", flat=True))
+    for number in numbers:
+        evse_status_changed.delay(station_id, number)
+    return len(numbers)
