@@ -7,16 +7,18 @@ from django.dispatch import receiver
 
 from config.api import roles
 from drivers.selectors.accounts import driver_of_user
-from drivers.selectors.sessions import driver_session_filter
+from drivers.selectors.sessions import driver_session_filter, session_payment_methods
 from drivers.selectors.tokens import token_authorization
 from drivers.services.breakdowns import breakdown_reports_follow_work_order
 from drivers.services.sessions import session_token_link
 from stations import authorization, signals
+from stations.operations.regulatory import reports as regulatory_reports
 
 authorization.authorizer_register(token_authorization)
 authorization.session_token_recorder_register(session_token_link)
 authorization.driver_session_filter_register(driver_session_filter)
 roles.role_register("driver", driver_of_user)
+regulatory_reports.payment_method_source_register(session_payment_methods)
 
 
 @receiver(signals.work_order_status_changed, dispatch_uid="drivers.work_order_status_changed")

@@ -77,3 +77,11 @@ def session_links_attach(*, sessions, tokens: dict[int, Token]) -> None:
 def driver_session_filter(*, user) -> Q:
     """The sessions of the user's own tokens (stations asks through its registry)."""
     return Q(token_link__token__driver__user=user) if user is not None and user.is_authenticated else Q(pk__in=[])
+
+
+def session_payment_methods(session_ids: list[int]) -> dict[int, str]:
+    """How each session was authorised, as regulatory session data reports it: the kind
+    of token that started it (RFID card, app, ad-hoc/contract)."""
+    labels = dict(Token.Kind.choices)
+    rows = SessionToken.objects.filter(session_id__in=session_ids).values_list("session_id", "token__kind")
+    return {session_id: str(labels.get(kind, kind)) for session_id, kind in rows}

@@ -22,7 +22,7 @@ from stations.operations.models.maintenance import (
     WorkOrderChecklistItem,
     WorkOrderPart,
 )
-from stations.operations.models.uptime import ConnectorUptimeDay
+from stations.operations.models.uptime import ConnectorUptimeDay, OutageExclusion
 from stations.pipeline.models.candidates import CandidateSite, PipelineStage
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ += [
     "Incident",
     "MaintenancePlan",
     "Notification",
+    "OutageExclusion",
     "SessionIntervention",
     "WorkOrder",
     "WorkOrderChecklistItem",

@@ -5,6 +5,7 @@ dashboard, calendar and analytics are linked from the admin index (templates/adm
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stations.models import (
@@ -15,12 +16,13 @@ from stations.models import (
     Incident,
     MaintenancePlan,
     Notification,
+    OutageExclusion,
     SessionIntervention,
     WorkOrder,
     WorkOrderChecklistItem,
     WorkOrderPart,
 )
-from stations.operations.services import firmware, incidents, maintenance
+from stations.operations.services import firmware, incidents, maintenance, uptime
 
 
 def _run(modeladmin, request, queryset, action, done_message):
@@ -284,10 +286,47 @@ class DiagnosticsRequestAdmin(admin.ModelAdmin):
 
 @admin.register(ConnectorUptimeDay)
 class ConnectorUptimeDayAdmin(ReadOnlyAdmin):
-    list_display = ["day", "station", "connector_number", "up_seconds", "down_seconds", "maintenance_seconds"]
+    list_display = [
+        "day",
+        "station",
+        "connector_number",
+        "up_seconds",
+        "down_seconds",
+        "maintenance_seconds",
+        "excluded_seconds",
+    ]
     list_filter = ["day"]
     search_fields = ["station__identity"]
     date_hierarchy = "day"
+
+
+@admin.register(OutageExclusion)
+class OutageExclusionAdmin(admin.ModelAdmin):
+    """Staff record excluded down time with its evidence; edits would rewrite reported
+    uptime silently, so a wrong row is deleted and recorded again."""
+
+    list_display = ["station", "connector_number", "cause", "starts_at", "ends_at", "recorded_by"]
+    list_filter = ["cause"]
+    search_fields = ["station__identity", "evidence"]
+    fields = ["station", "connector_number", "cause", "starts_at", "ends_at", "evidence"]
+    autocomplete_fields = ["station"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: it recomputes the uptime of the days it covers.
+        created = uptime.outage_exclusion_record(
+            station=obj.station,
+            connector_number=obj.connector_number,
+            cause=obj.cause,
+            starts_at=obj.starts_at,
+            ends_at=obj.ends_at,
+            evidence=obj.evidence,
+            user=request.user,
+            now=timezone.now(),
+        )
+        obj.pk = created.pk
 
 
 @admin.register(SessionIntervention)

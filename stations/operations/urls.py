@@ -1,6 +1,7 @@
 from django.urls import path
 
 from stations.operations import views
+from stations.operations.regulatory import views as regulatory_views
 from stations.pipeline.urls import urlpatterns as pipeline_urls
 
 app_name = "ops"
@@ -15,5 +16,10 @@ urlpatterns = [
     path("analytics/", views.analytics, name="analytics"),
     path("analytics.csv", views.analytics_csv, name="analytics-csv"),
     path("uptime/", views.uptime_report, name="uptime"),
+    path("reports/", regulatory_views.reports_page, name="reports"),
+    path("reports/nevi-uptime.csv", regulatory_views.nevi_uptime_csv, name="reports-nevi-uptime"),
+    path("reports/nevi-sessions.csv", regulatory_views.nevi_sessions_csv, name="reports-nevi-sessions"),
+    path("reports/uk-reliability.csv", regulatory_views.uk_reliability_csv, name="reports-uk"),
+    path("reports/cec-intervals.csv", regulatory_views.cec_intervals_csv, name="reports-cec"),
     *pipeline_urls,
 ]

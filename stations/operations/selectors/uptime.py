@@ -16,7 +16,15 @@ LEVEL_KEYS = {
     "site": ["station__site_id", "station__site__name"],
     "network": [],
 }
-SECONDS = ["period_seconds", "up_seconds", "down_seconds", "maintenance_seconds", "unknown_seconds", "occupied_seconds"]
+SECONDS = [
+    "period_seconds",
+    "up_seconds",
+    "down_seconds",
+    "maintenance_seconds",
+    "excluded_seconds",
+    "unknown_seconds",
+    "occupied_seconds",
+]
 
 
 def hours(seconds: int) -> Decimal:
@@ -73,7 +81,10 @@ def uptime_report(*, station_ids, start: date, end: date, level: str = "station"
                 "period_start": period_start.date() if hasattr(period_start, "date") else period_start,
                 **{key: row[key] for key in LEVEL_KEYS[level]},
                 **totals,
-                **{f"{name}_hours": hours(totals[f"{name}_seconds"]) for name in ("down", "maintenance", "unknown")},
+                **{
+                    f"{name}_hours": hours(totals[f"{name}_seconds"])
+                    for name in ("down", "maintenance", "excluded", "unknown")
+                },
                 "uptime_percent": percent,
                 "utilisation_percent": utilisation_percent(
                     period_seconds=totals["period_seconds"],

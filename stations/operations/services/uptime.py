@@ -7,18 +7,20 @@ is Faulted or Unavailable, while connector 0 (the whole station) is Faulted or
 Unavailable, while the station is offline, and from the moment the station entered
 service until it first reported (a station that never connected is down, not missing).
 Down time inside a planned maintenance window (a preventive work order in progress) is
-excluded and reported separately. Only time before the station entered service (its
+excluded and reported separately, and so is down time inside a recorded OutageExclusion
+(a utility outage, vandalism, … with its evidence), by cause. Only time before the station entered service (its
 commissioning day, its creation or its first status, whichever came first) is *unknown*
 and left out of T."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 
 from django.db import transaction
 from django.db.models import Q
 
-from stations.models import ChargingStation, ConnectorUptimeDay, StatusChange, WorkOrder
+from stations.models import ChargingStation, ConnectorUptimeDay, OutageExclusion, StatusChange, WorkOrder
 from stations.operations.services.health import CONNECTIVITY_STATUSES, OFFLINE
 
 OCCUPIED = {"Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Occupied"}
@@ -87,40 +89,88 @@ def in_service_from(*, station: ChargingStation) -> datetime:
     return min(candidates)
 
 
-def connector_day_seconds(
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of one connector's time in one state; `cause` names an exclusion."""
+
+    start: datetime
+    end: datetime
+    state: str  # up, down, maintenance, excluded, unknown
+    occupied: bool = False
+    cause: str = ""
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+def exclusion_windows(*, station_id: int, connector_number: int, start: datetime, end: datetime):
+    """(start, end, cause) of recorded exclusions covering this connector in [start, end)."""
+    rows = OutageExclusion.objects.filter(
+        station_id=station_id, connector_number__in=[0, connector_number], starts_at__lt=end, ends_at__gt=start
+    ).order_by("starts_at", "pk")
+    return [(max(row.starts_at, start), min(row.ends_at, end), row.cause) for row in rows]
+
+
+def connector_segments(
     *, station_id: int, connector_number: int, start: datetime, end: datetime, service_start: datetime | None = None
-) -> dict[str, int]:
-    """Seconds of [start, end) by state for one connector; `service_start` (default: the
-    station's in_service_from) separates unknown time from down time."""
+) -> list[Segment]:
+    """[start, end) of one connector cut where anything that decides its state changes.
+    Down time inside a preventive work order is `maintenance`, inside a recorded
+    exclusion `excluded` (with its cause); `service_start` (default: the station's
+    in_service_from) separates unknown time from down time."""
     if service_start is None:
         service_start = in_service_from(station=ChargingStation.objects.get(pk=station_id))
     connectivity = _timeline(station_id, Q(connector_number=0, status__in=CONNECTIVITY_STATUSES), start, end)
     station_status = _timeline(station_id, Q(connector_number=0) & ~Q(status__in=CONNECTIVITY_STATUSES), start, end)
     connector_status = _timeline(station_id, Q(connector_number=connector_number), start, end)
     windows = maintenance_windows(station_id=station_id, connector_number=connector_number, start=start, end=end)
+    exclusions = exclusion_windows(station_id=station_id, connector_number=connector_number, start=start, end=end)
     boundaries = {start, end}
     for timeline in (connectivity, station_status, connector_status):
         boundaries.update(m for m in timeline.moments() if start < m < end)
-    for window_start, window_end in windows:
+    for window_start, window_end, *_cause in [*windows, *exclusions]:
         boundaries.update(m for m in (window_start, window_end) if start < m < end)
     if start < service_start < end:
         boundaries.add(service_start)
-    ordered = sorted(boundaries)
-    totals = {"up": 0.0, "down": 0.0, "maintenance": 0.0, "unknown": 0.0, "occupied": 0.0}
-    for segment_start, segment_end in pairwise(ordered):
-        seconds = (segment_end - segment_start).total_seconds()
+    segments = []
+    for segment_start, segment_end in pairwise(sorted(boundaries)):
+        connector = connector_status.at(segment_start)
         state = _state(
             connected=connectivity.at(segment_start),
             station=station_status.at(segment_start),
-            connector=connector_status.at(segment_start),
+            connector=connector,
             in_service=segment_start >= service_start,
         )
+        cause = ""
         if state == "down" and any(ws <= segment_start and segment_end <= we for ws, we in windows):
             state = "maintenance"
-        totals[state] += seconds
-        if state == "up" and connector_status.at(segment_start) in OCCUPIED:
-            totals["occupied"] += seconds
-    return {key: round(value) for key, value in totals.items()}
+        elif state == "down":
+            cause = next((c for ws, we, c in exclusions if ws <= segment_start and segment_end <= we), "")
+            state = "excluded" if cause else state
+        segments.append(
+            Segment(segment_start, segment_end, state, occupied=state == "up" and connector in OCCUPIED, cause=cause)
+        )
+    return segments
+
+
+def connector_day_seconds(
+    *, station_id: int, connector_number: int, start: datetime, end: datetime, service_start: datetime | None = None
+) -> dict:
+    """Seconds of [start, end) by state for one connector, and excluded seconds by cause."""
+    totals = {"up": 0.0, "down": 0.0, "maintenance": 0.0, "excluded": 0.0, "unknown": 0.0, "occupied": 0.0}
+    by_cause: dict[str, float] = {}
+    for segment in connector_segments(
+        station_id=station_id, connector_number=connector_number, start=start, end=end, service_start=service_start
+    ):
+        totals[segment.state] += segment.seconds
+        if segment.occupied:
+            totals["occupied"] += segment.seconds
+        if segment.cause:
+            by_cause[segment.cause] = by_cause.get(segment.cause, 0.0) + segment.seconds
+    result = {key: round(value) for key, value in totals.items()}
+    result["by_cause"] = {cause: round(value) for cause, value in sorted(by_cause.items())}
+    return result
 
 
 def _state(*, connected, station, connector, in_service: bool) -> str:
@@ -166,9 +216,43 @@ def uptime_compute_day(*, day: date, now: datetime, station_ids: Iterable[int] |
                         "up_seconds": seconds["up"],
                         "down_seconds": seconds["down"],
                         "maintenance_seconds": seconds["maintenance"],
+                        "excluded_seconds": seconds["excluded"],
+                        "excluded_by_cause": seconds["by_cause"],
                         "unknown_seconds": seconds["unknown"],
                         "occupied_seconds": seconds["occupied"],
                     },
                 )
             written += 1
     return written
+
+
+def outage_exclusion_record(
+    *,
+    station: ChargingStation,
+    connector_number: int,
+    cause: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    evidence: str,
+    user,
+    now: datetime,
+) -> OutageExclusion:
+    """Record down time staff attribute to an excluded cause, with its evidence, and
+    recompute the uptime days it touches. Raises ValidationError without evidence, with
+    an unknown cause or a window that does not run forward."""
+    exclusion = OutageExclusion(
+        station=station,
+        connector_number=connector_number,
+        cause=cause,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        evidence=evidence.strip(),
+        recorded_by=user,
+    )
+    exclusion.full_clean()
+    exclusion.save()
+    day = starts_at.astimezone(UTC).date()
+    while day <= min(ends_at, now).astimezone(UTC).date():
+        uptime_compute_day(day=day, now=now, station_ids=[station.pk])
+        day += timedelta(days=1)
+    return exclusion

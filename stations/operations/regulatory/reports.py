@@ -1,0 +1,280 @@
+"""Regulatory reports built from our status history (ConnectorUptimeDay, segments) and
+sessions, with the formulas of formulas.py. Each returns plain rows (dicts) for a page
+or a CSV; see docs/operations.md ("Regulatory reports")."""
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Max, Q
+
+from stations.models import (
+    ChargingSession,
+    ChargingStation,
+    Connector,
+    ConnectorUptimeDay,
+    MeterSample,
+    OutageExclusion,
+    StatusChange,
+)
+from stations.operations.regulatory import formulas
+from stations.operations.services.uptime import connector_segments, in_service_from
+
+SIXTY = Decimal(60)
+NEVI_SESSION_COLUMNS = (
+    "station_id",
+    "port_id",
+    "session_id",
+    "session_start",
+    "session_end",
+    "successful",
+    "error_codes",
+    "energy_kwh",
+    "peak_power_kw",
+    "payment_method",
+)
+CEC_COLUMNS = (
+    "station_id",
+    "port_id",
+    "interval_start",
+    "interval_end",
+    "up_seconds",
+    "down_seconds",
+    "excluded_seconds",
+    "unknown_seconds",
+    "status",
+    "sessions_started",
+    "energy_wh",
+)
+
+# How a session was paid, as the EMSP side knows it: `source(session_ids)` returns
+# {session_id: method}. Drivers registers its token kinds; unknown sessions stay blank.
+_payment_method_source: Callable[[list[int]], dict[int, str]] = lambda session_ids: {}  # noqa: E731
+
+
+def payment_method_source_register(source: Callable[[list[int]], dict[int, str]]) -> None:
+    global _payment_method_source
+    _payment_method_source = source
+
+
+def twelve_months_to(month: date) -> tuple[date, date]:
+    """The first and last day of the 12 calendar months ending with `month`."""
+    first_of_month = month.replace(day=1)
+    next_month = (first_of_month + timedelta(days=32)).replace(day=1)
+    year, index = divmod(first_of_month.year * 12 + first_of_month.month - 1 - 11, 12)
+    return date(year, index + 1, 1), next_month - timedelta(days=1)
+
+
+def nevi_port_uptime(*, station_ids: Iterable[int], month: date) -> list[dict]:
+    """Per port: 23 CFR 680.116(b) uptime over the 12 months ending with `month`, its
+    outage and excluded minutes (excluded by cause, with the evidence recorded), and
+    whether it is above 97 %. T is the port's minutes in service in the window (525,600
+    for a full common year)."""
+    start, end = twelve_months_to(month)
+    rows = ConnectorUptimeDay.objects.filter(station_id__in=list(station_ids), day__gte=start, day__lte=end)
+    ports: dict[tuple[int, int], dict] = {}
+    for row in rows.select_related("station").order_by("station__identity", "connector_number", "day"):
+        port = ports.setdefault(
+            (row.station_id, row.connector_number),
+            {
+                "station_id": row.station.identity,
+                "port_id": row.connector_number,
+                "in_service": 0,
+                "down": 0,
+                "excluded": 0,
+                "by_cause": {},
+            },
+        )
+        port["in_service"] += row.period_seconds - row.unknown_seconds
+        port["down"] += row.down_seconds
+        port["excluded"] += row.maintenance_seconds + row.excluded_seconds
+        causes = {**row.excluded_by_cause}
+        if row.maintenance_seconds:
+            causes["scheduled_maintenance"] = causes.get("scheduled_maintenance", 0) + row.maintenance_seconds
+        for cause, seconds in causes.items():
+            port["by_cause"][cause] = port["by_cause"].get(cause, 0) + seconds
+    report = []
+    for (station_pk, number), port in ports.items():
+        outage_minutes = Decimal(port["down"] + port["excluded"]) / SIXTY
+        excluded_minutes = Decimal(port["excluded"]) / SIXTY
+        total_minutes = Decimal(port["in_service"]) / SIXTY
+        uptime = (
+            formulas.nevi_port_uptime(
+                outage_minutes=outage_minutes, excluded_minutes=excluded_minutes, total_minutes=total_minutes
+            )
+            if total_minutes > 0
+            else None
+        )
+        report.append(
+            {
+                "station_id": port["station_id"],
+                "port_id": number,
+                "window_start": start,
+                "window_end": end,
+                "total_minutes": total_minutes.quantize(formulas.HUNDREDTH),
+                "outage_minutes": outage_minutes.quantize(formulas.HUNDREDTH),
+                "excluded_minutes": excluded_minutes.quantize(formulas.HUNDREDTH),
+                "excluded_by_cause": {c: round(Decimal(s) / SIXTY, 2) for c, s in sorted(port["by_cause"].items())},
+                "evidence": _evidence(station_pk, number, start, end),
+                "uptime_percent": formulas.percent(uptime) if uptime is not None else None,
+                "meets_threshold": uptime is not None and formulas.nevi_meets(uptime),
+            }
+        )
+    return report
+
+
+def _evidence(station_pk: int, number: int, start: date, end: date) -> list[str]:
+    rows = OutageExclusion.objects.filter(
+        station_id=station_pk,
+        connector_number__in=[0, number],
+        starts_at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
+        ends_at__gt=datetime.combine(start, time.min, tzinfo=UTC),
+    )
+    return [f"{row.cause} {row.starts_at:%Y-%m-%d %H:%M}–{row.ends_at:%Y-%m-%d %H:%M}: {row.evidence}" for row in rows]
+
+
+def nevi_quarterly_sessions(*, station_ids: Iterable[int], start: datetime, end: datetime) -> list[dict]:
+    """23 CFR 680.112 session data for sessions started in [start, end): station and port
+    ids, session id, start and end, error codes of an unsuccessful session, energy (kWh),
+    peak power (kW) and payment method."""
+    sessions = list(
+        ChargingSession.objects.filter(station_id__in=list(station_ids), started_at__gte=start, started_at__lt=end)
+        .select_related("station")
+        .order_by("started_at", "pk")
+    )
+    ids = [session.pk for session in sessions]
+    peaks = dict(
+        MeterSample.objects.filter(session_id__in=ids, measurand="Power.Active.Import", rejected="")
+        .values("session_id")
+        .annotate(peak=Max("normalized_value"))
+        .values_list("session_id", "peak")
+    )
+    methods = _payment_method_source(ids)
+    return [
+        {
+            "station_id": session.station.identity,
+            "port_id": session.connector_number,
+            "session_id": session.pk,
+            "session_start": session.started_at.isoformat(),
+            "session_end": session.stopped_at.isoformat() if session.stopped_at else "",
+            "successful": _successful(session),
+            "error_codes": "" if _successful(session) else _error_codes(session),
+            "energy_kwh": (Decimal(session.energy_wh) / 1000).quantize(Decimal("0.001")),
+            "peak_power_kw": (peaks[session.pk] / 1000).quantize(Decimal("0.01")) if peaks.get(session.pk) else "",
+            "payment_method": methods.get(session.pk, ""),
+        }
+        for session in sessions
+    ]
+
+
+def _successful(session: ChargingSession) -> bool:
+    return session.status == ChargingSession.Status.COMPLETED and session.energy_wh > 0
+
+
+def _error_codes(session: ChargingSession) -> str:
+    if session.auth_status != ChargingSession.AuthStatus.ACCEPTED:
+        return session.auth_status
+    codes = (
+        StatusChange.objects.filter(
+            station_id=session.station_id,
+            connector_number__in=[0, session.connector_number],
+            received_at__gte=session.started_at,
+            received_at__lte=session.stopped_at or session.started_at + timedelta(days=1),
+        )
+        .exclude(error_code__in=["", "NoError"])
+        .values_list("error_code", flat=True)
+        .distinct()
+    )
+    return ";".join(sorted(set(codes))) or session.stop_reason or "NoEnergy"
+
+
+def uk_rapid_reliability(*, station_ids: Iterable[int], year: int) -> dict:
+    """PCPR 2023 reg. 6 for the calendar `year`: each rapid charge point's reliability
+    (its ports' time in service pooled: a charge point with one port down of two counts
+    half, the cautious reading) and the network's average against 99 %."""
+    rapid = (
+        ChargingStation.objects.filter(pk__in=list(station_ids))
+        .annotate(max_kw=Max("connectors__max_power_kw"))
+        .filter(max_kw__gte=formulas.UK_RAPID_KW)
+    )
+    points = []
+    for station in rapid.order_by("identity"):
+        totals = {"in_service": 0, "down": 0, "excluded": 0}
+        for row in ConnectorUptimeDay.objects.filter(station=station, day__year=year):
+            totals["in_service"] += row.period_seconds - row.unknown_seconds
+            totals["down"] += row.down_seconds
+            totals["excluded"] += row.maintenance_seconds + row.excluded_seconds
+        if not totals["in_service"]:
+            continue
+        reliability = formulas.uk_charge_point_reliability(
+            period_minutes=Decimal(totals["in_service"]) / SIXTY,
+            inoperative_minutes=Decimal(totals["down"] + totals["excluded"]) / SIXTY,
+            excluded_minutes=Decimal(totals["excluded"]) / SIXTY,
+        )
+        points.append({"station_id": station.identity, "max_power_kw": station.max_kw, "reliability": reliability})
+    network = formulas.uk_network_reliability([point["reliability"] for point in points])
+    for point in points:
+        point["reliability_percent"] = formulas.percent(point.pop("reliability"))
+    return {
+        "year": year,
+        "charge_points": points,
+        "network_percent": formulas.percent(network) if network is not None else None,
+        "meets_threshold": network is not None and formulas.uk_meets(network),
+    }
+
+
+def cec_interval_rows(*, station_ids: Iterable[int], start: datetime, end: datetime) -> list[dict]:
+    """Per port and 15-minute interval in [start, end): seconds up, down, excluded (with
+    planned maintenance) and unknown, the interval's status, sessions started and energy
+    delivered (each session's energy prorated over its duration)."""
+    rows = []
+    intervals = formulas.cec_intervals(start, end)
+    for station in ChargingStation.objects.filter(pk__in=list(station_ids)).order_by("identity"):
+        service_start = in_service_from(station=station)
+        for connector in Connector.objects.filter(station=station).order_by("connector_id"):
+            segments = connector_segments(
+                station_id=station.pk,
+                connector_number=connector.connector_id,
+                start=intervals[0][0] if intervals else start,
+                end=intervals[-1][1] if intervals else end,
+                service_start=service_start,
+            )
+            sessions = list(
+                ChargingSession.objects.filter(
+                    station=station, connector_number=connector.connector_id, started_at__lt=end
+                ).filter(Q(stopped_at__isnull=True) | Q(stopped_at__gt=start))
+            )
+            for interval_start, interval_end in intervals:
+                rows.append(_cec_row(station, connector, interval_start, interval_end, segments, sessions))
+    return rows
+
+
+def _cec_row(station, connector, interval_start, interval_end, segments, sessions) -> dict:
+    seconds = {"up": 0.0, "down": 0.0, "excluded": 0.0, "unknown": 0.0}
+    for segment in segments:
+        overlap = (min(segment.end, interval_end) - max(segment.start, interval_start)).total_seconds()
+        if overlap > 0:
+            key = "excluded" if segment.state == "maintenance" else segment.state
+            seconds[key] += overlap
+    energy = sum(
+        formulas.prorate_wh(
+            energy_wh=session.energy_wh,
+            start=session.started_at,
+            end=session.stopped_at or session.last_meter_at or session.started_at,
+            within_start=interval_start,
+            within_end=interval_end,
+        )
+        for session in sessions
+    )
+    return {
+        "station_id": station.identity,
+        "port_id": connector.connector_id,
+        "interval_start": interval_start.isoformat(),
+        "interval_end": interval_end.isoformat(),
+        **{f"{key}_seconds": round(value) for key, value in seconds.items()},
+        "status": formulas.cec_interval_status(
+            up_seconds=seconds["up"], down_seconds=seconds["down"], excluded_seconds=seconds["excluded"]
+        ),
+        "sessions_started": sum(1 for s in sessions if interval_start <= s.started_at < interval_end),
+        "energy_wh": energy,
+    }
