@@ -58,6 +58,12 @@ BEAT_SCHEDULE.update(
         "ops-advance-firmware-campaigns": {"task": "stations.tasks.advance_firmware_campaigns", "schedule": 60.0},
     }
 )
+# Roaming (docs/ocpi.md): the periodic pull that catches up on pushes a partner missed.
+BEAT_SCHEDULE.update(
+    {
+        "roaming-pull-tokens": {"task": "roaming.tasks.tokens_pull_all", "schedule": crontab(minute=17)},
+    }
+)
 # Billing (docs/billing.md). Invoices run hourly on the 1st (UTC) and each operator's
 # invoices go out once the 1st has begun in its own zone.
 BEAT_SCHEDULE.update(

@@ -494,6 +494,10 @@ OCPI_PUBLIC_URL = config_env.matching(
 ).rstrip("/")
 # Seconds we wait for a partner's answer; a push that times out is retried with backoff.
 OCPI_HTTP_TIMEOUT = int_in_range("OCPI_HTTP_TIMEOUT", 10, 1, 120)
+# Real-time authorization of a partner's token at our charger: the partner must answer within
+# this many seconds (the charger is waiting); a token it allowed is remembered this long.
+OCPI_REALTIME_AUTH_SECONDS = int_in_range("OCPI_REALTIME_AUTH_SECONDS", 3, 1, 20)
+OCPI_REALTIME_AUTH_CACHE_SECONDS = int_in_range("OCPI_REALTIME_AUTH_CACHE_SECONDS", 120, 0, 3600)
 # The most objects one page of a list answers with (X-Limit).
 OCPI_PAGE_LIMIT = int_in_range("OCPI_PAGE_LIMIT", 100, 1, 1000)
 

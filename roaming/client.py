@@ -44,7 +44,7 @@ class PartnerClient:
                 headers.update({"OCPI-to-country-code": self.to_party[0], "OCPI-to-party-id": self.to_party[1]})
         return headers
 
-    def call(self, method: str, url: str, *, json=None, params=None, functional: bool = True):
+    def call(self, method: str, url: str, *, json=None, params=None, functional: bool = True, timeout=None):
         """The response's `data`, or PartnerError. Returns (data, response)."""
         try:
             response = requests.request(
@@ -53,7 +53,7 @@ class PartnerClient:
                 json=json,
                 params=params,
                 headers=self.headers(functional=functional),
-                timeout=settings.OCPI_HTTP_TIMEOUT,
+                timeout=timeout or settings.OCPI_HTTP_TIMEOUT,
             )
         except requests.RequestException as error:
             raise PartnerError(f"{method} {url}: {error}") from error

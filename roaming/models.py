@@ -30,6 +30,8 @@ class Partner(models.Model):
     endpoints = models.JSONField(default=list, blank=True)
     registered_at = models.DateTimeField(null=True, blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
+    # When our last pull of its Tokens started: the next asks only for what changed since.
+    tokens_pulled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -74,3 +76,36 @@ class PartnerRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} {self.country_code}-{self.party_id}"
+
+
+class PartnerToken(models.Model):
+    """A partner EMSP's token (OCPI Token object), pushed to us or pulled: what our chargers
+    accept for its drivers. `data` is the object as last received; the columns are what
+    authorization and lookups read."""
+
+    class Whitelist(models.TextChoices):
+        ALWAYS = "ALWAYS"
+        ALLOWED = "ALLOWED"
+        ALLOWED_OFFLINE = "ALLOWED_OFFLINE"
+        NEVER = "NEVER"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="tokens")
+    country_code = models.CharField(max_length=2)
+    party_id = models.CharField(max_length=3)
+    uid = models.CharField(max_length=36, db_index=True)
+    type = models.CharField(max_length=16)
+    contract_id = models.CharField(max_length=36)
+    valid = models.BooleanField()
+    whitelist = models.CharField(max_length=16, choices=Whitelist.choices)
+    data = models.JSONField()
+    last_updated = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country_code", "party_id", "uid", "type"], name="roaming_partner_token_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country_code}-{self.party_id} {self.uid}"

@@ -6,7 +6,9 @@ import logging
 
 from django.dispatch import receiver
 
+from drivers.selectors import tokens
 from roaming import tasks
+from roaming.selectors.tokens import partner_token_authorization
 from stations import signals
 
 log = logging.getLogger(__name__)
@@ -31,3 +33,8 @@ def on_connector_status_changed(sender, *, station_id, connector_number, **kwarg
 def on_station_connection_changed(sender, *, station_id, **kwargs) -> None:
     # Offline turns every EVSE of the station UNKNOWN for partners, and back.
     _send(tasks.station_evses_changed, station_id)
+
+
+# A partner EMSP's token meets the one token rule at every door (Authorize, StartTransaction,
+# remote start): drivers asks roaming for idTags none of its drivers hold.
+tokens.foreign_token_authorizer_register(partner_token_authorization)

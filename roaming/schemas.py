@@ -63,3 +63,36 @@ ENDPOINT = f.Object(
     }
 )
 VERSION_DETAILS = f.Object({"version": f.CiString(10), "endpoints": f.List(ENDPOINT, min_items=1)})
+
+TOKEN_TYPES = ["AD_HOC_USER", "APP_USER", "OTHER", "RFID"]
+TOKEN = f.Object(
+    {
+        "country_code": f.CiString(2),
+        "party_id": f.CiString(3),
+        "uid": f.CiString(36),
+        "type": f.Enum(TOKEN_TYPES),
+        "contract_id": f.CiString(36),
+        "visual_number": f.String(64, required=False),
+        "issuer": f.String(64),
+        "group_id": f.CiString(36, required=False),
+        "valid": f.Boolean(),
+        "whitelist": f.Enum(["ALWAYS", "ALLOWED", "ALLOWED_OFFLINE", "NEVER"]),
+        "language": f.String(2, required=False),
+        "default_profile_type": f.Enum(["CHEAP", "FAST", "GREEN", "REGULAR"], required=False),
+        "energy_contract": f.Object(
+            {"supplier_name": f.String(64), "contract_id": f.CiString(64, required=False)}, required=False
+        ),
+        "last_updated": f.DateTime(),
+    }
+)
+AUTHORIZATION_INFO = f.Object(
+    {
+        "allowed": f.Enum(["ALLOWED", "BLOCKED", "EXPIRED", "NO_CREDIT", "NOT_ALLOWED"]),
+        "token": TOKEN,
+        "location": f.Object(
+            {"location_id": f.CiString(36), "evse_uids": f.List(f.CiString(36), required=False)}, required=False
+        ),
+        "authorization_reference": f.CiString(36, required=False),
+        "info": f.Object({"language": f.String(2), "text": f.String(512)}, required=False),
+    }
+)

@@ -8,7 +8,7 @@ from django.db import OperationalError
 from roaming.client import PartnerError
 from roaming.models import Partner
 from roaming.selectors.endpoints import partners_receiving
-from roaming.services import pushes
+from roaming.services import pushes, tokens
 from stations.models import Connector
 
 # A partner down for a while gets the push once it is back (then its periodic pull covers
@@ -49,3 +49,18 @@ def station_evses_changed(station_id: int) -> int:
     for number in numbers:
         evse_status_changed.delay(station_id, number)
     return len(numbers)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def tokens_pull_all() -> int:
+    """Beat: pull every partner's changed tokens (what a missed push would have told us)."""
+    partner_ids = list(Partner.objects.filter(status=Partner.Status.REGISTERED).values_list("pk", flat=True))
+    for partner_id in partner_ids:
+        tokens_pull.delay(partner_id)
+    return len(partner_ids)
+
+
+@shared_task(**PUSH)
+def tokens_pull(partner_id: int) -> int:
+    partner = Partner.objects.filter(pk=partner_id).first()
+    return tokens.tokens_pull(partner=partner) if partner else 0

@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from roaming.views import configuration, locations
+from roaming.views import configuration, locations, tokens
 
 app_name = "roaming"
 
@@ -16,5 +16,11 @@ urlpatterns = [
         r"^cpo/2\.2\.1/locations/(?P<location_id>[^/]{1,36})(?:/(?P<evse_uid>[^/]{1,36})(?:/(?P<connector_id>[^/]{1,36}))?)?/?$",
         locations.location_item,
         name="cpo-location",
+    ),
+    # CPO: Receiver interfaces.
+    re_path(
+        r"^cpo/2\.2\.1/tokens/(?P<country_code>[^/]{1,2})/(?P<party_id>[^/]{1,3})/(?P<uid>[^/]{1,36})/?$",
+        tokens.token_item,
+        name="cpo-token",
     ),
 ]

@@ -54,6 +54,18 @@ def charge_block_reason(*, driver: Driver | None) -> str | None:
     return None
 
 
+# Who answers for idTags that are not our drivers' (roaming: partner EMSPs' tokens, with
+# real-time authorization), registered at start-up; each returns an AuthorizationResult, or
+# None when it does not know the idTag either.
+_foreign_authorizers: list[Callable[..., "AuthorizationResult | None"]] = []
+
+
+def foreign_token_authorizer_register(authorizer: Callable[..., "AuthorizationResult | None"]) -> None:
+    """`authorizer(id_tag=..., station=...)` answers for an idTag no driver token matches."""
+    if authorizer not in _foreign_authorizers:
+        _foreign_authorizers.append(authorizer)
+
+
 def token_by_id_tag(*, id_tag: str) -> Token | None:
     """OCPP idTags compare case-insensitively; the exact match is tried first because it
     uses the unique index."""
@@ -64,11 +76,16 @@ def token_by_id_tag(*, id_tag: str) -> Token | None:
 def token_authorization(*, id_tag: str, station=None) -> AuthorizationResult:
     """May `id_tag` charge (at `station`) now? Reads only; never raises for an unknown tag.
 
-    Invalid: no such token. Blocked: token blocked, driver account not active, or billing
+    Invalid: no such token (after asking the registered foreign authorizers, e.g. roaming
+    partners, which then answer instead). Blocked: token blocked, driver account not active, or billing
     reports a payment block. Expired: token expired. ConcurrentTx: the token already has a
     session in progress. Accepted otherwise."""
     token = token_by_id_tag(id_tag=id_tag)
     if token is None:
+        for authorizer in _foreign_authorizers:
+            answer = authorizer(id_tag=id_tag, station=station)
+            if answer is not None:
+                return answer
         return AuthorizationResult(status=AuthorizationStatus.INVALID, reason="unknown token")
     driver = token.driver
 

@@ -4,6 +4,7 @@ extrawest-ocpi (py_ocpi). An object that our code sends or accepts must parse th
 from py_ocpi.core.schemas import OCPIResponse
 from py_ocpi.modules.credentials.v_2_2_1.schemas import Credentials
 from py_ocpi.modules.locations.v_2_2_1.schemas import EVSE, Connector, EVSEPartialUpdate, Location
+from py_ocpi.modules.tokens.v_2_2_1.schemas import AuthorizationInfo, Token, TokenPartialUpdate
 from py_ocpi.modules.versions.schemas import Version
 from py_ocpi.modules.versions.v_2_2_1.schemas import VersionDetail
 
@@ -15,6 +16,9 @@ MODELS = {
     "evse": EVSE,
     "connector": Connector,
     "evse_patch": EVSEPartialUpdate,
+    "token": Token,
+    "token_patch": TokenPartialUpdate,
+    "authorization_info": AuthorizationInfo,
 }
 
 
