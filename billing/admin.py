@@ -20,6 +20,7 @@ from billing.models import (
     CdrReview,
     ChargeDetailRecord,
     CommissionAgreement,
+    CountryRate,
     Entry,
     Invoice,
     InvoiceLine,
@@ -34,7 +35,25 @@ from billing.models import (
     TariffElement,
     WebhookEvent,
 )
+from billing.money import money_text, stored_sum
 from billing.services import bank, cdrs, invoice_payments, invoices, payments, settlements
+
+
+def money_column(field: str, description, currency: str = "currency"):
+    """A read-only column showing a stored amount by billing's display rule ("15.03",
+    not "15.0300" or "-0.0000"); `currency` is the attribute path of its currency."""
+
+    @admin.display(description=description, ordering=field)
+    def column(_admin, obj):
+        amount = getattr(obj, field)
+        if amount is None:
+            return "–"
+        holder = obj
+        for part in currency.split("."):
+            holder = getattr(holder, part)
+        return money_text(amount, holder)
+
+    return column
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -71,6 +90,7 @@ class TariffElementInline(admin.StackedInline):
     fields = [
         "position", ("start_time", "end_time"), ("start_date", "end_date"), ("min_kwh", "max_kwh"),
         ("min_power", "max_power"), ("min_current", "max_current"), ("min_duration", "max_duration"), "days_of_week",
+        "reservation",
     ]  # fmt: skip
 
 
@@ -107,14 +127,17 @@ class TariffElementAdmin(admin.ModelAdmin):
 @admin.register(ChargeDetailRecord)
 class ChargeDetailRecordAdmin(ReadOnlyAdmin):
     list_display = [
-        "id", "kind", "revision", "session_id", "driver", "station", "stopped_at", "energy_kwh", "total_excl_vat",
-        "total_incl_vat", "currency", "flags",
+        "id", "kind", "revision", "session_id", "driver", "station", "stopped_at", "energy_kwh", "total_excl",
+        "total_incl", "currency", "flags",
     ]  # fmt: skip
     list_filter = ["kind", "review__status", "operator", "owner", "currency", "price_limit"]
     search_fields = ["id_tag", "station__identity", "driver__user__email", "session__id"]
     date_hierarchy = "stopped_at"
     list_select_related = ["driver__user", "station"]
     actions = ["credit_selected"]
+
+    total_excl = money_column("total_excl_vat", _("total excl. VAT"))
+    total_incl = money_column("total_incl_vat", _("total incl. VAT"))
 
     @admin.display(description="kWh")
     def energy_kwh(self, obj):
@@ -137,9 +160,10 @@ class ChargeDetailRecordAdmin(ReadOnlyAdmin):
 class EntryInline(ReadOnlyInline):
     model = Entry
     fk_name = "account"
-    fields = ["occurred_at", "reference", "description", "amount"]
+    fields = ["occurred_at", "reference", "description", "amount_shown"]
     readonly_fields = fields
     ordering = ["transaction__occurred_at", "id"]
+    amount_shown = money_column("amount", _("amount (debit +)"))
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("transaction")
@@ -175,13 +199,14 @@ class AccountAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("balance (debit +)"), ordering="total")
     def balance(self, obj):
-        return obj.total
+        return money_text(stored_sum(obj.total), obj.currency)
 
 
 class TransactionEntryInline(ReadOnlyInline):
     model = Entry
-    fields = ["account", "amount", "currency"]
+    fields = ["account", "amount_shown", "currency"]
     readonly_fields = fields
+    amount_shown = money_column("amount", _("amount (debit +)"))
 
 
 @admin.register(LedgerTransaction)
@@ -198,14 +223,17 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
 
 class InvoiceLineInline(ReadOnlyInline):
     model = InvoiceLine
-    fields = ["position", "description", "amount_excl_vat", "vat", "amount_incl_vat"]
+    fields = ["position", "description", "excl", "vat_shown", "incl"]
     readonly_fields = fields
+    excl = money_column("amount_excl_vat", _("excl. VAT"), currency="invoice.currency")
+    vat_shown = money_column("vat", _("VAT"), currency="invoice.currency")
+    incl = money_column("amount_incl_vat", _("incl. VAT"), currency="invoice.currency")
 
 
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
     list_display = [
-        "number", "kind", "driver", "period_start", "total_incl_vat", "currency", "status", "due_date", "pdf",
+        "number", "kind", "driver", "period_start", "total", "currency", "status", "due_date", "pdf",
     ]  # fmt: skip
     list_filter = ["kind", "status", "issuer", "series", "year"]
     search_fields = ["number", "driver__user__email"]
@@ -213,6 +241,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
     inlines = [InvoiceLineInline]
     list_select_related = ["driver__user"]
     actions = ["mark_paid"]
+    total = money_column("total_incl_vat", _("total incl. VAT"))
 
     @admin.action(description=_("Mark paid (received another way)"))
     def mark_paid(self, request, queryset):
@@ -295,7 +324,10 @@ class InvoiceMonthForm(forms.Form):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["id", "purpose", "provider", "driver", "amount", "currency", "status", "attempts", "next_retry_at"]
+    list_display = [
+        "id", "purpose", "provider", "driver", "amount_shown", "currency", "status", "attempts", "next_retry_at",
+    ]  # fmt: skip
+    amount_shown = money_column("amount", _("amount"))
     list_filter = ["status", "purpose", "provider"]
     search_fields = ["provider_reference", "idempotency_key", "driver__user__email", "id_tag"]
     actions = ["retry_now"]
@@ -308,7 +340,9 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(SettlementStatement)
 class SettlementStatementAdmin(ReadOnlyAdmin):
-    list_display = ["party", "role", "period_start", "session_count", "net_revenue", "payout_due", "currency", "files"]
+    list_display = ["party", "role", "period_start", "session_count", "net", "payout", "currency", "files"]
+    net = money_column("net_revenue", _("net revenue"))
+    payout = money_column("payout_due", _("payout due"))
     list_filter = ["role", "period_start", "currency"]
     search_fields = ["party__name"]
     actions = ["record_payout"]
@@ -335,6 +369,14 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 # --- agreements, accounts, memberships ---------------------------------------------------------
 
 
+@admin.register(CountryRate)
+class CountryRateAdmin(admin.ModelAdmin):
+    """A VAT change is a new row from its date; the old row stays for the sessions before."""
+
+    list_display = ["country", "currency", "vat_rate", "valid_from"]
+    list_filter = ["country", "currency"]
+
+
 @admin.register(CommissionAgreement)
 class CommissionAgreementAdmin(admin.ModelAdmin):
     list_display = ["emsp", "cpo", "percent", "valid_from", "valid_until"]
@@ -351,7 +393,8 @@ class BillingAccountAdmin(admin.ModelAdmin):
 
 @admin.register(MembershipPlan)
 class MembershipPlanAdmin(admin.ModelAdmin):
-    list_display = ["name", "operator", "monthly_fee", "currency", "included_kwh", "discount_percent", "is_active"]
+    list_display = ["name", "operator", "fee", "currency", "included_kwh", "discount_percent", "is_active"]
+    fee = money_column("monthly_fee", _("monthly fee excl. VAT"))
     list_filter = ["operator", "is_active"]
 
 
@@ -365,5 +408,6 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 @admin.register(MembershipFee)
 class MembershipFeeAdmin(ReadOnlyAdmin):
-    list_display = ["subscription", "period_start", "amount_incl_vat", "currency"]
+    list_display = ["subscription", "period_start", "amount", "currency"]
+    amount = money_column("amount_incl_vat", _("amount incl. VAT"))
     list_filter = ["period_start"]

@@ -39,6 +39,18 @@ def tariff_in_words(
     return text
 
 
+def fee_words(*, amount_excl_vat: Decimal, vat_rate: Decimal | None, currency: str) -> str:
+    """A fee as consumers are shown it: including VAT ("€11.78 incl. VAT")."""
+    gross = amount_excl_vat * (1 + (vat_rate or 0) / Decimal(100))
+    return _("%(price)s incl. VAT") % {"price": money(gross, currency)}
+
+
+def membership_fee_words(*, plan) -> str:
+    """A plan's monthly fee including VAT, the way the portal offers it."""
+    fee = fee_words(amount_excl_vat=plan.monthly_fee, vat_rate=plan.vat_rate, currency=plan.currency)
+    return _("%(fee)s per month") % {"fee": fee}
+
+
 def money(amount: Decimal, currency: str, places: int = 2) -> str:
     rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     symbol = SYMBOLS.get(currency)

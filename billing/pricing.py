@@ -12,7 +12,12 @@ ours (docs/billing.md explains each choice):
   component used; the extra is billed at that component's price. For TIME and
   PARKING_TIME the default (OCPI_CDR) rounds them once between them: PARKING_TIME when
   any parking was priced, else TIME. PER_DIMENSION rounds each on its own;
-- FLAT is charged once, from the first element with FLAT matching at the start;
+- FLAT is charged once, from the first element with FLAT matching at the start; its
+  step_size means nothing (the spec's own free-of-charge example has 0);
+- a reservation is priced on its own, before the session: only elements restricted to
+  RESERVATION (and, for a reservation that expired unused, RESERVATION_EXPIRES ones first)
+  price it, with FLAT and TIME only; elements with a reservation restriction never price
+  the charging session itself;
 - totals are computed exactly, then min_price/max_price bound the excl. and incl. VAT
   totals independently, then both are rounded once (billing.money).
 """
@@ -30,6 +35,11 @@ from billing.money import ZERO, allocate, money_round
 
 ENERGY, TIME, PARKING_TIME, FLAT = "ENERGY", "TIME", "PARKING_TIME", "FLAT"
 DIMENSIONS = (FLAT, ENERGY, TIME, PARKING_TIME)
+RESERVATION, RESERVATION_EXPIRES = "RESERVATION", "RESERVATION_EXPIRES"
+RESERVATION_TYPES = (RESERVATION, RESERVATION_EXPIRES)
+# A reservation's costs are kept apart from the session's (OCPI CDR total_reservation_cost).
+RESERVATION_FLAT, RESERVATION_TIME = "RESERVATION_FLAT", "RESERVATION_TIME"
+PRICED_DIMENSIONS = (*DIMENSIONS, RESERVATION_FLAT, RESERVATION_TIME)
 OCPI_CDR, PER_DIMENSION = "OCPI_CDR", "PER_DIMENSION"
 # Sum of phase currents follows from power at the nominal phase voltage; used for the
 # current restrictions when the charger reports no Current.Import.
@@ -63,6 +73,7 @@ class Restrictions:
     min_duration: int | None = None  # seconds, inclusive
     max_duration: int | None = None  # seconds, exclusive
     days_of_week: tuple[int, ...] = ()  # 0 = Monday
+    reservation: str | None = None  # RESERVATION or RESERVATION_EXPIRES
 
 
 @dataclass(frozen=True)
@@ -120,10 +131,21 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Reservation:
+    """From when the reservation was made until charging started on it, or until it
+    expired unused (`expired`; then there is no charging session to price)."""
+
+    start: datetime
+    end: datetime
+    expired: bool = False
+
+
+@dataclass(frozen=True)
 class Usage:
     started_at: datetime
     segments: tuple[Segment, ...]
     time_zone: str = "UTC"
+    reservation: Reservation | None = None
 
     @property
     def stopped_at(self) -> datetime:
@@ -169,6 +191,7 @@ class PriceResult:
     charging_seconds: int
     parking_seconds: int
     price_limit: str = ""  # "", "min_price" or "max_price"
+    reservation_seconds: int = 0
 
     @property
     def total_vat(self) -> Decimal:
@@ -187,10 +210,11 @@ def tariff_validate(tariff: TariffSpec) -> None:
                 raise TariffError(f"Unknown dimension {component.dimension!r}.")
             if component.price < 0:
                 raise TariffError(f"Element {index + 1}: a price cannot be negative.")
-            if component.step_size < 1:
-                raise TariffError(f"Element {index + 1}: step_size must be at least 1.")
+            if component.step_size < (0 if component.dimension == FLAT else 1):
+                raise TariffError(f"Element {index + 1}: step_size must be at least 1 (0 allowed for FLAT).")
             if component.vat_rate is not None and not (0 <= component.vat_rate <= 100):
                 raise TariffError(f"Element {index + 1}: VAT rate must be between 0 and 100 percent.")
+        _reservation_validate(index, element)
     for low, high, name in (
         (tariff.min_price_excl, tariff.max_price_excl, "excl. VAT"),
         (tariff.min_price_incl, tariff.max_price_incl, "incl. VAT"),
@@ -199,37 +223,33 @@ def tariff_validate(tariff: TariffSpec) -> None:
             raise TariffError(f"min_price ({name}) is above max_price.")
 
 
+def _reservation_validate(index: int, element: Element) -> None:
+    kind = element.restrictions.reservation
+    if kind is None:
+        return
+    if kind not in RESERVATION_TYPES:
+        raise TariffError(f"Element {index + 1}: unknown reservation restriction {kind!r}.")
+    for component in element.components:
+        if component.dimension not in (FLAT, TIME):
+            # mod_tariffs: "A reservation can only have: FLAT and TIME TariffDimensions".
+            raise TariffError(f"Element {index + 1}: a reservation element prices only FLAT and TIME.")
+
+
 def price_session(*, tariff: TariffSpec, usage: Usage) -> PriceResult:
-    """Price `usage` under `tariff`. Pure and deterministic; raises TariffError."""
+    """Price `usage` (and its reservation, if any) under `tariff`. Pure and deterministic;
+    raises TariffError."""
     tariff_validate(tariff)
     zone = ZoneInfo(usage.time_zone)
     periods: list[Period] = []
-    flat = _flat_period(tariff, usage, zone)
-    if flat:
-        periods.append(flat)
-    energy_so_far = ZERO
-    open_by_dimension: dict[str, Period] = {}
-    for piece in _pieces(tariff, usage, zone):
-        for period in _price_piece(tariff, usage, piece, energy_so_far, zone):
-            current = open_by_dimension.get(period.dimension)
-            if (
-                current
-                and current.end == period.start
-                and (current.element_index, current.component)
-                == (
-                    period.element_index,
-                    period.component,
-                )
-            ):
-                # Same price straight on: one period, as an OCPI charging period would be.
-                current.end, current.volume = period.end, current.volume + period.volume
-            else:
-                periods.append(period)
-                open_by_dimension[period.dimension] = period
-        energy_so_far += piece.energy_wh
+    if usage.reservation is not None:
+        periods += _reservation_periods(tariff, usage, zone)
+    if usage.reservation is None or not usage.reservation.expired:
+        periods += _charging_periods(tariff, usage, zone)
+    elif usage.segments:
+        raise TariffError("An expired reservation has no charging session to price.")
     extra = _step_rounding(tariff, periods)
-    amounts = dict.fromkeys(DIMENSIONS, ZERO)
-    volumes = dict.fromkeys(DIMENSIONS, ZERO)
+    amounts = dict.fromkeys(PRICED_DIMENSIONS, ZERO)
+    volumes = dict.fromkeys(PRICED_DIMENSIONS, ZERO)
     for period in periods:
         period.amount = _amount(period.component, period.volume)
         amounts[period.dimension] += period.amount
@@ -241,6 +261,72 @@ def price_session(*, tariff: TariffSpec, usage: Usage) -> PriceResult:
     return _totals(tariff, usage, periods, amounts, volumes)
 
 
+def _charging_periods(tariff: TariffSpec, usage: Usage, zone: ZoneInfo) -> list[Period]:
+    periods: list[Period] = []
+    flat = _flat_period(tariff, usage, zone)
+    if flat:
+        periods.append(flat)
+    energy_so_far = ZERO
+    open_by_dimension: dict[str, Period] = {}
+    for piece in _pieces(tariff, usage, zone):
+        for period in _price_piece(tariff, usage, piece, energy_so_far, zone):
+            _append_merged(periods, open_by_dimension, period)
+        energy_so_far += piece.energy_wh
+    return periods
+
+
+def _append_merged(periods: list[Period], open_by_dimension: dict[str, Period], period: Period) -> None:
+    current = open_by_dimension.get(period.dimension)
+    if (
+        current
+        and current.end == period.start
+        and (current.element_index, current.component) == (period.element_index, period.component)
+    ):
+        # Same price straight on: one period, as an OCPI charging period would be.
+        current.end, current.volume = period.end, current.volume + period.volume
+    else:
+        periods.append(period)
+        open_by_dimension[period.dimension] = period
+
+
+def _reservation_periods(tariff: TariffSpec, usage: Usage, zone: ZoneInfo) -> list[Period]:
+    """The reservation's FLAT (judged when it was made) and its TIME (cut and judged like
+    charging time, durations counted from when it was made)."""
+    reservation = usage.reservation
+    phase = RESERVATION_EXPIRES if reservation.expired else RESERVATION
+    periods: list[Period] = []
+    flat = _first_match(
+        tariff,
+        FLAT,
+        phase=phase,
+        moment_local=reservation.start.astimezone(zone),
+        energy_wh=ZERO,
+        elapsed_s=ZERO,
+        piece=None,
+    )
+    if flat is not None:
+        periods.append(Period(reservation.start, reservation.start, RESERVATION_FLAT, flat[0], flat[1], Decimal(1)))
+    if reservation.end <= reservation.start:
+        return periods
+    held = Usage(reservation.start, (Segment(reservation.start, reservation.end, ZERO, True),), usage.time_zone)
+    open_by_dimension: dict[str, Period] = {}
+    for piece in _pieces(tariff, held, zone):
+        middle = piece.start + (piece.end - piece.start) / 2
+        match = _first_match(
+            tariff,
+            TIME,
+            phase=phase,
+            moment_local=middle.astimezone(zone),
+            energy_wh=ZERO,
+            elapsed_s=Decimal(str((middle - reservation.start).total_seconds())),
+            piece=None,
+        )
+        if match is not None:
+            period = Period(piece.start, piece.end, RESERVATION_TIME, match[0], match[1], piece.seconds)
+            _append_merged(periods, open_by_dimension, period)
+    return periods
+
+
 # --- cutting the usage into pieces with constant restriction outcomes --------------------
 
 
@@ -249,9 +335,9 @@ def _pieces(tariff: TariffSpec, usage: Usage, zone: ZoneInfo) -> Iterator[Segmen
     for segment in usage.segments:
         if segment.end <= segment.start:
             # A charger clock that stood still or went backwards: no time to bill, but the
-            # energy is real, so it is priced as of the segment's start.
-            if segment.energy_wh > 0:
-                yield Segment(segment.start, segment.start, segment.energy_wh, segment.charging, segment.power_kw)
+            # energy is real, so it is priced as of the segment's start, still cut at the
+            # kWh thresholds it crosses.
+            yield from _zero_length_pieces(tariff, segment, energy_before)
             energy_before += segment.energy_wh
             continue
         cuts = sorted(
@@ -264,6 +350,22 @@ def _pieces(tariff: TariffSpec, usage: Usage, zone: ZoneInfo) -> Iterator[Segmen
                 yield piece
         yield rest
         energy_before += segment.energy_wh
+
+
+def _zero_length_pieces(tariff: TariffSpec, segment: Segment, energy_before: Decimal) -> Iterator[Segment]:
+    thresholds = sorted(
+        {
+            kwh * 1000 - energy_before
+            for element in tariff.elements
+            for kwh in (element.restrictions.min_kwh, element.restrictions.max_kwh)
+            if kwh is not None and 0 < kwh * 1000 - energy_before < segment.energy_wh
+        }
+    )
+    done = ZERO
+    for upto in [*thresholds, segment.energy_wh]:
+        if upto > done:
+            yield Segment(segment.start, segment.start, upto - done, segment.charging, segment.power_kw)
+        done = upto
 
 
 def _cut_points(
@@ -335,12 +437,29 @@ def _time_of_day_matches(r: Restrictions, moment: time) -> bool:
     return moment >= start or moment < end  # wraps past midnight, e.g. 22:00–06:00
 
 
-def _first_match(tariff: TariffSpec, dimension: str, **context) -> tuple[int, Component] | None:
-    for index, element in enumerate(tariff.elements):
+def _first_match(
+    tariff: TariffSpec, dimension: str, *, phase: str | None = None, **context
+) -> tuple[int, Component] | None:
+    for index, element in _candidates(tariff, phase):
         component = next((c for c in element.components if c.dimension == dimension), None)
         if component is not None and _matches(element.restrictions, **context):
             return index, component
     return None
+
+
+def _candidates(tariff: TariffSpec, phase: str | None) -> list[tuple[int, Element]]:
+    """The elements that may price this phase, in the order they are tried: the session
+    (phase None) only unreserved ones; a reservation RESERVATION ones; an expired one
+    RESERVATION_EXPIRES ones first, then RESERVATION ones (mod_tariffs: the expired time
+    is priced by the RESERVATION_EXPIRES element when both have TIME)."""
+    indexed = list(enumerate(tariff.elements))
+    if phase is None:
+        return [(i, e) for i, e in indexed if e.restrictions.reservation is None]
+    if phase == RESERVATION:
+        return [(i, e) for i, e in indexed if e.restrictions.reservation == RESERVATION]
+    return [(i, e) for i, e in indexed if e.restrictions.reservation == RESERVATION_EXPIRES] + [
+        (i, e) for i, e in indexed if e.restrictions.reservation == RESERVATION
+    ]
 
 
 def _flat_period(tariff: TariffSpec, usage: Usage, zone: ZoneInfo) -> Period | None:
@@ -383,7 +502,7 @@ def _price_piece(
 
 def _step_rounding(tariff: TariffSpec, periods: list[Period]) -> dict[str, tuple[Component, Decimal]]:
     """Extra volume per dimension that step rounding adds, priced at the last component."""
-    rounded = [ENERGY]
+    rounded = [ENERGY, RESERVATION_TIME]
     priced_parking = any(p.dimension == PARKING_TIME for p in periods)
     if tariff.time_step_rounding == PER_DIMENSION:
         rounded += [TIME, PARKING_TIME]
@@ -449,7 +568,14 @@ def _totals(tariff, usage, periods, amounts, volumes) -> PriceResult:
         charging_seconds=int(charging_s),
         parking_seconds=int(parking_s),
         price_limit=limit,
+        reservation_seconds=_reservation_seconds(usage.reservation),
     )
+
+
+def _reservation_seconds(reservation: Reservation | None) -> int:
+    if reservation is None or reservation.end <= reservation.start:
+        return 0
+    return int((reservation.end - reservation.start).total_seconds())
 
 
 def _apply_limits(tariff: TariffSpec, excl: Decimal, incl: Decimal) -> tuple[Decimal, Decimal, str]:

@@ -217,11 +217,12 @@ def load_network() -> dict[str, int]:
         oncall_emails="oncall@voltway.example",
     )
     agreements = {}
-    for owner_name, country, share, fee, zone in (
-        (OWNERS[0], "DE", "30.00", "0", "Europe/Berlin"),
-        (OWNERS[1], "GB", "20.00", "500.00", "Europe/London"),
+    # The UK owner is settled in pounds: its sites are priced in GBP (billing's country rates).
+    for owner_name, country, share, fee, zone, currency in (
+        (OWNERS[0], "DE", "30.00", "0", "Europe/Berlin", "EUR"),
+        (OWNERS[1], "GB", "20.00", "500.00", "Europe/London", "GBP"),
     ):
-        owner = _organisation(owner_name, country, is_owner=True, time_zone=zone, currency="EUR")
+        owner = _organisation(owner_name, country, is_owner=True, time_zone=zone, currency=currency)
         agreements[owner_name] = OperatingAgreement.objects.filter(
             owner=owner, operator=operator
         ).first() or services.agreement_create(
@@ -231,6 +232,7 @@ def load_network() -> dict[str, int]:
             reference=f"LEASE-{country}-001",
             revenue_share_percent=Decimal(share),
             fixed_monthly_fee=Decimal(fee),
+            currency=currency,
         )
     created = 0
     for site_index, demo in enumerate(SITES, start=1):

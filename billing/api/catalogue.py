@@ -10,7 +10,7 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.response import Response
 
 from billing.api.fields import MoneyField
-from billing.models import MembershipPlan, PriceComponent, Subscription, Tariff
+from billing.models import MembershipPlan, PriceComponent, Subscription, Tariff, TariffElement
 from billing.selectors import api_access
 from billing.services import memberships
 from billing.services.tariffs import DAY_NAMES, tariff_create, tariff_snapshot
@@ -24,14 +24,33 @@ class PublicReadStaffWrite(BasePermission):
         return request.method in SAFE_METHODS or is_staff(request.user)
 
 
-class PriceComponentSerializer(serializers.Serializer):
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, by name: a tariff restriction dropped silently would
+    price its element as unrestricted."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field (not in OCPI 2.2.1)."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class PriceComponentSerializer(StrictSerializer):
     type = serializers.ChoiceField(choices=PriceComponent.Dimension.choices)
     price = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0, help_text="Excl. VAT.")
     vat = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False)
-    step_size = serializers.IntegerField(min_value=1, max_value=86400 * 1000, default=1)
+    step_size = serializers.IntegerField(
+        min_value=0, max_value=86400 * 1000, default=1, help_text="At least 1; FLAT has no unit and may have 0."
+    )
+
+    def validate(self, data):
+        if data.get("step_size", 1) < 1 and data["type"] != PriceComponent.Dimension.FLAT:
+            raise serializers.ValidationError({"step_size": ["Must be at least 1 (0 is allowed for FLAT only)."]})
+        return data
 
 
-class RestrictionsSerializer(serializers.Serializer):
+class RestrictionsSerializer(StrictSerializer):
     start_time = LocalTimeField(required=False, help_text="Local time at the site.")
     end_time = LocalTimeField(required=False)
     start_date = serializers.DateField(required=False)
@@ -45,9 +64,10 @@ class RestrictionsSerializer(serializers.Serializer):
     min_duration = serializers.IntegerField(min_value=0, max_value=10**7, required=False)
     max_duration = serializers.IntegerField(min_value=0, max_value=10**7, required=False)
     day_of_week = serializers.ListField(child=serializers.ChoiceField(choices=DAY_NAMES), required=False)
+    reservation = serializers.ChoiceField(choices=TariffElement.Reservation.choices, required=False)
 
 
-class TariffElementSerializer(serializers.Serializer):
+class TariffElementSerializer(StrictSerializer):
     price_components = PriceComponentSerializer(many=True, allow_empty=False)
     restrictions = RestrictionsSerializer(required=False)
 

@@ -24,6 +24,7 @@ class CdrSerializer(serializers.ModelSerializer):
     time_cost = MoneyField()
     parking_cost = MoneyField()
     flat_cost = MoneyField()
+    reservation_cost = MoneyField()
     discount_excl_vat = MoneyField()
     total_excl_vat = MoneyField()
     total_vat = MoneyField()
@@ -50,6 +51,7 @@ class CdrSerializer(serializers.ModelSerializer):
             "time_cost",
             "parking_cost",
             "flat_cost",
+            "reservation_cost",
             "discount_excl_vat",
             "total_excl_vat",
             "total_vat",

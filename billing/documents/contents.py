@@ -15,7 +15,12 @@ from billing.money import ZERO
 CENT = Decimal("0.01")
 # Invoices issued before due dates were recorded: the terms they were issued under.
 DEFAULT_PAYMENT_TERMS_DAYS = 14
-UNITS = {"ENERGY": ("kWh", Decimal(1000)), "TIME": ("h", Decimal(3600)), "PARKING_TIME": ("h", Decimal(3600))}
+UNITS = {
+    "ENERGY": ("kWh", Decimal(1000)),
+    "TIME": ("h", Decimal(3600)),
+    "PARKING_TIME": ("h", Decimal(3600)),
+    "RESERVATION_TIME": ("h", Decimal(3600)),
+}
 
 
 @dataclass

@@ -1,4 +1,5 @@
 from billing.models.cdrs import CdrReview, ChargeDetailRecord
+from billing.models.countries import CountryRate
 from billing.models.invoices import Invoice, InvoiceLine, InvoiceSequence
 from billing.models.ledger import Account, Entry, LedgerTransaction
 from billing.models.memberships import MembershipFee, MembershipPlan, Subscription
@@ -12,6 +13,7 @@ __all__ = [
     "CdrReview",
     "ChargeDetailRecord",
     "CommissionAgreement",
+    "CountryRate",
     "Entry",
     "Invoice",
     "InvoiceLine",

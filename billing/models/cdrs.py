@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from billing.models.fields import currency_field, money_field
+from billing.money import money_text
 
 
 class ChargeDetailRecordQuerySet(models.QuerySet):
@@ -58,6 +59,7 @@ class ChargeDetailRecord(models.Model):
     time_cost = money_field(default=0)
     parking_cost = money_field(default=0)
     flat_cost = money_field(default=0)
+    reservation_cost = money_field(default=0, help_text=_("The reservation's fee and time (OCPI RESERVATION)."))
     discount_excl_vat = money_field(default=0)
     total_excl_vat = money_field()
     total_vat = money_field()
@@ -93,7 +95,7 @@ class ChargeDetailRecord(models.Model):
 
     def __str__(self) -> str:
         sign = "credit " if self.kind == self.Kind.CREDIT else ""
-        return f"CDR {sign}{self.pk} tx {self.session_id}: {self.total_incl_vat} {self.currency}"
+        return f"CDR {sign}{self.pk} tx {self.session_id}: {money_text(self.total_incl_vat, self.currency)} {self.currency}"
 
     def save(self, *args, **kwargs):
         # Immutable by design: corrections are credit CDRs, never edits.

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.bank_reference import rf_reference
 from billing.models.fields import currency_field, money_field
+from billing.money import money_text
 
 
 class InvoiceSequence(models.Model):
@@ -72,7 +73,7 @@ class Invoice(models.Model):
         indexes = [models.Index(fields=["status", "issued_at"], name="invoice_status")]
 
     def __str__(self) -> str:
-        return f"{self.number} {self.driver} {self.total_incl_vat} {self.currency}"
+        return f"{self.number} {self.driver} {money_text(self.total_incl_vat, self.currency)} {self.currency}"
 
     @property
     def payment_reference(self) -> str:

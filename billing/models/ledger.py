@@ -2,6 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from billing.models.fields import currency_field, money_field
+from billing.money import money_text
 
 
 class Account(models.Model):
@@ -71,4 +72,4 @@ class Entry(models.Model):
         indexes = [models.Index(fields=["account", "transaction"], name="entry_account")]
 
     def __str__(self) -> str:
-        return f"{self.account}: {self.amount}"
+        return f"{self.account}: {money_text(self.amount, self.currency)}"

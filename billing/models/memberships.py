@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from billing.models.fields import currency_field, money_field, non_negative_money_field
+from billing.money import money_text
 
 
 class MembershipPlan(models.Model):
@@ -30,7 +31,7 @@ class MembershipPlan(models.Model):
         ordering = ["operator__name", "name"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.monthly_fee} {self.currency}/month)"
+        return f"{self.name} ({money_text(self.monthly_fee, self.currency)} {self.currency}/month)"
 
 
 class Subscription(models.Model):
@@ -88,4 +89,4 @@ class MembershipFee(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.subscription.plan.name} {self.period_start:%Y-%m}: {self.amount_incl_vat} {self.currency}"
+        return f"{self.subscription.plan.name} {self.period_start:%Y-%m}: {money_text(self.amount_incl_vat, self.currency)} {self.currency}"

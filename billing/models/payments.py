@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from billing.models.fields import currency_field, money_field
+from billing.money import money_text
 
 
 class BillingAccount(models.Model):
@@ -97,7 +98,7 @@ class Payment(models.Model):
         indexes = [models.Index(fields=["status", "next_retry_at"], name="payment_retry_due")]
 
     def __str__(self) -> str:
-        return f"{self.get_purpose_display()} {self.amount} {self.currency} ({self.status})"
+        return f"{self.get_purpose_display()} {money_text(self.amount, self.currency)} {self.currency} ({self.status})"
 
 
 class WebhookEvent(models.Model):

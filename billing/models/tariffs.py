@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from billing.models.countries import CountryRate
 from billing.models.fields import currency_field, non_negative_money_field
 
 
@@ -77,14 +78,21 @@ class Tariff(models.Model):
             return f"station {self.station}"
         return f"site {self.site}"
 
+    def expected_currency(self) -> str:
+        """The currency of the country of the site it prices (CountryRate at valid_from),
+        else the operator's."""
+        site = self.site or (self.station and self.station.site) or (self.connector and self.connector.station.site)
+        rate = site and self.valid_from and CountryRate.in_force(country=site.country, on=self.valid_from.date())
+        return rate.currency if rate else self.operator.currency
+
     def clean(self) -> None:
         errors = {}
         if self.currency not in settings.CURRENCY_PLACES:
             errors["currency"] = _("Unknown currency %(c)s.") % {"c": self.currency}
-        elif self.operator_id and self.currency != self.operator.currency:
-            errors["currency"] = _("The tariff's currency (%(t)s) differs from the operator's (%(o)s).") % {
+        elif self.operator_id and self.currency != self.expected_currency():
+            errors["currency"] = _("The tariff's currency (%(t)s) differs from its site's (%(o)s).") % {
                 "t": self.currency,
-                "o": self.operator.currency,
+                "o": self.expected_currency(),
             }
         targets = [self.site_id, self.station_id, self.connector_id]
         if sum(1 for t in targets if t) != 1:
@@ -106,6 +114,10 @@ class TariffElement(models.Model):
     """Price components with the restrictions under which they apply; order matters
     (the first matching element per dimension wins)."""
 
+    class Reservation(models.TextChoices):
+        RESERVATION = "RESERVATION", _("Reservation (until charging starts)")
+        RESERVATION_EXPIRES = "RESERVATION_EXPIRES", _("Reservation that expired unused")
+
     tariff = models.ForeignKey(Tariff, on_delete=models.CASCADE, related_name="elements")
     position = models.PositiveSmallIntegerField(default=0)
     start_time = models.TimeField(null=True, blank=True, help_text=_("Local time at the site, inclusive."))
@@ -122,6 +134,12 @@ class TariffElement(models.Model):
     max_duration = models.PositiveIntegerField(null=True, blank=True, help_text=_("Seconds from session start."))
     days_of_week = models.JSONField(
         default=list, blank=True, help_text=_("0 = Monday … 6 = Sunday; empty = every day.")
+    )
+    reservation = models.CharField(
+        max_length=20,
+        choices=Reservation.choices,
+        blank=True,
+        help_text=_("Set: the element prices a reservation (FLAT and TIME only), never the charging itself."),
     )
 
     class Meta:
@@ -167,16 +185,22 @@ class PriceComponent(models.Model):
         help_text=_("Percent; empty = no VAT applicable."),
     )
     step_size = models.PositiveIntegerField(
-        default=1, validators=[MinValueValidator(1)], help_text=_("Wh for energy, seconds for times.")
+        default=1, help_text=_("Wh for energy, seconds for times; at least 1, except FLAT (no unit, 0 allowed).")
     )
 
     class Meta:
         ordering = ["element", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="price_component_price_not_negative"),
-            models.CheckConstraint(condition=Q(step_size__gte=1), name="price_component_step_positive"),
+            models.CheckConstraint(
+                condition=Q(step_size__gte=1) | Q(dimension="FLAT"), name="price_component_step_positive"
+            ),
             models.UniqueConstraint(fields=["element", "dimension"], name="one_component_per_dimension_per_element"),
         ]
 
     def __str__(self) -> str:
         return f"{self.dimension} {self.price}"
+
+    def clean(self) -> None:
+        if self.step_size is not None and self.step_size < 1 and self.dimension != self.Dimension.FLAT:
+            raise ValidationError({"step_size": _("step_size must be at least 1 (0 is allowed for FLAT only).")})

@@ -4,13 +4,7 @@ from django.conf import settings
 from django.db.models import Sum
 
 from billing.models import Account, Entry
-
-PLACES = Decimal("0.0001")  # the precision entries are stored with
-
-
-def _exact(total) -> Decimal:
-    # SQLite sums decimals as floats; bring them back to the stored precision.
-    return Decimal(str(total or 0)).quantize(PLACES)
+from billing.money import stored_sum as _exact
 
 
 def account_balance(*, account: Account) -> Decimal:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from billing.money import money_round
 from billing.price_words import tariff_in_words
 from billing.selectors.cdrs import cdr_in_force, cdrs_in_force
+from billing.selectors.countries import country_rate, spec_with_country_vat, station_country
 from billing.selectors.memberships import plan_for_driver
 from billing.selectors.session_pricing import session_cost_estimate
 from billing.selectors.tariffs import tariff_in_force
@@ -60,9 +61,11 @@ def _price_words(*, connector, plan, at) -> str | None:
     tariff = tariff_in_force(station=connector.station, connector=connector, at=at, plan=plan)
     if tariff is None:
         return None
+    station = connector.station
+    today = at.astimezone(ZoneInfo(station.site.time_zone)).date()
+    rate = country_rate(country=station_country(station), on=today)
+    spec = spec_with_country_vat(spec=tariff_spec(tariff=tariff), rate=rate)
     if plan is None:
-        return tariff_in_words(spec=tariff_spec(tariff=tariff))
-    words = tariff_in_words(
-        spec=tariff_spec(tariff=tariff), discount_per_kwh=plan.discount_per_kwh, discount_percent=plan.discount_percent
-    )
+        return tariff_in_words(spec=spec)
+    words = tariff_in_words(spec=spec, discount_per_kwh=plan.discount_per_kwh, discount_percent=plan.discount_percent)
     return words + " " + _("(your %(plan)s member price)") % {"plan": plan.name}

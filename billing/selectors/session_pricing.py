@@ -4,7 +4,7 @@ start, the usage), the same engine, the same member discount and the same curren
 The CDR service stores this result; the estimate shows it for a session still running."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -17,6 +17,7 @@ from billing import pricing
 from billing.models import ChargeDetailRecord, MembershipPlan, Tariff
 from billing.money import allocate, money_round
 from billing.selectors.cdrs import cdr_in_force
+from billing.selectors.countries import spec_with_country_vat, station_country
 from billing.services.pricing_lookup import PricingLookup
 from drivers.selectors.sessions import session_token
 
@@ -72,16 +73,18 @@ def session_price_compute(
     started_local = session.started_at.astimezone(ZoneInfo(zone))
     plan = lookup.plan(driver=driver, on=started_local.date()) if driver else None
     tariff = lookup.tariff(station=station, connector=session.connector, at=session.started_at, plan=plan)
+    rate = lookup.country_rate(country=station_country(station), on=started_local.date())
+    currency = rate.currency if rate else operator.currency
     if tariff is None:
-        spec = pricing.TariffSpec(
-            operator.currency, (pricing.Element((pricing.Component(pricing.FLAT, Decimal(0), None),)),)
-        )
-    elif tariff.currency != operator.currency:
-        raise CdrError(f"Tariff {tariff} is in {tariff.currency} but operator {operator} bills in {operator.currency}.")
+        spec = pricing.TariffSpec(currency, (pricing.Element((pricing.Component(pricing.FLAT, Decimal(0), None),)),))
+    elif tariff.currency != currency:
+        raise CdrError(f"Tariff {tariff} is in {tariff.currency} but station {station} bills in {currency}.")
     else:
-        spec = lookup.tariff_spec(tariff)
+        spec = spec_with_country_vat(spec=lookup.tariff_spec(tariff), rate=rate)
     try:
-        result = pricing.price_session(tariff=spec, usage=lookup.usage(session=session, time_zone=zone, until=until))
+        usage = lookup.usage(session=session, time_zone=zone, until=until)
+        usage = replace(usage, reservation=lookup.reservation(session=session))
+        result = pricing.price_session(tariff=spec, usage=usage)
     except pricing.TariffError as error:
         raise CdrError(f"Tariff {tariff} cannot be applied: {error}") from error
     applied_plan = plan if plan and plan.operator_id == operator.pk and plan.currency == spec.currency else None

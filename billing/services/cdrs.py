@@ -117,7 +117,8 @@ _COPIED = [
     "parking_seconds",
 ]  # fmt: skip
 _NEGATED = [
-    "energy_wh", "energy_cost", "time_cost", "parking_cost", "flat_cost", "discount_excl_vat", "total_excl_vat",
+    "energy_wh", "energy_cost", "time_cost", "parking_cost", "flat_cost", "reservation_cost",
+    "discount_excl_vat", "total_excl_vat",
     "total_vat", "total_incl_vat", "commission_amount", "owner_share_amount",
 ]  # fmt: skip
 
@@ -182,6 +183,7 @@ def _cdr_build(*, session: ChargingSession, revision: int, lookup: PricingLookup
         time_cost=_four(dims[pricing.TIME]),
         parking_cost=_four(dims[pricing.PARKING_TIME]),
         flat_cost=_four(dims[pricing.FLAT]),
+        reservation_cost=_four(dims[pricing.RESERVATION_FLAT] + dims[pricing.RESERVATION_TIME]),
         discount_excl_vat=result.total_excl_vat - excl,
         total_excl_vat=excl,
         total_vat=vat_total,

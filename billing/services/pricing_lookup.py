@@ -7,8 +7,10 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from billing import pricing
 from billing.models import CommissionAgreement, Subscription, Tariff
 from billing.models.settlements import COMMISSION_DEFAULT
+from billing.selectors.countries import CountryRates
 from billing.selectors.memberships import plan_for_driver
 from billing.selectors.tariffs import (
     ENERGY_REGISTER,
@@ -20,6 +22,7 @@ from billing.selectors.tariffs import (
     usage_from_rows,
 )
 from billing.services import commission, tariffs
+from drivers.models import Reservation
 from drivers.selectors.sessions import session_token
 from stations.models import MeterSample
 
@@ -28,6 +31,10 @@ class PricingLookup:
     def __init__(self):
         self._specs: dict[int, object] = {}
         self._snapshots: dict[int, dict] = {}
+        self._country_rates = CountryRates()
+
+    def country_rate(self, *, country: str, on: date):
+        return self._country_rates.in_force(country=country, on=on)
 
     def plan(self, *, driver, on: date):
         return plan_for_driver(driver=driver, on=on)
@@ -37,6 +44,15 @@ class PricingLookup:
 
     def commission(self, *, emsp, cpo, on: date):
         return commission.commission_percent(emsp=emsp, cpo=cpo, on=on)
+
+    def reservation(self, *, session) -> pricing.Reservation | None:
+        """The reservation the session was started on, priced from when it was made."""
+        made_at = (
+            Reservation.objects.filter(session_id=session.pk, status=Reservation.Status.USED)
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        return _reservation(made_at, session)
 
     def usage(self, *, session, time_zone: str, until: datetime | None = None):
         return session_usage(session=session, until=until, time_zone=time_zone)
@@ -59,6 +75,7 @@ class PreloadedLookup(PricingLookup):
         super().__init__()
         self._sessions = sessions
         self._status_changes = None  # loaded on first need: most sessions' samples suffice
+        self._reservations = None  # likewise
         driver_ids = {t.driver_id for t in (session_token(session=s) for s in sessions) if t and t.driver_id}
         self._subscriptions = defaultdict(list)
         for subscription in (
@@ -93,6 +110,15 @@ class PreloadedLookup(PricingLookup):
                 return subscription.plan
         return None
 
+    def reservation(self, *, session) -> pricing.Reservation | None:
+        if self._reservations is None:
+            self._reservations = dict(
+                Reservation.objects.filter(
+                    session_id__in=[s.pk for s in self._sessions], status=Reservation.Status.USED
+                ).values_list("session_id", "created_at")
+            )
+        return _reservation(self._reservations.get(session.pk), session)
+
     def tariff(self, *, station, connector, at: datetime, plan):
         candidates = self._tariffs[("station", station.pk)] + self._tariffs[("site", station.site_id)]
         if connector is not None:
@@ -124,3 +150,9 @@ class PreloadedLookup(PricingLookup):
             self._status_changes = status_rows_by_connector(self._sessions)
         rows = self._status_changes.get((session.station_id, session.connector_number), [])
         return [row for row in rows if session.started_at < row[0] < end]
+
+
+def _reservation(made_at: datetime | None, session) -> pricing.Reservation | None:
+    if made_at is None or made_at >= session.started_at:
+        return None
+    return pricing.Reservation(made_at, session.started_at)

@@ -15,22 +15,30 @@ RESTRICTION_FIELDS = [
     "start_time", "end_time", "start_date", "end_date", "min_kwh", "max_kwh", "min_current", "max_current",
     "min_power", "max_power", "min_duration", "max_duration",
 ]  # fmt: skip
+# The OCPI 2.2.1 names an imported tariff may use; anything else is refused by name, since
+# dropping a restriction we do not know would price the element as if unrestricted.
+ELEMENT_KEYS = {"price_components", "restrictions"}
+COMPONENT_KEYS = {"type", "price", "vat", "step_size"}
+RESTRICTION_KEYS = {*RESTRICTION_FIELDS, "day_of_week", "reservation"}
 
 
 @transaction.atomic
 def tariff_create(
     *, operator, name: str, currency: str, valid_from: datetime, elements: list[dict], **fields
 ) -> Tariff:
-    """Create a tariff with its elements. `elements` follow OCPI: {"price_components":
-    [{"type", "price", "vat", "step_size"}], "restrictions": {..., "day_of_week": [...]}}.
+    """Create a tariff with its elements. `elements` follow OCPI 2.2.1: {"price_components":
+    [{"type", "price", "vat", "step_size"}], "restrictions": {..., "day_of_week": [...],
+    "reservation": "RESERVATION" | "RESERVATION_EXPIRES"}}.
 
     Raises ValidationError (nothing is saved) for a negative or non-numeric price, an
     unknown dimension, a bad step size or VAT rate, a currency that is not the operator's,
-    or an empty element list."""
+    an empty element list, or a key OCPI 2.2.1 does not define (named in the message)."""
     tariff = Tariff(operator=operator, name=name, currency=currency, valid_from=valid_from, **fields)
     tariff.full_clean()
     if not elements:
         raise ValidationError({"elements": "A tariff needs at least one element."})
+    for position, element_data in enumerate(elements):
+        _refuse_unknown_keys(element_data, position)
     tariff.save()
     for position, element_data in enumerate(elements):
         element = TariffElement(
@@ -68,6 +76,7 @@ def tariff_spec(*, tariff: Tariff) -> pricing.TariffSpec:
         restrictions = pricing.Restrictions(
             **{name: getattr(element, name) for name in RESTRICTION_FIELDS},
             days_of_week=tuple(element.days_of_week or ()),
+            reservation=element.reservation or None,
         )
         elements.append(pricing.Element(components, restrictions))
     return pricing.TariffSpec(
@@ -107,11 +116,30 @@ def tariff_snapshot(*, tariff: Tariff) -> dict:
                         if getattr(element, name) is not None
                     },
                     **({"day_of_week": [DAY_NAMES[d] for d in element.days_of_week]} if element.days_of_week else {}),
+                    **({"reservation": element.reservation} if element.reservation else {}),
                 },
             }
             for element in tariff.elements.all()
         ],
     }
+
+
+def _refuse_unknown_keys(element: dict, position: int) -> None:
+    where = f"Element {position + 1}"
+    if not isinstance(element, dict):
+        raise ValidationError({"elements": f"{where} is not an object."})
+    _refuse(set(element) - ELEMENT_KEYS, where)
+    _refuse(set(element.get("restrictions") or {}) - RESTRICTION_KEYS, f"{where} restrictions")
+    for index, component in enumerate(element.get("price_components") or []):
+        if not isinstance(component, dict):
+            raise ValidationError({"elements": f"{where} price component {index + 1} is not an object."})
+        _refuse(set(component) - COMPONENT_KEYS, f"{where} price component {index + 1}")
+
+
+def _refuse(unknown: set, where: str) -> None:
+    if unknown:
+        names = ", ".join(sorted(map(str, unknown)))
+        raise ValidationError({"elements": f"{where}: unknown field(s) {names} (not in OCPI 2.2.1)."})
 
 
 def _restrictions(data: dict) -> dict:
@@ -123,6 +151,8 @@ def _restrictions(data: dict) -> dict:
         if name.endswith("_time") and isinstance(value, str):
             value = time.fromisoformat(value)
         values[name] = value
+    if data.get("reservation") is not None:
+        values["reservation"] = data["reservation"]
     days = data.get("day_of_week") or []
     try:
         values["days_of_week"] = [DAY_NAMES.index(day) if isinstance(day, str) else day for day in days]

@@ -160,3 +160,33 @@ def test_payments_are_scoped_to_the_driver(driver_client, staff_client):
         "results": [],
     }
     assert staff_client.get("/api/v1/payments/").status_code == 200
+
+
+def test_tariff_with_an_unknown_restriction_is_a_400_naming_it_and_flat_step_0_is_accepted(staff_client):
+    station = ChargingStationFactory()
+    body = {
+        "name": "Reserved",
+        "operator": station.site.operator_id,
+        "currency": "EUR",
+        "site": station.site_id,
+        "valid_from": "2026-01-01T00:00:00Z",
+        "elements": [
+            {
+                "price_components": [{"type": "TIME", "price": "5.00", "vat": "20", "step_size": 60}],
+                "restrictions": {"reservation": "RESERVATION", "min_soc": 20},
+            },
+            {"price_components": [{"type": "FLAT", "price": "0.00", "step_size": 0}]},
+        ],
+    }
+
+    refused = staff_client.post("/api/v1/tariffs/", body, format="json")
+
+    assert refused.status_code == 400
+    assert "min_soc" in str(refused.json()["errors"])
+    assert not Tariff.objects.exists()
+    del body["elements"][0]["restrictions"]["min_soc"]
+    created = staff_client.post("/api/v1/tariffs/", body, format="json")
+    assert created.status_code == 201, created.json()
+    elements = created.json()["elements"]
+    assert elements[0]["restrictions"] == {"reservation": "RESERVATION"}
+    assert elements[1]["price_components"][0]["step_size"] == 0

@@ -76,13 +76,14 @@ def test_ad_hoc_19_per_hour_with_52_percent_vat():
     assert totals(price_session(tariff=t, usage=usage(f"{MONDAY}T10:00", [(150, 20, True)]))) == (D("4.75"), D("5.00"))
 
 
-def test_alt_url_tariff_bills_energy_per_100_wh():
-    # The spec's text prices 20.45 kWh, billed as 20.5 kWh, at the live 0.22 €/kWh: 4.51 / 4.96.
-    # (Its "5.50 / 6.05" at 0.25 €/kWh is an arithmetic slip: 20.5 × 0.25 = 5.125.)
-    t = tariff(element(component(ENERGY, "0.22", "10", 100)))
+@pytest.mark.parametrize(("energy_price", "expected"), [("0.25", ("5.63", "6.24")), ("0.22", ("5.01", "5.56"))])
+def test_alt_url_tariff_bills_energy_per_100_wh(energy_price, expected):
+    # 20.45 kWh billed as 20.5 kWh plus the 0.50 start fee, at the announced 0.25 €/kWh and
+    # at the live 0.22 €/kWh the alt URL explains.
+    t = tariff(element(component(FLAT, "0.50", "20"), component(ENERGY, energy_price, "10", 100)))
     result = price_session(tariff=t, usage=usage(f"{MONDAY}T10:00", [(60, "20.45", True)]))
     assert result.billed_volumes[ENERGY] == 20500
-    assert totals(result) == (D("4.51"), D("4.96"))
+    assert totals(result) == (D(expected[0]), D(expected[1]))
 
 
 def complex_tariff(**options):
@@ -103,31 +104,39 @@ def complex_tariff(**options):
 
 
 # 16 A ≈ 3.68 kW and 43 A ≈ 9.89 kW at 230 V (sum over phases).
-MONDAY_COMPLEX = [(147, "9.0", True, "3.68"), (42, 0, False)]
+MONDAY_COMPLEX = [(165, "9.0", True, "3.68"), (42, 0, False)]
+MONDAY_COMPLEX_147 = [(147, "9.0", True, "3.68"), (42, 0, False)]
 SATURDAY_COMPLEX = [(114, "18.8", True, "9.89"), (71, 0, False)]
 
 
-def test_complex_tariff_as_the_spec_prices_it_with_per_dimension_time_rounding():
+def test_complex_tariff_monday_bills_charging_exactly_and_rounds_parking():
+    # 2.2.1: "pay for 165 minutes charging (2.75) and 45 minutes of parking (3.75)": 9.00 / 10.30.
+    monday = price_session(tariff=complex_tariff(), usage=usage(f"{MONDAY}T09:30", MONDAY_COMPLEX))
+    assert totals(monday) == (D("9.00"), D("10.30"))
+    assert monday.billed_volumes[TIME] == 165 * 60 and monday.billed_volumes[PARKING_TIME] == 45 * 60
+    # The same paragraph also says "147 minutes (charging)"; with 147 the same rule gives 8.70 / 9.94.
+    short = price_session(tariff=complex_tariff(), usage=usage(f"{MONDAY}T09:30", MONDAY_COMPLEX_147))
+    assert totals(short) == (D("8.70"), D("9.94"))
+
+
+def test_complex_tariff_saturday_rounds_once_at_the_total():
+    # 2.2.1 quotes the exact 12.375 / 13.975; rounded once, half up, at the total.
+    saturday = price_session(tariff=complex_tariff(), usage=usage(f"{SATURDAY}T13:30", SATURDAY_COMPLEX))
+    assert saturday.billed_volumes[PARKING_TIME] == 75 * 60
+    assert totals(saturday) == (D("12.38"), D("13.98"))
+
+
+def test_per_dimension_policy_also_rounds_charging_time():
+    # Our option (not the spec's rule): TIME rounded on its own too, 147 → 150 minutes.
     t = complex_tariff(time_step_rounding=PER_DIMENSION)
-    monday = price_session(tariff=t, usage=usage(f"{MONDAY}T09:30", MONDAY_COMPLEX))
+    monday = price_session(tariff=t, usage=usage(f"{MONDAY}T09:30", MONDAY_COMPLEX_147))
     assert totals(monday) == (D("8.75"), D("10.00"))
     assert monday.billed_volumes[TIME] == 150 * 60 and monday.billed_volumes[PARKING_TIME] == 45 * 60
-    saturday = price_session(tariff=t, usage=usage(f"{SATURDAY}T13:30", SATURDAY_COMPLEX))
-    assert totals(saturday) == (D("12.50"), D("14.13"))
-
-
-def test_complex_tariff_under_the_normative_cdr_rule_rounds_only_parking():
-    # mod_cdrs: with TIME and PARKING_TIME both used, step_size applies to parking only,
-    # so charging is billed exactly: 147 min × 1.00/h = 2.45 (spec example says 150 min).
-    monday = price_session(tariff=complex_tariff(), usage=usage(f"{MONDAY}T09:30", MONDAY_COMPLEX))
-    assert totals(monday) == (D("8.70"), D("9.94"))
-    saturday = price_session(tariff=complex_tariff(), usage=usage(f"{SATURDAY}T13:30", SATURDAY_COMPLEX))
-    assert totals(saturday) == (D("12.38"), D("13.98"))
 
 
 def test_vat_breakdown_adds_up_to_the_totals():
     result = price_session(
-        tariff=complex_tariff(time_step_rounding=PER_DIMENSION), usage=usage(f"{MONDAY}T09:30", MONDAY_COMPLEX)
+        tariff=complex_tariff(time_step_rounding=PER_DIMENSION), usage=usage(f"{MONDAY}T09:30", MONDAY_COMPLEX_147)
     )
     assert sum(D(line["base"]) for line in result.vat_breakdown) == result.total_excl_vat
     assert sum(D(line["vat"]) for line in result.vat_breakdown) == result.total_vat == D("1.25")
@@ -149,7 +158,7 @@ def step_size_tariff():
             start_time=time(17),
             end_time=time(20),
         ),
-        element(component(TIME, "2.40", None, 900), start_time=time(20), end_time=time(23, 59)),
+        element(component(TIME, "2.40", None, 900), start_time=time(20), end_time=time(0)),
     )
 
 
@@ -158,14 +167,18 @@ def test_step_size_switching_element_2_bills_45_minutes_for_35():
     assert result.total_excl_vat == D("1.30")
 
 
-def test_step_size_switching_to_free_parking_element():
-    result = price_session(tariff=step_size_tariff(), usage=usage(f"{MONDAY}T19:55", [(10, 2, True), (2, 0, False)]))
-    assert result.total_excl_vat == D("0.60")
+def test_step_size_switching_to_free_parking_element_rounds_the_parking_before_it():
+    # 19:40, 12 min charging (0.48), 20 min plugged in of which 8 before parking turns free.
+    # 2.2.1's prose rounds the session's time (20 → 30 min, 18 min parking: 0.78); mod_cdrs,
+    # normative, rounds only the parking duration (8 → 15 min: 0.25), so 0.73.
+    result = price_session(tariff=step_size_tariff(), usage=usage(f"{MONDAY}T19:40", [(12, 2, True), (20, 0, False)]))
+    assert result.billed_volumes[PARKING_TIME] == 15 * 60
+    assert result.total_excl_vat == D("0.73")
 
 
 def test_step_size_switching_element_1_rounds_the_parking_not_the_charging():
-    # Spec prose says 0.50 (parking "inside" the rounded charging time); its normative
-    # mod_cdrs rule rounds only parking: 5 min × 1.20 + 5 min × 2.40 + 15 min × 1.00 = 0.55.
+    # 2.2.1's prose says 0.383 (12 min session rounded to 15, 5 min billed as parking); the
+    # normative mod_cdrs rule rounds only parking: 5 min × 1.20 + 5 min × 2.40 + 15 min × 1.00.
     result = price_session(tariff=step_size_tariff(), usage=usage(f"{MONDAY}T16:55", [(10, 2, True), (2, 0, False)]))
     assert result.total_excl_vat == D("0.55")
 
