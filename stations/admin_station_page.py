@@ -98,7 +98,7 @@ def station_page_context(*, station: ChargingStation) -> dict:
         "station_commands": [c for c in STATION_COMMANDS if not c.per_connector],
         "connector_commands": [c for c in STATION_COMMANDS if c.per_connector],
         "recent_commands": [
-            {"command": command, "result": command_result_words(command)}
+            {"command": command, "label": command_label(command), "result": command_result_words(command)}
             for command in station.commands.select_related("requested_by").order_by("-created_at")[:RECENT]
         ],
         "recent_sessions": ChargingSession.objects.filter(station=station)
@@ -109,6 +109,22 @@ def station_page_context(*, station: ChargingStation) -> dict:
         ),
         "panels": [panel for panel in (make(station) for make in _panels) if panel is not None],
     }
+
+
+def command_label(command: CommandRequest) -> str:
+    """ "Reset (hard)", "Unlock connector #2", "raw DataTransfer"."""
+    if command.action == CommandRequest.Action.RAW:
+        return command.action_label
+    parameters = command.parameters if isinstance(command.parameters, dict) else {}
+    details = []
+    if "type" in parameters:
+        details.append(str(parameters["type"]))
+    if "operative" in parameters:
+        details.append(_("operative") if parameters["operative"] else _("inoperative"))
+    label = str(command.get_action_display())
+    if parameters.get("connector"):
+        label += f" #{parameters['connector']}"
+    return f"{label} ({', '.join(details)})" if details else label
 
 
 def command_result_words(command: CommandRequest) -> str:

@@ -168,7 +168,7 @@ def test_driver_signs_up_finds_charges_pays_and_reports(
         page.evaluate("window.__sameDocument = true")
         page.wait_for_function("parseFloat(document.getElementById('session-energy').textContent) >= 1.2")
         expect(page.locator("#session-power")).to_have_text("11.0")
-        expect(page.locator("#session-cost")).to_contain_text("EUR")
+        expect(page.locator("#session-cost")).to_contain_text("€")
         assert page.evaluate("window.__sameDocument") is True
         expect(connector_status).to_have_text("Busy")
         shot(page, "session-live")
@@ -183,11 +183,11 @@ def test_driver_signs_up_finds_charges_pays_and_reports(
         page.goto(f"{base}/charging/")
         cost = page.locator("#session-history tbody tr").first.locator(".cost")
         deadline = time.monotonic() + 20
-        while "EUR" not in cost.inner_text() and time.monotonic() < deadline:
+        while "€" not in cost.inner_text() and time.monotonic() < deadline:
             time.sleep(0.5)
             page.reload()
         expected = (Decimal(session.energy_wh) / 1000 * Decimal("0.595")).quantize(Decimal("0.01"))
-        expect(cost).to_have_text(f"{expected} EUR")
+        expect(cost).to_have_text(f"€{expected}")
         shot(page, "history")
 
         # Report a breakdown on the charger just used.

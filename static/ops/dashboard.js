@@ -40,12 +40,20 @@
     }).then((response) => response.json());
   }
 
-  function sendCommand(station, kind, connector) {
+  // Disruptive commands are confirmed first (a mis-click must not reboot a charger).
+  const DISRUPTIVE = ["reset_soft", "reset_hard", "unlock", "inoperative"];
+  const PAGE_SIZE = 50;
+  const view = { query: "", filter: "problems", page: 0 };
+
+  function sendCommand(station, kind, connector, label) {
+    const target = station.identity + (connector ? " #" + connector : "");
+    if (DISRUPTIVE.includes(kind) && !window.confirm(OPS.text.confirm.replace("%s", label + " — " + target))) return;
     post(OPS.commandUrl.replace("/0/", "/" + station.id + "/"), { kind: kind, connector: connector }).then((reply) => {
       if (reply.errors) {
-        commands.set("error-" + Date.now(), { station: station.identity, action: kind, status: JSON.stringify(reply.errors) });
+        const words = Object.values(reply.errors).flat().join(" ");
+        commands.set("error-" + Date.now(), { station: target, action: label, status: "failed", words: words });
       } else {
-        commands.set(reply.command_id, { station: station.identity, action: reply.action, status: OPS.text.queued });
+        commands.set(reply.command_id, { station: target, action: label, status: "pending" });
       }
       renderCommands();
     });
@@ -57,37 +65,96 @@
     post(OPS.interveneUrl.replace("/0/", "/" + session.session_id + "/"), { action: action, reason: reason }).then(
       (reply) => {
         if (reply.command_id) {
-          commands.set(reply.command_id, { station: session.station, action: "RemoteStopTransaction", status: OPS.text.queued });
+          commands.set(reply.command_id, { station: session.station, action: OPS.text.remoteStop, status: "pending" });
         }
         renderCommands();
       }
     );
   }
 
+  function problemRank(station) {
+    // Problems first: offline, then a faulted or unavailable connector, then the rest.
+    if (!station.online) return 0;
+    if (station.connectors.some((c) => c.status === "Faulted")) return 1;
+    if (station.connectors.some((c) => c.status === "Unavailable" || c.status === "Unknown")) return 2;
+    return 3;
+  }
+
+  function matches(station) {
+    const query = view.query.trim().toLowerCase();
+    if (query && !(station.identity + " " + station.site).toLowerCase().includes(query)) return false;
+    const statuses = station.connectors.map((c) => c.status);
+    switch (view.filter) {
+      case "problems": return problemRank(station) < 3;
+      case "offline": return !station.online;
+      case "faulted": return statuses.includes("Faulted");
+      case "charging": return statuses.some((s) => s === "Charging" || s === "SuspendedEV" || s === "SuspendedEVSE");
+      case "available": return station.online && statuses.includes("Available");
+      default: return true;
+    }
+  }
+
+  function actionMenu(station) {
+    const options = [["", OPS.text.chooseAction], ["reset_soft|0", OPS.text.reset]];
+    station.connectors.forEach((c) => {
+      options.push(["unlock|" + c.connector_id, OPS.text.unlock + " #" + c.connector_id]);
+      const kind = c.status === "Unavailable" ? "operative" : "inoperative";
+      options.push([kind + "|" + c.connector_id, OPS.text[kind] + " #" + c.connector_id]);
+    });
+    const select = el("select", { "aria-label": OPS.text.actionsFor.replace("%s", station.identity) },
+      options.map(([value, text]) => el("option", { value: value, text: text })));
+    const send = el("button", {
+      class: "small", text: OPS.text.send,
+      onclick: () => {
+        if (!select.value) return;
+        const [kind, connector] = select.value.split("|");
+        sendCommand(station, kind, Number(connector), select.options[select.selectedIndex].text);
+        select.value = "";
+      },
+    });
+    return [select, send];
+  }
+
   function renderStations() {
-    const rows = [...stations.values()].map((station) => {
+    const chosen = [...stations.values()].filter(matches)
+      .sort((a, b) => problemRank(a) - problemRank(b) || a.identity.localeCompare(b.identity));
+    const pages = Math.max(1, Math.ceil(chosen.length / PAGE_SIZE));
+    view.page = Math.min(view.page, pages - 1);
+    const rows = chosen.slice(view.page * PAGE_SIZE, (view.page + 1) * PAGE_SIZE).map((station) => {
       const link = station.online ? OPS.text.online : OPS.text.offline;
       const connectors = station.connectors.map((c) =>
         el("span", { class: "badge s-" + c.status, title: c.error_code, text: "#" + c.connector_id + " " + c.status })
       );
-      const buttons = [
-        el("button", { class: "small", text: OPS.text.reset, onclick: () => sendCommand(station, "reset_soft", 0) }),
-      ];
-      station.connectors.forEach((c) => {
-        buttons.push(el("button", { class: "small", text: OPS.text.unlock + " #" + c.connector_id, onclick: () => sendCommand(station, "unlock", c.connector_id) }));
-        const kind = c.status === "Unavailable" ? "operative" : "inoperative";
-        buttons.push(el("button", { class: "small", text: OPS.text[kind] + " #" + c.connector_id, onclick: () => sendCommand(station, kind, c.connector_id) }));
-      });
       return el("tr", { "data-station": station.id }, [
-        el("td", { text: station.identity }),
+        el("td", {}, [el("a", { href: OPS.stationUrl.replace("/0/", "/" + station.id + "/"), text: station.identity })]),
         el("td", { text: station.site }),
         el("td", {}, [el("span", { class: "badge " + (station.online ? "up" : "down"), text: link })]),
         el("td", {}, connectors),
-        el("td", {}, buttons),
+        el("td", { class: "actions" }, actionMenu(station)),
       ]);
     });
+    if (!rows.length) rows.push(el("tr", {}, [el("td", { colspan: "5", text: OPS.text.noneMatch })]));
     document.getElementById("stations").replaceChildren(...rows);
+    document.getElementById("station-count").textContent = OPS.text.shown
+      .replace("%(shown)s", String(rows.length && chosen.length ? Math.min(PAGE_SIZE, chosen.length - view.page * PAGE_SIZE) : 0))
+      .replace("%(total)s", String(chosen.length));
+    document.getElementById("page-label").textContent = (view.page + 1) + " / " + pages;
+    document.getElementById("page-prev").disabled = view.page === 0;
+    document.getElementById("page-next").disabled = view.page >= pages - 1;
   }
+
+  // Push events can arrive by the hundred per second at 500 stations: paint once a frame.
+  let paintPending = false;
+  function scheduleStations() {
+    if (paintPending) return;
+    paintPending = true;
+    window.requestAnimationFrame(() => { paintPending = false; renderStations(); });
+  }
+
+  document.getElementById("station-search").addEventListener("input", (event) => { view.query = event.target.value; view.page = 0; renderStations(); });
+  document.getElementById("station-filter").addEventListener("change", (event) => { view.filter = event.target.value; view.page = 0; renderStations(); });
+  document.getElementById("page-prev").addEventListener("click", () => { view.page -= 1; renderStations(); });
+  document.getElementById("page-next").addEventListener("click", () => { view.page += 1; renderStations(); });
 
   function renderSide() {
     const incidentItems = [...incidents.values()]
@@ -112,9 +179,15 @@
     document.getElementById("kpi-power").textContent = (watts / 1000).toFixed(1);
   }
 
+  function commandWords(c) {
+    const status = OPS.text.status[c.status] || c.status;
+    const said = c.result && c.result.status ? " (" + c.result.status + ")" : "";
+    return c.station + " · " + c.action + " → " + status + said + (c.words ? ": " + c.words : "");
+  }
+
   function renderCommands() {
     const items = [...commands.entries()].reverse().slice(0, 20).map(([id, c]) =>
-      el("li", { "data-command": id, text: c.station + " · " + c.action + " → " + c.status + (c.result ? " " + JSON.stringify(c.result) : "") })
+      el("li", { "data-command": id, class: "command-" + c.status, text: commandWords(c) })
     );
     document.getElementById("commands").replaceChildren(...items);
   }
@@ -131,15 +204,15 @@
         connector.status = event.status;
         connector.error_code = event.error_code;
       }
-      renderStations();
+      scheduleStations();
     },
     station_connection(event) {
       const station = stations.get(event.station_id);
-      if (station) { station.connected = event.connected; station.online = event.connected; renderStations(); renderSide(); }
+      if (station) { station.connected = event.connected; station.online = event.connected; scheduleStations(); renderSide(); }
     },
     station_online(event) {
       const station = stations.get(event.station_id);
-      if (station) { station.online = event.online; renderStations(); renderSide(); }
+      if (station) { station.online = event.online; scheduleStations(); renderSide(); }
     },
     session(event) {
       if (event.status === "active") {
@@ -161,7 +234,12 @@
     },
     command(event) {
       const station = stations.get(event.station_id);
-      commands.set(event.command_id, { station: station ? station.identity : "#" + event.station_id, action: event.action, status: event.status, result: event.result });
+      const known = commands.get(event.command_id);
+      commands.set(event.command_id, {
+        station: known ? known.station : (station ? station.identity : "#" + event.station_id),
+        action: known ? known.action : (OPS.text.actions[event.action] || event.action),
+        status: event.status, result: event.result,
+      });
       renderCommands();
     },
   };
