@@ -9,7 +9,7 @@ from django.dispatch import receiver
 from billing import tasks
 from billing.api.locations import site_tariff_snapshots
 from billing.selectors import documents, payment_block_reason
-from billing.selectors.analytics import revenue_by_period
+from billing.selectors.analytics import revenue_by_period, revenue_split_by_site
 from billing.selectors.prices import BillingPrices
 from billing.services import memberships
 from drivers import signals as driver_signals
@@ -75,3 +75,4 @@ prices.prices_register(BillingPrices())
 
 # Staff and owner analytics (stations) show the revenue of charge detail records.
 analytics.revenue_source_register(revenue_by_period)
+analytics.revenue_split_source_register(revenue_split_by_site)

@@ -1,3 +1,4 @@
+from stations.assets.models.assets import AssetEvent, EnergyPrice
 from stations.load_management.models import (
     ConnectorElectrics,
     LoadEvent,
@@ -57,6 +58,9 @@ __all__ += [
     "WorkOrderChecklistItem",
     "WorkOrderPart",
 ]
+
+# Assets and their economics.
+__all__ += ["AssetEvent", "EnergyPrice"]
 
 # The site pipeline (candidates, their stages).
 __all__ += ["CandidateSite", "PipelineStage"]

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from stations.assets import views as assets_views
 from stations.operations import views
 from stations.operations.regulatory import views as regulatory_views
 from stations.pipeline.urls import urlpatterns as pipeline_urls
@@ -16,6 +17,7 @@ urlpatterns = [
     path("analytics/", views.analytics, name="analytics"),
     path("analytics.csv", views.analytics_csv, name="analytics-csv"),
     path("uptime/", views.uptime_report, name="uptime"),
+    path("profitability/", assets_views.profitability, name="profitability"),
     path("reports/", regulatory_views.reports_page, name="reports"),
     path("reports/nevi-uptime.csv", regulatory_views.nevi_uptime_csv, name="reports-nevi-uptime"),
     path("reports/nevi-sessions.csv", regulatory_views.nevi_sessions_csv, name="reports-nevi-sessions"),

@@ -26,6 +26,24 @@ def revenue_source_register(source: Callable[..., Iterable[tuple[datetime, str, 
     _revenue_source = source
 
 
+# (site id, currency, revenue excl. VAT, owner share, commission) for station ids in
+# [since, until): the split of billing's charge detail records, for site profitability.
+_revenue_split_source: Callable[..., Iterable[tuple[int, str, Decimal, Decimal, Decimal]]] | None = None
+
+
+def revenue_split_source_register(source: Callable[..., Iterable[tuple[int, str, Decimal, Decimal, Decimal]]]) -> None:
+    global _revenue_split_source
+    _revenue_split_source = source
+
+
+def revenue_split(*, station_ids, since: datetime, until: datetime) -> list[tuple[int, str, Decimal, Decimal, Decimal]]:
+    """Revenue, owner share and commission per site and currency; empty when billing
+    has registered no source."""
+    if _revenue_split_source is None:
+        return []
+    return list(_revenue_split_source(station_ids=list(station_ids), since=since, until=until))
+
+
 def analytics_stations(*, user) -> QuerySet[ChargingStation]:
     """The stations `user` may analyse: all for staff, their organisations' owned
     stations for owner members, none otherwise."""
