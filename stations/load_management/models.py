@@ -31,6 +31,17 @@ class SiteLoadPolicy(models.Model):
         validators=[MinValueValidator(0)],
         help_text="A session's new limit is sent only when it differs by more than this (A; ×230 V×3 W for DC).",
     )
+
+    class FailSafe(models.TextChoices):
+        SHARE = "share", "Share: each station's part of the site if every connector charged at once"
+        PAUSE = "pause", "Pause: 0 A until the session's own limit arrives (never above the limit, even briefly)"
+
+    fail_safe = models.CharField(
+        max_length=8,
+        choices=FailSafe.choices,
+        default=FailSafe.SHARE,
+        help_text="The default each station keeps for when it loses us, and where a new session starts.",
+    )
     signal_max_age_seconds = models.PositiveIntegerField(
         default=300, help_text="An other-load signal older than this is replaced by its node's fallback."
     )
@@ -174,6 +185,9 @@ class SessionAllocation(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     command = models.ForeignKey(
         "stations.CommandRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_reduction = models.BooleanField(
+        default=False, help_text="The last limit sent lowered the session: increases wait until it is answered."
     )
     controlled = models.BooleanField(default=True, help_text="False: the charger rejected or ignored its profile.")
     updated_at = models.DateTimeField(auto_now=True)

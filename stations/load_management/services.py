@@ -39,9 +39,15 @@ def site_rebalance(*, site_id: int, now: datetime) -> list[SessionAllocation]:
         results = allocator.allocate(inputs.nodes, inputs.sessions, inputs.settings)
         stored = [_store(policy, inputs, result) for result in results]
         changes = [allocation for allocation in stored if _needs_sending(policy, allocation)]
-        changes.sort(key=lambda allocation: allocation.limit - (allocation.sent_limit or 0))
-        for allocation in changes:
-            _send_session_limit(allocation, inputs.session_rows[str(allocation.session_id)], now=now)
+        reductions = [allocation for allocation in changes if _lowers(allocation)]
+        for allocation in reductions:
+            _send_session_limit(allocation, inputs.session_rows[str(allocation.session_id)], now=now, reduction=True)
+        # An increase sent beside a reduction could reach its charger first: increases wait
+        # until every reduction of the site is answered (each answer runs another round).
+        if not reductions and not _reductions_outstanding(site_id):
+            for allocation in changes:
+                if not _lowers(allocation):
+                    _send_session_limit(allocation, inputs.session_rows[str(allocation.session_id)], now=now)
         _log_round(policy, inputs, stored, now=now)
     return stored
 
@@ -71,7 +77,25 @@ def _needs_sending(policy: SiteLoadPolicy, allocation: SessionAllocation) -> boo
     return abs(allocation.limit - allocation.sent_limit) > step
 
 
-def _send_session_limit(allocation: SessionAllocation, session: ChargingSession, *, now: datetime) -> None:
+def _lowers(allocation: SessionAllocation) -> bool:
+    """Lower than what its charger may draw now (a new session draws its default, which is
+    never above its share of the site)."""
+    return allocation.sent_limit is not None and allocation.limit < allocation.sent_limit
+
+
+def _reductions_outstanding(site_id: int) -> bool:
+    return SessionAllocation.objects.filter(
+        site_id=site_id,
+        sent_reduction=True,
+        controlled=True,
+        session__status=ChargingSession.Status.ACTIVE,
+        command__status__in=(CommandRequest.Status.PENDING, CommandRequest.Status.SENT),
+    ).exists()
+
+
+def _send_session_limit(
+    allocation: SessionAllocation, session: ChargingSession, *, now: datetime, reduction: bool = False
+) -> None:
     command = command_request(
         station=session.station,
         action=CommandRequest.Action.SET_CHARGING_LIMIT,
@@ -86,7 +110,8 @@ def _send_session_limit(allocation: SessionAllocation, session: ChargingSession,
         ttl_seconds=LIMIT_TTL_SECONDS,
     )
     allocation.sent_limit, allocation.sent_at, allocation.command = allocation.limit, now, command
-    allocation.save(update_fields=["sent_limit", "sent_at", "command", "updated_at"])
+    allocation.sent_reduction = reduction
+    allocation.save(update_fields=["sent_limit", "sent_at", "command", "sent_reduction", "updated_at"])
     LoadEvent.objects.create(
         site_id=allocation.site_id,
         kind=LoadEvent.Kind.PROFILE_SENT,
@@ -204,6 +229,11 @@ def fail_safe_limits(policy: SiteLoadPolicy, *, now: datetime) -> dict[int, tupl
         sessions.append(allocator.Session(id=str(connector.pk), node=node, **facts))
         owners[str(connector.pk)] = (connector.station_id, facts["dc"])
     limits: dict[int, tuple[str, Decimal]] = {}
+    if policy.fail_safe == SiteLoadPolicy.FailSafe.PAUSE:
+        for session in sessions:
+            station, dc = owners[session.id]
+            limits[station] = (SessionAllocation.Unit.WATT if dc else SessionAllocation.Unit.AMPERE, Decimal("0.0"))
+        return limits
     for result in allocator.allocate(nodes, sessions, settings):
         station, dc = owners[result.session]
         unit = SessionAllocation.Unit.WATT if dc else SessionAllocation.Unit.AMPERE
@@ -216,8 +246,8 @@ def fail_safe_limits(policy: SiteLoadPolicy, *, now: datetime) -> dict[int, tupl
 def limit_result_record(*, command_id: int, now: datetime) -> int | None:
     """A charger answered (or failed to answer) a load-management limit. Refused or
     unanswered: the session is counted at its maximum from now on (the others shrink), the
-    refusal is logged and raised as an incident. Accepted: it is controlled again. Returns
-    the site to re-allocate, if any."""
+    refusal is logged and raised as an incident (once). Accepted: it is controlled again.
+    Returns the site to re-allocate for a session's current limit, else None."""
     command = CommandRequest.objects.select_related("station").filter(pk=command_id).first()
     if command is None or command.action != CommandRequest.Action.SET_CHARGING_LIMIT or not command.is_final:
         return None
@@ -225,14 +255,15 @@ def limit_result_record(*, command_id: int, now: datetime) -> int | None:
     refused = command.status in REFUSED
     session_id = command.parameters.get("session") if command.parameters.get("scope") == "session" else None
     with transaction.atomic():
+        changed = 1
         if session_id is not None:
-            changed = SessionAllocation.objects.filter(session_id=session_id, command=command).exclude(
-                controlled=not refused
-            )
-            if not changed.update(controlled=not refused):
-                return None
-        if refused and site_id is not None:
+            current = SessionAllocation.objects.filter(session_id=session_id, command=command)
+            if not current.exists():
+                return None  # superseded by a later limit
+            changed = current.exclude(controlled=not refused).update(controlled=not refused)
+        if changed and refused and site_id is not None:
             _refusal_record(command, session_id=session_id, now=now)
+    # Each answer runs a round: increases held behind this reduction may go now.
     return site_id if session_id is not None else None
 
 

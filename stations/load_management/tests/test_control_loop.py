@@ -157,7 +157,9 @@ def test_a_refused_limit_counts_the_charger_at_its_maximum_and_opens_an_incident
     incident = Incident.objects.get(station=deaf.station)
     assert incident.cause == Incident.Cause.LOAD_CONTROL
     assert LoadEvent.objects.filter(kind="profile_refused", session=deaf).exists()
-    assert services.limit_result_record(command_id=command.pk, now=NOW) is None  # a replay changes nothing
+    services.limit_result_record(command_id=command.pk, now=NOW)  # a replay records nothing twice
+    assert LoadEvent.objects.filter(kind="profile_refused").count() == 1
+    assert Incident.objects.get(station=deaf.station).occurrences == 1
 
 
 def test_the_fail_safe_default_keeps_every_connector_within_the_tightest_limit_of_the_day(site):
@@ -193,3 +195,18 @@ def test_a_station_node_limits_its_own_sessions(site):
     assert SessionAllocation.objects.get(session=first).reason == "fair share of " + str(
         LoadNode.objects.get(station=first.station).pk
     )
+
+
+def test_increases_wait_until_the_reductions_of_the_round_are_answered(site):
+    slow, fast = _session(site, 1), _session(site, 2)
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    ChargingSession.objects.filter(pk=slow.pk).update(last_power_w=Decimal("5520"), last_meter_at=NOW)
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    assert [p["limit"] for p in _sent(slow)] == [16.0, 10.0]
+    assert [p["limit"] for p in _sent(fast)] == [16.0]  # 22 A could overtake the 10 A on the wire
+    reduction = SessionAllocation.objects.get(session=slow).command
+    reduction.status = CommandRequest.Status.ACCEPTED
+    reduction.save()
+    assert services.limit_result_record(command_id=reduction.pk, now=NOW) == site.pk
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    assert [p["limit"] for p in _sent(fast)] == [16.0, 22.0]
