@@ -10,6 +10,7 @@ OURS: list[tuple[str, str, str]] = [
     ("credentials", "RECEIVER", "2.2.1/credentials"),
     ("locations", "SENDER", "cpo/2.2.1/locations"),
     ("tokens", "RECEIVER", "cpo/2.2.1/tokens"),
+    ("commands", "RECEIVER", "cpo/2.2.1/commands"),
 ]
 
 

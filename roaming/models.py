@@ -109,3 +109,23 @@ class PartnerToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country_code}-{self.party_id} {self.uid}"
+
+
+class PartnerCommand(models.Model):
+    """A partner EMSP's command (Commands module) and the charger command request that
+    carries it out; the charger's result is POSTed to `response_url` once, then `result_sent_at`."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="commands")
+    command = models.CharField(max_length=24)
+    response_url = models.URLField(max_length=255)
+    request = models.OneToOneField(
+        "stations.CommandRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="partner_command"
+    )
+    token_uid = models.CharField(max_length=36, blank=True)
+    authorization_reference = models.CharField(max_length=36, blank=True)
+    result = models.CharField(max_length=24, blank=True)
+    result_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.command} from {self.partner}"

@@ -96,3 +96,38 @@ AUTHORIZATION_INFO = f.Object(
         "info": f.Object({"language": f.String(2), "text": f.String(512)}, required=False),
     }
 )
+
+COMMAND_TYPES = ["CANCEL_RESERVATION", "RESERVE_NOW", "START_SESSION", "STOP_SESSION", "UNLOCK_CONNECTOR"]
+START_SESSION = f.Object(
+    {
+        "response_url": f.Url(),
+        "token": TOKEN,
+        "location_id": f.CiString(36),
+        "evse_uid": f.CiString(36, required=False),
+        "connector_id": f.CiString(36, required=False),
+        "authorization_reference": f.CiString(36, required=False),
+    }
+)
+STOP_SESSION = f.Object({"response_url": f.Url(), "session_id": f.CiString(36)})
+UNLOCK_CONNECTOR = f.Object(
+    {"response_url": f.Url(), "location_id": f.CiString(36), "evse_uid": f.CiString(36), "connector_id": f.CiString(36)}
+)
+RESERVE_NOW = f.Object(
+    {
+        "response_url": f.Url(),
+        "token": TOKEN,
+        "expiry_date": f.DateTime(),
+        "reservation_id": f.CiString(36),
+        "location_id": f.CiString(36),
+        "evse_uid": f.CiString(36, required=False),
+        "authorization_reference": f.CiString(36, required=False),
+    }
+)
+CANCEL_RESERVATION = f.Object({"response_url": f.Url(), "reservation_id": f.CiString(36)})
+COMMAND_BODIES = {
+    "START_SESSION": START_SESSION,
+    "STOP_SESSION": STOP_SESSION,
+    "UNLOCK_CONNECTOR": UNLOCK_CONNECTOR,
+    "RESERVE_NOW": RESERVE_NOW,
+    "CANCEL_RESERVATION": CANCEL_RESERVATION,
+}

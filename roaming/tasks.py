@@ -9,6 +9,9 @@ from roaming.client import PartnerError
 from roaming.models import Partner
 from roaming.selectors.endpoints import partners_receiving
 from roaming.services import pushes, tokens
+
+# Declared beside the service that sends it (docs/architecture.md, Celery).
+from roaming.services.commands import command_result_forward  # noqa: F401
 from stations.models import Connector
 
 # A partner down for a while gets the push once it is back (then its periodic pull covers

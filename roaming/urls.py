@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from roaming.views import configuration, locations, tokens
+from roaming.views import commands, configuration, locations, tokens
 
 app_name = "roaming"
 
@@ -23,4 +23,5 @@ urlpatterns = [
         tokens.token_item,
         name="cpo-token",
     ),
+    re_path(r"^cpo/2\.2\.1/commands/(?P<command>[A-Z_]{1,24})/?$", commands.command, name="cpo-command"),
 ]

@@ -111,3 +111,9 @@ def _status(allowed: str, uid: str) -> str:
         cache.set(_cache_key(uid), True, settings.OCPI_REALTIME_AUTH_CACHE_SECONDS)
         return AuthorizationStatus.ACCEPTED
     return REFUSAL.get(allowed, AuthorizationStatus.INVALID)
+
+
+def remote_start_allowed(*, uid: str) -> None:
+    """The partner asked us to start with this token (START_SESSION): its authorization holds
+    for the charger's StartTransaction that follows, without asking the partner again."""
+    cache.set(_cache_key(uid), True, settings.OCPI_REALTIME_AUTH_CACHE_SECONDS)

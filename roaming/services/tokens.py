@@ -17,7 +17,7 @@ from roaming.services.pushes import partner_client
 log = logging.getLogger(__name__)
 
 
-def _owned(partner: Partner, *, country_code: str, party_id: str) -> None:
+def token_owned(partner: Partner, *, country_code: str, party_id: str) -> None:
     if not partner.roles.filter(country_code=country_code.upper(), party_id=party_id.upper()).exists():
         raise OcpiError(
             Status.INVALID_PARAMETERS, f"{country_code}-{party_id} is not a party of yours.", http_status=404
@@ -27,7 +27,7 @@ def _owned(partner: Partner, *, country_code: str, party_id: str) -> None:
 def token_put(*, partner: Partner, country_code: str, party_id: str, uid: str, token_type: str, data) -> bool:
     """Store the whole Token object. Returns True when it was created. Raises OcpiError 2001
     for a malformed object or one whose ids differ from the URL's."""
-    _owned(partner, country_code=country_code, party_id=party_id)
+    token_owned(partner, country_code=country_code, party_id=party_id)
     token = schemas.TOKEN.clean(data, "")
     if (token["country_code"].upper(), token["party_id"].upper(), token["uid"], token["type"]) != (
         country_code.upper(),
@@ -67,7 +67,7 @@ def token_store(*, partner: Partner, token: dict, raw: dict) -> bool:
 def token_patch(*, partner: Partner, country_code: str, party_id: str, uid: str, token_type: str, data) -> None:
     """Change the fields given; `last_updated` is required. Raises OcpiError 2004 (404) for a
     token we do not hold, 2001 for a malformed or id-changing patch."""
-    _owned(partner, country_code=country_code, party_id=party_id)
+    token_owned(partner, country_code=country_code, party_id=party_id)
     changes = schemas.TOKEN.clean(data, "", partial=True)
     if changes.get("last_updated") is None:
         raise OcpiError(Status.INVALID_PARAMETERS, "last_updated is required in a PATCH.")
@@ -107,7 +107,7 @@ def tokens_pull(*, partner: Partner) -> int:
     for item in partner_client(partner, from_role="CPO").get_all(url, params=params):
         try:
             token = schemas.TOKEN.clean(item, "token")
-            _owned(partner, country_code=token["country_code"], party_id=token["party_id"])
+            token_owned(partner, country_code=token["country_code"], party_id=token["party_id"])
         except OcpiError as error:
             log.warning("partner %s: token skipped: %s", partner.pk, error.message)
             continue

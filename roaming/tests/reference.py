@@ -2,6 +2,7 @@
 extrawest-ocpi (py_ocpi). An object that our code sends or accepts must parse there too."""
 
 from py_ocpi.core.schemas import OCPIResponse
+from py_ocpi.modules.commands.v_2_2_1.schemas import CommandResponse, CommandResult, StartSession, StopSession
 from py_ocpi.modules.credentials.v_2_2_1.schemas import Credentials
 from py_ocpi.modules.locations.v_2_2_1.schemas import EVSE, Connector, EVSEPartialUpdate, Location
 from py_ocpi.modules.tokens.v_2_2_1.schemas import AuthorizationInfo, Token, TokenPartialUpdate
@@ -19,6 +20,10 @@ MODELS = {
     "token": Token,
     "token_patch": TokenPartialUpdate,
     "authorization_info": AuthorizationInfo,
+    "command_response": CommandResponse,
+    "command_result": CommandResult,
+    "start_session": StartSession,
+    "stop_session": StopSession,
 }
 
 
