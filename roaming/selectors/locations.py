@@ -54,7 +54,7 @@ def ocpi_location(*, location_id: str) -> Site | None:
     site = location_detail(site_id=int(location_id))
     if site is not None:
         site.last_updated = max(
-            [site.created_at, *(_updated(site, c) for s in site.public_stations for c in s.public_connectors)]
+            [site.created_at, *(evse_last_updated(site, c) for s in site.public_stations for c in s.public_connectors)]
         )
     return site
 
@@ -125,7 +125,7 @@ def evse_object(site: Site, station: ChargingStation, connector: Connector) -> d
         "capabilities": ["REMOTE_START_STOP_CAPABLE", "RESERVABLE", "UNLOCK_CAPABLE"],
         "connectors": [connector_object(site, connector)],
         "physical_reference": f"{station.identity[:12]}-{connector.connector_id}"[:16],
-        "last_updated": datetime_format(_updated(site, connector)),
+        "last_updated": datetime_format(evse_last_updated(site, connector)),
     }
 
 
@@ -141,9 +141,9 @@ def connector_object(site: Site, connector: Connector) -> dict:
         "max_voltage": voltage,
         "max_amperage": math.ceil(power_w / (voltage * phases)),
         "max_electric_power": power_w,
-        "last_updated": datetime_format(_updated(site, connector)),
+        "last_updated": datetime_format(evse_last_updated(site, connector)),
     }
 
 
-def _updated(site: Site, connector: Connector) -> datetime:
+def evse_last_updated(site: Site, connector: Connector) -> datetime:
     return max(site.created_at, connector.status_updated_at or EPOCH)

@@ -45,7 +45,8 @@ def evse_status_push(*, partner: Partner, url: str, station_id: int, connector_n
     uid = locations.evse_uid(station=public_station, connector=connector)
     body = {
         "status": locations.evse_status(station=public_station, connector=connector),
-        "last_updated": datetime_format(max(timezone.now(), site.last_updated)),
+        # The status change's own time, not the push's: a retried push is the same object.
+        "last_updated": datetime_format(locations.evse_last_updated(site, connector)),
     }
     partner_client(partner, from_role="CPO").call(
         "PATCH", f"{url}/{country_code}/{party_id}/{site.pk}/{uid}", json=body
