@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from billing.models import BillingAccount, ChargeDetailRecord, Invoice
-from billing.money import ZERO
+from billing.money import ZERO, money_round
 
-CENT = Decimal("0.01")
 # Invoices issued before due dates were recorded: the terms they were issued under.
 DEFAULT_PAYMENT_TERMS_DAYS = 14
 UNITS = {
@@ -120,7 +119,7 @@ def invoice_contents(*, invoice: Invoice) -> InvoiceContents:
     invoice_lines = invoice.lines.select_related(
         "cdr__site", "cdr__station__site", "membership_fee__subscription__plan"
     ).order_by("position")
-    lines = [_line(line) for line in invoice_lines]
+    lines = [_line(line, invoice.currency) for line in invoice_lines]
     corrected = invoice.credits
     return InvoiceContents(
         invoice=invoice,
@@ -133,26 +132,28 @@ def invoice_contents(*, invoice: Invoice) -> InvoiceContents:
         card_text=card_text,
         lines=lines,
         vat_totals=[
-            (Decimal(part["rate"]), _cents(part["base"]), _cents(part["vat"])) for part in invoice.vat_breakdown
+            (Decimal(part["rate"]), _cents(part["base"], invoice.currency), _cents(part["vat"], invoice.currency))
+            for part in invoice.vat_breakdown
         ],
         corrected_number=corrected.number if corrected else "",
         corrected_date=corrected.issued_at.astimezone(zone).date() if corrected else None,
     )
 
 
-def _cents(value) -> Decimal:
-    return Decimal(value).quantize(CENT) + 0
+def _cents(value, currency: str) -> Decimal:
+    """Stored amounts as printed: billing's one rounding rule, to the currency's places."""
+    return money_round(Decimal(value), currency)
 
 
-def _line(line) -> Line:
-    parts = [(Decimal(p["rate"]), _cents(p["base"]), _cents(p["vat"])) for p in line.vat_breakdown]
+def _line(line, currency: str) -> Line:
+    parts = [(Decimal(p["rate"]), _cents(p["base"], currency), _cents(p["vat"], currency)) for p in line.vat_breakdown]
     result = Line(
         position=line.position,
         description=line.description,
         kind="membership",
-        net=_cents(line.amount_excl_vat),
-        vat=_cents(line.vat),
-        gross=_cents(line.amount_incl_vat),
+        net=_cents(line.amount_excl_vat, currency),
+        vat=_cents(line.vat, currency),
+        gross=_cents(line.amount_incl_vat, currency),
         vat_parts=parts,
     )
     if line.cdr_id:
@@ -188,24 +189,24 @@ def _add_charging(result: Line, cdr: ChargeDetailRecord) -> None:
     for (dimension, price, rate), (volume, amount) in grouped.items():
         unit, divisor = UNITS.get(dimension, ("", Decimal(1)))
         quantity = (volume / divisor).quantize(Decimal("0.001"))
-        components.append(Component(dimension, quantity * sign, unit, price, _cents(amount) * sign, rate))
+        components.append(Component(dimension, quantity * sign, unit, price, _cents(amount, cdr.currency) * sign, rate))
     if cdr.discount_excl_vat:
-        discount = -_cents(cdr.discount_excl_vat) * sign
+        discount = -_cents(cdr.discount_excl_vat, cdr.currency) * sign
         components.append(Component("discount", Decimal(1), "", discount, discount, default_rate))
     remainder = result.net - sum((c.net for c in components), ZERO)
     if remainder and components:
         # A minimum or maximum price moved the total away from the sum of its components.
         components.append(Component("price_cap", Decimal(1), "", remainder, remainder, default_rate))
-    _allocate_vat(components, result.vat_parts)
+    _allocate_vat(components, result.vat_parts, cdr.currency)
     result.components = components
 
 
-def _allocate_vat(components: list[Component], vat_parts) -> None:
+def _allocate_vat(components: list[Component], vat_parts, currency: str) -> None:
     """Each component's VAT, rounded, with the cent differences on the last one of its
     rate, so that the components' VAT adds up to the line's."""
     for rate, _, part_vat in vat_parts:
         same_rate = [c for c in components if c.vat_rate == rate]
         for component in same_rate:
-            component.vat = (component.net * rate / 100).quantize(CENT) + 0
+            component.vat = money_round(component.net * rate / 100, currency)
         if same_rate:
             same_rate[-1].vat += part_vat - sum((c.vat for c in same_rate), ZERO)

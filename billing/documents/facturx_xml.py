@@ -67,7 +67,9 @@ def invoice_xml(*, contents: InvoiceContents) -> bytes:
     _party(agreement, "ram:BuyerTradeParty", contents.buyer, seller=False, country=contents.seller.country)
     _el(transaction, "ram:ApplicableHeaderTradeDelivery")
     settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")
-    _el(settlement, "ram:PaymentReference", invoice.number)
+    # BT-83, the remittance information a transfer quotes: the RF creditor reference that
+    # bank reconciliation matches on (billing/services/bank.py).
+    _el(settlement, "ram:PaymentReference", invoice.payment_reference)
     _el(settlement, "ram:InvoiceCurrencyCode", invoice.currency)
     _payment_means(settlement, contents, words)
     for rate, base, vat in contents.vat_totals:

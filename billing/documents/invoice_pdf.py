@@ -83,7 +83,7 @@ def invoice_pdf_visual(*, contents: InvoiceContents) -> bytes:
         doc.line_text(
             f"{words['pay_to']}: {holder}, IBAN {issuer.iban}"
             + (f", BIC {issuer.bic}" if issuer.bic else "")
-            + f"; {words['reference']}: {invoice.number}"
+            + f"; {words['reference']}: {invoice.payment_reference}"
         )
     return bytes(doc.output())
 
@@ -98,7 +98,7 @@ def _ids(party, words) -> list[str]:
 
 
 def _print_line(doc, line, words, currency: str, language: str) -> None:
-    def money(amount: Decimal, places: int = 2) -> str:
+    def money(amount: Decimal, places: int | None = None) -> str:
         return money_text(amount, currency, language, places=places)
 
     if line.started_local:
@@ -119,7 +119,7 @@ def _print_line(doc, line, words, currency: str, language: str) -> None:
         [
             words[c.key],
             f"{number_text(c.quantity, 3, language)} {c.unit}" if c.unit else number_text(c.quantity, 0, language),
-            money(c.unit_price, places=4 if c.unit else 2) + (f"/{c.unit}" if c.unit else ""),
+            money(c.unit_price, places=4 if c.unit else None) + (f"/{c.unit}" if c.unit else ""),
             money(c.net),
             percent_text(c.vat_rate, language),
             money(c.vat),

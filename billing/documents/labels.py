@@ -3,7 +3,9 @@ catalogues: the PDFs are rendered by Celery workers outside any request, in the 
 language rather than the active one, and the project ships no compiled .mo files; a
 language missing here falls back to English (docs/billing.md, "Invoice documents")."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+
+from billing.money import currency_places
 
 LABELS = {
     "en": {
@@ -75,6 +77,9 @@ LABELS = {
         "Fixed monthly fee": "Fixed monthly fee",
         "Payout due": "Payout due",
         "provisional": "Provisional: the period has not closed yet",
+        "email_body": "Dear customer,\n\nyour {document} {number} for {period} over {amount} is attached.\n\n{payment}",
+        "email_due": "Please pay by {due} quoting the reference {reference}.",
+        "email_settled": "Nothing is left to pay.",
     },
     "de": {
         "invoice": "Rechnung",
@@ -145,6 +150,9 @@ LABELS = {
         "Fixed monthly fee": "Monatliche Festgebühr",
         "Payout due": "Auszahlungsbetrag",
         "provisional": "Vorläufig: der Zeitraum ist noch nicht abgeschlossen",
+        "email_body": "Guten Tag,\n\nanbei erhalten Sie Ihre {document} {number} für {period} über {amount}.\n\n{payment}",
+        "email_due": "Bitte zahlen Sie bis zum {due} mit dem Verwendungszweck {reference}.",
+        "email_settled": "Es ist nichts mehr zu zahlen.",
     },
 }
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "CHF": "CHF", "USD": "$", "PLN": "zł", "SEK": "kr", "DKK": "kr"}
@@ -154,9 +162,13 @@ def labels_for(language: str) -> dict[str, str]:
     return LABELS.get((language or "en")[:2].lower(), LABELS["en"])
 
 
-def money_text(amount, currency: str, language: str, places: int = 2) -> str:
-    """'1.234,56 €' in German, '€1,234.56' in English; the currency's symbol where it has one."""
-    value = Decimal(amount).quantize(Decimal(1).scaleb(-places)) + 0  # + 0 drops a negative zero
+def money_text(amount, currency: str, language: str, places: int | None = None) -> str:
+    """'1.234,56 €' in German, '€1,234.56' in English; the currency's symbol where it has one.
+    Rounded by billing's one rule (half up, never -0): to the currency's places, or to
+    `places` for unit prices."""
+    if places is None:
+        places = currency_places(currency)
+    value = Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) + 0
     symbol = CURRENCY_SYMBOLS.get(currency, currency)
     number = f"{abs(value):,.{places}f}"
     sign = "-" if value < 0 else ""

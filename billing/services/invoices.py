@@ -16,6 +16,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from billing.documents import labels
 from billing.models import BillingAccount, ChargeDetailRecord, Invoice, InvoiceLine, InvoiceSequence, MembershipFee
 from billing.money import ZERO
 from billing.pdf import invoice_pdf
@@ -187,12 +188,10 @@ def invoice_email(*, invoice_id: int) -> bool:
     invoice = Invoice.objects.select_related("driver__user", "issuer").get(pk=invoice_id)
     if invoice.emailed_at or not invoice.driver.email:
         return False
+    subject, body = _email_text(invoice)
     message = EmailMessage(
-        subject=f"{invoice.get_kind_display()} {invoice.number}",
-        body=(
-            f"Your {invoice.get_kind_display().lower()} {invoice.number} for {invoice.period_start:%B %Y} "
-            f"over {invoice.total_incl_vat:.2f} {invoice.currency} is attached."
-        ),
+        subject=subject,
+        body=body,
         from_email=invoice.issuer.billing_email or settings.DEFAULT_FROM_EMAIL,
         to=[invoice.driver.email],
     )
@@ -202,6 +201,28 @@ def invoice_email(*, invoice_id: int) -> bool:
             return False  # another worker sent it
         message.send()
     return True
+
+
+def _email_text(invoice: Invoice) -> tuple[str, str]:
+    """Subject and body in the driver's language (the PDF's words, billing/documents/labels)."""
+    language = (invoice.driver.preferred_language or "en")[:2]
+    words = labels.labels_for(language)
+    document = words[invoice.kind] if language == "de" else words[invoice.kind].lower()
+    if invoice.status == Invoice.Status.OPEN and invoice.kind == Invoice.Kind.INVOICE:
+        terms = timedelta(days=settings.BILLING_PAYMENT_TERMS_DAYS)
+        due_date = invoice.due_date or invoice.issued_at.date() + terms
+        due = f"{due_date:%d.%m.%Y}" if language == "de" else due_date.isoformat()
+        payment = words["email_due"].format(due=due, reference=invoice.payment_reference)
+    else:
+        payment = words["email_settled"]
+    body = words["email_body"].format(
+        document=document,
+        number=invoice.number,
+        period=f"{invoice.period_start:%m/%Y}",
+        amount=labels.money_text(invoice.total_incl_vat, invoice.currency, language),
+        payment=payment,
+    )
+    return f"{words[invoice.kind]} {invoice.number}", body
 
 
 def invoices_email(*, invoice_ids: list[int]) -> int:

@@ -57,6 +57,7 @@ def test_german_invoice_names_seller_buyer_sites_local_times_and_unit_prices_in_
     ):
         assert expected in text, expected
     assert f"{invoice.total_incl_vat:.2f}".replace(".", ",") + " €" in text
+    assert invoice.payment_reference.startswith("RF") and invoice.payment_reference in text
 
 
 def test_uk_invoice_prints_pound_amounts_and_a_non_latin_name_with_the_buyers_vat_id():
@@ -89,6 +90,8 @@ def test_invoice_pdf_carries_factur_x_xml_that_passes_the_schema_check(build):
     assert f"<ram:GrandTotalAmount>{invoice.total_incl_vat:.2f}</ram:GrandTotalAmount>" in text
     assert f"<ram:InvoiceCurrencyCode>{invoice.currency}</ram:InvoiceCurrencyCode>" in text
     assert f'schemeID="VA">{invoice.issuer.vat_number}<' in text
+    # The structured RF reference the bank statement is reconciled on, not the bare number.
+    assert f"<ram:PaymentReference>{invoice.payment_reference}</ram:PaymentReference>" in text
 
 
 def test_credit_note_references_the_invoice_it_corrects_in_pdf_and_xml():

@@ -88,6 +88,23 @@ def test_invoice_is_emailed_once_with_its_pdf(connector):
     assert message.attachments[0][0] == "INV-2026-000001.pdf"
 
 
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("de", ["Rechnung INV-2026-000001", "Ihre Rechnung", "05/2026", "9,52 €", "Verwendungszweck RF", "15.06.2026"]),
+        ("en", ["Invoice INV-2026-000001", "your invoice", "05/2026", "€9.52", "reference RF"]),
+    ],
+)
+def test_invoice_email_is_in_the_drivers_language_with_the_rf_reference(connector, language, words):
+    priced(connector, DriverFactory(preferred_language=language))
+    invoice = Invoice.objects.get(pk=invoices_issue_for_month(period_start=MAY, now=RUN_AT)[0])
+    invoice_email(invoice_id=invoice.pk)
+    [message] = mail.outbox
+    text = f"{message.subject}\n{message.body}"
+    assert all(word in text for word in words), text
+    assert invoice.payment_reference in message.body
+
+
 def test_correcting_an_invoiced_cdr_issues_a_credit_note(connector):
     driver = DriverFactory()
     cdr = priced(connector, driver)
