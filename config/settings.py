@@ -427,6 +427,9 @@ OCPP_CALL_TIMEOUT = int_in_range("OCPP_CALL_TIMEOUT", 30, 1, 600)
 OCPP_MAX_FRAME_BYTES = int_in_range("OCPP_MAX_FRAME_BYTES", 65536, 1024, 1048576)
 OCPP_MESSAGE_LOG_RETENTION_DAYS = int_in_range("OCPP_MESSAGE_LOG_RETENTION_DAYS", 30, 1, 3650)
 OCPP_COMMAND_TTL_SECONDS = int_in_range("OCPP_COMMAND_TTL_SECONDS", 3600, 10, 7 * 86400)
+# A start or stop waits this long for its charger, then expires: whoever stands at the charger
+# should not be surprised by a command queued minutes ago (stations/services/charging.py).
+CHARGE_COMMAND_TTL_SECONDS = int_in_range("CHARGE_COMMAND_TTL_SECONDS", 90, 10, 3600)
 # How often each web process asks the outbox which of its connected stations have commands
 # waiting, in case a wake-up was lost (e.g. across processes in embedded mode): a lost
 # wake-up delays a command by at most this (ocpp_gateway/outbox_poller.py).

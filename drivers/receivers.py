@@ -1,5 +1,6 @@
 """What drivers plugs in at start-up (imported by DriversConfig.ready): the token
-authorization that stations asks at a session start, the API's driver role, and breakdown
+authorization that stations asks at a session start, the charge start the ops dashboard
+asks for, the API's driver role, and breakdown
 reports following their work order. Registries let a lower layer use a higher one's knowledge without importing it
 (docs/architecture.md)."""
 
@@ -10,13 +11,16 @@ from drivers.selectors.accounts import driver_of_user
 from drivers.selectors.sessions import driver_session_filter, session_payment_methods
 from drivers.selectors.tokens import token_authorization
 from drivers.services.breakdowns import breakdown_reports_follow_work_order
+from drivers.services.charging import charge_start
 from drivers.services.sessions import session_token_link
 from stations import authorization, signals
 from stations.operations.regulatory import reports as regulatory_reports
+from stations.services import charging
 
 authorization.authorizer_register(token_authorization)
 authorization.session_token_recorder_register(session_token_link)
 authorization.driver_session_filter_register(driver_session_filter)
+charging.charge_starter_register(charge_start)
 roles.role_register("driver", driver_of_user)
 regulatory_reports.payment_method_source_register(session_payment_methods)
 

@@ -16,6 +16,7 @@ from ocpp_gateway.models import ConfigurationKey, MessageLog, StationProtocolSta
 from stations import admin as stations_admin
 from stations.admin_station_page import station_panel_register
 from stations.models import ChargingStation, CommandRequest, Connector
+from stations.services.charging import ChargeRefused
 from stations.services.commands import CommandError
 
 
@@ -96,6 +97,9 @@ def _send_all(request, form, action: str, targets) -> list[CommandRequest] | Non
                     )
                 )
             return sent
+    except ChargeRefused as refusal:
+        form.add_error(None, f"{station.identity}: {refusal.message} ({refusal.code})")
+        return None
     except (CommandError, ValidationError) as error:
         for message in getattr(error, "messages", [str(error)]):
             form.add_error(None, message)

@@ -4,18 +4,26 @@
 the station's protocol can carry it (a translation exists and the resulting CALL passes
 the version's JSON schema). `raw_send` is the staff escape hatch (admin form,
 `manage.py ocpp_send`): a frame typed by hand, sent as given, except that the frames a
-domain rule owns go through that rule."""
+domain rule owns go through that rule: starts and stops through the charge rule (so a raw
+RemoteStartTransaction is refused exactly as the portal's Start button would be), ReserveNow
+and CancelReservation through the reservation services (so the Reservation row stays true)."""
 
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
+from ocpp.charge_point import camel_to_snake_case
 
 from drivers.models import Reservation
 from drivers.selectors.tokens import token_by_id_tag
 from drivers.services import reservations
+from drivers.services.charging import charge_start
 from ocpp_gateway import protocols
 from ocpp_gateway.protocols.base import OcppCallError
-from stations.models import ChargingStation, CommandRequest
+from stations.models import ChargingSession, ChargingStation, CommandRequest
+from stations.services.charging import ChargeRefused, Refusal, charge_stop
 from stations.services.commands import CommandError, command_request
+
+# The largest id a database row can have (bigint): a bigger transactionId names no session.
+MAX_ROW_ID = 2**63 - 1
 
 
 def request_validate(request: CommandRequest) -> None:
@@ -45,16 +53,24 @@ def raw_send(
     source: str = CommandRequest.Source.SYSTEM,
     ttl_seconds: int | None = None,
 ) -> CommandRequest:
-    """Queue the frame `action` with `payload` as given. ReserveNow and CancelReservation
-    go through the reservation services, so the Reservation row exists and follows the
-    charger's answer. Raises CommandError or ValidationError; nothing is queued then."""
+    """Queue the frame `action` with `payload` as given. RemoteStartTransaction and
+    RemoteStopTransaction go through the charge rule (`charge_start`, `charge_stop`);
+    ReserveNow and CancelReservation through the reservation services, so the Reservation
+    row exists and follows the charger's answer. Raises CommandError, ValidationError or
+    ChargeRefused; nothing is queued then."""
     if not isinstance(payload, dict):
         raise CommandError("The payload must be a JSON object.")
+    if action == "RemoteStartTransaction":
+        return _start(station=station, payload=payload, requested_by=requested_by, source=source)
+    if action == "RemoteStopTransaction":
+        return _stop(station=station, payload=payload, requested_by=requested_by, source=source)
     if action == "ReserveNow":
         return _reserve(station=station, payload=payload, requested_by=requested_by, source=source)
     if action == "CancelReservation":
-        reservation = Reservation.objects.filter(pk=payload.get("reservationId"), station=station).first()
-        if reservation is not None and reservation.is_open:
+        reservation = Reservation.objects.filter(pk=_row_id(payload.get("reservationId")), station=station).first()
+        # A reservation of ours is cancelled only by its service, which refuses one that
+        # has ended; an id we never issued changes no row, so it goes as typed.
+        if reservation is not None:
             reservations.reservation_cancel(reservation=reservation, requested_by=requested_by, source=source)
             return _latest(station, CommandRequest.Action.CANCEL_RESERVATION, reservation.pk)
     return command_request(
@@ -66,6 +82,36 @@ def raw_send(
         source=source,
         ttl_seconds=ttl_seconds,
     )
+
+
+def _start(*, station: ChargingStation, payload: dict, requested_by, source: str) -> CommandRequest:
+    connector_number = payload.get("connectorId")
+    if not isinstance(connector_number, int) or isinstance(connector_number, bool) or connector_number < 1:
+        # The rule starts on a named connector; "any connector" (none given) is the charger's choice.
+        raise ValidationError("connectorId: name the connector to start on (1 or more).")
+    profile = payload.get("chargingProfile")
+    return charge_start(
+        station=station,
+        connector_number=connector_number,
+        id_tag=str(payload.get("idTag", "")),
+        requested_by=requested_by,
+        source=source,
+        charging_profile=camel_to_snake_case(profile) if isinstance(profile, dict) else None,
+    )
+
+
+def _stop(*, station: ChargingStation, payload: dict, requested_by, source: str) -> CommandRequest:
+    session = ChargingSession.objects.filter(station=station, pk=_row_id(payload.get("transactionId"))).first()
+    if session is None:
+        raise ChargeRefused(Refusal.SESSION_UNKNOWN)
+    return charge_stop(session=session, requested_by=requested_by, source=source)
+
+
+def _row_id(value) -> int | None:
+    """`value` if it can be a row's primary key, else None (never a database error)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID:
+        return value
+    return None
 
 
 def _reserve(*, station: ChargingStation, payload: dict, requested_by, source: str) -> CommandRequest:

@@ -3,7 +3,8 @@
     {"type": "<machine-readable code>", "detail": "<human sentence>", "errors": {field: [messages]}}
 
 `errors` is empty unless the request had invalid fields; non-field problems are listed
-under "non_field_errors". DRF's own exceptions, Django's Http404/PermissionDenied and
+under "non_field_errors". A 409 raised with a code (`Conflict(detail, code="token_blocked")`)
+adds `"code"`: why the state forbids it, the same code every other door gives. DRF's own exceptions, Django's Http404/PermissionDenied and
 validation errors from services all pass through `exception_handler`."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -53,6 +54,9 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Field name → messages; empty unless fields were invalid.",
     )
+    code = serializers.CharField(
+        required=False, help_text="409 only, when the state has a name: why, e.g. token_blocked, station_offline."
+    )
 
 
 def error_body(*, status_code: int, detail: str, errors: dict | None = None, type_: str | None = None) -> dict:
@@ -82,6 +86,9 @@ def exception_handler(exc, context):
         )
     else:
         body = error_body(status_code=exc.status_code, detail=_plain(exc.detail))
+        code = getattr(exc.detail, "code", None)
+        if isinstance(exc, Conflict) and code and code != Conflict.default_code:
+            body["code"] = code
     set_rollback()
     return Response(body, status=exc.status_code, headers=headers)
 

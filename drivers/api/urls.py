@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from drivers.api import breakdowns, me, reservations, support
+from drivers.api import breakdowns, me, reservations, sessions, support
 
 router = SimpleRouter()
 router.register("me/tokens", me.MyTokenViewSet, basename="api-my-token")
@@ -12,5 +12,6 @@ router.register("breakdown-reports", breakdowns.BreakdownReportViewSet, basename
 
 urlpatterns = [
     path("me/", me.MeView.as_view(), name="api-me"),
+    path("sessions/start/", sessions.SessionStartView.as_view(), name="api-session-start"),
     *router.urls,
 ]

@@ -83,6 +83,14 @@ def connector_for_driver_action(*, connector_pk: int) -> Connector | None:
     )
 
 
+def connector_for_charge_start(*, connector_pk: int) -> Connector | None:
+    """A connector of a station placed on a site, public or not: whether a driver may start
+    on it (a station back in Pending, say) is the charge rule's to say, in its words."""
+    return (
+        Connector.objects.select_related("station__site").filter(pk=connector_pk, station__site__isnull=False).first()
+    )
+
+
 def connector_availability(*, connector: Connector, station: ChargingStation) -> str:
     if connector_is_available(connector=connector, station=station):
         return Availability.AVAILABLE

@@ -49,8 +49,12 @@ def token_relabel(*, token: Token, label: str) -> Token:
 
 
 def driver_app_token(*, driver: Driver) -> Token:
-    """The driver's valid app token (idTag for remote starts), created on first use."""
-    token = driver.tokens.filter(kind=Token.Kind.APP, status=Token.Status.VALID).order_by("pk").first()
+    """The driver's app token (idTag for remote starts): a valid one if they have one, created
+    on first use. A driver whose app tokens are all blocked or expired gets the newest of
+    them, so the charge rule refuses it as every other door would; minting a fresh one
+    would step around a block."""
+    app_tokens = driver.tokens.filter(kind=Token.Kind.APP)
+    token = app_tokens.filter(status=Token.Status.VALID).order_by("pk").first() or app_tokens.order_by("-pk").first()
     return token or token_create(driver=driver, kind=Token.Kind.APP, label=_("Portal and app"))
 
 

@@ -12,11 +12,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from drivers.selectors import sessions as drivers_sessions
-from drivers.selectors.stations import connector_for_driver_action
+from drivers.selectors.stations import connector_for_charge_start, station_site_id
 from drivers.services import charging
 from drivers.views.base import driver_required, duration_seconds
 from stations import prices
 from stations.models import CommandRequest
+from stations.services.charging import ChargeRefused, charge_stop
 
 NO_ANSWER = gettext_lazy("The charger did not answer. Please try again or use another charger.")
 
@@ -51,13 +52,18 @@ STOP_MESSAGES = {
 @require_POST
 @driver_required
 def charge_start(request, connector_pk: int):
-    connector = connector_for_driver_action(connector_pk=connector_pk)
+    connector = connector_for_charge_start(connector_pk=connector_pk)
     if connector is None:
         raise Http404(_("No such connector."))
     try:
-        command = charging.charge_start(driver=request.driver, connector=connector)
-    except charging.ChargeRefused as refusal:
-        messages.error(request, str(refusal))
+        command = charging.charge_start_for_driver(
+            driver=request.driver, connector=connector, source=CommandRequest.Source.PORTAL
+        )
+    except ChargeRefused as refusal:
+        # The code rides along as a tag, the same code every other door gives.
+        messages.error(request, refusal.message, extra_tags=refusal.code)
+        if station_site_id(station_id=connector.station_id) is None:
+            return redirect("portal-home")  # not public: its site page would be a 404
         return redirect("portal-site", connector.station.site_id)
     return redirect("portal-command", command.pk)
 
@@ -99,9 +105,9 @@ def session_status(request, session_id: int):
 def session_stop(request, session_id: int):
     session = _session_or_404(request, session_id)
     try:
-        command = charging.charge_stop(driver=request.driver, session=session)
-    except charging.ChargeRefused as refusal:
-        messages.error(request, str(refusal))
+        command = charge_stop(session=session, requested_by=request.user, source=CommandRequest.Source.PORTAL)
+    except ChargeRefused as refusal:
+        messages.error(request, refusal.message, extra_tags=refusal.code)
         return redirect("portal-session", session.pk)
     messages.info(request, _("Stopping… the charger will end the session in a moment."))
     # The page follows this command and says so if the charger refuses or stays silent.

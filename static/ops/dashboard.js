@@ -45,10 +45,11 @@
   const PAGE_SIZE = 50;
   const view = { query: "", filter: "problems", page: 0 };
 
-  function sendCommand(station, kind, connector, label) {
+  function sendCommand(station, kind, connector, label, extra) {
     const target = station.identity + (connector ? " #" + connector : "");
     if (DISRUPTIVE.includes(kind) && !window.confirm(OPS.text.confirm.replace("%s", label + " — " + target))) return;
-    post(OPS.commandUrl.replace("/0/", "/" + station.id + "/"), { kind: kind, connector: connector }).then((reply) => {
+    const body = Object.assign({ kind: kind, connector: connector }, extra || {});
+    post(OPS.commandUrl.replace("/0/", "/" + station.id + "/"), body).then((reply) => {
       if (reply.errors) {
         const words = Object.values(reply.errors).flat().join(" ");
         commands.set("error-" + Date.now(), { station: target, action: label, status: "failed", words: words });
@@ -66,6 +67,10 @@
       (reply) => {
         if (reply.command_id) {
           commands.set(reply.command_id, { station: session.station, action: OPS.text.remoteStop, status: "pending" });
+        } else if (reply.errors) {
+          // Refused by the charge rule (ended, charger offline or not accepted): say why.
+          const words = Object.values(reply.errors).flat().join(" ");
+          commands.set("error-" + Date.now(), { station: session.station, action: OPS.text.remoteStop, status: "failed", words: words });
         }
         renderCommands();
       }
@@ -97,6 +102,7 @@
   function actionMenu(station) {
     const options = [["", OPS.text.chooseAction], ["reset_soft|0", OPS.text.reset]];
     station.connectors.forEach((c) => {
+      options.push(["start|" + c.connector_id, OPS.text.start + " #" + c.connector_id]);
       options.push(["unlock|" + c.connector_id, OPS.text.unlock + " #" + c.connector_id]);
       const kind = c.status === "Unavailable" ? "operative" : "inoperative";
       options.push([kind + "|" + c.connector_id, OPS.text[kind] + " #" + c.connector_id]);
@@ -108,7 +114,14 @@
       onclick: () => {
         if (!select.value) return;
         const [kind, connector] = select.value.split("|");
-        sendCommand(station, kind, Number(connector), select.options[select.selectedIndex].text);
+        const label = select.options[select.selectedIndex].text;
+        if (kind === "start") {
+          // A start goes through the charge rule for the idTag staff name.
+          const idTag = window.prompt(OPS.text.idTag);
+          if (idTag) sendCommand(station, kind, Number(connector), label, { id_tag: idTag });
+        } else {
+          sendCommand(station, kind, Number(connector), label);
+        }
         select.value = "";
       },
     });

@@ -1,5 +1,6 @@
 """`sessions/`: charging sessions in each caller's scope, with a live cost estimate;
-`sessions/start` and `sessions/{id}/stop` queue remote commands (202 + the command)."""
+`sessions/{id}/stop` queues a stop through the charge rule (202 + the command, 409 with the
+refusal's code). Starting is drivers' (`drivers/api/sessions.py`: it needs a token)."""
 
 from types import SimpleNamespace
 
@@ -17,13 +18,12 @@ from config.api.fields import AmountField
 from config.api.filters import UtcDateTimeFilter
 from config.api.idempotency import idempotent
 from config.api.roles import IsDriver, IsStaffOrOwnerOrDriverReadOnly
-from drivers.models import Token
-from drivers.services import charging as driver_charging
 from stations import prices
 from stations.api.commands import CommandSerializer
 from stations.authorization import driver_session_filter
-from stations.models import ChargingSession, ChargingStation
+from stations.models import ChargingSession, CommandRequest
 from stations.selectors.api_access import sessions_visible_to
+from stations.services.charging import ChargeRefused, charge_stop
 
 
 class MoneySerializer(serializers.Serializer):
@@ -86,26 +86,12 @@ class SessionFilter(django_filters.FilterSet):
         fields = ["status", "station", "started_after", "started_before"]
 
 
-class SessionStartSerializer(serializers.Serializer):
-    station = serializers.PrimaryKeyRelatedField(queryset=ChargingStation.objects.all())
-    connector = serializers.IntegerField(min_value=1, max_value=99, help_text="OCPP connectorId at the station.")
-    token = serializers.PrimaryKeyRelatedField(
-        queryset=Token.objects.all(), required=False, help_text="One of your tokens; default: your app token."
-    )
-
-
 @extend_schema_view(
     list=extend_schema(tags=["sessions"], summary="Charging sessions (driver: own; owner: at own stations; staff)"),
     retrieve=extend_schema(tags=["sessions"]),
-    start=extend_schema(
-        tags=["sessions"],
-        summary="Start charging: queues RemoteStartTransaction",
-        request=SessionStartSerializer,
-        responses={202: CommandSerializer},
-    ),
     stop=extend_schema(
         tags=["sessions"],
-        summary="Stop charging: queues RemoteStopTransaction (409 if the session has ended)",
+        summary="Stop charging: queues a remote stop (409 with a code: session ended, charger offline)",
         request=None,
         responses={202: CommandSerializer},
     ),
@@ -117,6 +103,8 @@ class SessionViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = SessionFilter
     ordering_fields = ["started_at", "stopped_at", "energy_wh"]
     ordering = ["-started_at", "-id"]
+    # Numeric ids only, so that drivers' `sessions/start/` is not read as a session's id.
+    lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -124,35 +112,18 @@ class SessionViewSet(viewsets.ReadOnlyModelViewSet):
         return sessions_visible_to(user=self.request.user)
 
     def get_permissions(self):
-        if self.action in ("start", "stop"):
+        if self.action == "stop":
             return [IsDriver()]
         return super().get_permissions()
-
-    @action(detail=False, methods=["post"])
-    @idempotent
-    def start(self, request):
-        serializer = SessionStartSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        try:
-            command = driver_charging.remote_start_request(
-                requested_by=request.user,
-                station=data["station"],
-                connector_number=data["connector"],
-                token=data.get("token"),
-            )
-        except driver_charging.RemoteActionRefused as error:
-            raise Conflict(str(error)) from error
-        return Response(CommandSerializer(command).data, status=status.HTTP_202_ACCEPTED)
 
     @action(detail=True, methods=["post"])
     @idempotent
     def stop(self, request, pk=None):
         session = self._own_session()
         try:
-            command = driver_charging.remote_stop_request(requested_by=request.user, session=session)
-        except driver_charging.RemoteActionRefused as error:
-            raise Conflict(str(error)) from error
+            command = charge_stop(session=session, requested_by=request.user, source=CommandRequest.Source.API)
+        except ChargeRefused as refusal:
+            raise Conflict(refusal.message, code=refusal.code) from refusal
         return Response(CommandSerializer(command).data, status=status.HTTP_202_ACCEPTED)
 
     def _own_session(self) -> ChargingSession:

@@ -20,6 +20,7 @@ from stations.operations.selectors import dashboard as dashboard_selectors
 from stations.operations.selectors import uptime as uptime_selectors
 from stations.operations.services import health, incidents
 from stations.selectors import analytics as analytics_selectors
+from stations.services.charging import ChargeRefused
 
 MAX_ANALYTICS_DAYS = 731
 
@@ -27,6 +28,10 @@ MAX_ANALYTICS_DAYS = 731
 def _errors(error: ValidationError) -> JsonResponse:
     detail = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
     return JsonResponse({"errors": detail}, status=400)
+
+
+def _refused(refusal: ChargeRefused) -> JsonResponse:
+    return JsonResponse({"errors": {"__all__": [refusal.message]}, "code": refusal.code}, status=409)
 
 
 @staff_member_required
@@ -49,8 +54,14 @@ def station_command(request, station_id: int):
     try:
         connector_number = int(request.POST.get("connector", "0"))
         command = health.station_command_send(
-            station=station, kind=request.POST.get("kind", ""), connector_number=connector_number, user=request.user
+            station=station,
+            kind=request.POST.get("kind", ""),
+            connector_number=connector_number,
+            id_tag=request.POST.get("id_tag", ""),
+            user=request.user,
         )
+    except ChargeRefused as refusal:
+        return _refused(refusal)
     except ValueError:
         return JsonResponse({"errors": {"connector": [_("A connector number, please.")]}}, status=400)
     except ValidationError as error:
@@ -74,6 +85,8 @@ def session_intervene(request, session_id: int):
             intervention = health.session_remote_stop(session=session, user=request.user, reason=reason)
         else:
             return JsonResponse({"errors": {"action": [_("soft_close or remote_stop")]}}, status=400)
+    except ChargeRefused as refusal:
+        return _refused(refusal)
     except ValidationError as error:
         return _errors(error)
     return JsonResponse(

@@ -109,7 +109,7 @@ def _setup_network_as_staff(staff: Api, operator_id: int) -> int:
 def test_driver_charges_through_the_api_on_a_real_charger(asgi_server, celery_worker_process):
     operator = OrganisationFactory(name="E2E Operator", is_owner=True, is_operator=True)
     staff = Api(asgi_server, UserFactory(is_staff=True))
-    driver = Api(asgi_server, DriverFactory().user)
+    driver = Api(asgi_server, DriverFactory(email_verified_at=datetime.now(UTC)).user)
     station_id = _setup_network_as_staff(staff, operator.pk)
     start = datetime.now(UTC)
 

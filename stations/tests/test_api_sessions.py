@@ -1,19 +1,21 @@
-"""`sessions/`: scoped reads with cost, start/stop through the outbox (202), 409 on a stopped session."""
+"""`sessions/`: scoped reads with cost, stop through the charge rule (202), 409 with a code on a
+stopped session. Starting is drivers' (drivers/tests/test_api_session_start.py)."""
 
 from datetime import UTC, datetime
 
 import pytest
 
 from drivers.tests.factories import TokenFactory
-from stations.models import ChargingSession, CommandRequest
-from stations.tests.factories import ChargingSessionFactory, ChargingStationFactory, ConnectorFactory
+from stations.models import ChargingSession, ChargingStation, CommandRequest
+from stations.tests.factories import ChargingSessionFactory, ChargingStationFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def own_session(driver):
-    return ChargingSessionFactory(token=TokenFactory(driver=driver), energy_wh=5400)
+    station = ChargingStationFactory(is_connected=True)
+    return ChargingSessionFactory(station=station, token=TokenFactory(driver=driver), energy_wh=5400)
 
 
 def test_driver_lists_own_sessions_with_energy_duration_and_cost(driver_client, own_session, other_driver):
@@ -65,56 +67,6 @@ def test_sessions_filter_by_status_station_and_date_range(staff_client):
     assert ids(ordering="started_at") == [early.pk, late.pk]
 
 
-def test_driver_starts_a_session_and_gets_202_with_the_queued_command(driver_client, driver):
-    connector = ConnectorFactory(station=ChargingStationFactory(is_connected=True), connector_id=2)
-    token = TokenFactory(driver=driver)
-
-    response = driver_client.post(
-        "/api/v1/sessions/start/",
-        {"station": connector.station_id, "connector": 2, "token": token.pk},
-        format="json",
-    )
-
-    assert response.status_code == 202, response.json()
-    command = CommandRequest.objects.get(pk=response.json()["id"])
-    assert command.action == "start"
-    assert command.parameters == {"connector": 2, "id_tag": token.uid}
-    assert command.source == CommandRequest.Source.API
-    assert driver_client.get(f"/api/v1/commands/{command.pk}/").json()["status"] == "pending"
-
-
-def test_start_with_another_drivers_token_is_a_field_error(driver_client, other_driver):
-    connector = ConnectorFactory(station=ChargingStationFactory(is_connected=True))
-    foreign_token = TokenFactory(driver=other_driver)
-
-    response = driver_client.post(
-        "/api/v1/sessions/start/",
-        {"station": connector.station_id, "connector": 1, "token": foreign_token.pk},
-        format="json",
-    )
-
-    assert response.status_code == 400
-    assert "token" in response.json()["errors"]
-    assert not CommandRequest.objects.exists()
-
-
-def test_start_on_an_offline_charger_or_with_a_blocked_token_is_a_conflict(driver_client, driver):
-    offline = ConnectorFactory(station=ChargingStationFactory(is_connected=False))
-    online = ConnectorFactory(station=ChargingStationFactory(is_connected=True))
-    blocked = TokenFactory(driver=driver, status="blocked")
-
-    offline_response = driver_client.post(
-        "/api/v1/sessions/start/", {"station": offline.station_id, "connector": 1}, format="json"
-    )
-    blocked_response = driver_client.post(
-        "/api/v1/sessions/start/", {"station": online.station_id, "connector": 1, "token": blocked.pk}, format="json"
-    )
-
-    assert offline_response.status_code == 409
-    assert blocked_response.status_code == 409
-    assert not CommandRequest.objects.exists()
-
-
 def test_stop_queues_remote_stop_and_stopping_a_stopped_session_is_409(driver_client, own_session):
     response = driver_client.post(f"/api/v1/sessions/{own_session.pk}/stop/")
 
@@ -125,18 +77,18 @@ def test_stop_queues_remote_stop_and_stopping_a_stopped_session_is_409(driver_cl
     ChargingSession.objects.filter(pk=own_session.pk).update(status=ChargingSession.Status.COMPLETED)
     response = driver_client.post(f"/api/v1/sessions/{own_session.pk}/stop/")
     assert response.status_code == 409
-    assert response.json()["type"] == "conflict"
+    assert (response.json()["type"], response.json()["code"]) == ("conflict", "session_ended")
 
 
-def test_staff_must_name_a_token_to_start(staff_client):
-    connector = ConnectorFactory(station=ChargingStationFactory(is_connected=True))
+def test_stop_at_an_offline_charger_is_409_with_a_code(driver_client, own_session):
+    """Stricter than before (the stop was queued to wait for the charger): every door now
+    refuses a stop the charger cannot hear, as it refuses a start."""
+    ChargingStation.objects.filter(pk=own_session.station_id).update(is_connected=False)
 
-    response = staff_client.post(
-        "/api/v1/sessions/start/", {"station": connector.station_id, "connector": 1}, format="json"
-    )
+    response = driver_client.post(f"/api/v1/sessions/{own_session.pk}/stop/")
 
-    assert response.status_code == 400
-    assert "token" in response.json()["errors"]
+    assert (response.status_code, response.json()["code"]) == (409, "station_offline")
+    assert not CommandRequest.objects.exists()
 
 
 def test_date_filters_accept_any_iso_offset_and_reject_nonsense(staff_client):

@@ -80,7 +80,7 @@ def test_bad_command_is_refused_with_the_reason_and_queues_nothing(staff_client,
 
 
 def test_remote_stop_from_the_dashboard_is_audited(staff_client):
-    session = ChargingSessionFactory()
+    session = ChargingSessionFactory(station__is_connected=True)
     response = staff_client.post(
         reverse("ops:session-intervene", args=[session.pk]), {"action": "remote_stop", "reason": "Driver called"}
     )

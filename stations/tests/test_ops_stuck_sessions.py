@@ -10,6 +10,7 @@ from drivers.tests.factories import UserFactory
 from stations import signals
 from stations.models import ChargingSession, CommandRequest, Incident, SessionIntervention
 from stations.operations.services import health
+from stations.services.charging import ChargeRefused
 from stations.tests.factories import ChargingSessionFactory
 from stations.tests.ops_factories import T0
 
@@ -88,7 +89,7 @@ def test_soft_close_of_a_finished_session_or_without_reason_is_refused():
 
 def test_remote_stop_goes_through_the_outbox_and_is_audited():
     staff = UserFactory(is_staff=True)
-    session = active_session()
+    session = active_session(station__is_connected=True)
     intervention = health.session_remote_stop(session=session, user=staff, reason="Driver called")
     command = CommandRequest.objects.get()
     assert (command.action, command.parameters, command.requested_by) == (
@@ -97,3 +98,13 @@ def test_remote_stop_goes_through_the_outbox_and_is_audited():
         staff,
     )
     assert intervention.command == command
+
+
+def test_remote_stop_of_a_session_at_an_offline_charger_is_refused_and_not_audited():
+    """The charge rule refuses a stop the charger cannot hear (soft close is for that)."""
+    session = active_session()
+    with pytest.raises(ChargeRefused) as refusal:
+        health.session_remote_stop(session=session, user=UserFactory(is_staff=True), reason="Driver called")
+    assert refusal.value.code == "station_offline"
+    assert not CommandRequest.objects.exists()
+    assert not SessionIntervention.objects.exists()

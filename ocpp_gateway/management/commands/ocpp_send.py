@@ -3,7 +3,8 @@
     manage.py ocpp_send CP-0001 RemoteStartTransaction '{"idTag": "TAG1", "connectorId": 1}' --wait 30
 
 It is the raw escape hatch (ocpp_gateway.commands.raw_send): the frame goes as typed,
-except that frames a domain rule owns go through that rule. The gateway process holding
+except that frames a domain rule owns go through that rule (a start or stop the charge
+rule refuses exits non-zero with the refusal's code). The gateway process holding
 the station's socket delivers it; with --wait the command prints the outcome once the
 charger has answered (or the wait ends)."""
 
@@ -15,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ocpp_gateway import commands
 from stations.models import ChargingStation, CommandRequest
+from stations.services.charging import ChargeRefused
 
 
 class Command(BaseCommand):
@@ -38,6 +40,9 @@ class Command(BaseCommand):
             command = commands.raw_send(
                 station=station, action=action, payload=data, source=CommandRequest.Source.SYSTEM
             )
+        except ChargeRefused as refusal:
+            # The same code every door gives; CommandError makes the exit status non-zero.
+            raise CommandError(f"Refused ({refusal.code}): {refusal.message}") from refusal
         except (ValueError, ValidationError) as error:
             raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from error
         self.stdout.write(f"queued command {command.pk} ({action} → {identity})")

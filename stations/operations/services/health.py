@@ -29,6 +29,7 @@ from stations.models import (
 )
 from stations.operations.services import incidents as incident_services
 from stations.services import sessions as session_services
+from stations.services.charging import charge_start_by_id_tag, charge_stop
 from stations.services.commands import command_request
 
 OFFLINE = "Offline"
@@ -248,17 +249,10 @@ def session_soft_close(
 
 
 def session_remote_stop(*, session: ChargingSession, user, reason: str) -> SessionIntervention:
-    """Ask the charger to stop the session (RemoteStopTransaction through the outbox). Audited."""
-    if session.status != ChargingSession.Status.ACTIVE:
-        raise ValidationError("Only an active session can be stopped.")
+    """Ask the charger to stop the session through the charge rule (`charge_stop`). Audited.
+    Raises ChargeRefused (session ended, charger not Accepted or offline)."""
     with transaction.atomic():
-        command = command_request(
-            station=session.station,
-            action=CommandRequest.Action.STOP,
-            parameters={"session": session.pk},
-            requested_by=user,
-            source=CommandRequest.Source.ADMIN,
-        )
+        command = charge_stop(session=session, requested_by=user, source=CommandRequest.Source.ADMIN)
         return SessionIntervention.objects.create(
             session=session,
             action=SessionIntervention.Action.REMOTE_STOP,
@@ -282,10 +276,21 @@ STATION_COMMANDS = {
 }
 
 
-def station_command_send(*, station: ChargingStation, kind: str, connector_number: int = 0, user=None):
+def station_command_send(
+    *, station: ChargingStation, kind: str, connector_number: int = 0, id_tag: str = "", user=None
+):
     """Queue one of the dashboard's commands and return the CommandRequest;
-    the result reaches the page as a "command" push. Raises ValidationError for an
-    unknown kind or connector (unlock needs a real connector)."""
+    the result reaches the page as a "command" push. `start` charges `id_tag` on the
+    connector through the charge rule. Raises ValidationError for an unknown kind or
+    connector (unlock needs a real connector), ChargeRefused for a start the rule refuses."""
+    if kind == "start":
+        return charge_start_by_id_tag(
+            station=station,
+            connector_number=connector_number,
+            id_tag=id_tag.strip(),
+            requested_by=user,
+            source=CommandRequest.Source.ADMIN,
+        )
     if kind not in STATION_COMMANDS:
         raise ValidationError({"kind": f"Unknown command {kind!r}."})
     known = set(station.connectors.values_list("connector_id", flat=True)) | ({0} if kind != "unlock" else set())
