@@ -40,20 +40,23 @@ def charge_start(
     """Queue a start of `connector_number` at `station` for the token `id_tag`, to expire
     after CHARGE_COMMAND_TTL_SECONDS. Each call that passes queues a new request.
 
-    Raises ChargeRefused, checked in this order: unknown token; the token's driver account
-    suspended or closed, e-mail unverified, or blocked by billing (payment); the token
-    blocked, expired or already in a session; the station not Accepted (OCPP 1.6 §4.2) or
+    Raises ChargeRefused, checked in this order: the token's driver account unverified,
+    suspended or closed, or blocked by billing (payment); token authorization refuses it
+    (unknown to us and to every registered foreign authorizer, blocked, expired, already in
+    a session); the station not Accepted (OCPP 1.6 §4.2) or
     offline; the connector unknown, out of service or busy."""
     token = token_by_id_tag(id_tag=id_tag)
-    if token is None:
-        raise ChargeRefused(Refusal.TOKEN_UNKNOWN)
-    if token.driver is not None:
-        driver_may_charge_check(driver=token.driver)
-    authorization = token_authorization(id_tag=token.uid, station=station)
+    if token is not None:
+        id_tag = token.uid
+        if token.driver is not None:
+            driver_may_charge_check(driver=token.driver)
+    # Token authorization also answers for tokens that are not our drivers' (roaming
+    # partners register how), so an unknown idTag is refused only if nobody knows it.
+    authorization = token_authorization(id_tag=id_tag, station=station)
     if not authorization.accepted:
         raise ChargeRefused(AUTHORIZATION_REFUSALS.get(authorization.status, Refusal.TOKEN_BLOCKED))
     charge_station_check(station=station, connector_number=connector_number)
-    parameters = {"connector": connector_number, "id_tag": token.uid}
+    parameters = {"connector": connector_number, "id_tag": id_tag}
     if charging_profile:
         parameters["charging_profile"] = charging_profile
     return command_request(
