@@ -14,7 +14,11 @@ from config.api import roles
 from stations import signals, tasks
 from stations.load_management import receivers as load_receivers  # noqa: F401 (registers them)
 from stations.operations.selectors.incidents import status_change_concerns_incidents
+from stations.operations.services import incidents, maintenance
 from stations.selectors import api_access
+
+# A confirmed fault opens a corrective work order (maintenance builds on incidents).
+incidents.incident_confirmed_register(maintenance.repair_for_confirmed_incident)
 
 
 def _iso(at: datetime | None) -> str | None:

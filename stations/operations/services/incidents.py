@@ -7,6 +7,7 @@ the on-call contacts. When the cause clears, an open incident resolves itself; i
 cause returns within OPS_FLAP_SECONDS, the same incident reopens (a flapping connector
 is one incident and one alert, not one per flap)."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -201,18 +202,22 @@ def incidents_confirm_due(*, now: datetime) -> list[int]:
         if flipped:
             confirmed.append(incident_id)
             incident = Incident.objects.get(pk=incident_id)
-            _open_repair_if_needed(incident)
+            for hook in _confirmed_hooks:
+                hook(incident)
             _publish(incident)
     return confirmed
 
 
-def _open_repair_if_needed(incident: Incident) -> None:
-    # A fault that outlived the debounce window needs hands on site; an outage may be the
-    # network and a minor error code may clear by itself, so those wait for staff.
-    if incident.cause in REPAIR_CAUSES and incident.severity >= Incident.Severity.MAJOR:
-        from stations.operations.services import maintenance  # maintenance builds on incidents
+# Maintenance builds on incidents (a finished repair resolves its incident), so it is not
+# imported back here: it registers what a confirmed incident needs from it at start-up
+# (stations/receivers.py).
+_confirmed_hooks: list[Callable[[Incident], None]] = []
 
-        maintenance.work_order_for_incident(incident=incident)
+
+def incident_confirmed_register(hook: Callable[[Incident], None]) -> None:
+    """`hook(incident)` runs, inside the confirmation, for each incident that opens."""
+    if hook not in _confirmed_hooks:
+        _confirmed_hooks.append(hook)
 
 
 def fault_cause(connector_number: int) -> str:

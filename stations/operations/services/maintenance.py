@@ -132,6 +132,14 @@ def work_order_update(*, work_order: WorkOrder, connectors: Iterable[Connector] 
     return work_order
 
 
+def repair_for_confirmed_incident(incident: Incident) -> None:
+    """Registered with incidents (stations/receivers.py): a fault that outlived the debounce
+    window needs hands on site; an outage may be the network and a minor error code may
+    clear by itself, so those wait for staff."""
+    if incident.cause in incident_services.REPAIR_CAUSES and incident.severity >= Incident.Severity.MAJOR:
+        work_order_for_incident(incident=incident)
+
+
 def work_order_for_incident(
     *, incident: Incident, connector: Connector | None = None, now: datetime | None = None
 ) -> WorkOrder:
