@@ -36,10 +36,12 @@ def detect_offline_stations() -> dict:
 
 @shared_task(**RETRY)
 def confirm_incidents() -> list[int]:
-    """Open incidents that outlived the debounce window, then alert about them."""
+    """Open incidents that outlived the debounce window, then alert about them; cancel
+    repair jobs nobody started whose fault has cleared by itself."""
     confirmed = incidents.incidents_confirm_due(now=timezone.now())
     if confirmed:
         dispatch_alerts.delay()
+    maintenance.work_orders_close_cleared(now=timezone.now())
     return confirmed
 
 

@@ -225,6 +225,7 @@ class FirmwareCampaignAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     readonly_fields = ["status", "paused_reason", "created_by", "created_at"]
     inlines = [FirmwareTargetInline]
+    autocomplete_fields = ["filter_site", "filter_stations"]
     actions = ["start", "pause", "cancel"]
 
     def save_model(self, request, obj, form, change):

@@ -23,15 +23,27 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     opened_at = T0
 
 
+PLAN_CREATED = datetime(2025, 1, 1, tzinfo=UTC)
+
+
 class MaintenancePlanFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = MaintenancePlan
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Plan {n}")
     site = factory.SubFactory(SiteFactory)
     every_days = 90
     lead_days = 14
     checklist = ["Inspect cables", "Test RCD", "Clean display"]
+
+    @factory.post_generation
+    def created_at(self, create, extracted, **kwargs):
+        # auto_now_add stamps the real clock while tests run on fixed ones; the planner
+        # counts a never-visited station from the plan's creation, so date it explicitly.
+        if create:
+            self.created_at = extracted or PLAN_CREATED
+            MaintenancePlan.objects.filter(pk=self.pk).update(created_at=self.created_at)
 
 
 class WorkOrderFactory(factory.django.DjangoModelFactory):

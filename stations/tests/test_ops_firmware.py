@@ -6,7 +6,14 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from stations.models import CommandRequest, DiagnosticsRequest, FirmwareCampaign, FirmwareTarget, Incident
+from stations.models import (
+    CommandRequest,
+    DiagnosticsRequest,
+    FirmwareCampaign,
+    FirmwareTarget,
+    Incident,
+    Notification,
+)
 from stations.operations.services import firmware
 from stations.tests.factories import ChargingStationFactory
 from stations.tests.ops_factories import T0, FirmwareCampaignFactory
@@ -159,3 +166,49 @@ def test_diagnostics_without_a_location_is_refused(settings):
         firmware.diagnostics_request(station=ChargingStationFactory())
     assert "location" in error.value.message_dict
     assert not DiagnosticsRequest.objects.exists()
+
+
+def test_installed_firmware_is_the_stations_version_at_once_so_a_second_campaign_skips_it():
+    (station,) = fleet(1)
+    firmware.campaign_start(campaign=FirmwareCampaignFactory())
+    firmware.campaigns_advance(now=T0)
+    report(station, "Installed", T0 + MINUTE)
+    station.refresh_from_db()
+    assert station.firmware_version == "2.0"
+    with pytest.raises(ValidationError, match="No station matches"):
+        firmware.campaign_start(campaign=FirmwareCampaignFactory(status="draft"))
+
+
+def test_a_station_in_flight_in_one_campaign_is_not_enrolled_by_another():
+    fleet(1)
+    firmware.campaign_start(campaign=FirmwareCampaignFactory())
+    firmware.campaigns_advance(now=T0)
+    with pytest.raises(ValidationError, match="No station matches"):
+        firmware.campaign_start(campaign=FirmwareCampaignFactory(status="draft", target_version="2.1"))
+
+
+def test_campaign_targets_an_explicit_list_or_a_site():
+    first, second, third = fleet(3)
+    listed = FirmwareCampaignFactory(status="draft", filter_model="")
+    listed.filter_stations.set([first, third])
+    firmware.campaign_start(campaign=listed)
+    assert set(listed.targets.values_list("station_id", flat=True)) == {first.pk, third.pk}
+    by_site = firmware.campaign_start(
+        campaign=FirmwareCampaignFactory(status="draft", filter_model="", filter_site=second.site, target_version="3.0")
+    )
+    assert list(by_site.targets.values_list("station_id", flat=True)) == [second.pk]
+
+
+def test_a_paused_campaign_alerts_the_operators_on_call(settings):
+    settings.OPS_ALERT_WEBHOOK_URL = ""
+    stations = fleet(2)
+    operator = stations[0].site.operator
+    operator.oncall_emails = "oncall@example.com"
+    operator.save(update_fields=["oncall_emails"])
+    campaign = firmware.campaign_start(campaign=FirmwareCampaignFactory(batch_size=2, failure_threshold=2))
+    firmware.campaigns_advance(now=T0)
+    report(stations[0], "DownloadFailed", T0 + MINUTE)
+    report(stations[1], "DownloadFailed", T0 + 2 * MINUTE)
+    (alert,) = Notification.objects.filter(kind=Notification.Kind.CAMPAIGN)
+    assert (alert.organisation, alert.recipients) == (operator, ["oncall@example.com"])
+    assert campaign.name in alert.subject and "2 stations failed" in alert.body

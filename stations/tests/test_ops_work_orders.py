@@ -7,12 +7,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from stations.models import AvailabilityChange, CommandRequest, WorkOrder
-from stations.operations.services import maintenance
+from stations.models import AvailabilityChange, CommandRequest, Incident, WorkOrder
+from stations.operations.services import incidents, maintenance
 from stations.tests.factories import ChargingSessionFactory, ChargingStationFactory, ConnectorFactory
 from stations.tests.ops_factories import T0, MaintenancePlanFactory, WorkOrderFactory
 
 pytestmark = pytest.mark.django_db
+
+HOUR = timedelta(hours=1)
 
 
 def sent(station):
@@ -213,3 +215,55 @@ def test_admin_refuses_a_visit_that_ends_before_it_starts(admin_client):
     assert "scheduled_end" in response.context["adminform"].form.errors
     order.refresh_from_db()
     assert order.scheduled_start is None
+
+
+def test_a_new_plan_counts_from_its_own_creation_not_from_commissioning():
+    # A fleet commissioned in 2024 and a plan made on 1 March 2026: the first visits are
+    # due 90 days after the plan, not 18 months overdue on its first day.
+    plan = MaintenancePlanFactory(every_days=90, lead_days=14, created_at=datetime(2026, 3, 1, tzinfo=UTC))
+    ChargingStationFactory(site=plan.site, commissioned_on=date(2024, 9, 1))
+    assert maintenance.work_orders_plan_due(now=datetime(2026, 3, 2, tzinfo=UTC)) == []
+    (created,) = maintenance.work_orders_plan_due(now=datetime(2026, 5, 16, tzinfo=UTC))
+    assert WorkOrder.objects.get(pk=created).due_date == date(2026, 5, 30)
+
+
+def test_an_unstarted_repair_is_cancelled_once_its_fault_has_cleared_by_itself(settings):
+    settings.OPS_DEBOUNCE_SECONDS = 0
+    settings.OPS_FLAP_SECONDS = 600
+    connector = ConnectorFactory()
+    incidents.status_observe(
+        station_id=connector.station_id, connector_number=1, status="Faulted", error_code="GroundFailure", at=T0
+    )
+    incident = Incident.objects.get()
+    order = maintenance.work_order_for_incident(incident=incident, now=T0)
+    incidents.status_observe(
+        station_id=connector.station_id, connector_number=1, status="Available", error_code="NoError", at=T0 + HOUR
+    )
+    assert maintenance.work_orders_close_cleared(now=T0 + HOUR + timedelta(minutes=5)) == []  # may still flap
+    assert maintenance.work_orders_close_cleared(now=T0 + 2 * HOUR) == [order.pk]
+    order.refresh_from_db()
+    assert order.status == WorkOrder.Status.CANCELLED
+    assert "cleared by itself" in order.notes
+    assert maintenance.work_orders_close_cleared(now=T0 + 3 * HOUR) == []
+
+
+def test_a_repair_already_started_or_with_a_fault_left_stays_open(settings):
+    settings.OPS_DEBOUNCE_SECONDS = 0
+    settings.OPS_FLAP_SECONDS = 0
+    connector = ConnectorFactory()
+    other = ConnectorFactory(station=connector.station, connector_id=2)
+    for number in (1, 2):
+        incidents.status_observe(
+            station_id=connector.station_id, connector_number=number, status="Faulted", error_code="X", at=T0
+        )
+    first = Incident.objects.get(connector_number=1)
+    order = maintenance.work_order_for_incident(incident=first, now=T0)
+    incidents.status_observe(
+        station_id=connector.station_id, connector_number=1, status="Available", error_code="NoError", at=T0 + HOUR
+    )
+    assert maintenance.work_orders_close_cleared(now=T0 + 2 * HOUR) == []  # connector 2 still faulted
+    incidents.status_observe(
+        station_id=other.station_id, connector_number=2, status="Available", error_code="NoError", at=T0 + HOUR
+    )
+    maintenance.work_order_start(work_order=order, now=T0 + 90 * timedelta(minutes=1))
+    assert maintenance.work_orders_close_cleared(now=T0 + 2 * HOUR) == []

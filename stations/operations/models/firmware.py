@@ -23,6 +23,22 @@ class FirmwareCampaign(models.Model):
     filter_vendor = models.CharField(_("vendor"), max_length=50, blank=True)
     filter_model = models.CharField(_("model"), max_length=50, blank=True)
     filter_current_version = models.CharField(_("current version"), max_length=50, blank=True)
+    filter_site = models.ForeignKey(
+        "stations.Site",
+        verbose_name=_("site"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Only stations at this site."),
+    )
+    filter_stations = models.ManyToManyField(
+        "stations.ChargingStation",
+        verbose_name=_("stations"),
+        blank=True,
+        related_name="+",
+        help_text=_("Only these stations (with the other filters, if set)."),
+    )
     batch_size = models.PositiveSmallIntegerField(_("batch size (K)"), default=10)
     window_start = models.DateTimeField(_("window start"))
     window_end = models.DateTimeField(_("window end"))

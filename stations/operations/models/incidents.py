@@ -86,6 +86,7 @@ class Notification(models.Model):
         INCIDENT = "incident", _("Incident opened")
         DIGEST = "digest", _("Digest of many incidents")
         OVERDUE = "overdue", _("Overdue work orders")
+        CAMPAIGN = "campaign", _("Firmware campaign paused")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stations.models import (
@@ -21,8 +22,11 @@ from stations.models import (
     FirmwareCampaign,
     FirmwareTarget,
     Incident,
+    Notification,
+    Organisation,
 )
 from stations.operations.services import incidents as incident_services
+from stations.operations.services import notifications
 from stations.services.commands import command_request
 
 FAILED_FIRMWARE_STATUSES = {"DownloadFailed", "InstallationFailed"}
@@ -38,7 +42,13 @@ def campaign_stations(*, campaign: FirmwareCampaign):
         stations = stations.filter(model__iexact=campaign.filter_model)
     if campaign.filter_current_version:
         stations = stations.filter(firmware_version=campaign.filter_current_version)
-    return stations.exclude(firmware_version=campaign.target_version)
+    if campaign.filter_site_id:
+        stations = stations.filter(site_id=campaign.filter_site_id)
+    if campaign.pk and campaign.filter_stations.exists():
+        stations = stations.filter(pk__in=campaign.filter_stations.values("pk"))
+    # A station in flight in another campaign is left to it (its version changes soon).
+    busy = FirmwareTarget.objects.filter(status__in=FirmwareTarget.IN_FLIGHT).exclude(campaign_id=campaign.pk)
+    return stations.exclude(firmware_version=campaign.target_version).exclude(pk__in=busy.values("station_id"))
 
 
 def campaign_start(*, campaign: FirmwareCampaign) -> FirmwareCampaign:
@@ -111,6 +121,7 @@ def _campaign_step(campaign: FirmwareCampaign, *, now: datetime) -> bool:
         campaign.status = FirmwareCampaign.Status.COMPLETED
         campaign.paused_reason = f"Window closed; {skipped} station(s) not updated"
         campaign.save(update_fields=["status", "paused_reason"])
+        _campaign_alert(campaign, headline="stopped with stations left")
         return False
     if now < campaign.window_start:
         return False
@@ -150,7 +161,32 @@ def _pause_if_too_many_failures(campaign: FirmwareCampaign) -> bool:
     campaign.status = FirmwareCampaign.Status.PAUSED
     campaign.paused_reason = f"{failures} stations failed (threshold {campaign.failure_threshold})"
     campaign.save(update_fields=["status", "paused_reason"])
+    _campaign_alert(campaign, headline="paused")
     return True
+
+
+def _campaign_alert(campaign: FirmwareCampaign, *, headline: str) -> None:
+    """Tell the on-call contacts of every operator whose stations the campaign targets
+    (and the alert webhook) that it stopped short: a paused campaign needs a decision."""
+    operator_ids = (
+        campaign.targets.exclude(station__site__isnull=True)
+        .values_list("station__site__operator_id", flat=True)
+        .distinct()
+    )
+    counts = {status: campaign.targets.filter(status=status).count() for status in FirmwareTarget.Status.values}
+    body = (
+        f"Firmware campaign {campaign.name!r} ({campaign.target_version}) {headline}: {campaign.paused_reason}\n"
+        + ", ".join(f"{status}: {count}" for status, count in counts.items() if count)
+    )
+    for operator in Organisation.objects.filter(pk__in=list(operator_ids)):
+        notifications.notification_queue(
+            organisation=operator,
+            kind=Notification.Kind.CAMPAIGN,
+            subject=f"[EV ops] Firmware campaign {campaign.name} {headline}",
+            body=body,
+            payload={"event": "firmware_campaign.paused", "campaign_id": campaign.pk, "reason": campaign.paused_reason},
+            now=timezone.now(),
+        )
 
 
 def _target_fail(target: FirmwareTarget, *, error: str, at: datetime) -> None:
@@ -206,6 +242,9 @@ def firmware_status_record(*, station_id: int, status: str, at: datetime) -> Fir
         if status == "Installed":
             target.status = FirmwareTarget.Status.INSTALLED
             target.finished_at = at
+            # Its version is the target's from now on, not from its next boot: a second
+            # campaign must not pick it up again meanwhile.
+            ChargingStation.objects.filter(pk=station_id).update(firmware_version=target.campaign.target_version)
             incident_services.incident_clear(
                 station_id=station_id,
                 connector_number=0,

@@ -9,6 +9,7 @@ outbox when it starts and Operative when it ends, once per connector."""
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -377,10 +378,16 @@ def _plan_due_date(*, plan: MaintenancePlan, station: ChargingStation, now: date
     )
     if last_visit is not None and last_visit.completed_at:
         anchor = last_visit.completed_at
-    elif station.commissioned_on:
-        anchor = datetime.combine(station.commissioned_on, time.min, tzinfo=now.tzinfo)
     else:
-        anchor = station.created_at
+        in_service = (
+            datetime.combine(station.commissioned_on, time.min, tzinfo=now.tzinfo)
+            if station.commissioned_on
+            else station.created_at
+        )
+        # A plan counts from its own creation for stations it has never visited: a new
+        # plan makes the first visits due one interval on, not the whole fleet overdue
+        # since commissioning on day one.
+        anchor = max(in_service, plan.created_at)
     candidates = []
     if plan.every_days:
         due = (anchor + timedelta(days=plan.every_days)).date()
@@ -428,3 +435,37 @@ def work_orders_alert_overdue(*, now: datetime) -> list[int]:
         )
         alerted += [w.pk for w in work_orders]
     return alerted
+
+
+def work_orders_close_cleared(*, now: datetime) -> list[int]:
+    """Cancel corrective work orders nobody has started whose fault cleared by itself:
+    their incident resolved automatically more than OPS_FLAP_SECONDS ago (so a flapping
+    fault keeps its job) and the station has no active fault or driver report left.
+    Returns the ids cancelled; running twice cancels nothing more."""
+    settled = now - timedelta(seconds=settings.OPS_FLAP_SECONDS)
+    candidates = WorkOrder.objects.filter(
+        kind=WorkOrder.Kind.CORRECTIVE,
+        status__in=[WorkOrder.Status.PLANNED, WorkOrder.Status.SCHEDULED],
+        started_at__isnull=True,
+        incident__cause__in=incident_services.REPAIR_CAUSES,
+        incident__status=Incident.Status.RESOLVED,
+        incident__resolved_by__isnull=True,
+        incident__resolved_at__lte=settled,
+    ).select_related("incident")
+    cancelled = []
+    for work_order in candidates:
+        still_failing = Incident.objects.filter(
+            station_id=work_order.station_id,
+            cause__in=[*incident_services.REPAIR_CAUSES, Incident.Cause.DRIVER_REPORT],
+            status__in=Incident.ACTIVE_STATUSES,
+        ).exists()
+        if still_failing:
+            continue
+        closed = work_order_cancel(
+            work_order=work_order,
+            notes=f"Cancelled: the fault cleared by itself at {work_order.incident.resolved_at:%Y-%m-%d %H:%M} UTC.",
+            now=now,
+        )
+        if closed.status == WorkOrder.Status.CANCELLED:
+            cancelled.append(work_order.pk)
+    return cancelled
