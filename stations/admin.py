@@ -331,6 +331,7 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
 # Operations models (incidents, work orders, campaigns, …) register themselves here.
 from stations.assets import admin as assets_admin  # noqa: E402, F401
+from stations.load_management import admin as load_management_admin  # noqa: E402, F401
 from stations.operations import admin as operations_admin  # noqa: E402, F401
 from stations.pipeline import admin as pipeline_admin  # noqa: E402, F401
 

@@ -16,6 +16,7 @@ from drivers.selectors.stations import connector_for_charge_start, station_site_
 from drivers.services import charging
 from drivers.views.base import driver_required, duration_seconds
 from stations import prices
+from stations.load_management.selectors import session_load_note
 from stations.models import CommandRequest
 from stations.services.charging import ChargeRefused, charge_stop
 
@@ -164,4 +165,6 @@ def _session_state(session) -> dict:
         "duration_s": duration_seconds(session, now=timezone.now()),
         "cost": f"{cost.amount}" if cost else None,
         "currency": cost.currency if cost else None,
+        # Why the charge is slower than the car could take, when the site's capacity is shared.
+        "load_note": session_load_note(session),
     }

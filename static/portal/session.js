@@ -21,6 +21,9 @@
     document.getElementById("session-state").textContent = labels[state.status] || state.status;
     document.getElementById("session-energy").textContent = kwh(state.energy_wh);
     document.getElementById("session-power").textContent = state.status === "active" ? kw(state.power_w) : "0.0";
+    var loadNote = document.getElementById("session-load-note");
+    loadNote.textContent = state.status === "active" ? state.load_note || "" : "";
+    loadNote.hidden = !loadNote.textContent;
     if (state.cost !== null && state.cost !== undefined) {
       document.getElementById("session-cost").textContent = formatMoney(state.cost, state.currency);
     }

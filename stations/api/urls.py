@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from stations.api import commands, locations, operations, sessions, sites, stations
+from stations.api import commands, load, locations, operations, sessions, sites, stations
 
 router = SimpleRouter()
 router.register("sites", sites.SiteViewSet, basename="api-site")
@@ -15,5 +15,7 @@ urlpatterns = [
     path("locations/<int:pk>/", locations.LocationDetailView.as_view(), name="api-location-detail"),
     path("stations/<int:station_id>/commands/", commands.StationCommandView.as_view(), name="api-station-commands"),
     path("commands/<int:pk>/", commands.CommandDetailView.as_view(), name="api-command-detail"),
+    path("sites/<int:site_id>/load/", load.SiteLoadView.as_view(), name="api-site-load"),
+    path("load-nodes/<int:node_id>/signal/", load.NodeSignalView.as_view(), name="api-load-node-signal"),
     *router.urls,
 ]

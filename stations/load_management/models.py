@@ -197,7 +197,9 @@ class SessionAllocation(models.Model):
 
     @property
     def is_reduced(self) -> bool:
-        return self.reason not in ("", "at its maximum")
+        """Held below what the EV could take because the site is full (not because the EV
+        draws less or is suspended)."""
+        return self.controlled and (self.limit == 0 or self.reason.startswith("fair share"))
 
 
 class StationFailSafe(models.Model):

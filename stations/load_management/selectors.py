@@ -186,3 +186,66 @@ def _measured(row: ChargingSession, facts: dict, voltage: float, *, now: datetim
         return None
     watts = float(row.last_power_w)
     return watts if facts["dc"] else watts / (voltage * len(facts["phases"]))
+
+
+def site_load_overview(*, site_id: int, now: datetime, events: int = 50, points: int = 120) -> dict | None:
+    """What staff see of a site's load management (ops page and API): the tree with the
+    limits in force and the other load now, each active session's share and why, the
+    recent event log and the chart's series (per phase: capacity, allocated, measured)."""
+    policy = SiteLoadPolicy.objects.select_related("site").filter(site_id=site_id).first()
+    if policy is None:
+        return None
+    nodes = {node.id: node for node in site_nodes(policy, now=now)}
+    rows = LoadNode.objects.filter(site_id=site_id).select_related("station").order_by("parent_id", "name")
+    allocations = (
+        SessionAllocation.objects.filter(site_id=site_id, session__status=ChargingSession.Status.ACTIVE)
+        .select_related("session__station", "session__connector")
+        .order_by("session__started_at")
+    )
+    series = list(
+        policy.site.load_events.filter(kind="allocation").order_by("-at", "-id").values("at", "data")[:points]
+    )
+    return {
+        "site": policy.site,
+        "policy": policy,
+        "nodes": [
+            {
+                "id": row.pk,
+                "name": row.name,
+                "kind": row.kind,
+                "parent": row.parent_id,
+                "station": row.station.identity if row.station else None,
+                "max_current_a": nodes[str(row.pk)].max_current_a,
+                "max_power_kw": nodes[str(row.pk)].max_power_w / 1000 if nodes[str(row.pk)].max_power_w else None,
+                "other_load_a": list(nodes[str(row.pk)].other_load_a),
+                "signal": row.signal,
+            }
+            for row in rows
+        ],
+        "sessions": [
+            {
+                "session": allocation.session_id,
+                "station": allocation.session.station.identity,
+                "connector": allocation.session.connector_number,
+                "limit": allocation.limit,
+                "unit": allocation.unit,
+                "sent_limit": allocation.sent_limit,
+                "controlled": allocation.controlled,
+                "reason": allocation.reason,
+                "power_w": allocation.session.last_power_w,
+            }
+            for allocation in allocations
+        ],
+        "events": list(policy.site.load_events.order_by("-at", "-id")[:events]),
+        "series": [{"at": point["at"], **point["data"]} for point in reversed(series)],
+    }
+
+
+def session_load_note(session: ChargingSession) -> str:
+    """For the driver's live view: why the charge is reduced, or '' when it is not."""
+    allocation = _allocation(session)
+    if allocation is None or not allocation.is_reduced or session.status != ChargingSession.Status.ACTIVE:
+        return ""
+    if allocation.limit == 0:
+        return "Paused by site load management: charging resumes as soon as capacity frees up."
+    return f"Reduced to {allocation.limit} {allocation.unit} by site load management (shared grid connection)."

@@ -303,3 +303,24 @@ def other_load_record(*, node: LoadNode, l1_a: Decimal, l2_a: Decimal, l3_a: Dec
     updated.update(other_load_l1_a=l1_a, other_load_l2_a=l2_a, other_load_l3_a=l3_a, other_load_at=at)
     node.refresh_from_db()
     return node
+
+
+def load_node_validate(*, node: LoadNode) -> None:
+    """Raise ValueError unless `node` fits its site's tree: its parent and its station are
+    at the same site, the tree stays a tree, and only the grid connection has no parent."""
+    if node.parent_id is not None:
+        if node.parent.site_id != node.site_id:
+            raise ValueError("The parent node belongs to another site.")
+        ancestor = node.parent
+        while ancestor is not None:
+            if node.pk is not None and ancestor.pk == node.pk:
+                raise ValueError("A node cannot sit below itself.")
+            ancestor = ancestor.parent
+    elif node.kind != LoadNode.Kind.GRID:
+        raise ValueError("Only the grid connection has no parent.")
+    if node.station_id is not None and node.station.site_id != node.site_id:
+        raise ValueError("The station is at another site.")
+    if node.kind == LoadNode.Kind.STATION and node.station_id is None:
+        raise ValueError("A station node names its station.")
+    if node.signal == LoadNode.Signal.METER and node.meter_station_id is None:
+        raise ValueError("A meter signal names the station whose meter it reads.")

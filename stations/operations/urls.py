@@ -1,6 +1,7 @@
 from django.urls import path
 
 from stations.assets import views as assets_views
+from stations.load_management.urls import urlpatterns as load_urls
 from stations.operations import views
 from stations.operations.regulatory import views as regulatory_views
 from stations.pipeline.urls import urlpatterns as pipeline_urls
@@ -24,4 +25,5 @@ urlpatterns = [
     path("reports/uk-reliability.csv", regulatory_views.uk_reliability_csv, name="reports-uk"),
     path("reports/cec-intervals.csv", regulatory_views.cec_intervals_csv, name="reports-cec"),
     *pipeline_urls,
+    *load_urls,
 ]
