@@ -19,6 +19,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import path, re_path  # noqa: E402
 
 from config.gc_tuning import tune_for_server  # noqa: E402
+from drivers.routing import websocket_urlpatterns as support_patterns  # noqa: E402
 from ocpp_gateway.handshake import websocket_not_found  # noqa: E402
 from ocpp_gateway.routing import websocket_urlpatterns as ocpp_patterns  # noqa: E402
 from stations.routing import websocket_urlpatterns as live_patterns  # noqa: E402
@@ -32,7 +33,7 @@ application = ProtocolTypeRouter(
                 # Browser sockets: same-origin only, with the Django session's user.
                 *[
                     path(p.pattern._route, AllowedHostsOriginValidator(AuthMiddlewareStack(p.callback)))
-                    for p in live_patterns
+                    for p in [*live_patterns, *support_patterns]
                 ],
                 re_path(r"", websocket_not_found),
             ]

@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "drivers.context_processors.support",
             ],
         },
     },
@@ -312,6 +313,18 @@ if is_set("EMAIL_URL"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = config_env.env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+
+# --- Support ------------------------------------------------------------------------------
+# Where a new support ticket is announced by e-mail (empty: only the live staff inbox).
+SUPPORT_INBOX_EMAIL = config_env.matching(
+    "SUPPORT_INBOX_EMAIL", "", r"|[^@\s]+@[^@\s]+\.[^@\s]+", "an e-mail address (or empty)"
+)
+# The portal's address as drivers reach it, for links in e-mails sent by background tasks.
+PORTAL_URL = config_env.matching(
+    "PORTAL_URL", "http://127.0.0.1:8000", r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL"
+).rstrip("/")
+# The 24/7 helpline shown on every portal page (UK regulations want one for public chargers).
+SUPPORT_PHONE = config_env.matching("SUPPORT_PHONE", "+49 30 1234 5678", r"\+?[0-9 ()/-]{6,24}", "a phone number")
 
 # --- Security (production sits behind a TLS-terminating proxy) ----------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

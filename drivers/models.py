@@ -156,7 +156,9 @@ class Reservation(models.Model):
 
 
 class SupportTicket(models.Model):
-    """A driver's question or complaint, answered by staff from the admin."""
+    """A driver's question or complaint, answered by staff live (the chat: every message
+    pushed to both sides over the channel layer) or later by e-mail; the thread is the
+    transcript."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open (waiting for staff)"
@@ -176,6 +178,9 @@ class SupportTicket(models.Model):
         "stations.ChargingSession", on_delete=models.SET_NULL, related_name="support_tickets", null=True, blank=True
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    inbox_notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the support inbox was e-mailed about this new ticket."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -196,6 +201,9 @@ class TicketMessage(models.Model):
     )
     from_staff = models.BooleanField(default=False)
     body = models.TextField(max_length=5000)
+    notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="Staff answers: when the driver was e-mailed about it (once)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

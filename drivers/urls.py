@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from drivers.views import accounts, charging, reservations, stations, support, tokens
+from drivers.views import accounts, charging, reservations, stations, support, support_desk, tokens
 
 account_patterns = [
     path("signup/", accounts.signup, name="portal-signup"),
@@ -48,5 +48,8 @@ urlpatterns = [
     path("support/", support.ticket_list, name="portal-support"),
     path("support/<int:ticket_id>/", support.ticket_detail, name="portal-ticket"),
     path("support/<int:ticket_id>/close/", support.ticket_close, name="portal-ticket-close"),
+    path("support/desk/", support_desk.inbox, name="support-desk"),
+    path("support/desk/<int:ticket_id>/", support_desk.conversation, name="support-desk-ticket"),
+    path("support/desk/<int:ticket_id>/close/", support_desk.close, name="support-desk-close"),
     path("account/", include(account_patterns)),
 ]

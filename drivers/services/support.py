@@ -1,10 +1,19 @@
-"""Support tickets: open, reply, close."""
+"""Support tickets and their live chat: open, reply, close; the driver is e-mailed a staff
+answer, the support inbox a new ticket (each once)."""
 
+from celery import shared_task
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.mail import send_mail
+from django.db import OperationalError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from drivers import support_chat
 from drivers.models import Driver, SessionToken, SupportTicket, TicketMessage
+from stations import live
 
 
 @transaction.atomic
@@ -19,6 +28,12 @@ def support_ticket_open(
     ticket.full_clean()
     ticket.save()
     ticket_message_post(ticket=ticket, author=driver.user, body=body)
+    live.publish(
+        groups=[support_chat.INBOX_GROUP],
+        event={"kind": "ticket_opened", "ticket_id": ticket.pk, "subject": ticket.subject},
+    )
+    if settings.SUPPORT_INBOX_EMAIL:
+        ticket_opened_mail.delay(ticket.pk)
     return ticket
 
 
@@ -38,6 +53,13 @@ def ticket_message_post(*, ticket: SupportTicket, author, body: str) -> TicketMe
     message.save()
     ticket.status = SupportTicket.Status.ANSWERED if from_staff else SupportTicket.Status.OPEN
     ticket.save(update_fields=["status", "updated_at"])
+    message.ticket = ticket
+    live.publish(
+        groups=[support_chat.ticket_group(ticket.pk), support_chat.INBOX_GROUP],
+        event={**support_chat.message_event(message), "status": ticket.status},
+    )
+    if from_staff:
+        ticket_answer_mail.delay(message.pk)
     return message
 
 
@@ -48,3 +70,78 @@ def support_ticket_close(*, ticket: SupportTicket) -> SupportTicket:
     )
     ticket.refresh_from_db()
     return ticket
+
+
+def ticket_answer_notify(*, message_id: int) -> bool:
+    """E-mail the driver a staff answer, in their language, with a link to the thread.
+    Sent at most once (the row is locked and marked in the transaction that sends), never
+    to a closed account. Returns whether a mail went out."""
+    with transaction.atomic():
+        message = (
+            TicketMessage.objects.select_for_update(of=("self",))
+            .select_related("ticket__driver__user")
+            .filter(pk=message_id, from_staff=True, notified_at__isnull=True)
+            .first()
+        )
+        if message is None:
+            return False
+        driver = message.ticket.driver
+        if driver.account_status == Driver.AccountStatus.CLOSED or not driver.user.email:
+            return False
+        with translation.override(driver.preferred_language):
+            context = {
+                "message": message,
+                "ticket": message.ticket,
+                "url": settings.PORTAL_URL + reverse("portal-ticket", args=[message.ticket_id]),
+            }
+            send_mail(
+                subject=_("Support answered: %(subject)s") % {"subject": message.ticket.subject},
+                message=render_to_string("portal/emails/ticket_answered.txt", context),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[driver.user.email],
+            )
+        TicketMessage.objects.filter(pk=message.pk).update(notified_at=timezone.now())
+    return True
+
+
+def ticket_opened_notify(*, ticket_id: int) -> bool:
+    """E-mail SUPPORT_INBOX_EMAIL about a new ticket, once. Returns whether a mail went out."""
+    if not settings.SUPPORT_INBOX_EMAIL:
+        return False
+    with transaction.atomic():
+        ticket = (
+            SupportTicket.objects.select_for_update(of=("self",))
+            .select_related("driver__user")
+            .filter(pk=ticket_id, inbox_notified_at__isnull=True)
+            .first()
+        )
+        if ticket is None:
+            return False
+        first = ticket.messages.order_by("created_at", "pk").first()
+        context = {
+            "ticket": ticket,
+            "body": first.body if first else "",
+            "url": settings.PORTAL_URL + reverse("support-desk-ticket", args=[ticket.pk]),
+        }
+        send_mail(
+            subject=_("New support ticket #%(id)s: %(subject)s") % {"id": ticket.pk, "subject": ticket.subject},
+            message=render_to_string("portal/emails/ticket_opened.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[settings.SUPPORT_INBOX_EMAIL],
+        )
+        SupportTicket.objects.filter(pk=ticket.pk).update(inbox_notified_at=timezone.now())
+    return True
+
+
+# Tasks this module sends itself are declared here (docs/architecture.md, Celery).
+_RETRY = {"acks_late": True, "autoretry_for": (OperationalError, OSError), "retry_backoff": True, "max_retries": 5}
+
+
+@shared_task(name="drivers.tasks.ticket_answer_mail", **_RETRY)
+def ticket_answer_mail(message_id: int) -> bool:
+    return ticket_answer_notify(message_id=message_id)
+
+
+@shared_task(name="drivers.tasks.ticket_opened_mail", **_RETRY)
+def ticket_opened_mail(ticket_id: int) -> bool:
+    return ticket_opened_notify(ticket_id=ticket_id)

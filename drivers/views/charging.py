@@ -87,6 +87,7 @@ def session_page(request, session_id: int):
     if request.GET.get("stop", "").isdigit():
         stop_command = drivers_sessions.driver_command(driver=request.driver, command_id=int(request.GET["stop"]))
     context = {
+        "chat_about": f"session={session.pk}",
         "stop_command": stop_command,
         "session": session,
         "state": _session_state(session),

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from drivers.forms.support import BreakdownReportForm, TicketForm, TicketReplyForm
+from drivers.models import SupportTicket
+from drivers.selectors import sessions as sessions_read
 from drivers.selectors import support as support_read
 from drivers.selectors.stations import public_stations
 from drivers.services import breakdowns, support
@@ -16,17 +18,25 @@ from drivers.views.base import driver_required
 
 @driver_required
 def ticket_list(request):
-    form = TicketForm(request.POST or None)
+    # "Chat with us" from a session's page attaches that session (only the driver's own).
+    session_id = request.GET.get("session", "")
+    session = (
+        sessions_read.driver_session(driver=request.driver, session_id=int(session_id))
+        if session_id.isdigit()
+        else None
+    )
+    initial = {"topic": SupportTicket.Topic.CHARGING} if session else {}
+    form = TicketForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            ticket = support.support_ticket_open(driver=request.driver, **form.cleaned_data)
+            ticket = support.support_ticket_open(driver=request.driver, session=session, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Thank you. Our team will answer here and by e-mail."))
             return redirect("portal-ticket", ticket.pk)
     tickets = support_read.driver_tickets(driver=request.driver)
-    return render(request, "portal/support.html", {"form": form, "tickets": tickets})
+    return render(request, "portal/support.html", {"form": form, "tickets": tickets, "about_session": session})
 
 
 @driver_required
