@@ -9,6 +9,8 @@ OURS: list[tuple[str, str, str]] = [
     ("credentials", "SENDER", "2.2.1/credentials"),
     ("credentials", "RECEIVER", "2.2.1/credentials"),
     ("locations", "SENDER", "cpo/2.2.1/locations"),
+    ("sessions", "SENDER", "cpo/2.2.1/sessions"),
+    ("cdrs", "SENDER", "cpo/2.2.1/cdrs"),
     ("tokens", "RECEIVER", "cpo/2.2.1/tokens"),
     ("commands", "RECEIVER", "cpo/2.2.1/commands"),
 ]

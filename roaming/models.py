@@ -129,3 +129,17 @@ class PartnerCommand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.command} from {self.partner}"
+
+
+class CdrPush(models.Model):
+    """A CDR of ours that belongs to a partner EMSP's token, and when it reached the
+    partner: the periodic push sends each exactly until it is accepted."""
+
+    cdr = models.OneToOneField("billing.ChargeDetailRecord", on_delete=models.CASCADE, related_name="partner_push")
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="cdr_pushes")
+    pushed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return f"CDR {self.cdr_id} → {self.partner}"

@@ -35,6 +35,12 @@ def on_station_connection_changed(sender, *, station_id, **kwargs) -> None:
     _send(tasks.station_evses_changed, station_id)
 
 
+@receiver(signals.session_started, dispatch_uid="roaming.session_started")
+@receiver(signals.session_stopped, dispatch_uid="roaming.session_stopped")
+def on_session_changed(sender, *, session_id, **kwargs) -> None:
+    _send(tasks.session_changed, session_id)
+
+
 # A partner EMSP's token meets the one token rule at every door (Authorize, StartTransaction,
 # remote start): drivers asks roaming for idTags none of its drivers hold.
 tokens.foreign_token_authorizer_register(partner_token_authorization)

@@ -8,11 +8,12 @@ from django.db import OperationalError
 from roaming.client import PartnerError
 from roaming.models import Partner
 from roaming.selectors.endpoints import partners_receiving
+from roaming.selectors.sessions import partner_sessions, partner_token_of
 from roaming.services import pushes, tokens
 
 # Declared beside the service that sends it (docs/architecture.md, Celery).
 from roaming.services.commands import command_result_forward  # noqa: F401
-from stations.models import Connector
+from stations.models import ChargingSession, Connector
 
 # A partner down for a while gets the push once it is back (then its periodic pull covers
 # anything older): 10 tries, backoff doubling up to 10 minutes, with jitter.
@@ -67,3 +68,50 @@ def tokens_pull_all() -> int:
 def tokens_pull(partner_id: int) -> int:
     partner = Partner.objects.filter(pk=partner_id).first()
     return tokens.tokens_pull(partner=partner) if partner else 0
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def session_changed(session_id: int) -> bool:
+    """A session started or stopped: if a partner's token charges, push it to that partner."""
+    session = ChargingSession.objects.filter(pk=session_id).only("id_tag").first()
+    token = session and partner_token_of(id_tag=session.id_tag)
+    if token is None or not token.partner.endpoint_url("sessions", "RECEIVER"):
+        return False
+    session_push.delay(token.partner_id, session_id)
+    return True
+
+
+@shared_task(**PUSH)
+def session_push(partner_id: int, session_id: int) -> bool:
+    partner = Partner.objects.filter(pk=partner_id, status=Partner.Status.REGISTERED).first()
+    url = partner and partner.endpoint_url("sessions", "RECEIVER")
+    if not url:
+        return False
+    return pushes.session_push(partner=partner, url=url.rstrip("/"), session_id=session_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def sessions_progress_push() -> int:
+    """Beat: the kWh and cost so far of every running session of a partner's token."""
+    count = 0
+    for partner, _ in partners_receiving(module="sessions"):
+        for session_id in (
+            partner_sessions(partner=partner).filter(status=ChargingSession.Status.ACTIVE).values_list("pk", flat=True)
+        ):
+            session_push.delay(partner.pk, session_id)
+            count += 1
+    return count
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def cdrs_push_pending() -> int:
+    """Beat: every priced CDR of a partner's token that the partner has not accepted yet."""
+    pending = pushes.cdrs_to_push()
+    for push in pending:
+        cdr_push.delay(push.pk)
+    return len(pending)
+
+
+@shared_task(**PUSH)
+def cdr_push(cdr_push_id: int) -> bool:
+    return pushes.cdr_push(cdr_push_id=cdr_push_id)

@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from roaming.views import commands, configuration, locations, tokens
+from roaming.views import commands, configuration, locations, sessions, tokens
 
 app_name = "roaming"
 
@@ -17,6 +17,8 @@ urlpatterns = [
         locations.location_item,
         name="cpo-location",
     ),
+    re_path(r"^cpo/2\.2\.1/sessions/?$", sessions.session_list, name="cpo-sessions"),
+    re_path(r"^cpo/2\.2\.1/cdrs/?$", sessions.cdr_list, name="cpo-cdrs"),
     # CPO: Receiver interfaces.
     re_path(
         r"^cpo/2\.2\.1/tokens/(?P<country_code>[^/]{1,2})/(?P<party_id>[^/]{1,3})/(?P<uid>[^/]{1,36})/?$",

@@ -3,14 +3,21 @@ object id, carrying `last_updated`, so that a repeated push changes nothing at t
 Each is one task per partner (roaming/tasks.py), retried with backoff; a partner that is down
 catches up through its own periodic pull of our Sender interfaces."""
 
+from datetime import timedelta
+
+from django.db import models
 from django.utils import timezone
 
+from billing.models import ChargeDetailRecord
 from roaming import parties
-from roaming.client import PartnerClient
+from roaming.client import PartnerClient, PartnerError
 from roaming.fields import datetime_format
-from roaming.models import Partner
-from roaming.selectors import locations
-from stations.models import ChargingStation
+from roaming.models import CdrPush, Partner
+from roaming.selectors import locations, sessions
+from stations.models import ChargingSession, ChargingStation
+
+# CDRs older than this when roaming first sees them are history, not news, for a partner.
+CDR_PUSH_WINDOW = timedelta(days=60)
 
 
 def partner_client(partner: Partner, *, from_role: str) -> PartnerClient:
@@ -65,4 +72,51 @@ def location_push(*, partner: Partner, url: str, site_id: int) -> bool:
         "PUT", f"{url}/{country_code}/{party_id}/{site.pk}", json=locations.location_object(site)
     )
     Partner.objects.filter(pk=partner.pk).update(last_sync_at=timezone.now())
+    return True
+
+
+def session_push(*, partner: Partner, url: str, session_id: int) -> bool:
+    """PUT the whole Session (kWh and cost so far, or final) to the partner's Sessions
+    Receiver. False when the session is not one of this partner's tokens'."""
+    session = ChargingSession.objects.select_related("station").filter(pk=session_id).first()
+    token = sessions.partner_token_of(id_tag=session.id_tag) if session else None
+    if token is None or token.partner_id != partner.pk or not session.station.site_id:
+        return False
+    country_code, party_id = parties.our_party("CPO")
+    body = sessions.session_object(session=session, token=token)
+    partner_client(partner, from_role="CPO").call("PUT", f"{url}/{country_code}/{party_id}/{session.pk}", json=body)
+    Partner.objects.filter(pk=partner.pk).update(last_sync_at=timezone.now())
+    return True
+
+
+def cdrs_to_push() -> list[CdrPush]:
+    """Billable CDRs of partner tokens not yet accepted by the partner (new ones recorded)."""
+    known = CdrPush.objects.values("cdr_id")
+    for cdr in (
+        ChargeDetailRecord.objects.billable()
+        .exclude(pk__in=known)
+        .filter(created_at__gte=timezone.now() - CDR_PUSH_WINDOW)
+    ):
+        token = sessions.partner_token_of(id_tag=cdr.id_tag)
+        if token is not None:
+            CdrPush.objects.get_or_create(cdr=cdr, defaults={"partner": token.partner})
+    return list(CdrPush.objects.filter(pushed_at__isnull=True, partner__status=Partner.Status.REGISTERED))
+
+
+def cdr_push(*, cdr_push_id: int) -> bool:
+    """POST the CDR to the partner's CDRs Receiver, once: a push that was accepted is
+    never sent again (compare-and-set on pushed_at). Raises PartnerError to be retried."""
+    push = CdrPush.objects.select_related("cdr__session", "cdr__station", "partner").get(pk=cdr_push_id)
+    url = push.partner.endpoint_url("cdrs", "RECEIVER")
+    if push.pushed_at is not None or not url:
+        return False
+    token = sessions.partner_token_of(id_tag=push.cdr.id_tag)
+    body = sessions.cdr_object(cdr=push.cdr, token=token)
+    CdrPush.objects.filter(pk=push.pk).update(attempts=models.F("attempts") + 1)
+    try:
+        partner_client(push.partner, from_role="CPO").call("POST", url.rstrip("/"), json=body)
+    except PartnerError as error:
+        CdrPush.objects.filter(pk=push.pk).update(last_error=str(error)[:255])
+        raise
+    CdrPush.objects.filter(pk=push.pk, pushed_at__isnull=True).update(pushed_at=timezone.now(), last_error="")
     return True

@@ -2,9 +2,11 @@
 extrawest-ocpi (py_ocpi). An object that our code sends or accepts must parse there too."""
 
 from py_ocpi.core.schemas import OCPIResponse
+from py_ocpi.modules.cdrs.v_2_2_1.schemas import Cdr
 from py_ocpi.modules.commands.v_2_2_1.schemas import CommandResponse, CommandResult, StartSession, StopSession
 from py_ocpi.modules.credentials.v_2_2_1.schemas import Credentials
 from py_ocpi.modules.locations.v_2_2_1.schemas import EVSE, Connector, EVSEPartialUpdate, Location
+from py_ocpi.modules.sessions.v_2_2_1.schemas import Session
 from py_ocpi.modules.tokens.v_2_2_1.schemas import AuthorizationInfo, Token, TokenPartialUpdate
 from py_ocpi.modules.versions.schemas import Version
 from py_ocpi.modules.versions.v_2_2_1.schemas import VersionDetail
@@ -24,6 +26,8 @@ MODELS = {
     "command_result": CommandResult,
     "start_session": StartSession,
     "stop_session": StopSession,
+    "session": Session,
+    "cdr": Cdr,
 }
 
 
