@@ -13,14 +13,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from billing import admin_reviews  # noqa: F401  (registers the held-CDR review admin)
+from billing import admin_accounts, admin_reviews  # noqa: F401  (register their admin pages)
 from billing.models import (
     Account,
-    BillingAccount,
     CdrReview,
     ChargeDetailRecord,
     CommissionAgreement,
-    CountryRate,
     Entry,
     Invoice,
     InvoiceLine,
@@ -369,26 +367,10 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 # --- agreements, accounts, memberships ---------------------------------------------------------
 
 
-@admin.register(CountryRate)
-class CountryRateAdmin(admin.ModelAdmin):
-    """A VAT change is a new row from its date; the old row stays for the sessions before."""
-
-    list_display = ["country", "currency", "vat_rate", "valid_from"]
-    list_filter = ["country", "currency"]
-
-
 @admin.register(CommissionAgreement)
 class CommissionAgreementAdmin(admin.ModelAdmin):
     list_display = ["emsp", "cpo", "percent", "valid_from", "valid_until"]
     list_filter = ["emsp", "cpo"]
-
-
-@admin.register(BillingAccount)
-class BillingAccountAdmin(admin.ModelAdmin):
-    list_display = ["driver", "mode", "stripe_customer_id", "low_balance_threshold"]
-    list_filter = ["mode"]
-    search_fields = ["driver__user__email", "stripe_customer_id"]
-    raw_id_fields = ["driver"]
 
 
 @admin.register(MembershipPlan)

@@ -35,3 +35,10 @@ def wallet_balance(*, driver, currency: str | None = None) -> Decimal:
 def account_statement(*, account: Account):
     """Entries of one account, oldest first, with their transaction."""
     return account.entries.select_related("transaction").order_by("transaction__occurred_at", "id")
+
+
+def wallet_currencies(*, driver) -> list[str]:
+    """The currencies the driver has a wallet in."""
+    return sorted(
+        Account.objects.filter(driver=driver, kind=Account.Kind.DRIVER_WALLET).values_list("currency", flat=True)
+    )

@@ -134,6 +134,17 @@ def _settle(payment: Payment, now: datetime) -> None:
         clearing = ledger.account_get(kind=Account.Kind.DRIVER_WALLET, currency=payment.currency, driver=payment.driver)
     else:
         clearing = ledger.account_get(kind=Account.Kind.PAYMENT_CLEARING, currency=payment.currency)
+    if payment.purpose == Payment.Purpose.WALLET_REFUND:
+        # Unused prepaid balance back to the card: our wallet liability shrinks as the cash leaves.
+        wallet = ledger.account_get(kind=Account.Kind.DRIVER_WALLET, currency=payment.currency, driver=payment.driver)
+        ledger.transaction_post(
+            reference=f"payment:{payment.pk}",
+            kind="wallet_refund",
+            occurred_at=now,
+            postings=[(wallet, payment.amount), (clearing, -payment.amount)],
+            description=f"Wallet balance refunded to the card of top-up {payment.refund_of_id}",
+        )
+        return
     if payment.purpose == Payment.Purpose.REFUND:
         # Money goes back out: the driver's credit (from a credit note) is used up.
         receivable = ledger.account_get(
@@ -200,6 +211,8 @@ def payment_refund(*, payment: Payment, amount: Decimal, key: str, provider: Pay
     not succeed, a non-positive amount or more than is left to refund."""
     if payment.status != Payment.Status.SUCCEEDED or payment.purpose == Payment.Purpose.REFUND:
         raise PaymentError("Only a succeeded payment can be refunded.")
+    if payment.purpose == Payment.Purpose.TOP_UP:
+        raise PaymentError("A top-up is refunded from the wallet's balance: use wallet_refund.")
     key = f"refund-{payment.pk}-{key}"
     existing = Payment.objects.filter(idempotency_key=key).first()
     if existing:

@@ -60,9 +60,25 @@ class ProfileForm(forms.Form):
         error_messages={"invalid": _("Use the two-letter country code, e.g. DE.")},
     )
     preferred_language = forms.ChoiceField(label=_("Language"), choices=[("en", "English")])
+    company_name = forms.CharField(
+        label=_("Company (business customers)"),
+        max_length=200,
+        required=False,
+        help_text=_("Invoices are made out to the company, for your attention."),
+    )
+    vat_number = forms.RegexField(
+        label=_("VAT ID (business customers)"),
+        regex=r"^[A-Za-z]{2}[A-Za-z0-9 ]{2,14}$",
+        required=False,
+        help_text=_("With its country prefix, e.g. DE123456789; printed on your invoices."),
+        error_messages={"invalid": _("A VAT ID starts with its two-letter country code, e.g. DE123456789.")},
+    )
 
     def clean_country(self):
         return self.cleaned_data["country"].upper()
+
+    def clean_vat_number(self):
+        return self.cleaned_data["vat_number"].replace(" ", "").upper()
 
 
 class CloseAccountForm(forms.Form):

@@ -44,7 +44,11 @@ VERIFICATION_SALT = "drivers.email-verification"
 VERIFICATION_MAX_AGE_SECONDS = 3 * 24 * 3600
 
 
-PROFILE_FIELDS = ("phone", "address", "city", "postal_code", "country", "preferred_language")
+# The buyer on an invoice (EU VAT Directive art. 226): name and address, and a business
+# driver's company name and VAT id.
+PROFILE_FIELDS = (
+    "phone", "address", "city", "postal_code", "country", "preferred_language", "company_name", "vat_number",
+)  # fmt: skip
 
 
 class VerificationError(ValueError):

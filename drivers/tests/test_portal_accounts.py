@@ -90,6 +90,23 @@ def test_profile_edit_validates_and_saves(client):
     assert (driver.user.first_name, driver.city, driver.country) == ("Grace", "Berlin", "DE")
 
 
+def test_a_business_driver_enters_company_and_vat_id_for_the_invoice_buyer(client):
+    driver = DriverFactory()
+    client.force_login(driver.user)
+    bad = client.post(reverse("portal-account"), {"vat_number": "123456789", "preferred_language": "en"})
+    assert bad.context["form"].errors["vat_number"]
+    fields = {"company_name": "Grace Fleet GmbH", "vat_number": "de 123456789", "address": "Hauptstraße 1"}
+    client.post(
+        reverse("portal-account"), {**fields, "postal_code": "10115", "city": "Berlin", "preferred_language": "en"}
+    )
+    driver.refresh_from_db()
+    assert (driver.company_name, driver.vat_number, driver.address) == (
+        "Grace Fleet GmbH",
+        "DE123456789",
+        "Hauptstraße 1",
+    )
+
+
 def test_data_export_holds_only_the_drivers_own_data(client):
     driver = DriverFactory()
     TokenFactory(driver=driver, uid="MINE1")
