@@ -9,7 +9,17 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from stations.models import ChargingStation, Connector, OpeningHours, OperatingAgreement, Organisation, Site
+from stations.models import (
+    ChargingStation,
+    Connector,
+    LoadNode,
+    LoadWindow,
+    OpeningHours,
+    OperatingAgreement,
+    Organisation,
+    Site,
+    SiteLoadPolicy,
+)
 from stations.services import registry as services
 
 DEMO_CHARGER_PASSWORD = "demo-charger-secret-16+"
@@ -279,7 +289,26 @@ def load_network() -> dict[str, int]:
                 ],
             )
             created += 1
+    load_management_demo()
     return {"stations_created": created}
+
+
+def load_management_demo() -> None:
+    """The first site shares a 160 kW grid connection (250 kW at night) among its DC charger
+    and its wallboxes, which hang on a 32 A garage feeder (docs/smart-charging.md)."""
+    site = Site.objects.get(name=SITES[0].name)
+    if SiteLoadPolicy.objects.filter(site=site).exists():
+        return
+    SiteLoadPolicy.objects.create(site=site)
+    grid = LoadNode.objects.create(site=site, name="Grid connection", kind=LoadNode.Kind.GRID, max_power_kw=160)
+    LoadWindow.objects.create(node=grid, starts_at=time(22), ends_at=time(6), max_power_kw=250)
+    feeder = LoadNode.objects.create(
+        site=site, parent=grid, name="Garage wallboxes", kind=LoadNode.Kind.FEEDER, max_current_a=32
+    )
+    for station in site.stations.filter(connectors__power_type=Connector.PowerType.AC_3_PHASE).distinct():
+        LoadNode.objects.create(
+            site=site, parent=feeder, name=station.identity, kind=LoadNode.Kind.STATION, station=station
+        )
 
 
 def _organisation(name: str, country: str, **fields) -> Organisation:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from config.tests.api_clients import client_for
 from drivers.tests.factories import DriverFactory, TokenFactory, UserFactory
+from stations.demo import load_network
 from stations.load_management import services
 from stations.models import LoadNode, SiteLoadPolicy
 from stations.tests.factories import ChargingSessionFactory, ChargingStationFactory, ConnectorFactory, SiteFactory
@@ -111,3 +112,15 @@ def test_the_ops_page_shows_shares_reasons_and_the_chart_series(admin_client, cl
     assert series[-1]["capacity_a"] == [20.0, 20.0, 20.0] and series[-1]["allocated_a"] == [20.0, 20.0, 20.0]
     assert grid.site.name in admin_client.get(reverse("ops:load-sites")).content.decode()
     assert client.get(reverse("ops:load-site", args=[grid.site_id])).status_code == 302
+
+
+def test_the_demo_has_a_site_under_load_management_whose_limits_hold_together():
+    load_network()
+    policy = SiteLoadPolicy.objects.get()
+    nodes = LoadNode.objects.filter(site=policy.site)
+    assert nodes.filter(kind="grid", max_power_kw=160).exists() and nodes.filter(kind="station").count() == 2
+    for node in nodes:
+        services.load_node_validate(node=node)
+    load_network()  # twice: nothing new
+    assert LoadNode.objects.count() == nodes.count()
+    assert services.fail_safe_send(site_id=policy.site_id, now=datetime.now(UTC))
