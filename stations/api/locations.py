@@ -30,6 +30,11 @@ def _tariffs_for(site_ids: list[int], at: datetime) -> dict[int, dict]:
     return _site_tariffs(site_ids=site_ids, at=at) if _site_tariffs is not None and site_ids else {}
 
 
+def site_tariffs(*, site_ids: list[int], at: datetime) -> dict[int, dict]:
+    """{site id: its public tariff at `at`, OCPI-shaped} as locations show it; {} without billing."""
+    return _tariffs_for(site_ids, at)
+
+
 class LocationQuerySerializer(serializers.Serializer):
     q = serializers.CharField(
         required=False, default="", max_length=100, help_text="Words to find in the name, address, city or postcode."

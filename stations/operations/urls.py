@@ -24,6 +24,7 @@ urlpatterns = [
     path("reports/nevi-sessions.csv", regulatory_views.nevi_sessions_csv, name="reports-nevi-sessions"),
     path("reports/uk-reliability.csv", regulatory_views.uk_reliability_csv, name="reports-uk"),
     path("reports/cec-intervals.csv", regulatory_views.cec_intervals_csv, name="reports-cec"),
+    path("reports/afir-checks.csv", regulatory_views.afir_checks_csv, name="reports-afir"),
     *pipeline_urls,
     *load_urls,
 ]

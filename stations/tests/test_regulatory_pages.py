@@ -56,6 +56,8 @@ def test_session_and_interval_csvs_have_the_rules_columns(staff_client):
     intervals = rows(staff_client.get("/ops/reports/cec-intervals.csv?start=2026-03-02&end=2026-03-02"))
     assert len(intervals) == 96
     assert staff_client.get("/ops/reports/uk-reliability.csv?year=2025").status_code == 200
+    afir_csv = staff_client.get("/ops/reports/afir-checks.csv").content.decode()
+    assert afir_csv.splitlines()[0] == "site,check,passed,detail"
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,8 @@
   year; a charge point's reliability is its operational time over the year's time,
   where time inoperative for excluded reasons is not counted against it.
 - California CEC: reliability data reported in 15-minute intervals per port.
+- EU AFIR, Art. 5(3): at recharging points of 50 kW or more the ad hoc price is based on
+  the price per kWh (checks in afir.py).
 
 Pure functions: minutes and seconds in, Decimal percentages out; no database."""
 
@@ -21,6 +23,7 @@ NEVI_YEAR_MINUTES = 525_600
 NEVI_THRESHOLD = Decimal(97)
 UK_RAPID_KW = Decimal(50)
 UK_THRESHOLD = Decimal(99)
+AFIR_PER_KWH_FROM_KW = Decimal(50)
 CEC_INTERVAL = timedelta(minutes=15)
 HUNDREDTH = Decimal("0.01")
 
@@ -73,6 +76,11 @@ def uk_is_rapid(max_power_kw: Decimal) -> bool:
 def uk_meets(reliability_percent: Decimal) -> bool:
     """At least 99 %: exactly 99 % complies."""
     return reliability_percent >= UK_THRESHOLD
+
+
+def afir_needs_price_per_kwh(max_power_kw: Decimal) -> bool:
+    """AFIR Art. 5(3): at 50 kW or more the ad hoc price is based on a price per kWh."""
+    return Decimal(max_power_kw) >= AFIR_PER_KWH_FROM_KW
 
 
 def cec_intervals(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:

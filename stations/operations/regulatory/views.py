@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from stations.models import ChargingStation
-from stations.operations.regulatory import reports
+from stations.operations.regulatory import afir, reports
 
 MAX_CEC_DAYS = 31
 
@@ -51,6 +51,7 @@ def reports_page(request):
         "nevi": reports.nevi_port_uptime(station_ids=_all_station_ids(), month=chosen),
         "uk": reports.uk_rapid_reliability(station_ids=_all_station_ids(), year=today.year - 1),
         "quarter": f"{today.year}-Q{(today.month - 1) // 3 + 1}",
+        "afir": afir.afir_site_checks(at=timezone.now()),
         "today": today,
     }
     return render(request, "ops/reports.html", context)
@@ -115,3 +116,14 @@ def cec_intervals_csv(request):
         end=min(datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=UTC), timezone.now()),
     )
     return _csv(f"cec-intervals-{start}-{end}", rows, columns=list(reports.CEC_COLUMNS))
+
+
+@staff_member_required
+@require_GET
+def afir_checks_csv(request):
+    rows = [
+        {"site": row["site"], "check": check.key, "passed": check.passed, "detail": check.detail}
+        for row in afir.afir_site_checks(at=timezone.now())
+        for check in row["checks"]
+    ]
+    return _csv("afir-checks", rows, columns=["site", "check", "passed", "detail"])
