@@ -19,6 +19,7 @@ def tariff_in_words(
     """One line describing every priced component of the tariff, in element order, with a
     membership's discounts (per kWh off the energy price, then a percentage off) applied."""
     charges, idle = [], []
+    held = {pricing.RESERVATION: [], pricing.RESERVATION_EXPIRES: []}
     keep = 1 - discount_percent / Decimal(100)
     for element in spec.elements:
         when = _restriction_words(element.restrictions)
@@ -27,11 +28,21 @@ def tariff_in_words(
             if component.dimension == pricing.ENERGY:
                 net = max(net - discount_per_kwh, Decimal(0))
             phrase = _component_words(component, net * keep, spec.currency)
+            if element.restrictions.reservation and component.dimension == pricing.FLAT:
+                phrase = money(net * keep * (1 + (component.vat_rate or 0) / Decimal(100)), spec.currency)
             phrase = f"{phrase} {when}" if when else phrase
-            (idle if component.dimension == pricing.PARKING_TIME else charges).append(phrase)
+            if element.restrictions.reservation:
+                # Reservation prices are not charging prices: said apart, after them.
+                held[element.restrictions.reservation].append(phrase)
+            else:
+                (idle if component.dimension == pricing.PARKING_TIME else charges).append(phrase)
     text = " + ".join(charges) if charges else _("free charging")
     if idle:
         text += ", " + _("idle fee %(fee)s") % {"fee": " / ".join(idle)}
+    if held[pricing.RESERVATION]:
+        text += ", " + _("reservation %(fee)s") % {"fee": " + ".join(held[pricing.RESERVATION])}
+    if held[pricing.RESERVATION_EXPIRES]:
+        text += ", " + _("unused reservation %(fee)s") % {"fee": " + ".join(held[pricing.RESERVATION_EXPIRES])}
     if spec.min_price_incl:
         text += ", " + _("minimum %(price)s") % {"price": money(spec.min_price_incl, spec.currency)}
     if spec.max_price_incl:

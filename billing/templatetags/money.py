@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import template
 
 from billing.money import money_round
-from billing.price_words import SYMBOLS
+from billing.price_words import SYMBOLS, membership_fee_words
 
 register = template.Library()
 
@@ -19,3 +19,10 @@ def money(amount, currency: str) -> str:
     rounded = money_round(Decimal(amount), currency)
     symbol = SYMBOLS.get(currency)
     return f"{symbol}{rounded}" if symbol else f"{rounded} {currency}"
+
+
+@register.filter
+def membership_fee(plan) -> str:
+    """A plan's monthly fee as consumers are shown it, including VAT ("€11.78 incl. VAT per
+    month"); the words come from billing.price_words, the one place prices are worded."""
+    return membership_fee_words(plan=plan)

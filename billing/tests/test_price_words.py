@@ -4,11 +4,12 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from django.template import Context, Template
 from django.urls import reverse
 
 from billing import pricing
 from billing.models import Subscription
-from billing.price_words import tariff_in_words
+from billing.price_words import membership_fee_words, tariff_in_words
 from billing.tests.factories import MembershipPlanFactory, energy_tariff
 from drivers.tests.factories import DriverFactory
 from stations.tests.factories import ConnectorFactory
@@ -28,6 +29,25 @@ def test_energy_time_after_an_hour_and_idle_fee_read_like_the_sign_at_the_charge
     assert tariff_in_words(spec=spec) == "€0.39/kWh + €0.10/min after 1 h, idle fee €0.20/min after 4 h"
 
 
+def test_reservation_prices_are_said_apart_from_charging_prices():
+    # OCPI 2.2.1 example 17 at 0 % VAT: 0.25/kWh and a 0.50 start fee; reserving 2.00/h; 4.00 if unused.
+    reserved = pricing.Restrictions(reservation=pricing.RESERVATION)
+    unused = pricing.Restrictions(reservation=pricing.RESERVATION_EXPIRES)
+    spec = pricing.TariffSpec(
+        "EUR",
+        (
+            pricing.Element((pricing.Component("FLAT", D("4.00"), D("0")),), unused),
+            pricing.Element((pricing.Component("TIME", D("2.00"), D("0"), 600),), reserved),
+            pricing.Element(
+                (pricing.Component("FLAT", D("0.50"), D("0")), pricing.Component("ENERGY", D("0.25"), D("0")))
+            ),
+        ),
+    )
+    assert tariff_in_words(spec=spec) == (
+        "€0.50 per session + €0.25/kWh, reservation €0.03/min, unused reservation €4.00"
+    )
+
+
 def test_member_discounts_lower_the_energy_price():
     spec = pricing.TariffSpec("EUR", (pricing.Element((pricing.Component("ENERGY", D("0.50"), D("0")),)),))
     assert tariff_in_words(spec=spec, discount_per_kwh=D("0.10"), discount_percent=D("10")) == "€0.36/kWh"
@@ -45,3 +65,11 @@ def test_station_page_shows_the_member_price_to_a_member(client):
     client.force_login(driver.user)
     page = client.get(url).content.decode()
     assert "€0.40/kWh" in page and "Plus member price" in page
+
+
+def test_membership_fee_is_shown_including_vat():
+    plan = MembershipPlanFactory.build(monthly_fee=D("9.90"), vat_rate=D("19"), currency="EUR")
+    assert membership_fee_words(plan=plan) == "€11.78 incl. VAT per month"
+    assert Template("{% load money %}{{ plan|membership_fee }}").render(Context({"plan": plan})) == (
+        "€11.78 incl. VAT per month"
+    )
