@@ -516,6 +516,8 @@ OCPI_HTTP_TIMEOUT = int_in_range("OCPI_HTTP_TIMEOUT", 10, 1, 120)
 # this many seconds (the charger is waiting); a token it allowed is remembered this long.
 OCPI_REALTIME_AUTH_SECONDS = int_in_range("OCPI_REALTIME_AUTH_SECONDS", 3, 1, 20)
 OCPI_REALTIME_AUTH_CACHE_SECONDS = int_in_range("OCPI_REALTIME_AUTH_CACHE_SECONDS", 120, 0, 3600)
+# The public open-data Locations and Tariffs (AFIR), per client address.
+OCPI_OPEN_DATA_RATE = api_rate("OCPI_OPEN_DATA_RATE", "60/minute")
 # The most objects one page of a list answers with (X-Limit).
 OCPI_PAGE_LIMIT = int_in_range("OCPI_PAGE_LIMIT", 100, 1, 1000)
 

@@ -9,6 +9,7 @@ OURS: list[tuple[str, str, str]] = [
     ("credentials", "SENDER", "2.2.1/credentials"),
     ("credentials", "RECEIVER", "2.2.1/credentials"),
     ("locations", "SENDER", "cpo/2.2.1/locations"),
+    ("tariffs", "SENDER", "cpo/2.2.1/tariffs"),
     ("sessions", "SENDER", "cpo/2.2.1/sessions"),
     ("cdrs", "SENDER", "cpo/2.2.1/cdrs"),
     ("tokens", "RECEIVER", "cpo/2.2.1/tokens"),

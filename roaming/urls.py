@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from roaming.views import commands, configuration, locations, sessions, tokens
+from roaming.views import commands, configuration, locations, open_data, sessions, tariffs, tokens
 
 app_name = "roaming"
 
@@ -17,8 +17,13 @@ urlpatterns = [
         locations.location_item,
         name="cpo-location",
     ),
+    re_path(r"^cpo/2\.2\.1/tariffs/?$", tariffs.tariff_list, name="cpo-tariffs"),
+    re_path(r"^cpo/2\.2\.1/tariffs/(?P<tariff_id>[^/]{1,36})/?$", tariffs.tariff_item, name="cpo-tariff"),
     re_path(r"^cpo/2\.2\.1/sessions/?$", sessions.session_list, name="cpo-sessions"),
     re_path(r"^cpo/2\.2\.1/cdrs/?$", sessions.cdr_list, name="cpo-cdrs"),
+    # Open data (AFIR art. 20): no token, rate-limited, read-only.
+    re_path(r"^open/2\.2\.1/locations/?$", open_data.location_list, name="open-locations"),
+    re_path(r"^open/2\.2\.1/tariffs/?$", open_data.tariff_list, name="open-tariffs"),
     # CPO: Receiver interfaces.
     re_path(
         r"^cpo/2\.2\.1/tokens/(?P<country_code>[^/]{1,2})/(?P<party_id>[^/]{1,3})/(?P<uid>[^/]{1,36})/?$",

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from roaming import parties
 from roaming.fields import datetime_format
+from roaming.selectors import tariffs
 from stations.models import ChargePointStatus, ChargingStation, Connector, Site
 from stations.selectors.locations import LocationQuery, location_detail, locations_search
 
@@ -123,13 +124,13 @@ def evse_object(site: Site, station: ChargingStation, connector: Connector) -> d
         "evse_id": f"{country_code}*{party_id}*E{station.pk}*{connector.connector_id}",
         "status": evse_status(station=station, connector=connector),
         "capabilities": ["REMOTE_START_STOP_CAPABLE", "RESERVABLE", "UNLOCK_CAPABLE"],
-        "connectors": [connector_object(site, connector)],
+        "connectors": [connector_object(site, station, connector)],
         "physical_reference": f"{station.identity[:12]}-{connector.connector_id}"[:16],
         "last_updated": datetime_format(evse_last_updated(site, connector)),
     }
 
 
-def connector_object(site: Site, connector: Connector) -> dict:
+def connector_object(site: Site, station: ChargingStation, connector: Connector) -> dict:
     power_w = int(Decimal(connector.max_power_kw) * 1000)
     voltage = VOLTAGE[connector.power_type]
     phases = 3 if connector.power_type == "AC_3_PHASE" else 1
@@ -141,6 +142,7 @@ def connector_object(site: Site, connector: Connector) -> dict:
         "max_voltage": voltage,
         "max_amperage": math.ceil(power_w / (voltage * phases)),
         "max_electric_power": power_w,
+        "tariff_ids": tariffs.connector_tariff_ids(station=station, connector=connector),
         "last_updated": datetime_format(evse_last_updated(site, connector)),
     }
 

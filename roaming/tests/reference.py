@@ -7,6 +7,7 @@ from py_ocpi.modules.commands.v_2_2_1.schemas import CommandResponse, CommandRes
 from py_ocpi.modules.credentials.v_2_2_1.schemas import Credentials
 from py_ocpi.modules.locations.v_2_2_1.schemas import EVSE, Connector, EVSEPartialUpdate, Location
 from py_ocpi.modules.sessions.v_2_2_1.schemas import Session
+from py_ocpi.modules.tariffs.v_2_2_1.schemas import Tariff
 from py_ocpi.modules.tokens.v_2_2_1.schemas import AuthorizationInfo, Token, TokenPartialUpdate
 from py_ocpi.modules.versions.schemas import Version
 from py_ocpi.modules.versions.v_2_2_1.schemas import VersionDetail
@@ -28,6 +29,7 @@ MODELS = {
     "stop_session": StopSession,
     "session": Session,
     "cdr": Cdr,
+    "tariff": Tariff,
 }
 
 

@@ -26,4 +26,4 @@ def location_item(request, location_id, evse_uid=None, connector_id=None):
         return ocpi_response(locations.evse_object(site, station, connector))
     if connector_id != "1":
         raise OcpiError(Status.UNKNOWN_LOCATION, f"Unknown connector {connector_id}.", http_status=404)
-    return ocpi_response(locations.connector_object(site, connector))
+    return ocpi_response(locations.connector_object(site, station, connector))
