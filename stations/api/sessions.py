@@ -32,6 +32,16 @@ class MoneySerializer(serializers.Serializer):
     final = serializers.BooleanField(help_text="True once the session is priced into a CDR.")
 
 
+class SessionListSerializer(serializers.ListSerializer):
+    """A page of sessions: the priced ones' costs are read together (one query for their
+    CDRs), not one session at a time."""
+
+    def to_representation(self, data):
+        sessions = list(data.all() if hasattr(data, "all") else data)
+        self.child.page_costs = prices.session_costs(sessions=sessions)
+        return super().to_representation(sessions)
+
+
 class SessionSerializer(serializers.ModelSerializer):
     station_identity = serializers.CharField(source="station.identity", read_only=True)
     duration_seconds = serializers.SerializerMethodField()
@@ -61,6 +71,7 @@ class SessionSerializer(serializers.ModelSerializer):
             "cost",
         ]
         read_only_fields = fields
+        list_serializer_class = SessionListSerializer
 
     def get_duration_seconds(self, session: ChargingSession) -> int:
         end = session.stopped_at or timezone.now()
@@ -70,7 +81,9 @@ class SessionSerializer(serializers.ModelSerializer):
     def get_cost(self, session: ChargingSession) -> dict | None:
         if session.status == ChargingSession.Status.REJECTED:
             return None
-        cost = prices.session_cost(session=session)
+        # Read with the page when it could be; otherwise (a finished session not priced
+        # yet, a single session) asked for on its own.
+        cost = getattr(self, "page_costs", {}).get(session.pk) or prices.session_cost(session=session)
         if cost is None:
             return None
         amount, currency, final = cost
@@ -109,7 +122,8 @@ class SessionViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ChargingSession.objects.none()
-        return sessions_visible_to(user=self.request.user)
+        # The token that started each session is drivers' link, read with the session.
+        return sessions_visible_to(user=self.request.user).select_related("token_link")
 
     def get_permissions(self):
         if self.action == "stop":

@@ -4,10 +4,14 @@ stopped session. Starting is drivers' (drivers/tests/test_api_session_start.py).
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from billing.services.cdrs import session_price
+from billing.tests.factories import completed_session, energy_tariff
 from drivers.tests.factories import TokenFactory
 from stations.models import ChargingSession, ChargingStation, CommandRequest
-from stations.tests.factories import ChargingSessionFactory, ChargingStationFactory
+from stations.tests.factories import ChargingSessionFactory, ChargingStationFactory, ConnectorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +104,26 @@ def test_date_filters_accept_any_iso_offset_and_reject_nonsense(staff_client):
     assert [item["id"] for item in far_offset.json()["results"]] == [session.pk]
     assert nonsense.status_code == 400
     assert "started_after" in nonsense.json()["errors"]
+
+
+def test_listing_sessions_costs_the_same_queries_for_more_sessions(staff_client):
+    """The token link and the priced sessions' costs are read with the page, not one
+    session at a time."""
+    connector = ConnectorFactory()
+    energy_tariff(site=connector.station.site, price="0.40", vat="19")
+
+    def priced_sessions(count):
+        for _ in range(count):
+            session_price(session_id=completed_session(connector=connector).pk)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = staff_client.get("/api/v1/sessions/")
+        assert all(item["token"] and item["cost"]["final"] for item in response.json()["results"])
+        return len(captured.captured_queries)
+
+    priced_sessions(2)
+    with_two = queries()
+    priced_sessions(3)
+
+    assert queries() == with_two
