@@ -240,3 +240,22 @@ def test_meter_values_cost_a_fixed_number_of_queries_whatever_the_sample_count(d
         )
     assert reply == [3, "m2", {}]
     assert MeterSample.objects.count() == 50
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", ["StopTransaction", "MeterValues"])
+def test_a_transaction_id_beyond_any_database_row_gets_a_callerror_not_an_internal_error(action):
+    station = ConnectorFactory().station
+    payload = {
+        "StopTransaction": {"meterStop": 10, "timestamp": "2026-11-24T09:00:00Z", "transactionId": 2**63},
+        "MeterValues": {
+            "connectorId": 1,
+            "transactionId": 2**63,
+            "meterValue": [{"timestamp": "2026-11-24T09:00:00Z", "sampledValue": [{"value": "10"}]}],
+        },
+    }[action]
+
+    reply, _ = answer(station, action, payload)
+
+    assert reply[0] == 4 and reply[2] == "TypeConstraintViolation", reply
+    assert "transactionId" in reply[3]

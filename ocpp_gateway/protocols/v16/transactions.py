@@ -10,12 +10,23 @@ from ocpp.v16.enums import Reason as StopReason
 from drivers.selectors.sessions import session_token
 from drivers.selectors.tokens import token_authorization
 from drivers.services import reservations
-from ocpp_gateway.protocols.base import CallContext, parse_time
+from ocpp_gateway.protocols.base import CallContext, OcppCallError, parse_time
 from ocpp_gateway.protocols.v16 import PROTOCOL
 from ocpp_gateway.protocols.v16.id_tags import id_tag_info
 from stations.models import ChargingSession
 from stations.services import sessions
 from stations.services.sessions import Sample
+
+# Transaction ids are our sessions' 64-bit primary keys. The 1.6 schema bounds no integer,
+# so a larger one passes it; it names nothing we issued and the database could not even
+# compare it, so it is answered as a type violation before the domain sees it.
+ROW_ID_RANGE = range(-(2**63), 2**63)
+
+
+def _transaction_id(value: int | None) -> int | None:
+    if value is not None and value not in ROW_ID_RANGE:
+        raise OcppCallError("TypeConstraintViolation", "transactionId: beyond any transaction id this CSMS issues.")
+    return value
 
 
 @PROTOCOL.on(Action.start_transaction)
@@ -59,7 +70,7 @@ def meter_values(
     sessions.meter_values_record(
         station_id=ctx.station_id,
         connector_number=connector_id,
-        transaction_id=transaction_id,
+        transaction_id=_transaction_id(transaction_id),
         samples=samples_from(meter_value),
         received_at=ctx.received_at,
     )
@@ -80,7 +91,7 @@ def stop_transaction(
 ) -> call_result.StopTransaction:
     sessions.session_stop(
         station_id=ctx.station_id,
-        transaction_id=transaction_id,
+        transaction_id=_transaction_id(transaction_id),
         meter_stop_wh=meter_stop,
         stopped_at=parse_time(timestamp, "timestamp"),
         received_at=ctx.received_at,
