@@ -1,15 +1,15 @@
 """Uptime from status history, with a controlled clock: up/down states, offline,
 station-level outages, planned maintenance excluded, unknown time, monthly roll-up."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 
-from stations.models import ConnectorUptimeDay, StatusChange, WorkOrder
+from stations.models import ConnectorUptimeDay, OpeningHours, StatusChange, WorkOrder
 from stations.operations.selectors import uptime as uptime_selectors
 from stations.operations.services import uptime
-from stations.tests.factories import ConnectorFactory
+from stations.tests.factories import ConnectorFactory, SiteFactory
 from stations.tests.ops_factories import WorkOrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +200,24 @@ def test_report_shows_down_time_in_hundredths_of_an_hour(connector):
     row(connector)
     (report,) = uptime_selectors.uptime_report(station_ids=[connector.station_id], start=DAY, end=DAY)
     assert report["down_hours"] == Decimal("0.33")
+
+
+def test_down_time_while_the_site_is_closed_is_excluded_as_outside_hours(connector):
+    site = connector.station.site
+    site.is_open_24_7 = False
+    site.save(update_fields=["is_open_24_7"])
+    # Mondays 08:00–20:00 in Berlin: 07:00–19:00 UTC on 2 March 2026 (CET).
+    OpeningHours.objects.create(site=site, weekday=OpeningHours.Weekday.MONDAY, opens_at=time(8), closes_at=time(20))
+    status(connector, "Unavailable", MIDNIGHT)
+    day = row(connector)
+    assert (day.down_seconds, day.excluded_seconds) == (12 * 3600, 12 * 3600)
+    assert day.excluded_by_cause == {"outside_hours": 12 * 3600}
+
+
+def test_opening_hours_past_midnight_keep_the_night_open():
+    site = SiteFactory(is_open_24_7=False, time_zone="UTC")
+    # Sunday 18:00 to Monday 02:00, then Monday 10:00–12:00.
+    OpeningHours.objects.create(site=site, weekday=OpeningHours.Weekday.SUNDAY, opens_at=time(18), closes_at=time(2))
+    OpeningHours.objects.create(site=site, weekday=OpeningHours.Weekday.MONDAY, opens_at=time(10), closes_at=time(12))
+    windows = uptime.closed_windows(site=site, start=MIDNIGHT, end=MIDNIGHT + timedelta(days=1))
+    assert [(s.hour, e.hour if e.day == 2 else 24) for s, e, _cause in windows] == [(2, 10), (12, 24)]

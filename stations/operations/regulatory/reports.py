@@ -229,7 +229,8 @@ def cec_interval_rows(*, station_ids: Iterable[int], start: datetime, end: datet
     delivered (each session's energy prorated over its duration)."""
     rows = []
     intervals = formulas.cec_intervals(start, end)
-    for station in ChargingStation.objects.filter(pk__in=list(station_ids)).order_by("identity"):
+    stations = ChargingStation.objects.filter(pk__in=list(station_ids)).select_related("site")
+    for station in stations.prefetch_related("site__opening_hours").order_by("identity"):
         service_start = in_service_from(station=station)
         for connector in Connector.objects.filter(station=station).order_by("connector_id"):
             segments = connector_segments(
@@ -238,6 +239,7 @@ def cec_interval_rows(*, station_ids: Iterable[int], start: datetime, end: datet
                 start=intervals[0][0] if intervals else start,
                 end=intervals[-1][1] if intervals else end,
                 service_start=service_start,
+                site=station.site,
             )
             sessions = list(
                 ChargingSession.objects.filter(

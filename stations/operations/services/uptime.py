@@ -8,7 +8,8 @@ Unavailable, while the station is offline, and from the moment the station enter
 service until it first reported (a station that never connected is down, not missing).
 Down time inside a planned maintenance window (a preventive work order in progress) is
 excluded and reported separately, and so is down time inside a recorded OutageExclusion
-(a utility outage, vandalism, … with its evidence), by cause. Only time before the station entered service (its
+(a utility outage, vandalism, … with its evidence) or outside the site's opening hours,
+by cause. Only time before the station entered service (its
 commissioning day, its creation or its first status, whichever came first) is *unknown*
 and left out of T."""
 
@@ -16,11 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Q
 
-from stations.models import ChargingStation, ConnectorUptimeDay, OutageExclusion, StatusChange, WorkOrder
+from stations.models import ChargingStation, ConnectorUptimeDay, OutageExclusion, Site, StatusChange, WorkOrder
 from stations.operations.services.health import CONNECTIVITY_STATUSES, OFFLINE
 
 OCCUPIED = {"Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Occupied"}
@@ -112,20 +114,65 @@ def exclusion_windows(*, station_id: int, connector_number: int, start: datetime
     return [(max(row.starts_at, start), min(row.ends_at, end), row.cause) for row in rows]
 
 
+def closed_windows(*, site: Site | None, start: datetime, end: datetime) -> list[tuple[datetime, datetime, str]]:
+    """(start, end, "outside_hours") of the times in [start, end) the site is closed by
+    its opening hours (read in its own time zone); none for a 24/7 site. NEVI excludes
+    down time outside the hours of operation."""
+    if site is None or site.is_open_24_7:
+        return []
+    zone = ZoneInfo(site.time_zone)
+    hours = list(site.opening_hours.all())
+    opens = []
+    day, last = start.astimezone(zone).date() - timedelta(days=1), end.astimezone(zone).date()
+    while day <= last:
+        for row in hours:
+            if row.weekday == day.weekday():
+                closes_on = day + timedelta(days=1) if row.closes_at < row.opens_at else day
+                opens.append(
+                    (
+                        datetime.combine(day, row.opens_at, tzinfo=zone).astimezone(UTC),
+                        datetime.combine(closes_on, row.closes_at, tzinfo=zone).astimezone(UTC),
+                    )
+                )
+        day += timedelta(days=1)
+    closed, cursor = [], start
+    for open_start, open_end in sorted(opens):
+        if open_start > cursor:
+            closed.append((cursor, min(open_start, end), OutageExclusion.Cause.HOURS.value))
+        cursor = max(cursor, open_end)
+        if cursor >= end:
+            break
+    if cursor < end:
+        closed.append((cursor, end, OutageExclusion.Cause.HOURS.value))
+    return [window for window in closed if window[0] < window[1]]
+
+
 def connector_segments(
-    *, station_id: int, connector_number: int, start: datetime, end: datetime, service_start: datetime | None = None
+    *,
+    station_id: int,
+    connector_number: int,
+    start: datetime,
+    end: datetime,
+    service_start: datetime | None = None,
+    site: Site | None = None,
 ) -> list[Segment]:
     """[start, end) of one connector cut where anything that decides its state changes.
     Down time inside a preventive work order is `maintenance`, inside a recorded
-    exclusion `excluded` (with its cause); `service_start` (default: the station's
-    in_service_from) separates unknown time from down time."""
-    if service_start is None:
-        service_start = in_service_from(station=ChargingStation.objects.get(pk=station_id))
+    exclusion or while the site is closed `excluded` (with its cause); `service_start`
+    (default: the station's in_service_from) separates unknown time from down time, and
+    `site` (default: the station's, with its opening hours) gives the closed hours."""
+    if service_start is None or site is None:
+        station = ChargingStation.objects.select_related("site").get(pk=station_id)
+        service_start = service_start or in_service_from(station=station)
+        site = site or station.site
     connectivity = _timeline(station_id, Q(connector_number=0, status__in=CONNECTIVITY_STATUSES), start, end)
     station_status = _timeline(station_id, Q(connector_number=0) & ~Q(status__in=CONNECTIVITY_STATUSES), start, end)
     connector_status = _timeline(station_id, Q(connector_number=connector_number), start, end)
     windows = maintenance_windows(station_id=station_id, connector_number=connector_number, start=start, end=end)
-    exclusions = exclusion_windows(station_id=station_id, connector_number=connector_number, start=start, end=end)
+    exclusions = [
+        *exclusion_windows(station_id=station_id, connector_number=connector_number, start=start, end=end),
+        *closed_windows(site=site, start=start, end=end),
+    ]
     boundaries = {start, end}
     for timeline in (connectivity, station_status, connector_status):
         boundaries.update(m for m in timeline.moments() if start < m < end)
@@ -155,13 +202,24 @@ def connector_segments(
 
 
 def connector_day_seconds(
-    *, station_id: int, connector_number: int, start: datetime, end: datetime, service_start: datetime | None = None
+    *,
+    station_id: int,
+    connector_number: int,
+    start: datetime,
+    end: datetime,
+    service_start: datetime | None = None,
+    site: Site | None = None,
 ) -> dict:
     """Seconds of [start, end) by state for one connector, and excluded seconds by cause."""
     totals = {"up": 0.0, "down": 0.0, "maintenance": 0.0, "excluded": 0.0, "unknown": 0.0, "occupied": 0.0}
     by_cause: dict[str, float] = {}
     for segment in connector_segments(
-        station_id=station_id, connector_number=connector_number, start=start, end=end, service_start=service_start
+        station_id=station_id,
+        connector_number=connector_number,
+        start=start,
+        end=end,
+        service_start=service_start,
+        site=site,
     ):
         totals[segment.state] += segment.seconds
         if segment.occupied:
@@ -192,7 +250,7 @@ def uptime_compute_day(*, day: date, now: datetime, station_ids: Iterable[int] |
     end = min(start + timedelta(days=1), now)
     if end <= start:
         return 0
-    stations = ChargingStation.objects.prefetch_related("connectors")
+    stations = ChargingStation.objects.select_related("site").prefetch_related("connectors", "site__opening_hours")
     if station_ids is not None:
         stations = stations.filter(pk__in=list(station_ids))
     written = 0
@@ -205,6 +263,7 @@ def uptime_compute_day(*, day: date, now: datetime, station_ids: Iterable[int] |
                 start=start,
                 end=end,
                 service_start=service_start,
+                site=station.site,
             )
             with transaction.atomic():
                 ConnectorUptimeDay.objects.update_or_create(
