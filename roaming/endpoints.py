@@ -14,6 +14,7 @@ OURS: list[tuple[str, str, str]] = [
     ("cdrs", "SENDER", "cpo/2.2.1/cdrs"),
     ("tokens", "RECEIVER", "cpo/2.2.1/tokens"),
     ("commands", "RECEIVER", "cpo/2.2.1/commands"),
+    ("tokens", "SENDER", "emsp/2.2.1/tokens"),
 ]
 
 

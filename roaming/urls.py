@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from roaming.views import commands, configuration, locations, open_data, sessions, tariffs, tokens
+from roaming.views import commands, configuration, emsp_tokens, locations, open_data, sessions, tariffs, tokens
 
 app_name = "roaming"
 
@@ -21,6 +21,13 @@ urlpatterns = [
     re_path(r"^cpo/2\.2\.1/tariffs/(?P<tariff_id>[^/]{1,36})/?$", tariffs.tariff_item, name="cpo-tariff"),
     re_path(r"^cpo/2\.2\.1/sessions/?$", sessions.session_list, name="cpo-sessions"),
     re_path(r"^cpo/2\.2\.1/cdrs/?$", sessions.cdr_list, name="cpo-cdrs"),
+    # EMSP: Sender interfaces.
+    re_path(r"^emsp/2\.2\.1/tokens/?$", emsp_tokens.token_list, name="emsp-tokens"),
+    re_path(
+        r"^emsp/2\.2\.1/tokens/(?P<uid>[^/]{1,36})/authorize/?$",
+        emsp_tokens.token_authorize,
+        name="emsp-token-authorize",
+    ),
     # Open data (AFIR art. 20): no token, rate-limited, read-only.
     re_path(r"^open/2\.2\.1/locations/?$", open_data.location_list, name="open-locations"),
     re_path(r"^open/2\.2\.1/tariffs/?$", open_data.tariff_list, name="open-tariffs"),
