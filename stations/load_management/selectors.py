@@ -146,7 +146,7 @@ def site_inputs(policy: SiteLoadPolicy, *, now: datetime) -> SiteInputs:
     by_station, root = station_node_ids(policy.site_id)
     rows = list(
         ChargingSession.objects.filter(station__site_id=policy.site_id, status=ChargingSession.Status.ACTIVE)
-        .select_related("connector", "connector__electrics", "allocation")
+        .select_related("station", "connector", "connector__electrics", "allocation")
         .order_by("started_at", "pk")
     )
     sessions, session_rows, units = [], {}, {}
@@ -155,7 +155,7 @@ def site_inputs(policy: SiteLoadPolicy, *, now: datetime) -> SiteInputs:
         if node is None:
             continue
         facts = connector_facts(row.connector, settings.voltage)
-        allocation = _allocation(row)
+        allocation = session_allocation(row)
         sessions.append(
             allocator.Session(
                 id=str(row.pk),
@@ -174,7 +174,7 @@ def site_inputs(policy: SiteLoadPolicy, *, now: datetime) -> SiteInputs:
     return SiteInputs(nodes=nodes, sessions=sessions, settings=settings, session_rows=session_rows, units=units)
 
 
-def _allocation(row: ChargingSession) -> SessionAllocation | None:
+def session_allocation(row: ChargingSession) -> SessionAllocation | None:
     try:
         return row.allocation
     except SessionAllocation.DoesNotExist:
@@ -243,7 +243,7 @@ def site_load_overview(*, site_id: int, now: datetime, events: int = 50, points:
 
 def session_load_note(session: ChargingSession) -> str:
     """For the driver's live view: why the charge is reduced, or '' when it is not."""
-    allocation = _allocation(session)
+    allocation = session_allocation(session)
     if allocation is None or not allocation.is_reduced or session.status != ChargingSession.Status.ACTIVE:
         return ""
     if allocation.limit == 0:

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from stations.load_management import allocator, selectors
 from stations.load_management.models import LoadEvent, LoadNode, SessionAllocation, SiteLoadPolicy, StationFailSafe
@@ -37,31 +38,42 @@ def site_rebalance(*, site_id: int, now: datetime) -> list[SessionAllocation]:
             return []
         inputs = selectors.site_inputs(policy, now=now)
         results = allocator.allocate(inputs.nodes, inputs.sessions, inputs.settings)
-        stored = [_store(policy, inputs, result) for result in results]
+        stored = [_stored(policy, inputs, result) for result in results]
         changes = [allocation for allocation in stored if _needs_sending(policy, allocation)]
         reductions = [allocation for allocation in changes if _lowers(allocation)]
-        for allocation in reductions:
-            _send_session_limit(allocation, inputs.session_rows[str(allocation.session_id)], now=now, reduction=True)
+        events = [_sent(allocation, inputs, now=now, reduction=True) for allocation in reductions]
         # An increase sent beside a reduction could reach its charger first: increases wait
         # until every reduction of the site is answered (each answer runs another round).
         if not reductions and not _reductions_outstanding(site_id):
-            for allocation in changes:
-                if not _lowers(allocation):
-                    _send_session_limit(allocation, inputs.session_rows[str(allocation.session_id)], now=now)
+            events += [_sent(allocation, inputs, now=now) for allocation in changes if not _lowers(allocation)]
+        _save(stored)
+        LoadEvent.objects.bulk_create(events)
         _log_round(policy, inputs, stored, now=now)
     return stored
 
 
-def _store(policy: SiteLoadPolicy, inputs: selectors.SiteInputs, result: allocator.Allocation) -> SessionAllocation:
-    allocation, _ = SessionAllocation.objects.select_for_update().get_or_create(
-        session_id=int(result.session),
-        defaults={"site_id": policy.site_id, "unit": inputs.units[result.session], "limit": Decimal(0)},
-    )
-    allocation.limit = Decimal(str(result.limit)).quantize(TENTH, rounding=ROUND_DOWN)
-    allocation.unit = inputs.units[result.session]
-    allocation.reason = result.reason[:120]
-    allocation.save(update_fields=["limit", "unit", "reason", "updated_at"])
+def _stored(policy: SiteLoadPolicy, inputs: selectors.SiteInputs, result: allocator.Allocation) -> SessionAllocation:
+    """The session's allocation row (new and unsaved for a new session) with this round's
+    share; saved in bulk by `_save`."""
+    session = inputs.session_rows[result.session]
+    allocation = selectors.session_allocation(session) or SessionAllocation(session=session, site_id=policy.site_id)
+    limit = Decimal(str(result.limit)).quantize(TENTH, rounding=ROUND_DOWN)
+    fresh = (limit, inputs.units[result.session], result.reason[:120])
+    allocation.changed = allocation.pk is None or fresh != (allocation.limit, allocation.unit, allocation.reason)
+    allocation.limit, allocation.unit, allocation.reason = fresh
     return allocation
+
+
+ALLOCATION_FIELDS = ["limit", "unit", "reason", "sent_limit", "sent_at", "command", "sent_reduction", "updated_at"]
+
+
+def _save(stored: list[SessionAllocation]) -> None:
+    # `controlled` is left out: only a charger's answer moves it (limit_result_record).
+    SessionAllocation.objects.bulk_create([allocation for allocation in stored if allocation.pk is None])
+    changed = [allocation for allocation in stored if allocation.changed and allocation.pk is not None]
+    for allocation in changed:
+        allocation.updated_at = timezone.now()
+    SessionAllocation.objects.bulk_update(changed, ALLOCATION_FIELDS)
 
 
 def _needs_sending(policy: SiteLoadPolicy, allocation: SessionAllocation) -> bool:
@@ -93,9 +105,11 @@ def _reductions_outstanding(site_id: int) -> bool:
     ).exists()
 
 
-def _send_session_limit(
-    allocation: SessionAllocation, session: ChargingSession, *, now: datetime, reduction: bool = False
-) -> None:
+def _sent(
+    allocation: SessionAllocation, inputs: selectors.SiteInputs, *, now: datetime, reduction: bool = False
+) -> LoadEvent:
+    """Queue the session's new limit for its charger; returns the event to log."""
+    session = inputs.session_rows[str(allocation.session_id)]
     command = command_request(
         station=session.station,
         action=CommandRequest.Action.SET_CHARGING_LIMIT,
@@ -110,9 +124,8 @@ def _send_session_limit(
         ttl_seconds=LIMIT_TTL_SECONDS,
     )
     allocation.sent_limit, allocation.sent_at, allocation.command = allocation.limit, now, command
-    allocation.sent_reduction = reduction
-    allocation.save(update_fields=["sent_limit", "sent_at", "command", "sent_reduction", "updated_at"])
-    LoadEvent.objects.create(
+    allocation.sent_reduction, allocation.changed = reduction, True
+    return LoadEvent(
         site_id=allocation.site_id,
         kind=LoadEvent.Kind.PROFILE_SENT,
         at=now,
