@@ -111,10 +111,7 @@ def build_sites(sites: int, sessions: int) -> list[int]:
             SiteLoadPolicy.objects.create(site=site)
             LoadNode.objects.create(site=site, name="Grid", kind="grid", max_current_a=Decimal(20 * sessions))
             stations = ChargingStation.objects.bulk_create(
-                [
-                    ChargingStation(identity=f"BLM-{operator.pk}-{site_index}-{n}", site=site)
-                    for n in range(sessions)
-                ]
+                [ChargingStation(identity=f"BLM-{operator.pk}-{site_index}-{n}", site=site) for n in range(sessions)]
             )
             connectors = Connector.objects.bulk_create(
                 [
