@@ -8,6 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from stations.demo import load_network
+from stations.models import AssetEvent, CandidateSite, ChargingStation, EnergyPrice
+from stations.pipeline.demo import load_pipeline
 from stations.pipeline.selectors import demand
 from stations.tests.factories import ChargingSessionFactory, ChargingStationFactory, ConnectorFactory, SiteFactory
 from stations.tests.test_pipeline import candidate_create
@@ -68,3 +71,20 @@ def test_no_evidence_gives_no_figure():
 def test_distance_is_the_great_circle():
     # Berlin → Potsdam centre, about 27 km.
     assert round(demand.distance_km(52.520008, 13.404954, 52.3906, 13.0645)) == 27
+
+
+def test_demo_pipeline_loads_candidates_prices_and_capex_once():
+    load_network()
+    assert load_pipeline() == {"candidates_created": 3}
+    assert load_pipeline() == {"candidates_created": 0}
+    assert dict(CandidateSite.objects.values_list("name", "stage")) == {
+        "Köln Deutz Bahnhof": "permit",
+        "Neuss Hafenbecken": "survey",
+        "Bonn Rheinaue": "grid",
+    }
+    assert AssetEvent.objects.count() == ChargingStation.objects.count()
+    assert EnergyPrice.objects.filter(local_start__isnull=False).count() == EnergyPrice.objects.count() // 2
+    estimate = demand.demand_estimate(
+        candidate=CandidateSite.objects.get(name="Köln Deutz Bahnhof"), now=timezone.now()
+    )
+    assert [site.name for site in estimate.nearby] == ["Köln Messe P21"]

@@ -8,6 +8,7 @@ from billing.demo import load_billing
 from drivers.demo import DEMO_DRIVER_PASSWORD, demo_driver_email, load_drivers
 from stations.demo import DEMO_CHARGER_PASSWORD, OWNERS, load_network
 from stations.models import Organisation, OrganisationMember
+from stations.pipeline.demo import load_pipeline
 
 STAFF_LOGIN = ("admin", "admin")
 OWNER_LOGIN = ("owner@example.com", "owner-demo-2026")
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         counts = load_network()
         counts.update(load_drivers())
         counts.update(load_billing())
+        counts.update(load_pipeline())
         self._logins()
         self.stdout.write(
             self.style.SUCCESS(

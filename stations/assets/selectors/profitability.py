@@ -1,4 +1,5 @@
-"""Per-site profitability over a period, in the site operator's currency:
+"""Per-site profitability over a period, in the currency the site is priced in (its
+charge detail records'; the operator's when it has none or several):
 
     margin  = revenue − owner share − commission − energy bought − maintenance
     payback = CAPEX to date ÷ margin per year (None while the margin is not positive)
@@ -51,7 +52,9 @@ def site_profitability(*, site_ids, start: date, end: date) -> list[dict]:
 
 
 def _site_row(site: Site, *, split, since, until, end: date, days: int) -> dict:
-    currency = site.operator.currency
+    # The currency the site is priced in (its CDRs'), else its operator's.
+    priced_in = sorted(currency for site_id, currency in split if site_id == site.pk)
+    currency = priced_in[0] if len(priced_in) == 1 else site.operator.currency
     revenue, owner_share, commission = (money(v) for v in split.get((site.pk, currency), (0, 0, 0)))
     energy_cost, unpriced_wh = _energy_cost(site, currency=currency, since=since, until=until)
     maintenance = money(
