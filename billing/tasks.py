@@ -19,6 +19,7 @@ from billing.services.dunning import invoices_dun
 from billing.services.invoices import email_invoice, email_invoices, invoices_email, invoices_issue_for_month  # noqa: F401
 from billing.services.memberships import membership_fees_post
 from billing.services.payments import ad_hoc_capture_for_session, invoice_payments_collect, payments_retry_due
+from billing.services.reservation_charges import reservations_expired_charge
 from billing.services.settlements import statements_generate
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,12 @@ def price_missed_sessions() -> int:
     """Beat safety net: price completed sessions the signal path missed (e.g. the broker
     was down when they stopped)."""
     return sessions_price_bulk(session_ids=list(sessions_unpriced(stopped_before=timezone.now() - MISSED_AFTER)))
+
+
+@shared_task(**RETRY)
+def charge_expired_reservations() -> list[int]:
+    """Beat: reservations that expired unused, priced and posted once each."""
+    return reservations_expired_charge()
 
 
 @shared_task(**RETRY)

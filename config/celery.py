@@ -99,6 +99,10 @@ BEAT_SCHEDULE.update(
             "task": "billing.tasks.price_missed_sessions",
             "schedule": crontab(minute="*/30"),
         },
+        "billing-charge-expired-reservations": {
+            "task": "billing.tasks.charge_expired_reservations",
+            "schedule": crontab(minute="*/15"),
+        },
         "billing-email-unsent-invoices": {
             "task": "billing.tasks.email_unsent_invoices",
             "schedule": crontab(minute="*/15"),

@@ -117,7 +117,7 @@ def invoice_contents(*, invoice: Invoice) -> InvoiceContents:
         email=issuer.billing_email,
     )
     invoice_lines = invoice.lines.select_related(
-        "cdr__site", "cdr__station__site", "membership_fee__subscription__plan"
+        "cdr__site", "cdr__station__site", "membership_fee__subscription__plan", "reservation_charge__station__site"
     ).order_by("position")
     lines = [_line(line, invoice.currency) for line in invoice_lines]
     corrected = invoice.credits
@@ -158,6 +158,8 @@ def _line(line, currency: str) -> Line:
     )
     if line.cdr_id:
         _add_charging(result, line.cdr)
+    elif line.reservation_charge_id:
+        _add_reservation(result, line.reservation_charge, currency)
     elif line.membership_fee_id:
         fee = line.membership_fee
         result.description = f"{fee.subscription.plan.name}, {fee.period_start:%m/%Y}"
@@ -179,8 +181,29 @@ def _add_charging(result: Line, cdr: ChargeDetailRecord) -> None:
     sign = -1 if cdr.kind == ChargeDetailRecord.Kind.CREDIT else 1
     result.kind = "correction" if sign < 0 else "charging"
     default_rate = result.vat_parts[0][0] if result.vat_parts else ZERO
+    components = _period_components(cdr.periods, cdr.currency, sign, default_rate)
+    if cdr.discount_excl_vat:
+        discount = -_cents(cdr.discount_excl_vat, cdr.currency) * sign
+        components.append(Component("discount", Decimal(1), "", discount, discount, default_rate))
+    _close_components(result, components, default_rate, cdr.currency)
+
+
+def _add_reservation(result: Line, charge, currency: str) -> None:
+    """An expired reservation: where and from when to when it held the charger."""
+    station = charge.station
+    site = station.site
+    zone = ZoneInfo(site.time_zone if site else settings.TIME_ZONE)
+    held_from, held_to = charge.reserved_from.astimezone(zone), charge.expired_at.astimezone(zone)
+    result.kind = "reservation"
+    place = f"{site.name} ({station.identity})" if site else station.identity
+    result.description = f"{place}, {held_from:%Y-%m-%d %H:%M} – {held_to:%Y-%m-%d %H:%M} {held_to:%Z} ({zone})"
+    default_rate = result.vat_parts[0][0] if result.vat_parts else ZERO
+    _close_components(result, _period_components(charge.periods, currency, 1, default_rate), default_rate, currency)
+
+
+def _period_components(periods: list[dict], currency: str, sign: int, default_rate: Decimal) -> list[Component]:
     grouped: dict[tuple, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
-    for period in cdr.periods:
+    for period in periods:
         rate = Decimal(period["vat_rate"]) if period.get("vat_rate") is not None else default_rate
         key = (period["dimension"], Decimal(period["price"]), rate)
         grouped[key][0] += Decimal(period["volume"])
@@ -189,15 +212,16 @@ def _add_charging(result: Line, cdr: ChargeDetailRecord) -> None:
     for (dimension, price, rate), (volume, amount) in grouped.items():
         unit, divisor = UNITS.get(dimension, ("", Decimal(1)))
         quantity = (volume / divisor).quantize(Decimal("0.001"))
-        components.append(Component(dimension, quantity * sign, unit, price, _cents(amount, cdr.currency) * sign, rate))
-    if cdr.discount_excl_vat:
-        discount = -_cents(cdr.discount_excl_vat, cdr.currency) * sign
-        components.append(Component("discount", Decimal(1), "", discount, discount, default_rate))
+        components.append(Component(dimension, quantity * sign, unit, price, _cents(amount, currency) * sign, rate))
+    return components
+
+
+def _close_components(result: Line, components: list[Component], default_rate: Decimal, currency: str) -> None:
     remainder = result.net - sum((c.net for c in components), ZERO)
     if remainder and components:
         # A minimum or maximum price moved the total away from the sum of its components.
         components.append(Component("price_cap", Decimal(1), "", remainder, remainder, default_rate))
-    _allocate_vat(components, result.vat_parts, cdr.currency)
+    _allocate_vat(components, result.vat_parts, currency)
     result.components = components
 
 

@@ -4,6 +4,7 @@ from billing.models.invoices import Invoice, InvoiceLine, InvoiceSequence
 from billing.models.ledger import Account, Entry, LedgerTransaction
 from billing.models.memberships import MembershipFee, MembershipPlan, Subscription
 from billing.models.payments import BillingAccount, Payment, WebhookEvent
+from billing.models.reservations import ReservationCharge
 from billing.models.settlements import CommissionAgreement, SettlementLine, SettlementStatement
 from billing.models.tariffs import PriceComponent, Tariff, TariffElement
 
@@ -23,6 +24,7 @@ __all__ = [
     "MembershipPlan",
     "Payment",
     "PriceComponent",
+    "ReservationCharge",
     "SettlementLine",
     "SettlementStatement",
     "Subscription",

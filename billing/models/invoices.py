@@ -91,6 +91,9 @@ class InvoiceLine(models.Model):
     membership_fee = models.OneToOneField(
         "billing.MembershipFee", on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_line"
     )
+    reservation_charge = models.OneToOneField(
+        "billing.ReservationCharge", on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_line"
+    )
     energy_wh = models.BigIntegerField(default=0)
     amount_excl_vat = money_field()
     vat = money_field()

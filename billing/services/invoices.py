@@ -17,7 +17,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from billing.documents import labels
-from billing.models import BillingAccount, ChargeDetailRecord, Invoice, InvoiceLine, InvoiceSequence, MembershipFee
+from billing.models import (
+    BillingAccount,
+    ChargeDetailRecord,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    MembershipFee,
+    ReservationCharge,
+)
 from billing.money import ZERO
 from billing.pdf import invoice_pdf
 from stations.models import Organisation
@@ -71,7 +79,7 @@ def invoices_issue_for_month(*, period_start: date, now: datetime) -> list[int]:
         _, end = month_bounds(period_start=period_start, time_zone=issuer.time_zone)
         if now < end:
             continue  # the month has not ended yet in this issuer's zone; a later run picks it up
-        groups: dict[tuple[int, str], dict[str, list]] = defaultdict(lambda: {"cdrs": [], "fees": []})
+        groups: dict[tuple[int, str], dict[str, list]] = defaultdict(lambda: {"cdrs": [], "fees": [], "held": []})
         cdrs = (
             ChargeDetailRecord.objects.billable()
             .filter(
@@ -89,6 +97,13 @@ def invoices_issue_for_month(*, period_start: date, now: datetime) -> list[int]:
         ).select_related("subscription__plan")
         for fee in fees:
             groups[(fee.subscription.driver_id, fee.currency)]["fees"].append(fee)
+        held = ReservationCharge.objects.filter(
+            Q(emsp=issuer) | Q(emsp__isnull=True, operator=issuer),
+            invoice_line__isnull=True,
+            expired_at__lt=end,
+        ).exclude(total_incl_vat=0)
+        for charge in held.select_related("station").order_by("expired_at", "id"):
+            groups[(charge.driver_id, charge.currency)]["held"].append(charge)
         for (driver_id, currency), lines in groups.items():
             invoice = invoice_issue(
                 driver_id=driver_id,
@@ -97,6 +112,7 @@ def invoices_issue_for_month(*, period_start: date, now: datetime) -> list[int]:
                 period_start=period_start,
                 cdrs=lines["cdrs"],
                 fees=lines["fees"],
+                reservation_charges=lines["held"],
                 now=now,
                 email=False,
             )
@@ -118,12 +134,13 @@ def invoice_issue(
     fees: list,
     now: datetime,
     email: bool = True,
+    reservation_charges: list = (),
 ) -> Invoice | None:
     """One invoice with a line per CDR and per membership fee. Returns None (and writes
     nothing) if this driver already has an invoice for the month or there is nothing to
     bill. The number is drawn under a row lock, so numbers stay gapless. With `email`,
     the PDF is e-mailed once the invoice is committed; without, the caller sends it."""
-    if not cdrs and not fees:
+    if not cdrs and not fees and not reservation_charges:
         return None
     period_end = period_start + timedelta(days=calendar.monthrange(period_start.year, period_start.month)[1] - 1)
     try:
@@ -137,6 +154,7 @@ def invoice_issue(
             ).exists():
                 return None
             lines = [_cdr_line(cdr) for cdr in cdrs] + [_fee_line(fee) for fee in fees]
+            lines += [_reservation_line(charge) for charge in reservation_charges]
             invoice = _document_create(
                 kind=Invoice.Kind.INVOICE,
                 series=settings.BILLING_INVOICE_SERIES,
@@ -304,6 +322,17 @@ def _fee_line(fee: MembershipFee) -> InvoiceLine:
         vat=fee.vat,
         amount_incl_vat=fee.amount_incl_vat,
         vat_breakdown=[{"rate": str(fee.vat_rate), "base": str(fee.amount_excl_vat), "vat": str(fee.vat)}],
+    )
+
+
+def _reservation_line(charge: ReservationCharge) -> InvoiceLine:
+    return InvoiceLine(
+        description=f"Reservation expired unused {charge.expired_at:%Y-%m-%d %H:%M} UTC, {charge.station.identity}",
+        reservation_charge=charge,
+        amount_excl_vat=charge.total_excl_vat,
+        vat=charge.total_vat,
+        amount_incl_vat=charge.total_incl_vat,
+        vat_breakdown=charge.vat_breakdown,
     )
 
 
