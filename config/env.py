@@ -5,6 +5,7 @@ django-environ does the parsing; these helpers add the checks it leaves out (a
 with `ImproperlyConfigured` instead of failing later in an unrelated place.
 """
 
+import ipaddress
 from urllib.parse import urlsplit
 
 import environ
@@ -89,3 +90,11 @@ def matching(name: str, default: str, pattern: str, meaning: str) -> str:
     if not re.fullmatch(pattern, value):
         raise ImproperlyConfigured(f"{name}={value!r} is not {meaning}.")
     return value
+
+
+def ip_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A comma-separated list of addresses or CIDR networks (`10.0.0.5, 192.168.0.0/24`)."""
+    try:
+        return [ipaddress.ip_network(item, strict=False) for item in str_list(name, default=[])]
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}: {error}") from error

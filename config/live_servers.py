@@ -9,6 +9,7 @@ import itertools
 import os
 import shlex
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -53,16 +54,27 @@ def server_env(*, application_name: str = "evcms-test-server", **extra: str) -> 
     return env
 
 
-def start_uvicorn(*, port: int, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+def start_uvicorn(
+    *,
+    port: int,
+    log_path: Path,
+    extra_env: dict[str, str] | None = None,
+    extra_args: tuple[str, ...] = (),
+    ssl_context: ssl.SSLContext | None = None,
+) -> subprocess.Popen:
+    """`extra_args` go to uvicorn (TLS options, --ws); with them, `ssl_context` is the
+    client context that reaches /healthz over https."""
     command = [
         # uvicorn with the charger-socket drain on SIGTERM, as the Procfile runs it.
         *(sys.executable, "-m", "config.web_server", "config.asgi:application"),
         *("--host", "127.0.0.1", "--port", str(port), "--ws-ping-interval", "20", "--no-access-log"),
         # As the Procfile: on SIGTERM, in-flight requests get 5 s, then the process exits.
         *("--timeout-graceful-shutdown", "5"),
+        *extra_args,
     ]
     process = _start(command, kind="uvicorn", log_path=log_path, extra_env=extra_env)
-    wait_for_http(f"http://127.0.0.1:{port}/healthz", process=process, log_path=log_path)
+    scheme = "https" if ssl_context is not None else "http"
+    wait_for_http(f"{scheme}://127.0.0.1:{port}/healthz", process=process, log_path=log_path, context=ssl_context)
     return process
 
 
@@ -109,13 +121,15 @@ def _start(command: list[str], *, kind: str, log_path: Path, extra_env: dict[str
     return process
 
 
-def wait_for_http(url: str, *, process: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:
+def wait_for_http(
+    url: str, *, process: subprocess.Popen, log_path: Path, timeout: float = 30, context: ssl.SSLContext | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{log_path.read_text()[-3000:]}")
         try:
-            with urlopen(url, timeout=1) as response:  # noqa: S310 - loopback URL built above
+            with urlopen(url, timeout=1, context=context) as response:  # noqa: S310 - loopback URL built above
                 if response.status == 200:
                     return
         except OSError:

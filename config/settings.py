@@ -15,7 +15,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from config import env as config_env
-from config.env import boolean, int_in_range, is_set, str_list
+from config.env import boolean, int_in_range, ip_networks, is_set, str_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(config_env.env.str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -460,6 +460,17 @@ OCPP_MALFORMED_CLOSE_AFTER = int_in_range("OCPP_MALFORMED_CLOSE_AFTER", 100, 1, 
 # stop grace period (30 s by default in Kubernetes and systemd).
 OCPP_DRAIN_WINDOW_SECONDS = int_in_range("OCPP_DRAIN_WINDOW_SECONDS", 10, 0, 600)
 OCPP_DRAIN_BATCH_SIZE = int_in_range("OCPP_DRAIN_BATCH_SIZE", 100, 1, 100_000)
+# Security (docs/security.md): the CA that signs chargers' CSRs (a class path; the local CA
+# keeps its root in OCPP_LOCAL_CA_DIR), and the TLS proxies whose forwarded client
+# certificate admits profile 3 chargers.
+OCPP_CERTIFICATE_AUTHORITY = config_env.env.str(
+    "OCPP_CERTIFICATE_AUTHORITY", default="ocpp_gateway.security.authority.LocalCertificateAuthority"
+)
+OCPP_LOCAL_CA_DIR = config_env.env.str("OCPP_LOCAL_CA_DIR", default=str(VAR_DIR / "ca"))
+OCPP_CHARGER_CERTIFICATE_DAYS = int_in_range("OCPP_CHARGER_CERTIFICATE_DAYS", 365, 1, 3650)
+OCPP_TLS_PROXY_ADDRESSES = ip_networks("OCPP_TLS_PROXY_ADDRESSES")
+OCPP_TLS_PROXY_CERT_HEADER = config_env.env.str("OCPP_TLS_PROXY_CERT_HEADER", default="X-SSL-Client-Cert")
+OCPP_TLS_PROXY_VERIFY_HEADER = config_env.env.str("OCPP_TLS_PROXY_VERIFY_HEADER", default="X-SSL-Client-Verify")
 # Young-generation threshold of the ASGI process's garbage collector (config/gc_tuning.py);
 # CPython's default is 700.
 GC_GEN0_THRESHOLD = int_in_range("GC_GEN0_THRESHOLD", 50_000, 100, 10_000_000)

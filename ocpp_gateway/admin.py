@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from ocpp_gateway import commands, protocols, station_panels
 from ocpp_gateway.admin_forms import ActionChoiceForm, parameters_form_class
 from ocpp_gateway.models import ConfigurationKey, MessageLog, StationProtocolState
+from ocpp_gateway.security import admin as security_admin  # noqa: F401 - registers certificates, events
 from stations import admin as stations_admin
 from stations.admin_station_page import station_panel_register
 from stations.models import ChargingStation, CommandRequest, Connector

@@ -134,7 +134,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
         # Every log line of this socket's task (and its threads) names the station.
         log_context.station_identity.set(identity)
         admission = await in_thread(handshake.station_admit)(
-            identity=identity, credentials=handshake.basic_credentials(self.scope.get("headers", []))
+            identity=identity,
+            credentials=handshake.basic_credentials(self.scope.get("headers", [])),
+            certificate=handshake.client_certificate(self.scope),
         )
         if admission.refusal is not None:
             logger.info("refused %s: %s %s", identity, admission.refusal, admission.reason)

@@ -1,5 +1,7 @@
-"""Who may open `/ocpp/<identity>`: identity lookup (or auto-registration) and the
-station's HTTP Basic credentials (security profiles 1 and 2; TLS ends at the proxy).
+"""Who may open `/ocpp/<identity>`: identity lookup (or auto-registration), the station's
+HTTP Basic credentials (security profiles 1 and 2) or its TLS client certificate, verified
+by the TLS layer and bound to the station by its subject's common name (profile 3; see
+ocpp_gateway.tls for where the certificate comes from).
 
 Decided before the WebSocket upgrade, so a refusal is a plain HTTP 404 or 401."""
 
@@ -7,8 +9,10 @@ import base64
 import binascii
 from dataclasses import dataclass
 
+from cryptography import x509
 from django.conf import settings
 
+from ocpp_gateway.security import certificates
 from stations.models import ChargingStation
 from stations.selectors import registry as registry_selectors
 from stations.services import status as station_status
@@ -62,10 +66,27 @@ def basic_credentials(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | N
     return None
 
 
-def station_admit(*, identity: str, credentials: tuple[str, str] | None) -> Admission:
-    """Admit a known station whose credentials match; a station at security profile 1 or
-    more is never admitted without them (no downgrade). Unknown identities are refused
-    (404) unless OCPP_AUTO_REGISTER creates them in Pending state."""
+def client_certificate(scope: dict) -> x509.Certificate | None:
+    """The verified client certificate of this connection (the ASGI TLS extension), if any."""
+    chain = (scope.get("extensions") or {}).get("tls", {}).get("client_cert_chain") or []
+    if not chain:
+        return None
+    try:
+        return x509.load_pem_x509_certificate(chain[0].encode())
+    except ValueError:
+        return None
+
+
+def station_admit(
+    *, identity: str, credentials: tuple[str, str] | None, certificate: x509.Certificate | None = None
+) -> Admission:
+    """Admit a known station whose credentials match: a station at profile 3 by its client
+    certificate alone, at profile 1 or 2 by its password. A station is never admitted below
+    its profile (no downgrade), and a certificate of another identity admits nobody.
+    Unknown identities are refused (404) unless OCPP_AUTO_REGISTER creates them in Pending
+    state."""
+    if certificate is not None and certificates.common_name(certificate.subject) != identity:
+        return Admission(identity=identity, refusal=401, reason="The client certificate is not this station's.")
     if credentials is not None and credentials[0] != identity:
         return Admission(identity=identity, refusal=401, reason="The username must be the station identity.")
     station = registry_selectors.station_by_identity(identity=identity)
@@ -73,9 +94,18 @@ def station_admit(*, identity: str, credentials: tuple[str, str] | None) -> Admi
         if not settings.OCPP_AUTO_REGISTER:
             return Admission(identity=identity, refusal=404, reason="Unknown charging station.")
         station = station_status.station_auto_register(
-            identity=identity, password=credentials[1] if credentials else None
+            identity=identity,
+            password=credentials[1] if credentials else None,
+            client_certificate=certificate is not None,
         )
-    if not _credentials_ok(station, credentials):
+    if station.security_profile == ChargingStation.SecurityProfile.CLIENT_CERT:
+        if certificate is None:
+            return Admission(
+                identity=identity, refusal=401, reason="This station connects with its client certificate."
+            )
+        if not certificates.certificate_admits(station=station, certificate=certificate):
+            return Admission(identity=identity, refusal=401, reason="The client certificate was revoked.")
+    elif not _credentials_ok(station, credentials):
         return Admission(identity=identity, refusal=401, reason="Invalid or missing credentials.")
     return Admission(station_id=station.pk, identity=identity, registration_status=station.registration_status)
 

@@ -1,5 +1,7 @@
 from django.db import models
 
+from ocpp_gateway.security.models import ChargerCertificate, InstalledCertificate, SecurityEvent  # noqa: F401
+
 
 class MessageLog(models.Model):
     """Every OCPP frame in and out, as parsed (or as raw text when it could not be parsed).

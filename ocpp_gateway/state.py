@@ -71,6 +71,17 @@ def diagnostics_status_record(*, station_id: int, status: str, at: datetime) -> 
     )
 
 
+def log_status_record(*, station_id: int, status: str, request_id: int | None, at: datetime) -> None:
+    """LogStatusNotification: onto the GetLog request with this requestId, else the latest."""
+    if request_id is not None:
+        asked = CommandRequest.objects.filter(
+            station_id=station_id, action=CommandRequest.Action.GET_LOG, parameters__request_id=request_id
+        )
+        if asked.update(followup_status=status, followup_at=at):
+            return
+    _follow_up(station_id=station_id, action=CommandRequest.Action.GET_LOG, raw_action="GetLog", status=status, at=at)
+
+
 def _follow_up(*, station_id: int, action: str, raw_action: str, status: str, at: datetime) -> None:
     """Attach a status notification to the request that asked for it sent most recently,
     whether its CALLRESULT has arrived yet or not: chargers may report progress

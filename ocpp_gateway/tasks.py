@@ -7,6 +7,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from ocpp_gateway import message_log, outbox, protocols
+from ocpp_gateway.security.certificates import certificate_sign  # noqa: F401 - the worker learns the task here
 
 RETRY = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
 

@@ -138,6 +138,10 @@ class Protocol:
             action, payload = request.raw_action, request.parameters
         elif request.action in self.translations:
             action, payload = self.calls[request.action], self.translations[request.action](request.parameters)
+            if isinstance(payload, tuple):
+                # The translation chose another CALL for these parameters (1.6 carries a
+                # signed firmware update in SignedUpdateFirmware, not UpdateFirmware).
+                action, payload = payload
         else:
             raise OcppCallError("NotSupported", f"{self.subprotocol} has no command for {request.action!r}.")
         if action not in self.csms_actions or not isinstance(payload, dict):

@@ -31,6 +31,11 @@ class CommandRequest(models.Model):
         SET_CHARGING_LIMIT = "set_charging_limit", "Set charging limit (load management)"
         CLEAR_CHARGING_LIMIT = "clear_charging_limit", "Clear charging limit (load management)"
         DATA_TRANSFER = "data_transfer", "Data transfer"
+        CERTIFICATE_SIGNED = "certificate_signed", "Send the charger its signed certificate"
+        INSTALL_CERTIFICATE = "install_certificate", "Install a root certificate"
+        DELETE_CERTIFICATE = "delete_certificate", "Delete an installed certificate"
+        GET_INSTALLED_CERTIFICATES = "get_installed_certificate_ids", "List installed certificates"
+        GET_LOG = "get_log", "Upload a log (diagnostics or security)"
         RAW = "raw", "Raw protocol frame (staff)"
 
     class Status(models.TextChoices):
@@ -78,7 +83,7 @@ class CommandRequest(models.Model):
     error_code = models.CharField(max_length=64, blank=True)
     error_description = models.TextField(blank=True)
     followup_status = models.CharField(
-        max_length=32, blank=True, help_text="Latest firmware/diagnostics status the station reported after this."
+        max_length=32, blank=True, help_text="Latest firmware/diagnostics/log status the station reported after this."
     )
     followup_at = models.DateTimeField(null=True, blank=True)
 

@@ -37,7 +37,17 @@ TRIGGERABLE = (
     "heartbeat",
     "meter_values",
     "status_notification",
+    # The security extension's: the charger sends a new CSR, or its log upload's status.
+    "sign_certificate",
+    "log_status_notification",
 )
+CERTIFICATE_TYPES = ("csms_root", "manufacturer_root", "v2g_root", "mo_root")
+HASH_DATA = {
+    "hash_algorithm": ("sha256", "sha384", "sha512"),
+    "issuer_name_hash": str,
+    "issuer_key_hash": str,
+    "serial_number": str,
+}
 # name → type (or tuple of allowed values); a leading "?" marks an optional parameter.
 PARAMETERS: dict[str, dict[str, object]] = {
     Action.START: {"connector": int, "id_tag": str, "?charging_profile": dict},
@@ -56,7 +66,17 @@ PARAMETERS: dict[str, dict[str, object]] = {
     Action.SEND_LOCAL_LIST: {"version": int, "update": ("full", "differential"), "?entries": list},
     Action.CHANGE_CONFIGURATION: {"key": str, "value": str},
     Action.GET_CONFIGURATION: {"?keys": list},
-    Action.UPDATE_FIRMWARE: {"location": str, "retrieve_at": DATETIME, "?retries": int, "?retry_interval": int},
+    Action.UPDATE_FIRMWARE: {
+        "location": str,
+        "retrieve_at": DATETIME,
+        "?retries": int,
+        "?retry_interval": int,
+        # A signed update (1.6 SignedUpdateFirmware, 2.0.1 UpdateFirmware) names these.
+        "?request_id": int,
+        "?install_at": DATETIME,
+        "?signing_certificate": str,
+        "?signature": str,
+    },
     Action.GET_DIAGNOSTICS: {
         "location": str,
         "?start_at": DATETIME,
@@ -80,6 +100,22 @@ PARAMETERS: dict[str, dict[str, object]] = {
     },
     Action.CLEAR_CHARGING_LIMIT: {"scope": ("session", "default"), "?connector": int},
     Action.DATA_TRANSFER: {"vendor_id": str, "?message_id": str, "?data": str},
+    Action.CERTIFICATE_SIGNED: {
+        "certificate_chain": str,
+        "?certificate_type": ("ChargingStationCertificate", "V2GCertificate"),
+    },
+    Action.INSTALL_CERTIFICATE: {"certificate_type": CERTIFICATE_TYPES, "certificate": str},
+    Action.DELETE_CERTIFICATE: HASH_DATA,
+    Action.GET_INSTALLED_CERTIFICATES: {"?certificate_type": CERTIFICATE_TYPES},
+    Action.GET_LOG: {
+        "log_type": ("diagnostics", "security"),
+        "request_id": int,
+        "location": str,
+        "?start_at": DATETIME,
+        "?stop_at": DATETIME,
+        "?retries": int,
+        "?retry_interval": int,
+    },
 }
 
 Validator = Callable[[CommandRequest], None]

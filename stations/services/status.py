@@ -50,11 +50,12 @@ def heartbeat_interval(*, station: ChargingStation) -> int:
     return station.heartbeat_interval or settings.OCPP_HEARTBEAT_INTERVAL
 
 
-def station_auto_register(*, identity: str, password: str | None) -> ChargingStation:
+def station_auto_register(*, identity: str, password: str | None, client_certificate: bool = False) -> ChargingStation:
     """Create an unknown station in Pending state for staff to accept (OCPP_AUTO_REGISTER).
 
     Credentials presented on first contact are kept (hashed) and required from then on;
-    without them the station starts at security profile 0. Idempotent: a concurrent
+    a station that came with a verified client certificate starts at profile 3; without
+    either it starts at security profile 0. Idempotent: a concurrent
     registration of the same identity returns the existing station."""
     station = ChargingStation.objects.filter(identity=identity).first()
     if station is not None:
@@ -62,6 +63,8 @@ def station_auto_register(*, identity: str, password: str | None) -> ChargingSta
     if password is not None and not _acceptable_password(password):
         password = None
     profile = ChargingStation.SecurityProfile.BASIC if password else ChargingStation.SecurityProfile.NONE
+    if client_certificate:
+        profile = ChargingStation.SecurityProfile.CLIENT_CERT
     try:
         with transaction.atomic():
             return registry.station_create(

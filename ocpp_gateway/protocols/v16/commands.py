@@ -5,9 +5,15 @@ transaction id, …); the outbox and the domain do not change."""
 
 from ocpp.charge_point import snake_to_camel_case
 
+from ocpp_gateway.protocols.base import OcppCallError, format_time, parse_time
 from ocpp_gateway.protocols.v16 import PROTOCOL
 
 translates = PROTOCOL.translates
+# Messages only the security extension's ExtendedTriggerMessage can ask for.
+EXTENDED_TRIGGERS = {
+    "sign_certificate": "SignChargePointCertificate",
+    "log_status_notification": "LogStatusNotification",
+}
 
 
 def _optional(**fields) -> dict:
@@ -98,7 +104,9 @@ def get_configuration(p: dict) -> dict:
 
 
 @translates("update_firmware", "UpdateFirmware")
-def update_firmware(p: dict) -> dict:
+def update_firmware(p: dict) -> dict | tuple[str, dict]:
+    if p.get("signature") or p.get("signing_certificate"):
+        return "SignedUpdateFirmware", signed_update_firmware(p)
     return {
         "location": p["location"],
         "retrieveDate": p["retrieve_at"],
@@ -120,8 +128,11 @@ def get_diagnostics(p: dict) -> dict:
 
 
 @translates("trigger_message", "TriggerMessage")
-def trigger_message(p: dict) -> dict:
-    return {"requestedMessage": _camel(p["message"]), **_optional(connectorId=p.get("connector"))}
+def trigger_message(p: dict) -> dict | tuple[str, dict]:
+    connector = _optional(connectorId=p.get("connector"))
+    if p["message"] in EXTENDED_TRIGGERS:
+        return "ExtendedTriggerMessage", {"requestedMessage": EXTENDED_TRIGGERS[p["message"]], **connector}
+    return {"requestedMessage": _camel(p["message"]), **connector}
 
 
 @translates("clear_cache", "ClearCache")
@@ -184,3 +195,23 @@ def set_charging_limit(p: dict) -> dict:
 def clear_charging_limit(p: dict) -> dict:
     connector = p.get("connector", 0) if p["scope"] == "session" else 0
     return {"id": LOAD_PROFILE_ID + connector}
+
+
+def signed_update_firmware(p: dict) -> dict:
+    missing = [name for name in ("request_id", "signing_certificate", "signature") if not p.get(name)]
+    if missing:
+        raise OcppCallError("OccurenceConstraintViolation", f"A signed firmware update needs {', '.join(missing)}.")
+    # Times formatted here: the gateway's formatting of schema dateTimes does not follow $refs.
+    install_at = p.get("install_at")
+    firmware = {
+        "location": p["location"],
+        "retrieveDateTime": format_time(parse_time(p["retrieve_at"], "retrieve_at")),
+        "signingCertificate": p["signing_certificate"],
+        "signature": p["signature"],
+        **_optional(installDateTime=format_time(parse_time(install_at, "install_at")) if install_at else None),
+    }
+    return {
+        "requestId": p["request_id"],
+        "firmware": firmware,
+        **_optional(retries=p.get("retries"), retryInterval=p.get("retry_interval")),
+    }

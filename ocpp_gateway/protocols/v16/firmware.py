@@ -1,6 +1,6 @@
 """OCPP 1.6 Firmware Management, charger→CSMS: FirmwareStatusNotification and
 DiagnosticsStatusNotification, linked to the UpdateFirmware/GetDiagnostics command that
-caused them."""
+caused them; the security extension's SignedFirmwareStatusNotification goes the same way."""
 
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
@@ -23,3 +23,11 @@ def diagnostics_status_notification(ctx: CallContext, *, status: str, **_) -> ca
     station_status.diagnostics_status_record(station_id=ctx.station_id, status=status, at=ctx.received_at)
     state.diagnostics_status_record(station_id=ctx.station_id, status=status, at=ctx.received_at)
     return call_result.DiagnosticsStatusNotification()
+
+
+@PROTOCOL.on(Action.signed_firmware_status_notification)
+def signed_firmware_status_notification(
+    ctx: CallContext, *, status: str, **_
+) -> call_result.SignedFirmwareStatusNotification:
+    firmware_status_notification(ctx, status=status)
+    return call_result.SignedFirmwareStatusNotification()

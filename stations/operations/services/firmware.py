@@ -29,7 +29,15 @@ from stations.operations.services import incidents as incident_services
 from stations.operations.services import notifications
 from stations.services.commands import command_request
 
-FAILED_FIRMWARE_STATUSES = {"DownloadFailed", "InstallationFailed"}
+# The last four come from signed updates (1.6 security extension, 2.0.1).
+FAILED_FIRMWARE_STATUSES = {
+    "DownloadFailed",
+    "InstallationFailed",
+    "InstallVerificationFailed",
+    "InvalidSignature",
+    "InvalidCertificate",
+    "RevokedCertificate",
+}
 PROGRESS_FIRMWARE_STATUSES = {"Downloading", "Downloaded", "Installing"}
 FINAL_BAD_COMMAND_STATUSES = {"rejected", "failed", "timed_out", "expired"}
 

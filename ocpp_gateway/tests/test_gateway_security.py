@@ -1,0 +1,277 @@
+"""Security profile 3 and the 1.6 security extension end to end: real certificates made
+in the test, a real uvicorn terminating TLS with a client CA (and one behind a "proxy"
+that forwards the verified certificate), real `ocpp` chargers over wss.
+
+The servers run Celery tasks eagerly (CELERY_TASK_ALWAYS_EAGER, still after commit), so
+that the CSR signing task uses the same local CA directory as the test; the task itself
+is the one a worker runs."""
+
+import asyncio
+import ssl
+from contextlib import asynccontextmanager
+from urllib.parse import quote
+
+import pytest
+import websockets
+from cryptography import x509
+from django.conf import settings
+from django.utils import timezone
+from ocpp.v16 import call
+
+from config import live_servers
+from ocpp_gateway.security import certificates
+from ocpp_gateway.security.authority import LocalCertificateAuthority, root_create
+from ocpp_gateway.security.models import ChargerCertificate, InstalledCertificate, SecurityEvent
+from ocpp_gateway.tests import pki
+from ocpp_gateway.tests.charger import TIMEOUT, basic_auth, in_db, run
+from ocpp_gateway.tests.secure_charger import SecureCharger
+from stations.models import ChargingStation, CommandRequest
+from stations.services.commands import command_request
+from stations.tests.factories import ChargingStationFactory
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+WS_PROTOCOL = "ocpp_gateway.tls:ClientCertificateWebSocketProtocol"
+PROFILE_3 = ChargingStation.SecurityProfile.CLIENT_CERT
+
+
+@pytest.fixture(scope="module")
+def pki_files(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("pki")
+    server = pki.ServerPki(directory)
+    authority = LocalCertificateAuthority(directory=directory / "csms-ca")
+    return server, authority
+
+
+def _servers_needed():
+    if not settings.REDIS_URL or not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        pytest.skip("needs PostgreSQL and Redis: set DATABASE_URL and REDIS_URL")
+
+
+@pytest.fixture(scope="module")
+def tls_server(pki_files, django_db_setup, django_db_blocker, tmp_path_factory):
+    """uvicorn terminating TLS itself: the CSMS CA is its client CA, a client certificate
+    optional (profile 2 chargers connect with a password over the same listener)."""
+    _servers_needed()
+    server, authority = pki_files
+    port = live_servers.free_port()
+    process = live_servers.start_uvicorn(
+        port=port,
+        log_path=tmp_path_factory.mktemp("asgi-tls") / "uvicorn.log",
+        extra_env={"OCPP_LOCAL_CA_DIR": str(authority.directory), "CELERY_TASK_ALWAYS_EAGER": "1"},
+        extra_args=(
+            *("--ssl-certfile", str(server.certificate_file), "--ssl-keyfile", str(server.key_file)),
+            *("--ssl-ca-certs", str(authority.directory / authority.CERTIFICATE_FILE), "--ssl-cert-reqs", "1"),
+            *("--ws", WS_PROTOCOL),
+        ),
+        ssl_context=server.client_context(),
+    )
+    yield f"wss://127.0.0.1:{port}"
+    with django_db_blocker.unblock():
+        live_servers.stop(process)
+
+
+@pytest.fixture(scope="module")
+def proxy_server(pki_files, django_db_setup, django_db_blocker, tmp_path_factory):
+    """uvicorn behind a TLS proxy: plain ws, believing the certificate header from 127.0.0.1."""
+    _servers_needed()
+    _, authority = pki_files
+    port = live_servers.free_port()
+    process = live_servers.start_uvicorn(
+        port=port,
+        log_path=tmp_path_factory.mktemp("asgi-proxy") / "uvicorn.log",
+        extra_env={"OCPP_LOCAL_CA_DIR": str(authority.directory), "OCPP_TLS_PROXY_ADDRESSES": "127.0.0.1"},
+        extra_args=("--ws", WS_PROTOCOL),
+    )
+    yield f"ws://127.0.0.1:{port}"
+    with django_db_blocker.unblock():
+        live_servers.stop(process)
+
+
+@asynccontextmanager
+async def secure_connection(base_url: str, identity: str, *, context: ssl.SSLContext | None, headers=None):
+    async with websockets.connect(
+        f"{base_url}/ocpp/{identity}",
+        subprotocols=["ocpp1.6"],
+        additional_headers=headers or {},
+        ssl=context,
+        open_timeout=TIMEOUT,
+    ) as socket:
+        charger = SecureCharger(identity, socket, response_timeout=TIMEOUT)
+        serving = asyncio.create_task(charger.start())
+        try:
+            yield charger
+        finally:
+            serving.cancel()
+
+
+async def _refused_status(base_url: str, identity: str, **options) -> int:
+    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+        async with secure_connection(base_url, identity, **options):
+            pass
+    return refused.value.response.status_code
+
+
+async def _until(predicate, timeout: float = TIMEOUT):
+    async def poll():
+        while not (result := await in_db(predicate)()):
+            await asyncio.sleep(0.05)
+        return result
+
+    return await asyncio.wait_for(poll(), timeout)
+
+
+def _client_context(server: pki.ServerPki, chain_pem: str, key) -> ssl.SSLContext:
+    return server.client_context(certificate_pem=chain_pem.encode(), key=key)
+
+
+def test_a_charger_gets_its_certificate_signed_then_connects_by_it_alone(tls_server, pki_files):
+    server, authority = pki_files
+    station = ChargingStationFactory(identity="SEC-CP1", security_profile=ChargingStation.SecurityProfile.BASIC_TLS)
+
+    async def scenario():
+        # Profile 2 over the same TLS listener: a password, no client certificate.
+        async with secure_connection(
+            tls_server, "SEC-CP1", context=server.client_context(), headers=basic_auth("SEC-CP1")
+        ) as charger:
+            assert (await charger.boot()).status == "Accepted"
+            assert await charger.request_certificate() == "Accepted"
+            await asyncio.wait_for(charger.got_chain.wait(), TIMEOUT)
+            await charger.call(
+                call.SecurityEventNotification(
+                    type="SettingSystemTime", timestamp=timezone.now().isoformat(), tech_info="NTP sync"
+                )
+            )
+            issued = await _until(lambda: ChargerCertificate.objects.filter(station=station, status="accepted").first())
+            chain, key = charger.signed_chain, charger.key
+        leaf = x509.load_pem_x509_certificate(chain.encode())
+        leaf.verify_directly_issued_by(authority.root_certificate())
+        assert issued.fingerprint_sha256 == certificates.fingerprint(leaf)
+        assert await in_db(SecurityEvent.objects.filter(station=station, event_type="SettingSystemTime").exists)()
+
+        await in_db(ChargingStation.objects.filter(pk=station.pk).update)(security_profile=PROFILE_3)
+        own = _client_context(server, chain, key)
+        async with secure_connection(tls_server, "SEC-CP1", context=own) as charger:
+            assert (await charger.boot()).status == "Accepted"
+
+        # No downgrade: the password alone, or a forged proxy header, admits nobody now.
+        assert (
+            await _refused_status(tls_server, "SEC-CP1", context=server.client_context(), headers=basic_auth("SEC-CP1"))
+            == 401
+        )
+        forged = {"X-SSL-Client-Cert": quote(chain), "X-SSL-Client-Verify": "SUCCESS"}
+        assert await _refused_status(tls_server, "SEC-CP1", context=server.client_context(), headers=forged) == 401
+        # The certificate is bound to its subject: it does not open another station.
+        await in_db(ChargingStationFactory)(identity="SEC-CP9", security_profile=PROFILE_3)
+        assert await _refused_status(tls_server, "SEC-CP9", context=own) == 401
+
+        # A certificate from any other CA fails the TLS handshake itself.
+        rogue_key, rogue_root = root_create(common_name="Rogue CA")
+        rogue = pki.leaf_sign(ca_key=rogue_key, ca_certificate=rogue_root, common_name="SEC-CP1", key=key)
+        with pytest.raises((ssl.SSLError, ConnectionError, websockets.exceptions.InvalidMessage)):
+            async with secure_connection(
+                tls_server, "SEC-CP1", context=_client_context(server, pki.pem(rogue).decode(), key)
+            ):
+                pass
+
+        await in_db(certificates.certificate_revoke)(certificate=issued, at=timezone.now())
+        assert await _refused_status(tls_server, "SEC-CP1", context=own) == 401
+
+    run(scenario())
+
+
+def test_every_security_command_reaches_a_profile_3_charger_and_its_answer_is_kept(tls_server, pki_files):
+    server, authority = pki_files
+    station = ChargingStationFactory(identity="SEC-CP3", security_profile=PROFILE_3)
+    key = pki.charger_key()
+    csr = x509.load_pem_x509_csr(pki.csr_pem("SEC-CP3", key=key).encode())
+    chain = pki.pem(authority.sign(csr=csr, station_identity="SEC-CP3")[0]).decode()
+    root_pem = pki.pem(authority.root_certificate()).decode()
+
+    def queue(action: str, parameters: dict) -> CommandRequest:
+        return command_request(station=station, action=action, parameters=parameters)
+
+    async def answered(action: str, parameters: dict) -> CommandRequest:
+        request = await in_db(queue)(action, parameters)
+        return await _until(
+            lambda: CommandRequest.objects.filter(pk=request.pk, status__in=CommandRequest.FINAL_STATUSES).first()
+        )
+
+    async def scenario():
+        async with secure_connection(tls_server, "SEC-CP3", context=_client_context(server, chain, key)) as charger:
+            assert (await charger.boot()).status == "Accepted"
+            install = await answered("install_certificate", {"certificate_type": "csms_root", "certificate": root_pem})
+            assert install.status == "accepted"
+            held = await in_db(lambda: list(InstalledCertificate.objects.filter(station=station)))()
+            assert [(row.certificate_type, row.certificate_pem) for row in held] == [("csms_root", root_pem)]
+
+            listed = await answered("get_installed_certificate_ids", {"certificate_type": "csms_root"})
+            assert listed.status == "accepted"
+            hashes = certificates.hash_data(authority.root_certificate())
+            assert await in_db(
+                InstalledCertificate.objects.filter(station=station, serial_number=hashes["serialNumber"]).exists
+            )()
+
+            deleted = await answered(
+                "delete_certificate",
+                {
+                    "hash_algorithm": "sha256",
+                    "issuer_name_hash": hashes["issuerNameHash"],
+                    "issuer_key_hash": hashes["issuerKeyHash"],
+                    "serial_number": hashes["serialNumber"],
+                },
+            )
+            assert deleted.status == "accepted"
+            assert not await in_db(InstalledCertificate.objects.filter(station=station).exists)()
+
+            # The charger asks for a new certificate when triggered; it is signed and sent.
+            triggered = await answered("trigger_message", {"message": "sign_certificate"})
+            assert triggered.status == "accepted"
+            await asyncio.wait_for(charger.got_chain.wait(), TIMEOUT)
+            await _until(lambda: ChargerCertificate.objects.filter(station=station, status="accepted").exists())
+
+            log = await answered("get_log", {"log_type": "security", "request_id": 41, "location": "https://logs/"})
+            assert (log.status, log.result) == ("accepted", {"status": "accepted", "filename": "security.log"})
+            await _until(lambda: CommandRequest.objects.filter(pk=log.pk, followup_status="Uploaded").exists())
+
+            firmware = await answered(
+                "update_firmware",
+                {
+                    "location": "https://fw/x.bin",
+                    "retrieve_at": timezone.now().isoformat(),
+                    "request_id": 42,
+                    "signing_certificate": root_pem,
+                    "signature": "c2lnbmF0dXJl",
+                },
+            )
+            assert firmware.status == "accepted"
+            await _until(
+                lambda: CommandRequest.objects.filter(pk=firmware.pk, followup_status="SignatureVerified").exists()
+            )
+            assert [name for name, _ in charger.received] == [
+                "InstallCertificate",
+                "GetInstalledCertificateIds",
+                "DeleteCertificate",
+                "ExtendedTriggerMessage",
+                "CertificateSigned",
+                "GetLog",
+                "SignedUpdateFirmware",
+            ]
+
+    run(scenario())
+
+
+def test_behind_a_tls_proxy_the_forwarded_certificate_admits_the_station(proxy_server, pki_files):
+    _, authority = pki_files
+    ChargingStationFactory(identity="SEC-CP2", security_profile=PROFILE_3)
+    csr = x509.load_pem_x509_csr(pki.csr_pem("SEC-CP2").encode())
+    escaped = quote(pki.pem(authority.sign(csr=csr, station_identity="SEC-CP2")[0]).decode())
+
+    async def scenario():
+        verified = {"X-SSL-Client-Cert": escaped, "X-SSL-Client-Verify": "SUCCESS"}
+        async with secure_connection(proxy_server, "SEC-CP2", context=None, headers=verified) as charger:
+            assert (await charger.boot()).status == "Accepted"
+        unverified = {"X-SSL-Client-Cert": escaped, "X-SSL-Client-Verify": "FAILED:unable to verify"}
+        assert await _refused_status(proxy_server, "SEC-CP2", context=None, headers=unverified) == 401
+        assert await _refused_status(proxy_server, "SEC-CP2", context=None) == 401
+
+    run(scenario())
