@@ -73,8 +73,16 @@ def csr_receive(
     *, station_id: int, identity: str, csr_pem: str, at: datetime, certificate_type: str = "ChargingStationCertificate"
 ) -> ChargerCertificate:
     """SignCertificate: keep the CSR and sign it once the call's transaction commits.
+    A repeated CSR (a charger retrying the call) is the request already kept, signed once.
     Raises CertificateRefused (nothing kept) for a CSR we do not sign."""
     csr = csr_check(csr_pem=csr_pem, identity=identity)
+    repeated = (
+        ChargerCertificate.objects.filter(station_id=station_id, csr_pem=csr_pem)
+        .exclude(status=ChargerCertificate.Status.FAILED)
+        .first()
+    )
+    if repeated is not None:
+        return repeated
     certificate = ChargerCertificate.objects.create(
         station_id=station_id,
         certificate_type=certificate_type,

@@ -67,10 +67,12 @@ def test_the_local_ca_is_created_once_and_reloaded_by_the_next_process(authority
 @pytest.mark.django_db
 def test_a_csr_is_signed_once_and_its_certificate_queued_for_the_charger(authority, django_capture_on_commit_callbacks):
     station = ChargingStationFactory(identity="CP-1")
-    with django_capture_on_commit_callbacks(execute=False):
-        requested = certificates.csr_receive(
-            station_id=station.pk, identity="CP-1", csr_pem=pki.csr_pem("CP-1"), at=NOW
-        )
+    csr = pki.csr_pem("CP-1")
+    with django_capture_on_commit_callbacks(execute=False) as signing_tasks:
+        requested = certificates.csr_receive(station_id=station.pk, identity="CP-1", csr_pem=csr, at=NOW)
+        retried = certificates.csr_receive(station_id=station.pk, identity="CP-1", csr_pem=csr, at=NOW)
+
+    assert (retried, len(signing_tasks)) == (requested, 1)
 
     issued = certificates.certificate_issue(certificate_id=requested.pk)
     assert certificates.certificate_issue(certificate_id=requested.pk) is None  # a replayed task
