@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import DatabaseError
+from ocpp.v16.enums import Action
 
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway import exchange, frames, malformed, protocols
@@ -69,8 +70,11 @@ def test_frames_parse_each_message_type():
 
 
 def test_protocol_declares_every_16_action_with_a_handler_for_each_charger_action():
-    assert len(OCPP16.charger_actions) == 10
-    assert len(OCPP16.csms_actions) == 19
+    # Core, firmware, local list, reservation, smart charging, remote trigger and the
+    # security extension: every action 1.6 defines, DataTransfer in both directions.
+    assert len(OCPP16.charger_actions) == 14
+    assert len(OCPP16.csms_actions) == 26
+    assert OCPP16.charger_actions | OCPP16.csms_actions == {str(action) for action in Action}
     assert set(OCPP16.handlers) == set(OCPP16.charger_actions)
 
 
