@@ -15,6 +15,7 @@ OURS: list[tuple[str, str, str]] = [
     ("tokens", "RECEIVER", "cpo/2.2.1/tokens"),
     ("commands", "RECEIVER", "cpo/2.2.1/commands"),
     ("tokens", "SENDER", "emsp/2.2.1/tokens"),
+    ("locations", "RECEIVER", "emsp/2.2.1/locations"),
 ]
 
 

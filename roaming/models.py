@@ -32,6 +32,7 @@ class Partner(models.Model):
     last_sync_at = models.DateTimeField(null=True, blank=True)
     # When our last pull of its Tokens started: the next asks only for what changed since.
     tokens_pulled_at = models.DateTimeField(null=True, blank=True)
+    locations_pulled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -143,3 +144,30 @@ class CdrPush(models.Model):
 
     def __str__(self) -> str:
         return f"CDR {self.cdr_id} → {self.partner}"
+
+
+class PartnerLocation(models.Model):
+    """A partner CPO's Location (we are the EMSP), pushed to us or pulled: `data` is the OCPI
+    object with its EVSEs and connectors as last received, kept whole so that what our
+    drivers see is exactly what the CPO said."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="locations")
+    country_code = models.CharField(max_length=2)
+    party_id = models.CharField(max_length=3)
+    location_id = models.CharField(max_length=36)
+    data = models.JSONField()
+    publish = models.BooleanField(default=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    last_updated = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country_code", "party_id", "location_id"], name="roaming_partner_location_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["latitude", "longitude"], name="partner_location_coordinates")]
+
+    def __str__(self) -> str:
+        return f"{self.country_code}-{self.party_id} {self.location_id}"

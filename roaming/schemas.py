@@ -131,3 +131,55 @@ COMMAND_BODIES = {
     "RESERVE_NOW": RESERVE_NOW,
     "CANCEL_RESERVATION": CANCEL_RESERVATION,
 }
+
+DISPLAY_TEXT = f.Object({"language": f.String(2), "text": f.String(512)})
+GEO = f.Object({"latitude": f.String(10), "longitude": f.String(11)})
+CONNECTOR = f.Object(
+    {
+        "id": f.CiString(36),
+        "standard": f.CiString(30),
+        "format": f.Enum(["SOCKET", "CABLE"]),
+        "power_type": f.Enum(["AC_1_PHASE", "AC_2_PHASE", "AC_2_PHASE_SPLIT", "AC_3_PHASE", "DC"]),
+        "max_voltage": f.Integer(),
+        "max_amperage": f.Integer(),
+        "max_electric_power": f.Integer(required=False),
+        "tariff_ids": f.List(f.CiString(36), required=False),
+        "terms_and_conditions": f.Url(required=False),
+        "last_updated": f.DateTime(),
+    }
+)
+EVSE_STATUSES = ["AVAILABLE", "BLOCKED", "CHARGING", "INOPERATIVE", "OUTOFORDER", "PLANNED", "REMOVED", "RESERVED",
+                 "UNKNOWN"]  # fmt: skip
+EVSE = f.Object(
+    {
+        "uid": f.CiString(36),
+        "evse_id": f.CiString(48, required=False),
+        "status": f.Enum(EVSE_STATUSES),
+        "capabilities": f.List(f.CiString(40), required=False),
+        "connectors": f.List(CONNECTOR, min_items=1),
+        "floor_level": f.String(4, required=False),
+        "coordinates": f.Object(GEO.fields, required=False),
+        "physical_reference": f.String(16, required=False),
+        "directions": f.List(DISPLAY_TEXT, required=False),
+        "last_updated": f.DateTime(),
+    }
+)
+LOCATION = f.Object(
+    {
+        "country_code": f.CiString(2),
+        "party_id": f.CiString(3),
+        "id": f.CiString(36),
+        "publish": f.Boolean(),
+        "name": f.String(255, required=False),
+        "address": f.String(45),
+        "city": f.String(45),
+        "postal_code": f.String(10, required=False),
+        "state": f.String(20, required=False),
+        "country": f.String(3),
+        "coordinates": GEO,
+        "evses": f.List(EVSE, required=False),
+        "operator": f.Object(BUSINESS_DETAILS.fields, required=False),
+        "time_zone": f.String(255),
+        "last_updated": f.DateTime(),
+    }
+)

@@ -1,6 +1,16 @@
 from django.urls import re_path
 
-from roaming.views import commands, configuration, emsp_tokens, locations, open_data, sessions, tariffs, tokens
+from roaming.views import (
+    commands,
+    configuration,
+    emsp_locations,
+    emsp_tokens,
+    locations,
+    open_data,
+    sessions,
+    tariffs,
+    tokens,
+)
 
 app_name = "roaming"
 
@@ -27,6 +37,13 @@ urlpatterns = [
         r"^emsp/2\.2\.1/tokens/(?P<uid>[^/]{1,36})/authorize/?$",
         emsp_tokens.token_authorize,
         name="emsp-token-authorize",
+    ),
+    # EMSP: Receiver interfaces.
+    re_path(
+        r"^emsp/2\.2\.1/locations/(?P<country_code>[^/]{1,2})/(?P<party_id>[^/]{1,3})/(?P<location_id>[^/]{1,36})"
+        r"(?:/(?P<evse_uid>[^/]{1,36})(?:/(?P<connector_id>[^/]{1,36}))?)?/?$",
+        emsp_locations.location_item,
+        name="emsp-location",
     ),
     # Open data (AFIR art. 20): no token, rate-limited, read-only.
     re_path(r"^open/2\.2\.1/locations/?$", open_data.location_list, name="open-locations"),
