@@ -471,6 +471,10 @@ OCPP_CHARGER_CERTIFICATE_DAYS = int_in_range("OCPP_CHARGER_CERTIFICATE_DAYS", 36
 OCPP_TLS_PROXY_ADDRESSES = ip_networks("OCPP_TLS_PROXY_ADDRESSES")
 OCPP_TLS_PROXY_CERT_HEADER = config_env.env.str("OCPP_TLS_PROXY_CERT_HEADER", default="X-SSL-Client-Cert")
 OCPP_TLS_PROXY_VERIFY_HEADER = config_env.env.str("OCPP_TLS_PROXY_VERIFY_HEADER", default="X-SSL-Client-Verify")
+# Where ISO 15118 contract certificates and OCSP answers come from (2.0.1 block M).
+OCPP_15118_CERTIFICATE_SOURCE = config_env.env.str(
+    "OCPP_15118_CERTIFICATE_SOURCE", default="ocpp_gateway.security.iso15118.OcspCertificateSource"
+)
 # Young-generation threshold of the ASGI process's garbage collector (config/gc_tuning.py);
 # CPython's default is 700.
 GC_GEN0_THRESHOLD = int_in_range("GC_GEN0_THRESHOLD", 50_000, 100, 10_000_000)

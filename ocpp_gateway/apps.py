@@ -16,9 +16,10 @@ class OcppGatewayConfig(AppConfig):
 
 
 def _certificate_authority_check() -> None:
-    """Stop start-up on a CA class path that does not import (it is used only when a
-    charger sends its first CSR, which would be too late to learn of a typo)."""
-    try:
-        import_string(settings.OCPP_CERTIFICATE_AUTHORITY)
-    except ImportError as error:
-        raise ImproperlyConfigured(f"OCPP_CERTIFICATE_AUTHORITY: {error}") from error
+    """Stop start-up on a CA or certificate source class path that does not import (each
+    is used only when a charger first asks, which would be too late to learn of a typo)."""
+    for name in ("OCPP_CERTIFICATE_AUTHORITY", "OCPP_15118_CERTIFICATE_SOURCE"):
+        try:
+            import_string(getattr(settings, name))
+        except ImportError as error:
+            raise ImproperlyConfigured(f"{name}: {error}") from error
