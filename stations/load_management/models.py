@@ -29,7 +29,8 @@ class SiteLoadPolicy(models.Model):
         decimal_places=1,
         default=Decimal("1.0"),
         validators=[MinValueValidator(0)],
-        help_text="A session's new limit is sent only when it differs by more than this (A; ×230 V×3 W for DC).",
+        help_text="A raised limit is sent only when it rose by more than this (A; ×3×voltage W for DC); "
+        "a lowered one is always sent.",
     )
 
     class FailSafe(models.TextChoices):

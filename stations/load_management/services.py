@@ -81,8 +81,11 @@ def _needs_sending(policy: SiteLoadPolicy, allocation: SessionAllocation) -> boo
         return False
     if allocation.sent_limit is None:
         return True
-    if (allocation.limit == 0) != (allocation.sent_limit == 0):
-        return True  # pausing and resuming are never held back by the step
+    if allocation.limit < allocation.sent_limit:
+        # Any reduction is sent: a charger left above its share would eat into the others'.
+        return True
+    if allocation.sent_limit == 0:
+        return True  # resuming is never held back by the step
     step = policy.hysteresis_a
     if allocation.unit == SessionAllocation.Unit.WATT:
         step *= policy.voltage * 3

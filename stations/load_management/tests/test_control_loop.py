@@ -212,3 +212,13 @@ def test_increases_wait_until_the_reductions_of_the_round_are_answered(site):
     assert services.limit_result_record(command_id=reduction.pk, now=NOW) == site.pk
     services.site_rebalance(site_id=site.pk, now=NOW)
     assert [p["limit"] for p in _sent(fast)] == [16.0, 22.0]
+
+
+def test_a_reduction_smaller_than_the_hysteresis_step_is_still_sent(site):
+    first = _session(site, 1)
+    _session(site, 2)
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    LoadNode.objects.filter(site=site).update(max_current_a=Decimal("31"))
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    # Left at 16 A, the charger would eat into the other's 15.5 A.
+    assert [p["limit"] for p in _sent(first)] == [16.0, 15.5]
