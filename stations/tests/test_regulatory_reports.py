@@ -206,6 +206,15 @@ def test_cec_fifteen_minute_intervals(port):
         energy_wh=6000,
     )
 
+    ChargingSessionFactory(  # began before the window: half its energy falls inside, its start does not
+        station=port.station,
+        connector=port,
+        started_at=day + timedelta(hours=9, minutes=50),
+        stopped_at=day + timedelta(hours=10, minutes=10),
+        status=ChargingSession.Status.COMPLETED,
+        energy_wh=2000,
+    )
+
     rows = reports.cec_interval_rows(station_ids=[port.station_id], start=day + 10 * HOUR, end=day + 11 * HOUR)
 
     assert [
@@ -219,7 +228,7 @@ def test_cec_fifteen_minute_intervals(port):
         )
         for r in rows
     ] == [
-        ("10:00", "down", 300, 600, 0, 0),
+        ("10:00", "down", 300, 600, 0, 1000),
         ("10:15", "down", 600, 300, 0, 0),
         ("10:30", "up", 900, 0, 1, 3000),
         ("10:45", "up", 900, 0, 0, 3000),

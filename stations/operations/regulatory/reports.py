@@ -5,6 +5,7 @@ or a CSV; see docs/operations.md ("Regulatory reports")."""
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import islice
 
 from django.db.models import Max, Q
 
@@ -246,28 +247,56 @@ def cec_interval_rows(*, station_ids: Iterable[int], start: datetime, end: datet
                     station=station, connector_number=connector.connector_id, started_at__lt=end
                 ).filter(Q(stopped_at__isnull=True) | Q(stopped_at__gt=start))
             )
-            for interval_start, interval_end in intervals:
-                rows.append(_cec_row(station, connector, interval_start, interval_end, segments, sessions))
+            energy, started = _sessions_by_interval(sessions, intervals)
+            first_segment = 0
+            for index, (interval_start, interval_end) in enumerate(intervals):
+                # Segments and intervals are both in time order: skip the segments that
+                # ended before this interval instead of rescanning them all.
+                while first_segment < len(segments) and segments[first_segment].end <= interval_start:
+                    first_segment += 1
+                seconds = _interval_seconds(islice(segments, first_segment, None), interval_start, interval_end)
+                rows.append(
+                    _cec_row(station, connector, interval_start, interval_end, seconds, started[index], energy[index])
+                )
     return rows
 
 
-def _cec_row(station, connector, interval_start, interval_end, segments, sessions) -> dict:
+def _sessions_by_interval(sessions, intervals) -> tuple[list[int], list[int]]:
+    """Energy (prorated) and sessions started per interval, each session visiting only
+    the intervals it overlaps."""
+    energy, started = [0] * len(intervals), [0] * len(intervals)
+    if not intervals:
+        return energy, started
+    origin, width = intervals[0][0], formulas.CEC_INTERVAL
+    for session in sessions:
+        end = session.stopped_at or session.last_meter_at or session.started_at
+        start_index = (session.started_at - origin) // width  # floor, also before the origin
+        if 0 <= start_index < len(intervals):
+            started[start_index] += 1
+        for index in range(max(0, start_index), min(len(intervals) - 1, (end - origin) // width) + 1):
+            energy[index] += formulas.prorate_wh(
+                energy_wh=session.energy_wh,
+                start=session.started_at,
+                end=end,
+                within_start=intervals[index][0],
+                within_end=intervals[index][1],
+            )
+    return energy, started
+
+
+def _interval_seconds(segments, interval_start, interval_end) -> dict[str, float]:
     seconds = {"up": 0.0, "down": 0.0, "excluded": 0.0, "unknown": 0.0}
     for segment in segments:
+        if segment.start >= interval_end:
+            break
         overlap = (min(segment.end, interval_end) - max(segment.start, interval_start)).total_seconds()
         if overlap > 0:
             key = "excluded" if segment.state == "maintenance" else segment.state
             seconds[key] += overlap
-    energy = sum(
-        formulas.prorate_wh(
-            energy_wh=session.energy_wh,
-            start=session.started_at,
-            end=session.stopped_at or session.last_meter_at or session.started_at,
-            within_start=interval_start,
-            within_end=interval_end,
-        )
-        for session in sessions
-    )
+    return seconds
+
+
+def _cec_row(station, connector, interval_start, interval_end, seconds, sessions_started, energy_wh) -> dict:
     return {
         "station_id": station.identity,
         "port_id": connector.connector_id,
@@ -277,6 +306,6 @@ def _cec_row(station, connector, interval_start, interval_end, segments, session
         "status": formulas.cec_interval_status(
             up_seconds=seconds["up"], down_seconds=seconds["down"], excluded_seconds=seconds["excluded"]
         ),
-        "sessions_started": sum(1 for s in sessions if interval_start <= s.started_at < interval_end),
-        "energy_wh": energy,
+        "sessions_started": sessions_started,
+        "energy_wh": energy_wh,
     }
