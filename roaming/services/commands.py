@@ -1,14 +1,18 @@
 """Commands from a partner EMSP (we are the CPO): each becomes the same protocol-neutral
-charger command request every other door creates (stations.services.commands), and the
+charger command request every other door creates — starts and stops through the one charge
+rule (`charge_start`, `charge_stop`: a refusal is answered REJECTED in its words), and the
 charger's answer goes back to the partner's `response_url` as a CommandResult
 (roaming/tasks.py: command_result_forward). What we answer at once is a CommandResponse:
 ACCEPTED (the request is queued), REJECTED, NOT_SUPPORTED or UNKNOWN_SESSION."""
+
+from collections.abc import Callable
 
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from drivers.services.charging import charge_start
 from roaming import schemas
 from roaming.client import PartnerError
 from roaming.envelope import OcpiError, Status
@@ -18,10 +22,11 @@ from roaming.selectors.tokens import remote_start_allowed
 from roaming.services.pushes import partner_client
 from roaming.services.tokens import token_owned, token_store
 from stations.models import ChargingSession, CommandRequest
+from stations.services.charging import ChargeRefused, charge_stop
 from stations.services.commands import command_request
 
-# A remote start delivered minutes late would surprise whoever stands at the charger.
-COMMAND_TTL_SECONDS = 120
+# Starts and stops expire after the charge rule's one lifetime; unlock goes by the same.
+COMMAND_TTL_SECONDS = settings.CHARGE_COMMAND_TTL_SECONDS
 # A command request is final by its TTL plus the charger's call timeout; polled every 2 s.
 COMMAND_POLLS = (COMMAND_TTL_SECONDS + settings.OCPP_CALL_TIMEOUT) // 2 + 5
 # CommandRequest status → OCPI CommandResultType.
@@ -68,19 +73,18 @@ def _evse(body: dict):
     return found
 
 
-def _queue(*, partner: Partner, command: str, body: dict, station, action: str, parameters: dict, **extra) -> dict:
-    with transaction.atomic():
-        request = command_request(
-            station=station,
-            action=action,
-            parameters=parameters,
-            source=CommandRequest.Source.API,
-            ttl_seconds=COMMAND_TTL_SECONDS,
-        )
-        partner_command = PartnerCommand.objects.create(
-            partner=partner, command=command, response_url=body["response_url"], request=request, **extra
-        )
-        command_result_forward.delay(partner_command.pk)
+def _queue(*, partner: Partner, command: str, body: dict, queue: Callable[[], CommandRequest], **extra) -> dict:
+    """`queue()` creates the charger command request (through the charge rule for a start
+    or a stop, whose refusal is answered REJECTED with its words)."""
+    try:
+        with transaction.atomic():
+            request = queue()
+            partner_command = PartnerCommand.objects.create(
+                partner=partner, command=command, response_url=body["response_url"], request=request, **extra
+            )
+            command_result_forward.delay(partner_command.pk)
+    except ChargeRefused as refusal:
+        return _response("REJECTED", refusal.message)
     return _response("ACCEPTED")
 
 
@@ -92,17 +96,19 @@ def _start(*, partner: Partner, body: dict, raw: dict) -> dict:
     token_store(partner=partner, token=token, raw=raw["token"])
     if not token["valid"]:
         return _response("REJECTED", "The token is not valid.")
-    if not station.is_connected:
-        return _response("REJECTED", "The charger is offline.")
-    # The charger's StartTransaction asks the token rule again; it must not ask the partner.
+    # The charge rule and the charger's StartTransaction ask the token rule; neither may
+    # ask the partner again.
     remote_start_allowed(uid=token["uid"])
     return _queue(
         partner=partner,
         command="START_SESSION",
         body=body,
-        station=station,
-        action=CommandRequest.Action.START,
-        parameters={"connector": connector.connector_id, "id_tag": token["uid"]},
+        queue=lambda: charge_start(
+            station=station,
+            connector_number=connector.connector_id,
+            id_tag=token["uid"],
+            source=CommandRequest.Source.API,
+        ),
         token_uid=token["uid"],
         authorization_reference=body.get("authorization_reference") or "",
     )
@@ -113,15 +119,11 @@ def _stop(*, partner: Partner, body: dict) -> dict:
     session = ChargingSession.objects.filter(pk=int(session_id)).first() if session_id.isdigit() else None
     if session is None or not PartnerToken.objects.filter(partner=partner, uid__iexact=session.id_tag).exists():
         return _response("UNKNOWN_SESSION", f"Unknown session {session_id}.")
-    if session.status != ChargingSession.Status.ACTIVE:
-        return _response("REJECTED", "The session has already ended.")
     return _queue(
         partner=partner,
         command="STOP_SESSION",
         body=body,
-        station=session.station,
-        action=CommandRequest.Action.STOP,
-        parameters={"session": session.pk},
+        queue=lambda: charge_stop(session=session, source=CommandRequest.Source.API),
     )
 
 
@@ -135,9 +137,13 @@ def _unlock(*, partner: Partner, body: dict) -> dict:
         partner=partner,
         command="UNLOCK_CONNECTOR",
         body=body,
-        station=station,
-        action=CommandRequest.Action.UNLOCK,
-        parameters={"connector": connector.connector_id},
+        queue=lambda: command_request(
+            station=station,
+            action=CommandRequest.Action.UNLOCK,
+            parameters={"connector": connector.connector_id},
+            source=CommandRequest.Source.API,
+            ttl_seconds=COMMAND_TTL_SECONDS,
+        ),
     )
 
 

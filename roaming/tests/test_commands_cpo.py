@@ -16,7 +16,8 @@ from roaming.models import PartnerCommand
 from roaming.tests.factories import public_connector, registered_partner
 from roaming.tests.reference import valid
 from roaming.tests.test_tokens_cpo import token_object
-from stations.models import CommandRequest
+from stations.models import ChargingStation, CommandRequest, Connector
+from stations.services.charging import MESSAGES, Refusal
 
 URL = "/ocpi/cpo/2.2.1/commands"
 
@@ -73,6 +74,22 @@ class TestRefusals:
         reserve = post(client, "CANCEL_RESERVATION", {"response_url": "http://127.0.0.1:9/r", "reservation_id": "1"})
         assert reserve.json()["data"]["result"] == "NOT_SUPPORTED"
         assert not CommandRequest.objects.exists()
+
+    def test_start_and_stop_go_through_the_charge_rule_like_every_other_door(self, client):
+        """A busy connector or an offline charger is refused here as at the portal, the API,
+        the ops dashboard, the admin and ocpp_send (config/tests/test_charge_doors.py). (A
+        Pending station is not public, so partners cannot name it: 2003.)"""
+        connector = public_connector()
+        Connector.objects.filter(pk=connector.pk).update(status="Charging")
+        busy = post(client, "START_SESSION", start_body(connector)).json()["data"]
+        Connector.objects.filter(pk=connector.pk).update(status="Available")
+        ChargingStation.objects.filter(pk=connector.station_id).update(is_connected=False)
+        offline = post(client, "START_SESSION", start_body(connector)).json()["data"]
+
+        assert (busy["result"], busy["message"][0]["text"]) == ("REJECTED", MESSAGES[Refusal.CONNECTOR_BUSY])
+        assert (offline["result"], offline["message"][0]["text"]) == ("REJECTED", MESSAGES[Refusal.STATION_OFFLINE])
+        assert not CommandRequest.objects.exists()
+        assert not PartnerCommand.objects.exists()
 
 
 def ocpi_post(base_url, path, body):
