@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from billing.demo import load_billing
+from config.demo_history import HISTORY_DAYS, load_history
 from drivers.demo import DEMO_DRIVER_PASSWORD, demo_driver_email, load_drivers
 from stations.demo import DEMO_CHARGER_PASSWORD, OWNERS, load_network
 from stations.models import Organisation, OrganisationMember
@@ -17,15 +18,26 @@ OWNER_LOGIN = ("owner@example.com", "owner-demo-2026")
 class Command(BaseCommand):
     help = "Load the demo network, drivers, tariffs and logins. Safe to run again: it creates only what is missing."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--history-days",
+            type=int,
+            default=HISTORY_DAYS,
+            help=f"Days of past sessions, CDRs, faults and uptime to create on a first load (default {HISTORY_DAYS}; 0: none).",
+        )
+
     def handle(self, *args, **options):
         counts = load_network()
         counts.update(load_drivers())
         counts.update(load_billing())
         counts.update(load_pipeline())
         self._logins()
+        if options["history_days"] > 0:
+            counts.update(load_history(days=options["history_days"]))
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready ({counts['stations_created']} stations and {counts['drivers_created']} drivers created this run)."
+                f"Demo data ready ({counts['stations_created']} stations, {counts['drivers_created']} drivers and "
+                f"{counts.get('history_sessions_created', 0)} past sessions created this run)."
             )
         )
         self.stdout.write(f"  staff:   {STAFF_LOGIN[0]} / {STAFF_LOGIN[1]}")
