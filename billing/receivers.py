@@ -10,12 +10,14 @@ from billing import tasks
 from billing.api.locations import site_tariff_snapshots
 from billing.selectors import documents, payment_block_reason
 from billing.selectors.analytics import revenue_by_period, revenue_split_by_site
+from billing.selectors.memberships import session_load_priority
 from billing.selectors.prices import BillingPrices
 from billing.services import memberships
 from drivers import signals as driver_signals
 from drivers.selectors import accounts, tokens
 from stations import prices, signals
 from stations.api import locations
+from stations.load_management import priorities
 from stations.selectors import analytics
 
 
@@ -76,3 +78,6 @@ prices.prices_register(BillingPrices())
 # Staff and owner analytics (stations) show the revenue of charge detail records.
 analytics.revenue_source_register(revenue_by_period)
 analytics.revenue_split_source_register(revenue_split_by_site)
+
+# Site load management serves members before ad-hoc drivers.
+priorities.priority_register(session_load_priority)

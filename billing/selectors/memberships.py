@@ -3,6 +3,7 @@ from datetime import date
 from django.db.models import Q
 
 from billing.models import MembershipPlan, Subscription
+from drivers.selectors.sessions import session_token
 
 
 def plan_for_driver(*, driver, on: date) -> MembershipPlan | None:
@@ -17,3 +18,14 @@ def plan_for_driver(*, driver, on: date) -> MembershipPlan | None:
         .first()
     )
     return subscription.plan if subscription else None
+
+
+# Site load management serves members before ad-hoc drivers (docs/smart-charging.md).
+MEMBER_PRIORITY = 1
+
+
+def session_load_priority(session) -> int:
+    """The load-management priority class of a session: a member's charge before ad hoc."""
+    token = session_token(session=session)
+    driver = token.driver if token is not None else None
+    return MEMBER_PRIORITY if plan_for_driver(driver=driver, on=session.started_at.date()) else 0
