@@ -5,7 +5,16 @@ from django.contrib import admin, messages
 
 from roaming import parties
 from roaming.client import PartnerError
-from roaming.models import Partner, PartnerRole
+from roaming.models import (
+    CdrPush,
+    Partner,
+    PartnerCdr,
+    PartnerCommand,
+    PartnerLocation,
+    PartnerRole,
+    PartnerSession,
+    PartnerToken,
+)
 from roaming.services import partners as partner_services
 
 
@@ -76,3 +85,51 @@ class PartnerAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{partner}: the partner refused: {error}", messages.ERROR)
             else:
                 self.message_user(request, f"{partner}: unregistered.")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """What partners told us or what we sent them: for reading, never for editing by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PartnerToken)
+class PartnerTokenAdmin(ReadOnlyAdmin):
+    list_display = ["uid", "country_code", "party_id", "type", "valid", "whitelist", "partner", "last_updated"]
+    list_filter = ["valid", "whitelist", "partner"]
+    search_fields = ["uid", "contract_id"]
+
+
+@admin.register(PartnerLocation)
+class PartnerLocationAdmin(ReadOnlyAdmin):
+    list_display = ["location_id", "country_code", "party_id", "partner", "publish", "last_updated"]
+    list_filter = ["partner", "publish"]
+    search_fields = ["location_id"]
+
+
+@admin.register(PartnerSession)
+class PartnerSessionAdmin(ReadOnlyAdmin):
+    list_display = ["session_id", "country_code", "party_id", "token", "status", "kwh", "last_updated"]
+    list_filter = ["status", "partner"]
+
+
+@admin.register(PartnerCdr)
+class PartnerCdrAdmin(ReadOnlyAdmin):
+    list_display = ["cdr_id", "country_code", "party_id", "token", "total_excl_vat", "currency", "credit"]
+    list_filter = ["partner", "credit"]
+
+
+@admin.register(PartnerCommand)
+class PartnerCommandAdmin(ReadOnlyAdmin):
+    list_display = ["command", "partner", "request", "result", "result_sent_at", "created_at"]
+    list_filter = ["command", "result"]
+
+
+@admin.register(CdrPush)
+class CdrPushAdmin(ReadOnlyAdmin):
+    list_display = ["cdr", "partner", "pushed_at", "attempts", "last_error"]
+    list_filter = ["partner"]

@@ -16,6 +16,8 @@ OURS: list[tuple[str, str, str]] = [
     ("commands", "RECEIVER", "cpo/2.2.1/commands"),
     ("tokens", "SENDER", "emsp/2.2.1/tokens"),
     ("locations", "RECEIVER", "emsp/2.2.1/locations"),
+    ("sessions", "RECEIVER", "emsp/2.2.1/sessions"),
+    ("cdrs", "RECEIVER", "emsp/2.2.1/cdrs"),
 ]
 
 

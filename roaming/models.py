@@ -171,3 +171,60 @@ class PartnerLocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country_code}-{self.party_id} {self.location_id}"
+
+
+class PartnerSession(models.Model):
+    """A session of one of our drivers at a partner CPO's charger (we are the EMSP), as the
+    CPO last pushed it."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="sessions")
+    country_code = models.CharField(max_length=2)
+    party_id = models.CharField(max_length=3)
+    session_id = models.CharField(max_length=36)
+    token = models.ForeignKey(
+        "drivers.Token", on_delete=models.SET_NULL, null=True, blank=True, related_name="partner_sessions"
+    )
+    status = models.CharField(max_length=12)
+    kwh = models.DecimalField(max_digits=12, decimal_places=4)
+    data = models.JSONField()
+    last_updated = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country_code", "party_id", "session_id"], name="roaming_partner_session_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country_code}-{self.party_id} session {self.session_id}"
+
+
+class PartnerCdr(models.Model):
+    """A CDR a partner CPO sent for one of our drivers' sessions (we are the EMSP). CDRs never
+    change: a correction arrives as a credit CDR of its own."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="cdrs")
+    country_code = models.CharField(max_length=2)
+    party_id = models.CharField(max_length=3)
+    cdr_id = models.CharField(max_length=39)
+    token = models.ForeignKey(
+        "drivers.Token", on_delete=models.SET_NULL, null=True, blank=True, related_name="partner_cdrs"
+    )
+    currency = models.CharField(max_length=3)
+    total_excl_vat = models.DecimalField(max_digits=12, decimal_places=4)
+    total_incl_vat = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    energy_kwh = models.DecimalField(max_digits=12, decimal_places=4)
+    credit = models.BooleanField(default=False)
+    started_at = models.DateTimeField()
+    stopped_at = models.DateTimeField()
+    data = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["country_code", "party_id", "cdr_id"], name="roaming_partner_cdr_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country_code}-{self.party_id} CDR {self.cdr_id}"

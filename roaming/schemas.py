@@ -183,3 +183,79 @@ LOCATION = f.Object(
         "last_updated": f.DateTime(),
     }
 )
+
+PRICE = f.Object({"excl_vat": f.Number(), "incl_vat": f.Number(required=False)})
+CDR_TOKEN = f.Object(
+    {
+        "country_code": f.CiString(2),
+        "party_id": f.CiString(3),
+        "uid": f.CiString(36),
+        "type": f.Enum(TOKEN_TYPES),
+        "contract_id": f.CiString(36),
+    }
+)
+AUTH_METHODS = ["AUTH_REQUEST", "COMMAND", "WHITELIST"]
+SESSION = f.Object(
+    {
+        "country_code": f.CiString(2),
+        "party_id": f.CiString(3),
+        "id": f.CiString(36),
+        "start_date_time": f.DateTime(),
+        "end_date_time": f.DateTime(required=False),
+        "kwh": f.Number(),
+        "cdr_token": CDR_TOKEN,
+        "auth_method": f.Enum(AUTH_METHODS),
+        "authorization_reference": f.CiString(36, required=False),
+        "location_id": f.CiString(36),
+        "evse_uid": f.CiString(36),
+        "connector_id": f.CiString(36),
+        "meter_id": f.String(255, required=False),
+        "currency": f.String(3),
+        "total_cost": f.Object(PRICE.fields, required=False),
+        "status": f.Enum(["ACTIVE", "COMPLETED", "INVALID", "PENDING", "RESERVATION"]),
+        "last_updated": f.DateTime(),
+    }
+)
+CDR = f.Object(
+    {
+        "country_code": f.CiString(2),
+        "party_id": f.CiString(3),
+        "id": f.CiString(39),
+        "start_date_time": f.DateTime(),
+        "end_date_time": f.DateTime(),
+        "session_id": f.CiString(36, required=False),
+        "cdr_token": CDR_TOKEN,
+        "auth_method": f.Enum(AUTH_METHODS),
+        "cdr_location": f.Object(
+            {
+                "id": f.CiString(36),
+                "address": f.String(45),
+                "city": f.String(45),
+                "country": f.String(3),
+                "coordinates": GEO,
+                "evse_uid": f.CiString(36),
+                "evse_id": f.CiString(48),
+                "connector_id": f.CiString(36),
+                "connector_standard": f.CiString(30),
+                "connector_format": f.Enum(["SOCKET", "CABLE"]),
+                "connector_power_type": f.CiString(20),
+            }
+        ),
+        "currency": f.String(3),
+        "charging_periods": f.List(
+            f.Object(
+                {
+                    "start_date_time": f.DateTime(),
+                    "dimensions": f.List(f.Object({"type": f.CiString(20), "volume": f.Number()}), min_items=1),
+                }
+            ),
+            min_items=1,
+        ),
+        "total_cost": PRICE,
+        "total_energy": f.Number(),
+        "total_time": f.Number(),
+        "credit": f.Boolean(required=False),
+        "credit_reference_id": f.CiString(39, required=False),
+        "last_updated": f.DateTime(),
+    }
+)

@@ -4,6 +4,7 @@ from roaming.views import (
     commands,
     configuration,
     emsp_locations,
+    emsp_sessions,
     emsp_tokens,
     locations,
     open_data,
@@ -45,6 +46,13 @@ urlpatterns = [
         emsp_locations.location_item,
         name="emsp-location",
     ),
+    re_path(
+        r"^emsp/2\.2\.1/sessions/(?P<country_code>[^/]{1,2})/(?P<party_id>[^/]{1,3})/(?P<session_id>[^/]{1,36})/?$",
+        emsp_sessions.session_item,
+        name="emsp-session",
+    ),
+    re_path(r"^emsp/2\.2\.1/cdrs/?$", emsp_sessions.cdr_post, name="emsp-cdrs"),
+    re_path(r"^emsp/2\.2\.1/cdrs/(?P<cdr_pk>[0-9]{1,18})/?$", emsp_sessions.cdr_item, name="emsp-cdr"),
     # Open data (AFIR art. 20): no token, rate-limited, read-only.
     re_path(r"^open/2\.2\.1/locations/?$", open_data.location_list, name="open-locations"),
     re_path(r"^open/2\.2\.1/tariffs/?$", open_data.tariff_list, name="open-tariffs"),
