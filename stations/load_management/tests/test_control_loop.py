@@ -16,7 +16,7 @@ from stations.load_management.models import (
     SiteLoadPolicy,
     StationFailSafe,
 )
-from stations.models import ChargePointStatus, ChargingSession, CommandRequest, Connector, Incident
+from stations.models import ChargePointStatus, ChargingSession, CommandRequest, Connector, Incident, MeterSample
 from stations.tests.factories import ChargingSessionFactory, ChargingStationFactory, ConnectorFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +222,25 @@ def test_a_reduction_smaller_than_the_hysteresis_step_is_still_sent(site):
     services.site_rebalance(site_id=site.pk, now=NOW)
     # Left at 16 A, the charger would eat into the other's 15.5 A.
     assert [p["limit"] for p in _sent(first)] == [16.0, 15.5]
+
+
+def test_a_building_meter_read_over_ocpp_shrinks_the_share_and_its_silence_falls_back(site):
+    meter = ChargingStationFactory(site=site, identity="GRID-METER")
+    LoadNode.objects.filter(site=site).update(signal="meter", meter_station=meter, fallback_load_a=Decimal("10"))
+    first = _session(site, 1)
+    for phase, amps in (("L1", "4"), ("L2", "9"), ("L3", "2")):
+        sample = MeterSample.objects.create(
+            station=meter,
+            connector_number=0,
+            sampled_at=NOW,
+            measurand="Current.Import",
+            phase=phase,
+            unit="A",
+            value=Decimal(amps),
+            normalized_value=Decimal(amps),
+        )
+        MeterSample.objects.filter(pk=sample.pk).update(received_at=NOW)
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    assert _limits(site)[first.pk] == Decimal("23.0")  # 32 A less the busiest phase's 9 A
+    services.site_rebalance(site_id=site.pk, now=NOW + timedelta(minutes=10))
+    assert _limits(site)[first.pk] == Decimal("22.0")  # stale: 10 A assumed on every phase
