@@ -116,6 +116,7 @@ BEAT_SCHEDULE.update(
         "ocpp-commands-sweep": {"task": "ocpp_gateway.tasks.commands_sweep", "schedule": 30.0},
         "drivers-reservations-expire": {"task": "drivers.tasks.reservations_expire", "schedule": 60.0},
         "ocpp-message-log-prune": {"task": "ocpp_gateway.tasks.message_log_prune", "schedule": crontab(minute=40)},
+        "ocpp-certificates-renew": {"task": "ocpp_gateway.tasks.certificates_renew", "schedule": crontab(minute=25)},
     }
 )
 # REST API (docs/api.md): Idempotency-Key records are kept for a day.

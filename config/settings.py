@@ -468,6 +468,8 @@ OCPP_CERTIFICATE_AUTHORITY = config_env.env.str(
 )
 OCPP_LOCAL_CA_DIR = config_env.env.str("OCPP_LOCAL_CA_DIR", default=str(VAR_DIR / "ca"))
 OCPP_CHARGER_CERTIFICATE_DAYS = int_in_range("OCPP_CHARGER_CERTIFICATE_DAYS", 365, 1, 3650)
+# Stations whose certificate expires within this many days are asked for a new CSR (hourly).
+OCPP_CERTIFICATE_RENEW_DAYS = int_in_range("OCPP_CERTIFICATE_RENEW_DAYS", 30, 1, 365)
 OCPP_TLS_PROXY_ADDRESSES = ip_networks("OCPP_TLS_PROXY_ADDRESSES")
 OCPP_TLS_PROXY_CERT_HEADER = config_env.env.str("OCPP_TLS_PROXY_CERT_HEADER", default="X-SSL-Client-Cert")
 OCPP_TLS_PROXY_VERIFY_HEADER = config_env.env.str("OCPP_TLS_PROXY_VERIFY_HEADER", default="X-SSL-Client-Verify")

@@ -7,7 +7,7 @@ remote PKI that answers in seconds."""
 
 import hashlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from cryptography import x509
@@ -160,6 +160,45 @@ def certificate_admits(*, station: ChargingStation, certificate: x509.Certificat
     return not ChargerCertificate.objects.filter(
         station=station, fingerprint_sha256=fingerprint(certificate), revoked_at__isnull=False
     ).exists()
+
+
+def certificates_renew_due(*, now: datetime, within_days: int) -> list[CommandRequest]:
+    """Ask each connected-or-not station whose current certificate (its latest accepted,
+    unrevoked one) expires within `within_days` for a new CSR (trigger sign_certificate,
+    delivered when it is next connected). Safe to run every hour: a station already asked
+    in the last day, or with a CSR in progress since, is skipped."""
+    horizon = now + timedelta(days=within_days)
+    current = (
+        ChargerCertificate.objects.filter(status=ChargerCertificate.Status.ACCEPTED, revoked_at=None)
+        .order_by("station_id", "-not_after")
+        .distinct("station_id")
+    )
+    asked = []
+    for certificate in current.select_related("station"):
+        if certificate.not_after is None or certificate.not_after > horizon:
+            continue
+        in_progress = ChargerCertificate.objects.filter(
+            station_id=certificate.station_id,
+            requested_at__gt=certificate.requested_at,
+            status__in=[ChargerCertificate.Status.REQUESTED, ChargerCertificate.Status.ISSUED],
+        ).exists()
+        recently_asked = CommandRequest.objects.filter(
+            station_id=certificate.station_id,
+            action=CommandRequest.Action.TRIGGER_MESSAGE,
+            parameters__message="sign_certificate",
+            created_at__gt=now - timedelta(days=1),
+        ).exists()
+        if in_progress or recently_asked:
+            continue
+        asked.append(
+            command_request(
+                station=certificate.station,
+                action=CommandRequest.Action.TRIGGER_MESSAGE,
+                parameters={"message": "sign_certificate"},
+                source=CommandRequest.Source.TASK,
+            )
+        )
+    return asked
 
 
 # --- certificates held by chargers -----------------------------------------------------

@@ -2,13 +2,14 @@
 by, and who a client certificate admits (security profile 3) — without a server."""
 
 import ipaddress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509 import ocsp
+from django.utils import timezone
 
 from ocpp_gateway import handshake, tls
 from ocpp_gateway.security import certificates
@@ -190,3 +191,29 @@ def test_a_trusted_proxy_forwards_the_certificate_it_verified(settings):
     assert untrusted["client_cert_chain"] == []
     assert unverified["client_cert_chain"] == []
     assert "FAILED" in unverified["client_cert_error"]
+
+
+# --- renewal -----------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_stations_whose_certificate_expires_soon_are_asked_for_a_new_csr_once():
+    now = timezone.now()  # the trigger's own created_at is the real time
+    expiring, fresh, revoked = (ChargingStationFactory(security_profile=PROFILE_3) for _ in range(3))
+    for station, days_left, revoked_at in ((expiring, 10, None), (fresh, 200, None), (revoked, 5, now)):
+        ChargerCertificate.objects.create(
+            station=station,
+            csr_pem="-",
+            subject=f"CN={station.identity}",
+            status=ChargerCertificate.Status.ACCEPTED,
+            fingerprint_sha256=f"{station.pk:064x}",
+            requested_at=now - timedelta(days=300),
+            not_after=now + timedelta(days=days_left),
+            revoked_at=revoked_at,
+        )
+
+    asked = certificates.certificates_renew_due(now=now, within_days=30)
+    again = certificates.certificates_renew_due(now=now + timedelta(hours=1), within_days=30)
+
+    assert [(request.station, request.action, request.parameters) for request in asked] == [
+        (expiring, "trigger_message", {"message": "sign_certificate"})
+    ]
+    assert again == []
