@@ -24,7 +24,7 @@ class PublicReadStaffWrite(BasePermission):
         return request.method in SAFE_METHODS or is_staff(request.user)
 
 
-class StrictSerializer(serializers.Serializer):
+class RefuseUnknownFields:
     """Refuses fields it does not know, by name: a tariff restriction dropped silently would
     price its element as unrestricted."""
 
@@ -34,6 +34,10 @@ class StrictSerializer(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field (not in OCPI 2.2.1)."] for name in unknown})
         return super().to_internal_value(data)
+
+
+class StrictSerializer(RefuseUnknownFields, serializers.Serializer):
+    pass
 
 
 class PriceComponentSerializer(StrictSerializer):
@@ -91,7 +95,7 @@ TARIFF_FIELDS = [
 ]
 
 
-class TariffInputSerializer(serializers.ModelSerializer):
+class TariffInputSerializer(RefuseUnknownFields, serializers.ModelSerializer):
     elements = TariffElementSerializer(many=True, allow_empty=False, help_text="OCPI 2.2.1 tariff elements.")
 
     class Meta:

@@ -180,9 +180,11 @@ def test_tariff_with_an_unknown_restriction_is_a_400_naming_it_and_flat_step_0_i
     }
 
     refused = staff_client.post("/api/v1/tariffs/", body, format="json")
+    alt_text = staff_client.post("/api/v1/tariffs/", {**body, "tariff_alt_text": []}, format="json")
 
     assert refused.status_code == 400
     assert "min_soc" in str(refused.json()["errors"])
+    assert alt_text.status_code == 400 and "tariff_alt_text" in str(alt_text.json()["errors"])
     assert not Tariff.objects.exists()
     del body["elements"][0]["restrictions"]["min_soc"]
     created = staff_client.post("/api/v1/tariffs/", body, format="json")
