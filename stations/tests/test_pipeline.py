@@ -8,7 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from stations.models import CandidateSite, ChargingSession, PipelineStage, RegistrationStatus
+from stations.models import CandidateSite, ChargingSession, ChargingStation, PipelineStage, RegistrationStatus
+from stations.operations.services import uptime
 from stations.pipeline.models.candidates import STAGE_ORDER, Stage
 from stations.pipeline.services import candidates
 from stations.selectors import locations
@@ -137,3 +138,19 @@ def test_a_station_of_another_site_cannot_be_accepted_through_a_candidate(staff)
     stranger = ChargingSessionFactory().station
     with pytest.raises(ValidationError, match="is not at"):
         candidates.candidate_station_accept(candidate=candidate, station=stranger)
+
+
+def test_uptime_waits_for_the_site_to_go_live(staff):
+    candidate = advance_to(candidate_create(), Stage.COMMISSIONING, staff)
+    station = candidates.candidate_station_register(
+        candidate=candidate, identity="CP-POTSDAM-1", password=STATION_PASSWORD, connectors=CONNECTORS
+    )
+    assert uptime.uptime_compute_day(day=NOW.date(), now=NOW + timedelta(days=1), station_ids=[station.pk]) == 0
+    candidates.candidate_station_accept(candidate=candidate, station=station)
+    ChargingStation.objects.filter(pk=station.pk).update(last_boot_at=NOW)
+    ChargingSessionFactory(station=station, status=ChargingSession.Status.COMPLETED, energy_wh=1200)
+    candidates.candidate_site_publish(candidate=candidate)
+    candidates.stage_complete(candidate=candidate, stage=Stage.COMMISSIONING, user=staff, now=NOW)
+    station.refresh_from_db()
+    assert station.commissioned_on == NOW.date()
+    assert uptime.uptime_compute_day(day=NOW.date(), now=NOW + timedelta(days=1), station_ids=[station.pk]) == 1

@@ -10,8 +10,9 @@ Down time inside a planned maintenance window (a preventive work order in progre
 excluded and reported separately, and so is down time inside a recorded OutageExclusion
 (a utility outage, vandalism, … with its evidence) or outside the site's opening hours,
 by cause. Only time before the station entered service (its
-commissioning day, its creation or its first status, whichever came first) is *unknown*
-and left out of T."""
+commissioning day when known, else its creation or its first status, whichever came
+first) is *unknown* and left out of T; a station at a site still in the pipeline
+(unpublished) gets no rows."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -79,10 +80,12 @@ def maintenance_windows(*, station_id: int, connector_number: int, start: dateti
 
 
 def in_service_from(*, station: ChargingStation) -> datetime:
-    """When the station's uptime clock starts: T runs from here, whatever it reported."""
-    candidates = [station.created_at]
+    """When the station's uptime clock starts: T runs from here, whatever it reported.
+    Its commissioning day when known (a station installed and tested before going live
+    is not yet in service); else its creation or its first status, whichever came first."""
     if station.commissioned_on:
-        candidates.append(datetime.combine(station.commissioned_on, time.min, tzinfo=UTC))
+        return datetime.combine(station.commissioned_on, time.min, tzinfo=UTC)
+    candidates = [station.created_at]
     first_status = (
         StatusChange.objects.filter(station_id=station.pk).order_by("received_at").values_list("received_at", flat=True)
     ).first()
@@ -250,7 +253,12 @@ def uptime_compute_day(*, day: date, now: datetime, station_ids: Iterable[int] |
     end = min(start + timedelta(days=1), now)
     if end <= start:
         return 0
-    stations = ChargingStation.objects.select_related("site").prefetch_related("connectors", "site__opening_hours")
+    # Stations at a site still in the pipeline (not published) are not in service yet.
+    stations = (
+        ChargingStation.objects.exclude(site__is_published=False)
+        .select_related("site")
+        .prefetch_related("connectors", "site__opening_hours")
+    )
     if station_ids is not None:
         stations = stations.filter(pk__in=list(station_ids))
     written = 0

@@ -47,7 +47,8 @@ def stage_complete(*, candidate: CandidateSite, stage: str, user, now: datetime,
     already completed changes nothing (a double click, a retried request); completing a
     later stage, a stage of a dropped or live candidate, or commissioning with its
     checklist unfinished raises ValidationError. The site is created, unpublished, when
-    installation starts; completing commissioning makes the candidate live."""
+    installation starts; completing commissioning makes the candidate live and dates
+    its stations' commissioning (their uptime starts then)."""
     with transaction.atomic():
         candidate = CandidateSite.objects.select_for_update().get(pk=candidate.pk)
         row = PipelineStage.objects.get(candidate=candidate, stage=stage)
@@ -70,6 +71,10 @@ def stage_complete(*, candidate: CandidateSite, stage: str, user, now: datetime,
             candidate.site = _site_create(candidate)
         if candidate.stage == Stage.LIVE:
             candidate.outcome = CandidateSite.Outcome.LIVE
+            # Their uptime counts from today: installation and testing were not service.
+            ChargingStation.objects.filter(site_id=candidate.site_id, commissioned_on__isnull=True).update(
+                commissioned_on=now.date()
+            )
         candidate.save(update_fields=["stage", "site", "outcome"])
         return candidate
 
