@@ -27,6 +27,11 @@ class SiteLoadPolicyAdmin(_Reapplies):
     list_filter = ["enabled", "fail_safe"]
     autocomplete_fields = ["site"]
 
+    def delete_model(self, request, obj):
+        site_id = obj.site_id
+        super().delete_model(request, obj)
+        tasks.site_limits_apply.delay(site_id)  # lifts what the chargers still hold from us
+
 
 class LoadWindowInline(admin.TabularInline):
     model = LoadWindow

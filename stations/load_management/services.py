@@ -226,6 +226,42 @@ def fail_safe_send(*, site_id: int, now: datetime, station_id: int | None = None
     return sent
 
 
+def load_limits_lift(*, site_id: int, now: datetime) -> list[int]:
+    """Load management is off for the site (no policy, or disabled): clear the defaults and
+    session limits its chargers still hold from us, so that nothing stays throttled (or at
+    0 A) by a manager that no longer runs. Safe to run twice: what was cleared is forgotten.
+    Returns the command ids."""
+    if SiteLoadPolicy.objects.filter(site_id=site_id, enabled=True).exists():
+        return []
+    sent = []
+    with transaction.atomic():
+        for fail_safe in StationFailSafe.objects.select_for_update().filter(station__site_id=site_id):
+            command = command_request(
+                station=fail_safe.station,
+                action=CommandRequest.Action.CLEAR_CHARGING_LIMIT,
+                parameters={"scope": "default"},
+            )
+            sent.append(command.pk)
+            fail_safe.delete()
+        held = SessionAllocation.objects.select_for_update().filter(
+            site_id=site_id, session__status=ChargingSession.Status.ACTIVE, sent_limit__isnull=False
+        )
+        for allocation in held.select_related("session__station"):
+            command = command_request(
+                station=allocation.session.station,
+                action=CommandRequest.Action.CLEAR_CHARGING_LIMIT,
+                parameters={"scope": "session", "connector": allocation.session.connector_number},
+                ttl_seconds=LIMIT_TTL_SECONDS,
+            )
+            sent.append(command.pk)
+        held.update(sent_limit=None, command=None, sent_reduction=False)
+        if sent:
+            LoadEvent.objects.create(
+                site_id=site_id, kind=LoadEvent.Kind.PROFILE_SENT, at=now, message=f"limits lifted ({len(sent)})"
+            )
+    return sent
+
+
 def fail_safe_limits(policy: SiteLoadPolicy, *, now: datetime) -> dict[int, tuple[str, Decimal]]:
     """Station id → (unit, limit) of its fail-safe default: the allocator run over every
     connector of the site as if all charged, with no live signal; a station gets the least

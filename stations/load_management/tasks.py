@@ -43,7 +43,9 @@ def station_fail_safe_send(station_id: int) -> list[int]:
 
 @shared_task(**RETRY)
 def site_limits_apply(site_id: int) -> int:
-    """After staff changed a site's limits: new defaults where they changed, and a round."""
+    """After staff changed a site's limits: new defaults where they changed, and a round;
+    for a site whose load management was switched off, its limits are lifted."""
+    services.load_limits_lift(site_id=site_id, now=timezone.now())
     services.fail_safe_send(site_id=site_id, now=timezone.now())
     return len(services.site_rebalance(site_id=site_id, now=timezone.now()))
 

@@ -244,3 +244,16 @@ def test_a_building_meter_read_over_ocpp_shrinks_the_share_and_its_silence_falls
     assert _limits(site)[first.pk] == Decimal("23.0")  # 32 A less the busiest phase's 9 A
     services.site_rebalance(site_id=site.pk, now=NOW + timedelta(minutes=10))
     assert _limits(site)[first.pk] == Decimal("22.0")  # stale: 10 A assumed on every phase
+
+
+def test_switching_load_management_off_lifts_the_limits_chargers_hold(site):
+    SiteLoadPolicy.objects.filter(site=site).update(fail_safe="pause")
+    first = _session(site, 1)
+    services.fail_safe_send(site_id=site.pk, now=NOW)
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    SiteLoadPolicy.objects.filter(site=site).update(enabled=False)
+    lifted = services.load_limits_lift(site_id=site.pk, now=NOW)
+    cleared = CommandRequest.objects.filter(pk__in=lifted).values_list("parameters", flat=True)
+    assert sorted(cleared, key=lambda p: p["scope"]) == [{"scope": "default"}, {"connector": 1, "scope": "session"}]
+    assert services.load_limits_lift(site_id=site.pk, now=NOW) == []  # twice: nothing more
+    assert not StationFailSafe.objects.filter(station=first.station).exists()
