@@ -16,6 +16,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
+from billing.documents import labels
 from billing.models import Invoice
 from drivers.models import Driver
 
@@ -77,30 +78,19 @@ def _message(*, invoice: Invoice, field: str) -> EmailMessage | None:
     if not invoice.driver.email:
         logger.warning("Invoice %s: driver %s has no e-mail for dunning", invoice.number, invoice.driver_id)
         return None
-    amount = f"{invoice.total_incl_vat:.2f} {invoice.currency}"
-    pay = (
-        f"Pay it in the portal (Account → Invoices and payments → Pay now), or by bank transfer quoting "
-        f"{invoice.payment_reference}."
-        if invoice.issuer.iban
-        else "Pay it in the portal (Account → Invoices and payments → Pay now)."
-    )
-    grace = settings.BILLING_BLOCK_GRACE_DAYS
-    subject, body = {
-        "reminder_1_sent_at": (
-            f"Reminder: invoice {invoice.number} is due",
-            f"Invoice {invoice.number} over {amount} was due on {invoice.due_date:%d %b %Y}. {pay}",
-        ),
-        "reminder_2_sent_at": (
-            f"Second reminder: invoice {invoice.number}",
-            f"Invoice {invoice.number} over {amount} is still open (due {invoice.due_date:%d %b %Y}). {pay} "
-            f"If it is not paid within {grace} days, charging with your account will be blocked until it is.",
-        ),
-        "blocked_at": (
-            f"Charging blocked: invoice {invoice.number} is unpaid",
-            f"Invoice {invoice.number} over {amount} is unpaid after two reminders, so charging with your "
-            f"account is blocked. {pay} The block is lifted as soon as it is paid.",
-        ),
-    }[field]
+    # In the driver's language, with the invoice's words (billing/documents/labels).
+    language = (invoice.driver.preferred_language or "en")[:2]
+    words = labels.labels_for(language)
+    pay_key = "dun_pay_transfer" if invoice.issuer.iban else "dun_pay_portal"
+    values = {
+        "number": invoice.number,
+        "amount": labels.money_text(invoice.total_incl_vat, invoice.currency, language),
+        "due": f"{invoice.due_date:%d.%m.%Y}" if language == "de" else f"{invoice.due_date:%d %b %Y}",
+        "pay": words[pay_key].format(reference=invoice.payment_reference),
+        "grace": settings.BILLING_BLOCK_GRACE_DAYS,
+    }
+    subject = words[f"{field}_subject"].format(**values)
+    body = words[f"{field}_body"].format(**values)
     return EmailMessage(
         subject=subject,
         body=body,

@@ -87,6 +87,17 @@ def test_collection_does_nothing_on_a_site_without_card_processor_keys(terms, co
     assert not Payment.objects.exists() and status(driver) == Driver.AccountStatus.ACTIVE
 
 
+def test_reminders_are_in_the_drivers_language(terms, connector):
+    driver = DriverFactory(preferred_language="de")
+    invoice = invoiced(connector, driver)
+    Organisation.objects.filter(pk=invoice.issuer_id).update(iban="DE89370400440532013000")
+    mail.outbox.clear()
+    invoices_dun(now=day(invoice, 3))
+    [reminder] = mail.outbox
+    assert reminder.subject == f"Zahlungserinnerung: Rechnung {invoice.number} ist fällig"
+    assert "9,52 €" in reminder.body and f"Verwendungszweck {invoice.payment_reference}" in reminder.body
+
+
 def test_dunning_reminds_twice_then_blocks_after_the_grace_period_each_step_once(terms, connector):
     driver = DriverFactory()
     invoice = invoiced(connector, driver)
