@@ -2,6 +2,7 @@
 60 min, idle fee €0.20/min after 4 h". Prices include VAT (drivers pay it); this only
 describes, the pricing engine (billing.pricing) decides what a session costs."""
 
+from datetime import datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
@@ -105,3 +106,42 @@ def _duration(seconds: int) -> str:
     if seconds % 3600 == 0:
         return _("%(n)d h") % {"n": seconds // 3600}
     return _("%(n)d min") % {"n": round(seconds / 60)}
+
+
+def energy_rate_now_words(
+    *,
+    spec: pricing.TariffSpec,
+    local_now: datetime,
+    discount_per_kwh: Decimal = Decimal(0),
+    discount_percent: Decimal = Decimal(0),
+) -> str | None:
+    """The price per kWh (incl. VAT, after a member's discounts) that a session starting at
+    `local_now`, the site's local time, pays: the first element (OCPI order) with an energy
+    component whose weekday, date and time-of-day restrictions include that moment and that
+    waits for nothing the session has yet to reach (a duration, an amount of energy, a
+    power). "€0.58/kWh". None if no element says."""
+    keep = 1 - discount_percent / Decimal(100)
+    for element in spec.elements:
+        r = element.restrictions
+        if r.reservation or any(v is not None for v in (r.min_duration, r.min_kwh, r.min_power, r.min_current)):
+            continue
+        if not _includes_moment(r, local_now):
+            continue
+        for component in element.components:
+            if component.dimension == pricing.ENERGY:
+                net = max(component.price - discount_per_kwh, Decimal(0)) * keep
+                return _component_words(component, net, spec.currency)
+    return None
+
+
+def _includes_moment(r: pricing.Restrictions, moment: datetime) -> bool:
+    if r.days_of_week and moment.weekday() not in r.days_of_week:
+        return False
+    if (r.start_date and moment.date() < r.start_date) or (r.end_date and moment.date() >= r.end_date):
+        return False
+    if r.start_time is None and r.end_time is None:
+        return True
+    start, end, now = r.start_time or time(0, 0), r.end_time, moment.time()
+    if end is None:
+        return now >= start
+    return start <= now < end if start <= end else (now >= start or now < end)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.money import money_round
-from billing.price_words import tariff_in_words
+from billing.price_words import energy_rate_now_words, tariff_in_words
 from billing.selectors.cdrs import cdr_in_force, cdrs_in_force
 from billing.selectors.countries import country_rate, spec_with_country_vat, station_country
 from billing.selectors.memberships import plan_for_driver
@@ -65,7 +65,14 @@ def _price_words(*, connector, plan, at) -> str | None:
     today = at.astimezone(ZoneInfo(station.site.time_zone)).date()
     rate = country_rate(country=station_country(station), on=today)
     spec = spec_with_country_vat(spec=tariff_spec(tariff=tariff), rate=rate)
-    if plan is None:
-        return tariff_in_words(spec=spec)
-    words = tariff_in_words(spec=spec, discount_per_kwh=plan.discount_per_kwh, discount_percent=plan.discount_percent)
-    return words + " " + _("(your %(plan)s member price)") % {"plan": plan.name}
+    discounts = {"discount_per_kwh": plan.discount_per_kwh, "discount_percent": plan.discount_percent} if plan else {}
+    words = tariff_in_words(spec=spec, **discounts)
+    if plan is not None:
+        words += " " + _("(your %(plan)s member price)") % {"plan": plan.name}
+    local_now = at.astimezone(ZoneInfo(station.site.time_zone))
+    rate_now = energy_rate_now_words(spec=spec, local_now=local_now, **discounts)
+    # With several rates (day and night, weekdays), say first which one a session started now pays.
+    energy_rates = [c for e in spec.elements for c in e.components if c.dimension == "ENERGY"]
+    if rate_now is not None and len(energy_rates) > 1:
+        return _("Now %(rate)s · %(all)s") % {"rate": rate_now, "all": words}
+    return words

@@ -1,7 +1,8 @@
 """The price in plain words on the station page, with a member's discount applied."""
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal as D
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.template import Context, Template
@@ -9,7 +10,7 @@ from django.urls import reverse
 
 from billing import pricing
 from billing.models import Subscription
-from billing.price_words import membership_fee_words, tariff_in_words
+from billing.price_words import energy_rate_now_words, membership_fee_words, tariff_in_words
 from billing.tests.factories import MembershipPlanFactory, energy_tariff
 from drivers.tests.factories import DriverFactory
 from stations.tests.factories import ConnectorFactory
@@ -73,3 +74,45 @@ def test_membership_fee_is_shown_including_vat():
     assert Template("{% load money %}{{ plan|membership_fee }}").render(Context({"plan": plan})) == (
         "€11.78 incl. VAT per month"
     )
+
+
+def test_the_rate_now_is_the_first_element_whose_time_of_day_includes_the_local_moment():
+    night = pricing.Restrictions(start_time=time(22), end_time=time(6))
+    spec = pricing.TariffSpec(
+        "EUR",
+        (
+            pricing.Element((pricing.Component("ENERGY", D("0.3866"), D("19")),), night),
+            pricing.Element((pricing.Component("TIME", D("6"), D("19")),), pricing.Restrictions(min_duration=3600)),
+            pricing.Element((pricing.Component("ENERGY", D("0.4874"), D("19")),)),
+        ),
+    )
+    berlin = ZoneInfo("Europe/Berlin")
+    assert energy_rate_now_words(spec=spec, local_now=datetime(2026, 5, 4, 23, 30, tzinfo=berlin)) == "€0.46/kWh"
+    assert energy_rate_now_words(spec=spec, local_now=datetime(2026, 5, 4, 5, 59, tzinfo=berlin)) == "€0.46/kWh"
+    assert energy_rate_now_words(spec=spec, local_now=datetime(2026, 5, 4, 12, 0, tzinfo=berlin)) == "€0.58/kWh"
+    member = energy_rate_now_words(
+        spec=spec, local_now=datetime(2026, 5, 4, 12, 0, tzinfo=berlin), discount_per_kwh=D("0.0874")
+    )
+    assert member == "€0.48/kWh"
+
+
+@pytest.mark.django_db
+def test_the_station_page_says_which_of_several_rates_applies_now(client):
+    connector = ConnectorFactory()
+    connector.station.site.time_zone = "UTC"
+    connector.station.site.save()
+    hour = datetime.now(UTC).hour
+    # A rate for the current two hours (no flake at the turn of the hour) and one for the rest.
+    now_hours = {"start_time": f"{hour:02d}:00", "end_time": f"{(hour + 2) % 24:02d}:00"}
+    energy_tariff(
+        site=connector.station.site,
+        elements=[
+            {
+                "price_components": [{"type": "ENERGY", "price": "0.10", "vat": "0", "step_size": 1}],
+                "restrictions": now_hours,
+            },
+            {"price_components": [{"type": "ENERGY", "price": "0.90", "vat": "0", "step_size": 1}]},
+        ],
+    )
+    page = client.get(reverse("portal-site", args=[connector.station.site.pk])).content.decode()
+    assert "Now €0.10/kWh · €0.10/kWh" in page and "€0.90/kWh" in page
