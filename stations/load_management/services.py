@@ -3,7 +3,7 @@ than the hysteresis step), keep each station's fail-safe default, and react to c
 that refuse or ignore their limits. Every function is safe to run twice: the site's
 policy row is locked for the round, and a limit already sent is not sent again."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
@@ -46,9 +46,11 @@ def site_rebalance(*, site_id: int, now: datetime) -> list[SessionAllocation]:
         # until every reduction of the site is answered (each answer runs another round).
         if not reductions and not _reductions_outstanding(site_id):
             events += [_sent(allocation, inputs, now=now) for allocation in changes if not _lowers(allocation)]
+        moved = any(allocation.changed for allocation in stored)
         _save(stored)
         LoadEvent.objects.bulk_create(events)
-        _log_round(policy, inputs, stored, now=now)
+        if moved or _chart_point_due(site_id, now=now):
+            _log_round(policy, inputs, stored, now=now)
     return stored
 
 
@@ -152,6 +154,24 @@ def _phases(connector: Connector | None) -> int | None:
     if connector is None or connector.power_type == Connector.PowerType.DC:
         return None
     return 1 if connector.power_type == Connector.PowerType.AC_1_PHASE else 3
+
+
+# A steady site logs a round for the chart this often; a round that moved a share, always.
+CHART_POINT_EVERY = timedelta(minutes=5)
+# Rounds older than this leave the log (the chart shows the recent past; sends stay).
+ROUND_RETENTION = timedelta(days=30)
+
+
+def _chart_point_due(site_id: int, *, now: datetime) -> bool:
+    return not LoadEvent.objects.filter(
+        site_id=site_id, kind=LoadEvent.Kind.ALLOCATION, at__gt=now - CHART_POINT_EVERY
+    ).exists()
+
+
+def load_rounds_prune(*, now: datetime) -> int:
+    """Drop logged rounds older than ROUND_RETENTION; returns how many."""
+    deleted, _ = LoadEvent.objects.filter(kind=LoadEvent.Kind.ALLOCATION, at__lt=now - ROUND_RETENTION).delete()
+    return deleted
 
 
 def _log_round(policy: SiteLoadPolicy, inputs: selectors.SiteInputs, stored, *, now: datetime) -> None:

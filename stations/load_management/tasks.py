@@ -60,6 +60,7 @@ def limit_result(command_id: int) -> int | None:
 
 @shared_task(**RETRY)
 def load_sites_rebalance() -> int:
+    services.load_rounds_prune(now=timezone.now())
     site_ids = list(SiteLoadPolicy.objects.filter(enabled=True).values_list("site_id", flat=True))
     for site_id in site_ids:
         site_rebalance.delay(site_id)

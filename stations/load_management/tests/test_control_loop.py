@@ -257,3 +257,13 @@ def test_switching_load_management_off_lifts_the_limits_chargers_hold(site):
     assert sorted(cleared, key=lambda p: p["scope"]) == [{"scope": "default"}, {"connector": 1, "scope": "session"}]
     assert services.load_limits_lift(site_id=site.pk, now=NOW) == []  # twice: nothing more
     assert not StationFailSafe.objects.filter(station=first.station).exists()
+
+
+def test_a_steady_site_logs_a_chart_point_every_five_minutes_and_old_rounds_leave(site):
+    _session(site, 1)
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    services.site_rebalance(site_id=site.pk, now=NOW + timedelta(minutes=1))
+    assert LoadEvent.objects.filter(kind="allocation").count() == 1
+    services.site_rebalance(site_id=site.pk, now=NOW + timedelta(minutes=6))
+    assert LoadEvent.objects.filter(kind="allocation").count() == 2
+    assert services.load_rounds_prune(now=NOW + timedelta(days=30, minutes=3)) == 1
