@@ -98,3 +98,15 @@ def test_running_estimate_after_a_rejected_meter_start_counts_only_counted_energ
     session.refresh_from_db()
     amount, _ = session_cost_estimate(session=session)
     assert amount == Decimal("2.38")  # 5 kWh, not the 7 kWh from a meterStart of -1000
+
+
+def test_estimate_equals_the_cdr_in_a_currency_without_minor_units():
+    # Yen have no minor unit: the live estimate rounds to whole yen exactly as the CDR does.
+    connector = ConnectorFactory(station__site__operator__currency="JPY")
+    energy_tariff(site=connector.station.site, price="43.7", vat="10", flat="55.5", currency="JPY")
+    session = completed_session(connector=connector, energy_wh=12345)
+    estimate = session_cost_estimate(session=session)
+    cdr = session_price(session_id=session.pk)
+    assert cdr.currency == "JPY"
+    assert estimate == (cdr.total_incl_vat, "JPY")
+    assert estimate[0] == estimate[0].quantize(Decimal("1"))
