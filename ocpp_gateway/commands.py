@@ -26,9 +26,22 @@ from stations.services.commands import CommandError, command_request
 MAX_ROW_ID = 2**63 - 1
 
 
+# Frames a domain rule owns: sent raw they would start, stop or reserve behind the rule's
+# back. `raw_send` hands them to their rule; any other way of queueing one is refused.
+RULED_FRAMES = {
+    "RemoteStartTransaction": "the charge rule",
+    "RemoteStopTransaction": "the charge rule",
+    "RequestStartTransaction": "the charge rule",
+    "RequestStopTransaction": "the charge rule",
+    "ReserveNow": "the reservation service",
+}
+
+
 def request_validate(request: CommandRequest) -> None:
     """Raises CommandError unless the (unsaved) request becomes a valid CSMS→charger call
-    of its station's protocol."""
+    of its station's protocol, and is not a raw frame that a domain rule owns."""
+    if request.action == CommandRequest.Action.RAW:
+        _raw_frame_check(request)
     station_protocol = protocols.for_station(request.station.ocpp_protocol)
     if request.action == CommandRequest.Action.RAW and request.raw_protocol != station_protocol.subprotocol:
         raise CommandError(f"{request.station} speaks {station_protocol.subprotocol}, not {request.raw_protocol}.")
@@ -42,6 +55,19 @@ def request_validate(request: CommandRequest) -> None:
         station_protocol.validate_call(action, payload)
     except OcppCallError as error:
         raise CommandError(f"Invalid {action} payload: {error.description}") from error
+
+
+def _raw_frame_check(request: CommandRequest) -> None:
+    rule = RULED_FRAMES.get(request.raw_action)
+    if request.raw_action == "CancelReservation":
+        # Only an id we never issued may go as typed; ours are cancelled by their service.
+        reservation_id = _row_id((request.parameters or {}).get("reservationId"))
+        ours = Reservation.objects.filter(pk=reservation_id, station=request.station).exists()
+        rule = "the reservation service" if reservation_id is not None and ours else None
+    if rule:
+        raise CommandError(
+            f"A raw {request.raw_action} goes through {rule}: use its own endpoint, the admin form or ocpp_send."
+        )
 
 
 def raw_send(

@@ -13,6 +13,7 @@ from drivers.tests.factories import TokenFactory
 from ocpp_gateway import commands
 from stations.models import CommandRequest
 from stations.services.charging import ChargeRefused
+from stations.services.commands import CommandError, command_request
 from stations.tests.factories import ConnectorFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +77,15 @@ def test_raw_stop_of_a_transaction_not_at_this_station_is_refused():
 
     assert refusal.value.code == "session_unknown"
     assert not CommandRequest.objects.exists()
+
+
+def test_queueing_a_raw_cancel_of_our_reservation_any_other_way_is_refused(reservation):
+    with pytest.raises(CommandError, match="reservation service"):
+        command_request(
+            station=reservation.station,
+            action="raw",
+            raw_action="CancelReservation",
+            parameters={"reservationId": reservation.pk},
+        )
+
+    assert Reservation.objects.get(pk=reservation.pk).status == Reservation.Status.REQUESTED

@@ -102,3 +102,27 @@ def test_parameters_that_do_not_fit_are_a_field_error_and_queue_nothing(staff_cl
     assert response.status_code == 400
     assert "parameters" in response.json()["errors"]
     assert not CommandRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("raw_action", "parameters"),
+    [
+        ("RemoteStartTransaction", {"connectorId": 1, "idTag": "ANYONE"}),
+        ("RemoteStopTransaction", {"transactionId": 1}),
+        ("ReserveNow", {"connectorId": 1, "idTag": "ANYONE", "reservationId": 1, "expiryDate": "2030-01-01T00:00:00Z"}),
+    ],
+)
+def test_a_raw_frame_a_domain_rule_owns_is_refused_here(staff_client, raw_action, parameters):
+    """Raw starts, stops and reservations would skip the charge and reservation rules:
+    sessions/start/, sessions/{id}/stop/ and reservations/ (or the admin form) apply them."""
+    station = ChargingStationFactory(is_connected=True)
+
+    response = staff_client.post(
+        f"/api/v1/stations/{station.pk}/commands/",
+        {"action": "raw", "raw_action": raw_action, "parameters": parameters},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "goes through" in response.json()["errors"]["parameters"][0]
+    assert not CommandRequest.objects.exists()
