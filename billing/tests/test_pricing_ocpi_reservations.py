@@ -5,6 +5,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from billing.pricing import (
     ENERGY,
@@ -133,3 +135,31 @@ def test_energy_on_a_zero_length_segment_is_cut_at_the_kwh_threshold():
     stuck = Segment(start.segments[0].end, start.segments[0].end, D("3000"), True)
     result = price_session(tariff=t, usage=Usage(start.started_at, (*start.segments, stuck), start.time_zone))
     assert result.dimension_amounts[ENERGY] == D("0.50")  # 2.5 kWh × 0.20
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    held_minutes=st.integers(min_value=0, max_value=600),
+    charged_minutes=st.integers(min_value=1, max_value=300),
+    kwh=st.integers(min_value=0, max_value=80),
+)
+def test_a_reservation_adds_its_own_price_and_never_changes_the_sessions(held_minutes, charged_minutes, kwh):
+    t = tariff(
+        element(component(FLAT, "2.00", "20"), component(TIME, "5.00", "20", 300), reservation=RESERVATION),
+        element(component(TIME, "9.00", "20", 600), reservation=RESERVATION_EXPIRES),
+        start_fee_and_energy(),
+        element(component(TIME, "1.20", "20", 60)),
+    )
+    session = usage(f"{MONDAY}T10:00", [(charged_minutes, kwh, True)])
+    made_at = session.started_at - timedelta(minutes=held_minutes)
+    with_reservation = Usage(
+        session.started_at, session.segments, session.time_zone, Reservation(made_at, session.started_at)
+    )
+    alone = price_session(tariff=t, usage=session)
+    both = price_session(tariff=t, usage=with_reservation)
+    for dimension in (FLAT, ENERGY, TIME):
+        assert both.dimension_amounts[dimension] == alone.dimension_amounts[dimension]
+    held_blocks = -(-held_minutes // 5)  # 5-minute steps, rounded up
+    exact = D("5.00") * (held_blocks * 300) / 3600
+    assert abs(both.dimension_amounts[RESERVATION_TIME] - exact) < D("1e-20")  # exact up to Decimal's 28 digits
+    assert both.dimension_amounts[RESERVATION_FLAT] == D("2.00")
