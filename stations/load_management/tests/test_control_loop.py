@@ -147,11 +147,12 @@ def test_an_older_posted_reading_does_not_replace_a_newer_one(site):
     assert grid.other_load_l1_a == Decimal("12") and grid.other_load_at == NOW
 
 
-def test_a_refused_limit_counts_the_charger_at_its_maximum_and_opens_an_incident(site):
+@pytest.mark.parametrize("answer", ["rejected", "timed_out", "failed"])
+def test_a_refused_or_unanswered_limit_counts_the_charger_at_its_maximum_and_opens_an_incident(site, answer):
     deaf, other = _session(site, 1), _session(site, 2)
     services.site_rebalance(site_id=site.pk, now=NOW)
     command = SessionAllocation.objects.get(session=deaf).command
-    command.status = CommandRequest.Status.REJECTED
+    command.status = answer
     command.save()
     assert services.limit_result_record(command_id=command.pk, now=NOW) == site.pk
     services.site_rebalance(site_id=site.pk, now=NOW)
