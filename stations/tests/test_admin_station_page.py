@@ -8,6 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.services.cdrs import session_price
+from billing.tests.factories import completed_session, energy_tariff
 from ocpp_gateway.models import ConfigurationKey, MessageLog
 from stations.models import ChargingSession, CommandRequest
 from stations.tests.factories import ChargingSessionFactory, ConnectorFactory
@@ -91,3 +93,10 @@ def test_an_unknown_connector_is_refused_with_a_message(staff_client, connector)
     response = staff_client.post(url, {"kind": "unlock", "connector": "9", "confirmed": "yes"}, follow=True)
     assert "has no connector 9" in response.content.decode()
     assert not CommandRequest.objects.exists()
+
+
+def test_session_list_shows_status_energy_and_cost_in_few_columns(staff_client, connector):
+    energy_tariff(site=connector.station.site, price="0.40", vat="19")
+    session_price(session_id=completed_session(connector=connector, energy_wh=20000).pk)
+    page = staff_client.get(reverse("admin:stations_chargingsession_changelist")).content.decode()
+    assert "20.00" in page and "9.52 EUR" in page and "1 h 00 min" in page and "UTC" in page
