@@ -5,7 +5,7 @@ or a CSV; see docs/operations.md ("Regulatory reports")."""
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from itertools import islice
+from itertools import islice, pairwise
 
 from django.db.models import Max, Q
 
@@ -189,22 +189,25 @@ def _error_codes(session: ChargingSession) -> str:
     return ";".join(sorted(set(codes))) or session.stop_reason or "NoEnergy"
 
 
-def uk_rapid_reliability(*, station_ids: Iterable[int], year: int) -> dict:
-    """PCPR 2023 reg. 6 for the calendar `year`: each rapid charge point's reliability
-    (its ports' time in service pooled: a charge point with one port down of two counts
-    half, the cautious reading) and the network's average against 99 %."""
+def uk_rapid_reliability(*, station_ids: Iterable[int], year: int, now: datetime | None = None) -> dict:
+    """PCPR 2023 reg. 6 for the calendar `year` (up to `now` for the current one): each
+    rapid charge point's reliability and the network's average against 99 %. The
+    regulations define a charge point as inoperative when *it* cannot charge, so a point
+    is down only while every one of its connectors is down; one port faulted beside a
+    working one costs it nothing (see charge_point_seconds)."""
+    now = now or datetime.now(UTC)
+    start = datetime(year, 1, 1, tzinfo=UTC)
+    end = min(datetime(year + 1, 1, 1, tzinfo=UTC), now)
     rapid = (
         ChargingStation.objects.filter(pk__in=list(station_ids))
         .annotate(max_kw=Max("connectors__max_power_kw"))
         .filter(max_kw__gte=formulas.UK_RAPID_KW)
+        .select_related("site")
+        .prefetch_related("site__opening_hours")
     )
     points = []
-    for station in rapid.order_by("identity"):
-        totals = {"in_service": 0, "down": 0, "excluded": 0}
-        for row in ConnectorUptimeDay.objects.filter(station=station, day__year=year):
-            totals["in_service"] += row.period_seconds - row.unknown_seconds
-            totals["down"] += row.down_seconds
-            totals["excluded"] += row.maintenance_seconds + row.excluded_seconds
+    for station in rapid.order_by("identity") if start < end else []:
+        totals = charge_point_seconds(station=station, start=start, end=end)
         if not totals["in_service"]:
             continue
         reliability = formulas.uk_charge_point_reliability(
@@ -222,6 +225,50 @@ def uk_rapid_reliability(*, station_ids: Iterable[int], year: int) -> dict:
         "network_percent": formulas.percent(network) if network is not None else None,
         "meets_threshold": network is not None and formulas.uk_meets(network),
     }
+
+
+def charge_point_seconds(*, station: ChargingStation, start: datetime, end: datetime) -> dict[str, float]:
+    """Seconds of [start, end) the charge point was in service, inoperative (`down`) and
+    inoperative for an excluded reason (`excluded`). It is in service while any connector
+    is; inoperative while no connector in service is up; and that inoperative time is
+    excluded only when no connector is down for an unexcused reason (the cautious
+    reading: one port faulted beside one under maintenance counts against the point)."""
+    service_start = in_service_from(station=station)
+    timelines = [
+        connector_segments(
+            station_id=station.pk,
+            connector_number=number,
+            start=start,
+            end=end,
+            service_start=service_start,
+            site=station.site,
+        )
+        for number in Connector.objects.filter(station=station)
+        .order_by("connector_id")
+        .values_list("connector_id", flat=True)
+    ]
+    totals = {"in_service": 0.0, "down": 0.0, "excluded": 0.0}
+    boundaries = sorted({moment for segments in timelines for s in segments for moment in (s.start, s.end)})
+    cursors = [0] * len(timelines)
+    for piece_start, piece_end in pairwise(boundaries):
+        states = set()
+        for index, segments in enumerate(timelines):
+            while cursors[index] < len(segments) and segments[cursors[index]].end <= piece_start:
+                cursors[index] += 1
+            if cursors[index] < len(segments) and segments[cursors[index]].start <= piece_start:
+                states.add(segments[cursors[index]].state)
+        states.discard("unknown")
+        if not states:
+            continue
+        seconds = (piece_end - piece_start).total_seconds()
+        totals["in_service"] += seconds
+        if "up" in states:
+            continue
+        if "down" in states:
+            totals["down"] += seconds
+        else:
+            totals["excluded"] += seconds
+    return totals
 
 
 def cec_interval_rows(*, station_ids: Iterable[int], start: datetime, end: datetime) -> list[dict]:
