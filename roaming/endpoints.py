@@ -18,6 +18,7 @@ OURS: list[tuple[str, str, str]] = [
     ("locations", "RECEIVER", "emsp/2.2.1/locations"),
     ("sessions", "RECEIVER", "emsp/2.2.1/sessions"),
     ("cdrs", "RECEIVER", "emsp/2.2.1/cdrs"),
+    ("commands", "SENDER", "emsp/2.2.1/commands"),
 ]
 
 

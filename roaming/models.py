@@ -228,3 +228,22 @@ class PartnerCdr(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country_code}-{self.party_id} CDR {self.cdr_id}"
+
+
+class SentCommand(models.Model):
+    """A command we sent a partner CPO for one of our drivers (we are the EMSP): the
+    partner's immediate CommandResponse, then the CommandResult it POSTs to our response_url."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="sent_commands")
+    command = models.CharField(max_length=24)
+    token = models.ForeignKey("drivers.Token", on_delete=models.CASCADE, related_name="sent_commands")
+    location_id = models.CharField(max_length=36, blank=True)
+    evse_uid = models.CharField(max_length=36, blank=True)
+    session_id = models.CharField(max_length=36, blank=True)
+    response = models.CharField(max_length=24, blank=True, help_text="CommandResponse: ACCEPTED, REJECTED, …")
+    result = models.CharField(max_length=24, blank=True, help_text="CommandResult from the charger.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.command} to {self.partner}"

@@ -3,6 +3,7 @@ from django.urls import re_path
 from roaming.views import (
     commands,
     configuration,
+    emsp_commands,
     emsp_locations,
     emsp_sessions,
     emsp_tokens,
@@ -53,6 +54,11 @@ urlpatterns = [
     ),
     re_path(r"^emsp/2\.2\.1/cdrs/?$", emsp_sessions.cdr_post, name="emsp-cdrs"),
     re_path(r"^emsp/2\.2\.1/cdrs/(?P<cdr_pk>[0-9]{1,18})/?$", emsp_sessions.cdr_item, name="emsp-cdr"),
+    re_path(
+        r"^emsp/2\.2\.1/commands/(?P<command>[A-Z_]{1,24})/(?P<sent_id>[0-9]{1,18})/?$",
+        emsp_commands.command_result,
+        name="emsp-command-result",
+    ),
     # Open data (AFIR art. 20): no token, rate-limited, read-only.
     re_path(r"^open/2\.2\.1/locations/?$", open_data.location_list, name="open-locations"),
     re_path(r"^open/2\.2\.1/tariffs/?$", open_data.tariff_list, name="open-tariffs"),
