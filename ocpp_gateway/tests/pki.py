@@ -4,12 +4,16 @@ TLS contexts."""
 
 import ipaddress
 import ssl
+import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ocpp_gateway.security.authority import key_pem, root_create
@@ -84,3 +88,53 @@ class ServerPki:
             certificate_file.write_bytes(certificate_pem + key_pem(key))
             context.load_cert_chain(str(certificate_file))
         return context
+
+
+@contextmanager
+def ocsp_responder(authority, certificate: x509.Certificate):
+    """A real OCSP responder on loopback for `authority` (a LocalCertificateAuthority):
+    GOOD for `certificate`, UNAUTHORIZED for anything else. Yields (url, asked), `asked`
+    listing (Content-Type, serial number) of each request."""
+    asked = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            request = ocsp.load_der_ocsp_request(self.rfile.read(int(self.headers["Content-Length"])))
+            asked.append((self.headers["Content-Type"], request.serial_number))
+            if request.serial_number != certificate.serial_number:
+                answer = ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED)
+            else:
+                now = datetime.now(UTC)
+                answer = (
+                    ocsp.OCSPResponseBuilder()
+                    .add_response(
+                        cert=certificate,
+                        issuer=authority.root_certificate(),
+                        algorithm=hashes.SHA256(),
+                        cert_status=ocsp.OCSPCertStatus.GOOD,
+                        this_update=now,
+                        next_update=now + timedelta(hours=1),
+                        revocation_time=None,
+                        revocation_reason=None,
+                    )
+                    .responder_id(ocsp.OCSPResponderEncoding.HASH, authority.root_certificate())
+                    .sign(authority._key, hashes.SHA256())
+                )
+            body = answer.public_bytes(serialization.Encoding.DER)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/ocsp-response")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/ocsp", asked
+    finally:
+        server.shutdown()
+        server.server_close()

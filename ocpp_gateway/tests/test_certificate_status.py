@@ -2,13 +2,9 @@
 to a real OCSP responder on loopback (signed by the test's CA), and what comes back."""
 
 import base64
-import threading
-from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
 from ocpp_gateway.security import certificates
@@ -26,49 +22,8 @@ def issued(tmp_path):
 
 @pytest.fixture
 def responder(issued):
-    """An OCSP responder for the test CA: GOOD for the issued certificate, else UNAUTHORIZED."""
-    authority, certificate = issued
-    asked = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            request = ocsp.load_der_ocsp_request(self.rfile.read(int(self.headers["Content-Length"])))
-            asked.append((self.headers["Content-Type"], request.serial_number))
-            if request.serial_number != certificate.serial_number:
-                answer = ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED)
-            else:
-                now = datetime.now(UTC)
-                answer = (
-                    ocsp.OCSPResponseBuilder()
-                    .add_response(
-                        cert=certificate,
-                        issuer=authority.root_certificate(),
-                        algorithm=hashes.SHA256(),
-                        cert_status=ocsp.OCSPCertStatus.GOOD,
-                        this_update=now,
-                        next_update=now + timedelta(hours=1),
-                        revocation_time=None,
-                        revocation_reason=None,
-                    )
-                    .responder_id(ocsp.OCSPResponderEncoding.HASH, authority.root_certificate())
-                    .sign(authority._key, hashes.SHA256())
-                )
-            body = answer.public_bytes(serialization.Encoding.DER)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/ocsp-response")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/ocsp", asked
-    server.shutdown()
-    server.server_close()
+    with pki.ocsp_responder(*issued) as served:
+        yield served
 
 
 def test_the_responders_answer_for_the_hashed_certificate_is_passed_on(issued, responder):
