@@ -12,7 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from ocpp_gateway import commands, protocols, station_panels
 from ocpp_gateway.admin_forms import ActionChoiceForm, parameters_form_class
-from ocpp_gateway.models import ConfigurationKey, MessageLog, StationProtocolState
+from ocpp_gateway.models import (
+    ConfigurationKey,
+    DeviceVariable,
+    MessageLog,
+    StationProtocolState,
+    StationReport,
+    TransactionEventRecord,
+)
 from ocpp_gateway.security import admin as security_admin  # noqa: F401 - registers certificates, events
 from stations import admin as stations_admin
 from stations.admin_station_page import station_panel_register
@@ -151,5 +158,55 @@ class ConfigurationKeyAdmin(ReadOnlyAdmin):
 
 @admin.register(StationProtocolState)
 class StationProtocolStateAdmin(ReadOnlyAdmin):
-    list_display = ["station", "local_list_version", "firmware_status", "diagnostics_status"]
+    list_display = ["station", "local_list_version", "firmware_status", "diagnostics_status", "boot_reason"]
     search_fields = ["station__identity"]
+
+
+@admin.register(DeviceVariable)
+class DeviceVariableAdmin(ReadOnlyAdmin):
+    """An OCPP 2.0.1 station's device model, browsable per station and component."""
+
+    list_display = [
+        "station",
+        "component",
+        "component_instance",
+        "evse_id",
+        "connector_id",
+        "variable",
+        "variable_instance",
+        "attribute_type",
+        "value",
+        "mutability",
+        "updated_at",
+    ]
+    list_filter = ["attribute_type", "mutability", "component"]
+    search_fields = ["station__identity", "component", "variable"]
+    list_select_related = ["station"]
+
+
+@admin.register(StationReport)
+class StationReportAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "station", "action", "request_id", "seq_no"]
+    list_filter = ["action"]
+    search_fields = ["station__identity"]
+    list_select_related = ["station"]
+    date_hierarchy = "received_at"
+
+
+@admin.register(TransactionEventRecord)
+class TransactionEventRecordAdmin(ReadOnlyAdmin):
+    list_display = [
+        "transaction_id",
+        "seq_no",
+        "station",
+        "event_type",
+        "trigger_reason",
+        "stopped_reason",
+        "charging_state",
+        "offline",
+        "timestamp",
+        "session",
+    ]
+    list_filter = ["event_type", "trigger_reason", "offline"]
+    search_fields = ["station__identity", "=transaction_id"]
+    list_select_related = ["station"]

@@ -241,7 +241,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
         try:
             if len(text) > settings.OCPP_MAX_FRAME_BYTES // 4 and len(text.encode()) > settings.OCPP_MAX_FRAME_BYTES:
                 raise self._too_large(text)
-            frame = frames.parse(text, formation_violation=self.protocol.formation_violation)
+            frame = frames.parse(
+                text, formation_violation=self.protocol.formation_violation, send_frames=self.protocol.speaks_send
+            )
         except frames.FrameError as error:
             await self._refuse_frame(text, error, received_at)
             return
@@ -250,10 +252,30 @@ class OcppConsumer(AsyncWebsocketConsumer):
         try:
             if frame.message_type == frames.CALL:
                 await self._answer(frame, received_at)
+            elif frame.message_type in (frames.SEND, frames.CALLRESULTERROR):
+                await self._take_unanswered(frame, received_at)
             else:
                 await self._resolve(frame, received_at)
         finally:
             self.answering -= 1
+
+    async def _take_unanswered(self, frame: frames.Frame, received_at) -> None:
+        """OCPP 2.1's frames that get no answer: SEND and CALLRESULTERROR."""
+        try:
+            if frame.message_type == frames.SEND:
+                await in_thread(exchange.send_take)(
+                    protocol=self.protocol,
+                    station_id=self.station_id,
+                    identity=self.identity,
+                    frame=frame,
+                    received_at=received_at,
+                )
+            else:
+                await in_thread(exchange.result_error_record)(
+                    station_id=self.station_id, frame=frame, received_at=received_at
+                )
+        except Exception:
+            logger.exception("station %s: recording frame %s failed", self.identity, frame.message_id)
 
     def _too_large(self, text: str) -> frames.FrameError:
         message_id = frames.leading_message_id(text)

@@ -91,6 +91,48 @@ def call_answer(
     return Answer(text=text)
 
 
+def send_take(
+    *, protocol: Protocol, station_id: int, identity: str, frame: frames.Frame, received_at: datetime
+) -> None:
+    """Handle one SEND (OCPP 2.1): like a CALL, in one transaction with its log row, but
+    nothing is answered; a SEND we cannot take is logged with the reason as its note."""
+    ctx = CallContext(
+        station_id=station_id,
+        identity=identity,
+        message_id=frame.message_id,
+        received_at=received_at,
+        protocol=protocol,
+    )
+    note = ""
+    try:
+        with transaction.atomic():
+            protocol.take(ctx, frame.action, frame.payload)
+            message_log.record_frame(
+                station_id=station_id, direction=MessageLog.Direction.IN, frame=frame, at=received_at
+            )
+        return
+    except OcppCallError as error:
+        note = f"not taken: {error.code}: {error.description}"
+    except Exception:
+        logger.exception("station %s: SEND %s failed (message %s)", identity, frame.action, frame.message_id)
+        note = "not taken: InternalError"
+    message_log.record_frame(
+        station_id=station_id, direction=MessageLog.Direction.IN, frame=frame, at=received_at, note=note
+    )
+
+
+def result_error_record(*, station_id: int, frame: frames.Frame, received_at: datetime) -> None:
+    """A CALLRESULTERROR (OCPP 2.1): the charger could not take one of our CALLRESULTs.
+    Nothing to undo (what we answered had committed); kept in the log for staff."""
+    message_log.record_frame(
+        station_id=station_id,
+        direction=MessageLog.Direction.IN,
+        frame=frame,
+        at=received_at,
+        note="the charger refused our CALLRESULT",
+    )
+
+
 def _database_lost() -> bool:
     """Whether the last failure was losing the database: no connection could be had, or
     the one in use broke."""

@@ -1,5 +1,7 @@
 """OCPP-J framing, the same for 1.6, 2.0.1 and 2.1: `[2, id, action, payload]` (CALL),
-`[3, id, payload]` (CALLRESULT), `[4, id, code, description, details]` (CALLERROR).
+`[3, id, payload]` (CALLRESULT), `[4, id, code, description, details]` (CALLERROR); OCPP 2.1
+adds `[5, id, code, description, details]` (CALLRESULTERROR: the answer to a CALLRESULT
+that could not be taken) and `[6, id, action, payload]` (SEND: a CALL that gets no answer).
 
 `parse()` turns a text frame into a Frame or raises FrameError carrying the CALLERROR to
 answer with; it knows nothing about actions or schemas (that is the protocol module's)."""
@@ -11,6 +13,8 @@ from dataclasses import dataclass, field
 CALL = 2
 CALLRESULT = 3
 CALLERROR = 4
+CALLRESULTERROR = 5
+SEND = 6
 MAX_MESSAGE_ID_LENGTH = 36
 # Answer id when the frame's own id cannot be read (the convention OCPP 2.0.1 sets).
 UNKNOWN_ID = "-1"
@@ -50,9 +54,10 @@ def leading_message_id(text: str) -> str:
     return match.group(1) if match else UNKNOWN_ID
 
 
-def parse(text: str, *, formation_violation: str) -> Frame:
+def parse(text: str, *, formation_violation: str, send_frames: bool = False) -> Frame:
     """`formation_violation` is the protocol's name for that error ("FormationViolation"
-    in 1.6, "FormatViolation" from 2.0.1)."""
+    in 1.6, "FormatViolation" from 2.0.1); `send_frames`: the protocol speaks SEND and
+    CALLRESULTERROR (2.1)."""
     try:
         message = json.loads(text)
     except ValueError as error:
@@ -84,6 +89,23 @@ def parse(text: str, *, formation_violation: str) -> Frame:
         return Frame(message_type=CALLRESULT, message_id=message_id, payload=message[2])
     if message_type == CALLERROR:
         return _call_error(message, message_id, formation_violation)
+    if send_frames and message_type == SEND:
+        try:
+            call_frame = _call(message, message_id, formation_violation)
+        except FrameError as error:
+            # A SEND is never answered, not even with a CALLERROR.
+            error.ignore = True
+            raise
+        return Frame(message_type=SEND, message_id=message_id, action=call_frame.action, payload=call_frame.payload)
+    if send_frames and message_type == CALLRESULTERROR:
+        error_frame = _call_error(message, message_id, formation_violation)
+        return Frame(
+            message_type=CALLRESULTERROR,
+            message_id=message_id,
+            error_code=error_frame.error_code,
+            error_description=error_frame.error_description,
+            error_details=error_frame.error_details,
+        )
     raise UnknownMessageType(
         code=formation_violation,
         description=f"Unknown message type {message_type!r}.",
@@ -133,3 +155,7 @@ def call_result(message_id: str, payload: dict) -> str:
 
 def call_error(message_id: str, code: str, description: str, details: dict | None = None) -> str:
     return dumps([CALLERROR, message_id, code, description, details or {}])
+
+
+def call_result_error(message_id: str, code: str, description: str, details: dict | None = None) -> str:
+    return dumps([CALLRESULTERROR, message_id, code, description, details or {}])

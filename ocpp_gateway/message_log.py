@@ -53,7 +53,7 @@ def unlogged_count_note(*, row_id: int, count: int, window_seconds: int) -> None
 
 
 def frame_payload(frame: frames.Frame):
-    if frame.message_type == frames.CALLERROR:
+    if frame.message_type in (frames.CALLERROR, frames.CALLRESULTERROR):
         return {
             "errorCode": frame.error_code,
             "errorDescription": frame.error_description,

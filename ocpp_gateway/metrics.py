@@ -41,7 +41,7 @@ if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     # A process that exits normally takes its live gauges (connected chargers) with it.
     atexit.register(multiprocess.mark_process_dead, os.getpid())
 
-MESSAGE_TYPES = {0: "invalid", 2: "CALL", 3: "CALLRESULT", 4: "CALLERROR"}
+MESSAGE_TYPES = {0: "invalid", 2: "CALL", 3: "CALLRESULT", 4: "CALLERROR", 5: "CALLRESULTERROR", 6: "SEND"}
 ERROR_CODES = frozenset(
     {
         "NotImplemented",
@@ -65,9 +65,11 @@ ERROR_CODES = frozenset(
 @cache
 def _actions() -> frozenset[str]:
     from ocpp.v16.enums import Action as Action16
+    from ocpp.v21.enums import Action as Action21
     from ocpp.v201.enums import Action as Action201
 
-    return frozenset(a.value for a in Action16) | frozenset(a.value for a in Action201)
+    actions = (Action16, Action201, Action21)
+    return frozenset(a.value for version in actions for a in version) | {"NotifyPeriodicEventStream"}
 
 
 def action_label(action: str) -> str:

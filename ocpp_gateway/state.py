@@ -97,3 +97,8 @@ def _follow_up(*, station_id: int, action: str, raw_action: str, status: str, at
     )
     if command is not None:
         CommandRequest.objects.filter(pk=command.pk).update(followup_status=status, followup_at=at)
+
+
+def boot_reason_record(*, station_id: int, reason: str) -> None:
+    """OCPP 2.0.1 BootNotification's reason (PowerUp, FirmwareUpdate, Watchdog, …)."""
+    StationProtocolState.objects.update_or_create(station_id=station_id, defaults={"boot_reason": reason})

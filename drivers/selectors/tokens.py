@@ -73,6 +73,13 @@ def token_by_id_tag(*, id_tag: str) -> Token | None:
     return tokens.filter(uid=id_tag).first() or tokens.filter(uid__iexact=id_tag).first()
 
 
+def token_by_contract_id(*, contract_id: str) -> Token | None:
+    """The token of an eMA ID (OCPP 2.0.1 idToken type eMAID, ISO 15118 Plug & Charge)."""
+    if not contract_id:
+        return None
+    return Token.objects.select_related("driver").filter(contract_id__iexact=contract_id).first()
+
+
 def token_authorization(*, id_tag: str, station=None) -> AuthorizationResult:
     """May `id_tag` charge (at `station`) now? Reads only; never raises for an unknown tag.
 

@@ -6,16 +6,20 @@ The consumer, the outbox and the domain services are version-neutral; a version 
 `Protocol` instance (see protocols/v16/) registered in protocols/__init__.py."""
 
 import decimal
+import functools
 import json
 import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, is_dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import ocpp
 from django.utils.dateparse import parse_datetime
 from jsonschema.exceptions import ValidationError as SchemaValidationError
+from jsonschema.validators import validator_for
 from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.messages import get_validator
 
@@ -69,6 +73,7 @@ class Protocol:
         allowed_before_acceptance: frozenset[str] = frozenset(),
         not_while_pending: frozenset[str] = frozenset(),
         known_actions: frozenset[str] = frozenset(),
+        send_actions: frozenset[str] = frozenset(),
     ):
         self.subprotocol = subprotocol
         self.ocpp_version = ocpp_version
@@ -83,12 +88,21 @@ class Protocol:
         # CSMS→charger actions held back while the station's registration is Pending.
         self.not_while_pending = not_while_pending
         # Actions the version defines (e.g. its security extension) that we do not take.
-        self.known_actions = known_actions | csms_actions | charger_actions
+        self.known_actions = known_actions | csms_actions | charger_actions | send_actions
+        # OCPP 2.1's SEND frames (a CALL that gets no answer) the charger may send; a version
+        # with any also speaks CALLRESULTERROR.
+        self.send_actions = send_actions
         self.handlers: dict[str, Handler] = {}
         self.result_hooks: dict[str, ResultHook] = {}
         self.translations: dict[str, Translation] = {}
+        # Translations that also need the request itself (its id, e.g. 2.0.1's remoteStartId).
+        self.request_translations: set[str] = set()
         # Domain action → the CALL that carries it (what not_while_pending holds back).
         self.calls: dict[str, str] = {}
+
+    @property
+    def speaks_send(self) -> bool:
+        return bool(self.send_actions)
 
     def __repr__(self) -> str:
         return f"<Protocol {self.subprotocol}>"
@@ -97,7 +111,7 @@ class Protocol:
     def on(self, action: str) -> Callable[[Handler], Handler]:
         """Register the handler of a charger→CSMS action: `handler(ctx, **snake_case_payload)`
         returning the `ocpp` call_result dataclass (or a camelCase dict)."""
-        if action not in self.charger_actions:
+        if action not in self.charger_actions | self.send_actions:
             raise ValueError(f"{action} is not a charger→CSMS action of {self.subprotocol}")
 
         def register(handler: Handler) -> Handler:
@@ -118,16 +132,38 @@ class Protocol:
 
         return register
 
-    def translates(self, domain_action: str, call: str) -> Callable[[Translation], Translation]:
+    def translates(
+        self, domain_action: str, call: str, *, with_request: bool = False
+    ) -> Callable[[Translation], Translation]:
         """Register how a domain command request becomes this version's `call`:
-        `translation(parameters) -> payload`."""
+        `translation(parameters) -> payload`, or `translation(parameters, request)` with
+        `with_request` (the request is unsaved, pk None, while it is being validated)."""
 
         def register(translation: Translation) -> Translation:
             self.calls[str(domain_action)] = str(call)
             self.translations[str(domain_action)] = translation
+            if with_request:
+                self.request_translations.add(str(domain_action))
             return translation
 
         return register
+
+    def adopt(self, other: "Protocol") -> None:
+        """Take `other`'s handlers, result hooks and translations for every action this
+        version shares with it (OCPP 2.1 keeps 2.0.1's messages; its additions are optional
+        fields, which handlers take as **kwargs). Registrations of this version's own win."""
+        for action, handler in other.handlers.items():
+            if action in self.charger_actions | self.send_actions:
+                self.handlers.setdefault(action, handler)
+        for action, hook in other.result_hooks.items():
+            if action in self.csms_actions:
+                self.result_hooks.setdefault(action, hook)
+        for domain_action, call in other.calls.items():
+            if call in self.csms_actions and domain_action not in self.translations:
+                self.calls[domain_action] = call
+                self.translations[domain_action] = other.translations[domain_action]
+                if domain_action in other.request_translations:
+                    self.request_translations.add(domain_action)
 
     # --- command requests -------------------------------------------------------------
     def call_for(self, request) -> tuple[str, dict]:
@@ -136,6 +172,8 @@ class Protocol:
         domain action this version cannot carry."""
         if request.action == "raw":
             action, payload = request.raw_action, request.parameters
+        elif request.action in self.request_translations:
+            action, payload = self.calls[request.action], self.translations[request.action](request.parameters, request)
         elif request.action in self.translations:
             action, payload = self.calls[request.action], self.translations[request.action](request.parameters)
             if isinstance(payload, tuple):
@@ -169,6 +207,16 @@ class Protocol:
         parse_float = decimal.Decimal if action in self.decimal_calls else float
         return _times_formatted(get_validator(2, action, self.ocpp_version, parse_float=parse_float).schema, payload)
 
+    def validate_send(self, action: str, payload: dict) -> None:
+        """A SEND frame's payload. ocpp 2.1.0 ships these schemas without the "Request"
+        suffix its get_validator() looks for (NotifyPeriodicEventStream.json), so they are
+        read here."""
+        error = next(
+            iter(sorted(send_validator(self.ocpp_version, action).iter_errors(payload), key=lambda e: e.path)), None
+        )
+        if error is not None:
+            raise self._schema_error(error)
+
     def validate_result(self, action: str, payload: dict) -> None:
         self._validate(3, action, payload, decimal_floats=action in self.decimal_results)
 
@@ -199,7 +247,7 @@ class Protocol:
     def answer(self, ctx: CallContext, action: str, payload: dict) -> dict:
         """Validate and handle one CALL; return the CALLRESULT payload. Raises OcppCallError."""
         handler = self.handlers.get(action)
-        if handler is None:
+        if handler is None or action in self.send_actions:
             if action in self.known_actions:
                 raise OcppCallError("NotSupported", f"{action} is not supported by this CSMS.")
             raise OcppCallError("NotImplemented", f"Unknown action {action[:64]!r}.")
@@ -214,11 +262,27 @@ class Protocol:
             raise OcppCallError("InternalError", "The CSMS could not answer this request.") from error
         return reply
 
+    def take(self, ctx: CallContext, action: str, payload: dict) -> None:
+        """Validate and handle one SEND (OCPP 2.1): like a CALL, but nothing is answered.
+        Raises OcppCallError, which the caller logs (a SEND gets no CALLERROR)."""
+        handler = self.handlers.get(action)
+        if action not in self.send_actions or handler is None:
+            raise OcppCallError("NotSupported", f"{action[:64]} is not taken as a SEND by this CSMS.")
+        self.validate_send(action, payload)
+        handler(ctx, **camel_to_snake_case(payload))
+
     def is_positive(self, response: dict | None) -> bool:
         """Does a CALLRESULT mean the charger did what we asked? Responses without a status
         (GetConfiguration, GetLocalListVersion, UpdateFirmware, …) count as accepted."""
         status = (response or {}).get("status")
         return status is None or status in self.positive_statuses
+
+
+@functools.cache
+def send_validator(ocpp_version: str, action: str):
+    path = Path(ocpp.__file__).parent / f"v{ocpp_version.replace('.', '')}" / "schemas" / f"{action}.json"
+    schema = json.loads(path.read_text(encoding="utf-8-sig"))
+    return validator_for(schema)(schema)
 
 
 def to_payload(result: Any) -> dict:

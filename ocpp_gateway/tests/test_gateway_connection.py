@@ -64,13 +64,13 @@ def test_profile_0_station_connects_without_credentials(asgi_server):
     assert run(scenario()).current_time
 
 
-def test_subprotocol_ocpp16_is_selected(asgi_server):
+def test_subprotocol_ocpp16_is_selected_when_it_is_the_only_one_we_share(asgi_server):
     station = ChargingStationFactory()
 
     async def scenario():
         async with websockets.connect(
             ws_url(asgi_server, station.identity),
-            subprotocols=["ocpp2.0.1", "ocpp1.6"],
+            subprotocols=["ocpp9.9", "ocpp1.6"],
             additional_headers=basic_auth(station.identity),
         ) as socket:
             return socket.subprotocol
@@ -84,7 +84,7 @@ def test_connection_offering_no_protocol_we_speak_is_closed_without_one(asgi_ser
     async def scenario():
         async with websockets.connect(
             ws_url(asgi_server, station.identity),
-            subprotocols=["ocpp2.0.1"],
+            subprotocols=["ocpp3.0"],
             additional_headers=basic_auth(station.identity),
         ) as socket:
             selected = socket.subprotocol

@@ -78,10 +78,11 @@ def test_protocol_declares_every_16_action_with_a_handler_for_each_charger_actio
     assert set(OCPP16.handlers) == set(OCPP16.charger_actions)
 
 
-def test_select_prefers_a_protocol_we_speak_and_echoes_the_clients_spelling():
-    assert protocols.select(["ocpp2.0.1", "ocpp1.6"]) == (OCPP16, "ocpp1.6")
-    assert protocols.select(["OCPP1.6"]) == (OCPP16, "OCPP1.6")
-    assert protocols.select(["ocpp2.0.1"]) is None
+def test_select_takes_the_highest_version_we_share_and_echoes_the_clients_spelling():
+    assert protocols.select(["ocpp1.6", "ocpp2.0.1"]) == (protocols.OCPP201, "ocpp2.0.1")
+    assert protocols.select(["ocpp2.0.1", "OCPP2.1", "ocpp1.6"]) == (protocols.OCPP21, "OCPP2.1")
+    assert protocols.select(["ocpp3.0", "OCPP1.6"]) == (OCPP16, "OCPP1.6")
+    assert protocols.select(["ocpp3.0"]) is None
     assert protocols.select([]) is None
 
 

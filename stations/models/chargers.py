@@ -37,6 +37,7 @@ class ChargingStation(models.Model):
     class Protocol(models.TextChoices):
         OCPP16 = "ocpp1.6", "OCPP 1.6J"
         OCPP201 = "ocpp2.0.1", "OCPP 2.0.1"
+        OCPP21 = "ocpp2.1", "OCPP 2.1"
 
     identity = models.CharField(
         max_length=48,
@@ -124,8 +125,11 @@ class ChargingStation(models.Model):
 
 
 class Connector(models.Model):
-    """An EVSE with its connector. OCPP 1.6 numbers them 1..n per station (0 is the
-    station itself and lives on ChargingStation)."""
+    """A connector of an EVSE. OCPP 1.6 numbers connectors 1..n per station (0 is the
+    station itself and lives on ChargingStation); OCPP 2.0.1 names one by its EVSE's
+    evseId and its connectorId within that EVSE. A 1.6 connector is an EVSE with one
+    connector (evse_id empty means the same number as connector_id, connector 1), which is
+    how a charger that moves from 1.6 to 2.0.1 keeps its sessions and history."""
 
     class Standard(models.TextChoices):
         TYPE_2 = "IEC_62196_T2", "Type 2"
@@ -147,6 +151,12 @@ class Connector(models.Model):
 
     station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="connectors")
     connector_id = models.PositiveSmallIntegerField(help_text="OCPP connectorId, 1..n")
+    evse_id = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="OCPP 2.0.1 evseId; empty: the same number as the connector."
+    )
+    evse_connector_id = models.PositiveSmallIntegerField(
+        default=1, help_text="OCPP 2.0.1 connectorId within the EVSE (1..n)."
+    )
     standard = models.CharField(max_length=24, choices=Standard.choices)
     format = models.CharField(max_length=8, choices=Format.choices, default=Format.SOCKET)
     power_type = models.CharField(max_length=12, choices=PowerType.choices)
@@ -167,6 +177,9 @@ class Connector(models.Model):
         ordering = ["station", "connector_id"]
         constraints = [
             models.UniqueConstraint(fields=["station", "connector_id"], name="unique_connector_per_station"),
+            models.UniqueConstraint(
+                fields=["station", "evse_id", "evse_connector_id"], name="unique_evse_connector_per_station"
+            ),
             models.CheckConstraint(condition=Q(connector_id__gte=1), name="connector_id_positive"),
             models.CheckConstraint(
                 condition=Q(max_power_kw__gte=3.7) & Q(max_power_kw__lte=600), name="connector_power_range"
@@ -176,6 +189,10 @@ class Connector(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station.identity}#{self.connector_id} {self.get_standard_display()} {self.max_power_kw} kW"
+
+    @property
+    def evse_number(self) -> int:
+        return self.evse_id if self.evse_id is not None else self.connector_id
 
     @property
     def level(self) -> str:

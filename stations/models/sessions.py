@@ -6,7 +6,8 @@ ENERGY_DOUBT_FLAGS = ("energy_implausible", "meter_start_rejected")
 
 
 class ChargingSession(models.Model):
-    """One OCPP transaction. Its primary key is the transactionId we hand the charger.
+    """One OCPP transaction. Its primary key is the transactionId we hand a 1.6 charger; an
+    OCPP 2.0.1/2.1 charger chooses its own string id (`charger_transaction_id`).
 
     Both clocks are kept: the charger's timestamps (what the driver is billed on) and our
     receive times (what we can trust when the charger's clock is wrong)."""
@@ -50,10 +51,14 @@ class ChargingSession(models.Model):
         "energy_implausible, clock_skew, …",
     )
     stop_id_tag = models.CharField(max_length=36, blank=True, help_text="The token presented at the stop, if any.")
+    charger_transaction_id = models.CharField(
+        max_length=36, null=True, blank=True, help_text="OCPP 2.0.1/2.1: the transactionId the charger chose."
+    )
 
     class Meta:
         ordering = ["-started_at"]
         constraints = [
+            models.UniqueConstraint(fields=["station", "charger_transaction_id"], name="unique_charger_transaction_id"),
             # A replayed StartTransaction carries the same four facts; it must find this row.
             models.UniqueConstraint(
                 fields=["station", "connector_number", "id_tag", "meter_start_wh", "started_at"],
@@ -69,8 +74,9 @@ class ChargingSession(models.Model):
         return f"Tx {self.pk} on {self.station_id}#{self.connector_number} ({self.status})"
 
     @property
-    def transaction_id(self) -> int:
-        return self.pk
+    def transaction_id(self) -> int | str:
+        """The id the charger knows this transaction by."""
+        return self.charger_transaction_id or self.pk
 
     @property
     def energy_in_doubt(self) -> bool:
@@ -113,6 +119,11 @@ class MeterSample(models.Model):
         max_length=16,
         blank=True,
         help_text="Why this value was not counted: negative, not_finite, not_numeric, out_of_range.",
+    )
+    signed_data = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="OCPP 2.0.1 signedMeterValue as sent (signedMeterData, signingMethod, encodingMethod, publicKey).",
     )
 
     class Meta:

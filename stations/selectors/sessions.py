@@ -10,6 +10,11 @@ def session_by_transaction(*, station_id: int, transaction_id: int) -> ChargingS
     return ChargingSession.objects.filter(station_id=station_id, pk=transaction_id).first()
 
 
+def session_by_charger_transaction(*, station_id: int, charger_transaction_id: str) -> ChargingSession | None:
+    """The session of an OCPP 2.0.1/2.1 transaction, by the string id its charger chose."""
+    return ChargingSession.objects.filter(station_id=station_id, charger_transaction_id=charger_transaction_id).first()
+
+
 def sessions_active(*, station_id: int | None = None) -> QuerySet[ChargingSession]:
     sessions = ChargingSession.objects.filter(status=ChargingSession.Status.ACTIVE)
     return sessions.filter(station_id=station_id) if station_id is not None else sessions

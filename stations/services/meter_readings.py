@@ -40,6 +40,8 @@ class Sample:
     context: str = ""
     value_format: str = ""
     unit: str = ""
+    # OCPP 2.0.1 signedMeterValue beside a numeric value: kept as sent, for the driver's proof.
+    signed: dict | None = None
 
 
 @dataclass(frozen=True)

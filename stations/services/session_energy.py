@@ -46,10 +46,10 @@ def meter_advance(*, session: ChargingSession, reading_wh: int, at: datetime, fi
     if not final and session.last_meter_at is not None and at <= session.last_meter_at:
         return
     baseline = session.last_meter_wh
-    if baseline is None and "meter_start_rejected" not in session.flags:
+    if baseline is None and not {"meter_start_rejected", "meter_start_missing"} & set(session.flags):
         baseline = session.meter_start_wh
     if baseline is None:
-        # No usable reading yet (meterStart was rejected): this one is where counting starts.
+        # No usable reading yet (meterStart rejected or missing): this one is where counting starts.
         _meter_moved(session, reading_wh, at)
         return
     if reading_wh >= baseline:

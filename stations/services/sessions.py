@@ -37,10 +37,11 @@ def session_start(
     station_id: int,
     connector_number: int,
     id_tag: str,
-    meter_start_wh: int,
+    meter_start_wh: int | None,
     started_at: datetime,
     received_at: datetime,
     reservation_id: int | None = None,
+    charger_transaction_id: str | None = None,
 ) -> StartOutcome:
     """Start (or find) the session for a StartTransaction.
 
@@ -49,8 +50,20 @@ def session_start(
     (the authorizer drivers registers, stations/authorization.py); a token that is not Accepted still gets a
     session, in status `rejected`, so the charger has a transactionId to stop. A meterStart
     that is not a usable register value (negative, out of range) is kept raw and flagged
-    `meter_start_rejected`: energy then counts from the first good reading. Sends
+    `meter_start_rejected`: energy then counts from the first good reading. Without a
+    meter start (`None`: an OCPP 2.0.1 transaction that reported no register reading
+    before it was authorized) the session is flagged `meter_start_missing` and energy
+    likewise counts from the first reading. A `charger_transaction_id` (2.0.1's own
+    string id) finds its session however the other facts were reported. Sends
     session_started on commit for an accepted session."""
+    if charger_transaction_id:
+        existing = ChargingSession.objects.filter(
+            station_id=station_id, charger_transaction_id=charger_transaction_id
+        ).first()
+        if existing is not None:
+            return StartOutcome(session=existing, created=False)
+    start_missing = meter_start_wh is None
+    meter_start_wh = 0 if start_missing else meter_start_wh
     start_rejected = meter_readings.register_check(wh=meter_start_wh)
     facts = {
         "station_id": station_id,
@@ -66,6 +79,8 @@ def session_start(
     flags = ["clock_skew"] if clock_skewed(charger_time=started_at, received_at=received_at) else []
     if start_rejected:
         flags.append("meter_start_rejected")
+    if start_missing:
+        flags.append("meter_start_missing")
     connector_pk = (
         Connector.objects.filter(station_id=station_id, connector_id=connector_number)
         .values_list("pk", flat=True)
@@ -80,12 +95,15 @@ def session_start(
                 status=ChargingSession.Status.ACTIVE if authorization.accepted else ChargingSession.Status.REJECTED,
                 reservation_id=reservation_id,
                 flags=flags,
+                charger_transaction_id=charger_transaction_id or None,
             )
             session_token_record(session=session, token=authorization.token)
             if start_rejected:
                 _register_store(session=session, wh=meter_start_wh, context="Transaction.Begin", at=started_at)
     except IntegrityError:
-        # A concurrent replay won the unique constraint; answer with its session.
+        # A concurrent replay won a unique constraint; answer with its session.
+        if charger_transaction_id:
+            facts = {"station_id": station_id, "charger_transaction_id": charger_transaction_id}
         return StartOutcome(session=ChargingSession.objects.get(**facts), created=False)
     if "clock_skew" in flags:
         station_clock_skew_record(station_id=station_id, received_at=received_at)
@@ -239,6 +257,16 @@ def session_stop(
     return session
 
 
+def session_flag_add(*, session_id: int, flag: str) -> None:
+    """Mark a session with an anomaly a protocol adapter found (e.g. `transaction_event_gap`:
+    an OCPP 2.0.1 transaction ended with messages missing). Idempotent."""
+    with transaction.atomic():
+        session = ChargingSession.objects.select_for_update().get(pk=session_id)
+        if flag not in session.flags:
+            session.flags = [*session.flags, flag]
+            session.save(update_fields=["flags"])
+
+
 def discrepancy_record(
     *,
     station_id: int,
@@ -299,6 +327,7 @@ def _samples_store(
                 normalized_value=reading.normalized,
                 rejected=reading.rejected,
                 clock_skewed=clock_skewed(charger_time=sample.sampled_at, received_at=received_at),
+                signed_data=sample.signed,
             )
         )
     MeterSample.objects.bulk_create(rows)

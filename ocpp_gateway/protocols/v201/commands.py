@@ -1,0 +1,223 @@
+"""Domain command requests in OCPP 2.0.1 (and 2.1, which adopts them): one row of
+COMMANDS per domain action — the CALL that carries it and how its neutral parameters
+become that CALL's payload. Adding a domain action is adding one row.
+
+A translation is `translate(parameters) -> payload`, or `translate(parameters, request)`
+for the rows marked WITH_REQUEST, which need the request's id (2.0.1 numbers remote
+starts, firmware updates and log uploads with an integer the charger echoes back: ours
+is the request's primary key; 0 while an unsaved request is being validated)."""
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from ocpp.charge_point import snake_to_camel_case
+
+from ocpp_gateway.protocols.base import OcppCallError, Protocol
+from ocpp_gateway.protocols.v201 import PROTOCOL
+from ocpp_gateway.protocols.v201.id_tokens import id_token_for
+from stations.models import ChargingSession
+from stations.selectors.evses import evse_of_connector
+
+WITH_REQUEST = True
+TRIGGER_MESSAGES = {
+    "boot_notification": "BootNotification",
+    "diagnostics_status_notification": "LogStatusNotification",
+    "firmware_status_notification": "FirmwareStatusNotification",
+    "heartbeat": "Heartbeat",
+    "meter_values": "MeterValues",
+    "status_notification": "StatusNotification",
+}
+
+
+class Command(NamedTuple):
+    call: str
+    translate: Callable
+    with_request: bool = False
+
+
+def _optional(**fields) -> dict:
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _request_id(request) -> int:
+    return request.pk or 0
+
+
+def _evse(station_id: int, connector: int | None) -> tuple[int, int] | None:
+    if not connector:
+        return None
+    return evse_of_connector(station_id=station_id, connector_number=connector)
+
+
+def start(p: dict, request) -> dict:
+    evse = _evse(request.station_id, p.get("connector"))
+    profile = p.get("charging_profile")
+    return {
+        "idToken": id_token_for(p["id_tag"]),
+        "remoteStartId": _request_id(request),
+        **_optional(evseId=evse[0] if evse else None),
+        **({"chargingProfile": snake_to_camel_case(profile)} if profile else {}),
+    }
+
+
+def stop(p: dict, request) -> dict:
+    session = ChargingSession.objects.filter(pk=p["session"], station_id=request.station_id).first()
+    if session is None or not session.charger_transaction_id:
+        raise OcppCallError("NotSupported", f"Session {p['session']} is not an OCPP 2.0.1 transaction of this station.")
+    return {"transactionId": session.charger_transaction_id}
+
+
+def unlock(p: dict, request) -> dict:
+    evse_id, connector_id = evse_of_connector(station_id=request.station_id, connector_number=p["connector"])
+    return {"evseId": evse_id, "connectorId": connector_id}
+
+
+def set_availability(p: dict, request) -> dict:
+    evse = _evse(request.station_id, p["connector"])
+    return {
+        "operationalStatus": "Operative" if p["operative"] else "Inoperative",
+        **({"evse": {"id": evse[0], "connectorId": evse[1]}} if evse else {}),
+    }
+
+
+def reserve(p: dict, request) -> dict:
+    evse = _evse(request.station_id, p["connector"])
+    parent = p.get("parent_id_tag")
+    return {
+        "id": p["reservation"],
+        "expiryDateTime": p["expires_at"],
+        "idToken": id_token_for(p["id_tag"]),
+        **_optional(evseId=evse[0] if evse else None),
+        **({"groupIdToken": {"idToken": parent, "type": "Central"}} if parent else {}),
+    }
+
+
+def send_local_list(p: dict) -> dict:
+    entries = [_list_entry(entry) for entry in p.get("entries") or []]
+    return {
+        "versionNumber": p["version"],
+        "updateType": p["update"].capitalize(),
+        **({"localAuthorizationList": entries} if entries else {}),
+    }
+
+
+def _list_entry(entry: dict) -> dict:
+    """A neutral entry {"id_tag", "status"?, "expires_at"?, "parent_id_tag"?}; without a
+    status the differential update removes the token from the list."""
+    item = {"idToken": id_token_for(entry["id_tag"])}
+    if entry.get("status"):
+        info = {"status": "".join(part.capitalize() for part in entry["status"].split("_"))}
+        if entry.get("status") == "concurrent_tx":
+            info["status"] = "ConcurrentTx"
+        if entry.get("expires_at"):
+            info["cacheExpiryDateTime"] = entry["expires_at"]
+        if entry.get("parent_id_tag"):
+            info["groupIdToken"] = {"idToken": entry["parent_id_tag"], "type": "Central"}
+        item["idTokenInfo"] = info
+    return item
+
+
+def variable_of(key: str) -> dict:
+    """A 1.6-style configuration key written `Component.Variable` (optionally with
+    `[instance]` after either) as 2.0.1's component and variable."""
+    component, dot, variable = key.partition(".")
+    if not dot or not component or not variable:
+        raise OcppCallError(
+            "NotSupported",
+            f"OCPP 2.0.1 names settings Component.Variable (e.g. OCPPCommCtrlr.HeartbeatInterval), not {key!r}.",
+        )
+    return {"component": _named(component), "variable": _named(variable)}
+
+
+def _named(text: str) -> dict:
+    name, bracket, instance = text.partition("[")
+    return {"name": name, **({"instance": instance.rstrip("]")} if bracket else {})}
+
+
+def change_configuration(p: dict) -> dict:
+    return {"setVariableData": [{**variable_of(p["key"]), "attributeValue": p["value"]}]}
+
+
+def get_configuration(p: dict) -> dict:
+    if not p.get("keys"):
+        raise OcppCallError(
+            "NotSupported", "OCPP 2.0.1 reads named variables; ask for the full report with GetBaseReport."
+        )
+    return {"getVariableData": [variable_of(key) for key in p["keys"]]}
+
+
+def update_firmware(p: dict, request) -> dict:
+    return {
+        "requestId": _request_id(request),
+        "firmware": {"location": p["location"], "retrieveDateTime": p["retrieve_at"]},
+        **_optional(retries=p.get("retries"), retryInterval=p.get("retry_interval")),
+    }
+
+
+def get_diagnostics(p: dict, request) -> dict:
+    log = {
+        "remoteLocation": p["location"],
+        **_optional(oldestTimestamp=p.get("start_at"), latestTimestamp=p.get("stop_at")),
+    }
+    return {
+        "logType": "DiagnosticsLog",
+        "requestId": _request_id(request),
+        "log": log,
+        **_optional(retries=p.get("retries"), retryInterval=p.get("retry_interval")),
+    }
+
+
+def trigger_message(p: dict, request) -> dict:
+    evse = _evse(request.station_id, p.get("connector"))
+    return {
+        "requestedMessage": TRIGGER_MESSAGES[p["message"]],
+        **({"evse": {"id": evse[0], "connectorId": evse[1]}} if evse else {}),
+    }
+
+
+def set_charging_profile(p: dict, request) -> dict:
+    evse = _evse(request.station_id, p["connector"])
+    return {"evseId": evse[0] if evse else 0, "chargingProfile": snake_to_camel_case(p["profile"])}
+
+
+def clear_charging_profile(p: dict, request) -> dict:
+    evse = _evse(request.station_id, p.get("connector"))
+    criteria = _optional(
+        evseId=evse[0] if evse else (0 if p.get("connector") == 0 else None),
+        chargingProfilePurpose=p.get("purpose"),
+        stackLevel=p.get("stack_level"),
+    )
+    return _optional(chargingProfileId=p.get("profile_id"), chargingProfileCriteria=criteria or None)
+
+
+def data_transfer(p: dict) -> dict:
+    return {"vendorId": p["vendor_id"], **_optional(messageId=p.get("message_id"), data=p.get("data"))}
+
+
+COMMANDS: dict[str, Command] = {
+    "start": Command("RequestStartTransaction", start, WITH_REQUEST),
+    "stop": Command("RequestStopTransaction", stop, WITH_REQUEST),
+    "reset": Command("Reset", lambda p: {"type": "Immediate" if p["type"] == "hard" else "OnIdle"}),
+    "unlock": Command("UnlockConnector", unlock, WITH_REQUEST),
+    "set_availability": Command("ChangeAvailability", set_availability, WITH_REQUEST),
+    "reserve": Command("ReserveNow", reserve, WITH_REQUEST),
+    "cancel_reservation": Command("CancelReservation", lambda p: {"reservationId": p["reservation"]}),
+    "send_local_list": Command("SendLocalList", send_local_list),
+    "change_configuration": Command("SetVariables", change_configuration),
+    "get_configuration": Command("GetVariables", get_configuration),
+    "update_firmware": Command("UpdateFirmware", update_firmware, WITH_REQUEST),
+    "get_diagnostics": Command("GetLog", get_diagnostics, WITH_REQUEST),
+    "trigger_message": Command("TriggerMessage", trigger_message, WITH_REQUEST),
+    "clear_cache": Command("ClearCache", lambda p: {}),
+    "set_charging_profile": Command("SetChargingProfile", set_charging_profile, WITH_REQUEST),
+    "clear_charging_profile": Command("ClearChargingProfile", clear_charging_profile, WITH_REQUEST),
+    "data_transfer": Command("DataTransfer", data_transfer),
+}
+
+
+def register(protocol: Protocol, commands: dict[str, Command]) -> None:
+    for domain_action, command in commands.items():
+        protocol.translates(domain_action, command.call, with_request=command.with_request)(command.translate)
+
+
+register(PROTOCOL, COMMANDS)

@@ -1,0 +1,75 @@
+"""OCPP 2.0.1 notifications we keep as sent (StationReport, read-only in the admin) and
+acknowledge: diagnostics and monitoring (N), display messages (O), charging limits,
+profiles and EV charging needs (K), reservation updates (H), firmware publishing (L);
+plus the firmware and log status notifications that follow a command (L, N) and
+DataTransfer (P)."""
+
+from ocpp.v201.enums import Action
+
+from ocpp_gateway import state, station_reports
+from ocpp_gateway.protocols.base import CallContext
+from ocpp_gateway.protocols.v201 import PROTOCOL
+from stations.services import status as station_status
+
+# Kept as sent and answered with an empty response.
+KEPT = (
+    Action.cleared_charging_limit,
+    Action.notify_charging_limit,
+    Action.notify_customer_information,
+    Action.notify_display_messages,
+    Action.notify_event,
+    Action.notify_monitoring_report,
+    Action.publish_firmware_status_notification,
+    Action.report_charging_profiles,
+    Action.reservation_status_update,
+)
+
+
+def _kept(action: str):
+    def handler(ctx: CallContext, **payload) -> dict:
+        station_reports.report_store(station_id=ctx.station_id, action=action, payload=payload, at=ctx.received_at)
+        return {}
+
+    return handler
+
+
+for _action in KEPT:
+    PROTOCOL.on(_action)(_kept(str(_action)))
+
+
+@PROTOCOL.on(Action.notify_ev_charging_needs)
+def notify_ev_charging_needs(ctx: CallContext, **payload) -> dict:
+    station_reports.report_store(
+        station_id=ctx.station_id, action="NotifyEVChargingNeeds", payload=payload, at=ctx.received_at
+    )
+    # K15: Accepted promises a charging schedule; until the load allocator provides one, the
+    # EV charges by its own (and the charger's limits).
+    return {"status": "Rejected", "statusInfo": {"reasonCode": "NoSchedule"}}
+
+
+@PROTOCOL.on(Action.notify_ev_charging_schedule)
+def notify_ev_charging_schedule(ctx: CallContext, **payload) -> dict:
+    station_reports.report_store(
+        station_id=ctx.station_id, action="NotifyEVChargingSchedule", payload=payload, at=ctx.received_at
+    )
+    return {"status": "Accepted"}
+
+
+@PROTOCOL.on(Action.firmware_status_notification)
+def firmware_status_notification(ctx: CallContext, *, status: str, **_) -> dict:
+    station_status.firmware_status_record(station_id=ctx.station_id, status=status, at=ctx.received_at)
+    state.firmware_status_record(station_id=ctx.station_id, status=status, at=ctx.received_at)
+    return {}
+
+
+@PROTOCOL.on(Action.log_status_notification)
+def log_status_notification(ctx: CallContext, *, status: str, **_) -> dict:
+    station_status.diagnostics_status_record(station_id=ctx.station_id, status=status, at=ctx.received_at)
+    state.diagnostics_status_record(station_id=ctx.station_id, status=status, at=ctx.received_at)
+    return {}
+
+
+@PROTOCOL.on(Action.data_transfer)
+def data_transfer(ctx: CallContext, *, vendor_id: str, **_) -> dict:
+    # No vendor extensions are installed; the frame itself is kept in the message log.
+    return {"status": "UnknownVendorId"}
