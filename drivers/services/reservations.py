@@ -105,6 +105,15 @@ def reservation_record_cancellation(*, reservation_id: int, station_id: int, can
     )
 
 
+def reservation_record_ended(*, reservation_id: int, station_id: int, expired: bool) -> None:
+    """The charger ended a reservation on its own (OCPP 2.0.1 ReservationStatusUpdate):
+    it expired there, or it was removed (its connector went out of service, …).
+    Compare-and-set from the open statuses, so a late report changes nothing."""
+    Reservation.objects.filter(pk=reservation_id, station_id=station_id, status__in=Reservation.OPEN_STATUSES).update(
+        status=Reservation.Status.EXPIRED if expired else Reservation.Status.CANCELLED, updated_at=timezone.now()
+    )
+
+
 def reservation_use(*, reservation_id: int, station_id: int, session_id: int) -> None:
     """A session started on the reservation (StartTransaction with its reservationId)."""
     Reservation.objects.filter(pk=reservation_id, station_id=station_id, status__in=Reservation.OPEN_STATUSES).update(

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from ocpp.v201 import call
 
+from drivers.models import Reservation
 from drivers.services import reservations
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway import commands
@@ -205,6 +206,13 @@ def _reload(reservation):
 def test_every_charger_notification_is_answered_and_kept(asgi_server):
     connector = ConnectorFactory()
     identity = connector.station.identity
+    reservation = Reservation.objects.create(
+        token=TokenFactory(),
+        station=connector.station,
+        connector_number=1,
+        expires_at=datetime.now(UTC) + timedelta(hours=1),
+        status=Reservation.Status.ACCEPTED,
+    )
 
     async def scenario():
         async with connected(asgi_server, identity) as charger:
@@ -225,6 +233,9 @@ def test_every_charger_notification_is_answered_and_kept(asgi_server):
                         },
                     },
                 )
+            )
+            await charger.call(
+                call.ReservationStatusUpdate(reservation_id=reservation.pk, reservation_update_status="Removed")
             )
             answers["FirmwareStatusNotification"] = await charger.call(
                 call.FirmwareStatusNotification(status="Installed")
@@ -264,3 +275,5 @@ def test_every_charger_notification_is_answered_and_kept(asgi_server):
     sample = MeterSample.objects.get(station=connector.station)
     assert (sample.connector_number, sample.normalized_value, sample.session_id) == (1, 1500, None)
     assert StationProtocolState.objects.get(station=connector.station).firmware_status == "Installed"
+    reservation.refresh_from_db()
+    assert reservation.status == Reservation.Status.CANCELLED

@@ -13,6 +13,7 @@ from typing import NamedTuple
 from ocpp.charge_point import snake_to_camel_case
 
 from ocpp_gateway.protocols.base import OcppCallError, Protocol
+from ocpp_gateway.protocols.v16.commands import LOAD_PROFILE_ID, LOAD_STACK_LEVEL
 from ocpp_gateway.protocols.v201 import PROTOCOL
 from ocpp_gateway.protocols.v201.id_tokens import id_token_for
 from stations.models import ChargingSession
@@ -190,6 +191,29 @@ def clear_charging_profile(p: dict, request) -> dict:
     return _optional(chargingProfileId=p.get("profile_id"), chargingProfileCriteria=criteria or None)
 
 
+def set_charging_limit(p: dict, request) -> dict:
+    """Load management's limit (see protocols/v16/commands.py: one profile id per connector,
+    0 for the station's fail-safe default), on the session's EVSE or the whole station."""
+    session_scope = p["scope"] == "session"
+    evse = _evse(request.station_id, p["connector"])
+    period = {"startPeriod": 0, "limit": float(p["limit"]), **_optional(numberPhases=p.get("phases"))}
+    profile = {
+        "id": LOAD_PROFILE_ID + p["connector"],
+        "stackLevel": LOAD_STACK_LEVEL,
+        "chargingProfilePurpose": "TxProfile" if session_scope else "TxDefaultProfile",
+        "chargingProfileKind": "Relative",
+        "chargingSchedule": [{"id": 1, "chargingRateUnit": p["unit"], "chargingSchedulePeriod": [period]}],
+    }
+    if session_scope:
+        profile["transactionId"] = stop({"session": p.get("session")}, request)["transactionId"]
+    return {"evseId": evse[0] if evse else 0, "chargingProfile": profile}
+
+
+def clear_charging_limit(p: dict) -> dict:
+    connector = p.get("connector", 0) if p["scope"] == "session" else 0
+    return {"chargingProfileId": LOAD_PROFILE_ID + connector}
+
+
 def data_transfer(p: dict) -> dict:
     return {"vendorId": p["vendor_id"], **_optional(messageId=p.get("message_id"), data=p.get("data"))}
 
@@ -211,6 +235,8 @@ COMMANDS: dict[str, Command] = {
     "clear_cache": Command("ClearCache", lambda p: {}),
     "set_charging_profile": Command("SetChargingProfile", set_charging_profile, WITH_REQUEST),
     "clear_charging_profile": Command("ClearChargingProfile", clear_charging_profile, WITH_REQUEST),
+    "set_charging_limit": Command("SetChargingProfile", set_charging_limit, WITH_REQUEST),
+    "clear_charging_limit": Command("ClearChargingProfile", clear_charging_limit),
     "data_transfer": Command("DataTransfer", data_transfer),
 }
 

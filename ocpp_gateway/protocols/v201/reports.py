@@ -6,6 +6,7 @@ DataTransfer (P)."""
 
 from ocpp.v201.enums import Action
 
+from drivers.services import reservations
 from ocpp_gateway import state, station_reports
 from ocpp_gateway.protocols.base import CallContext
 from ocpp_gateway.protocols.v201 import PROTOCOL
@@ -21,7 +22,6 @@ KEPT = (
     Action.notify_monitoring_report,
     Action.publish_firmware_status_notification,
     Action.report_charging_profiles,
-    Action.reservation_status_update,
 )
 
 
@@ -35,6 +35,22 @@ def _kept(action: str):
 
 for _action in KEPT:
     PROTOCOL.on(_action)(_kept(str(_action)))
+
+
+@PROTOCOL.on(Action.reservation_status_update)
+def reservation_status_update(
+    ctx: CallContext, *, reservation_id: int, reservation_update_status: str, **payload
+) -> dict:
+    station_reports.report_store(
+        station_id=ctx.station_id,
+        action="ReservationStatusUpdate",
+        payload={"reservation_id": reservation_id, "reservation_update_status": reservation_update_status, **payload},
+        at=ctx.received_at,
+    )
+    reservations.reservation_record_ended(
+        reservation_id=reservation_id, station_id=ctx.station_id, expired=reservation_update_status == "Expired"
+    )
+    return {}
 
 
 @PROTOCOL.on(Action.notify_ev_charging_needs)

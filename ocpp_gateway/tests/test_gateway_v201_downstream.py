@@ -1,21 +1,25 @@
-"""A 2.0.1 charger's transaction takes the same money path as a 1.6 one: the driver sees
+"""Downstream of the gateway a 2.0.1 charger is like a 1.6 one. Money: the driver sees
 their price on the charger (TransactionEvent's updatedPersonalMessage) and the running
 cost (totalCost), and the stopped session is priced into a CDR by the real Celery worker.
-Real uvicorn, real `ocpp.v201.ChargePoint`, real worker, PostgreSQL and Redis."""
+Operations: a Faulted connector opens an incident. Real uvicorn, real
+`ocpp.v201.ChargePoint`, real worker, PostgreSQL and Redis."""
 
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from ocpp.v201 import call
 
 from billing.models import ChargeDetailRecord
 from billing.tests.factories import energy_tariff
 from billing.tests.test_cdrs import leased_connector
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway.tests.charger import run
-from ocpp_gateway.tests.charger_v201 import connected, energy
+from ocpp_gateway.tests.charger_v201 import connected, energy, now_iso
 from stations.models import ChargingSession
+from stations.operations.models.incidents import Incident
+from stations.tests.factories import ConnectorFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -71,3 +75,23 @@ def test_a_201_session_shows_its_price_and_running_cost_and_becomes_a_cdr(asgi_s
     # 20 kWh × 0.40 = 8.00 excl. VAT, as for the same charge from a 1.6 charger.
     assert (cdr.energy_wh, cdr.total_excl_vat) == (20_000, Decimal("8.00"))
     assert Decimal(str(ended.total_cost)) == Decimal("9.52")
+
+
+def test_a_faulted_201_connector_opens_an_incident(asgi_server, celery_worker_process):
+    connector = ConnectorFactory()
+
+    async def scenario():
+        async with connected(asgi_server, connector.station.identity) as charger:
+            await charger.boot()
+            for status in ("Available", "Faulted"):
+                await charger.call(
+                    call.StatusNotification(timestamp=now_iso(), connector_status=status, evse_id=1, connector_id=1)
+                )
+
+    run(scenario())
+    deadline = time.monotonic() + 60
+    while not Incident.objects.filter(station=connector.station, connector_number=1).exists():
+        assert time.monotonic() < deadline, "no incident within 60 s of the fault"
+        time.sleep(0.2)
+    incident = Incident.objects.get(station=connector.station, connector_number=1)
+    assert incident.error_code == "OtherError" and "Faulted" in incident.summary
