@@ -90,6 +90,64 @@ TRANSLATIONS = [
     ("clear_charging_profile", {"profile_id": 3}, "ClearChargingProfile", {"chargingProfileId": 3}),
     ("clear_charging_limit", {"scope": "default"}, "ClearChargingProfile", {"chargingProfileId": 9000}),
     ("data_transfer", {"vendor_id": "acme", "data": "x"}, "DataTransfer", {"vendorId": "acme", "data": "x"}),
+    (
+        "get_log",
+        {"log_type": "security", "request_id": 7, "location": "https://logs/"},
+        "GetLog",
+        {"logType": "SecurityLog", "requestId": 7, "log": {"remoteLocation": "https://logs/"}},
+    ),
+    (
+        "install_certificate",
+        {"certificate_type": "v2g_root", "certificate": "PEM"},
+        "InstallCertificate",
+        {"certificateType": "V2GRootCertificate", "certificate": "PEM"},
+    ),
+    ("get_installed_certificate_ids", {}, "GetInstalledCertificateIds", {}),
+    (
+        "update_firmware",
+        {
+            "location": "https://fw/x.bin",
+            "retrieve_at": "2030-01-01T00:00:00+00:00",
+            "request_id": 12,
+            "signing_certificate": "PEM",
+            "signature": "c2ln",
+        },
+        "UpdateFirmware",
+        {
+            "requestId": 12,
+            "firmware": {
+                "location": "https://fw/x.bin",
+                "retrieveDateTime": "2030-01-01T00:00:00.000Z",
+                "signingCertificate": "PEM",
+                "signature": "c2ln",
+            },
+        },
+    ),
+    (
+        "trigger_message",
+        {"message": "sign_certificate"},
+        "TriggerMessage",
+        {"requestedMessage": "SignChargingStationCertificate"},
+    ),
+    (
+        "certificate_signed",
+        {"certificate_chain": "PEM", "certificate_type": "V2GCertificate"},
+        "CertificateSigned",
+        {"certificateChain": "PEM", "certificateType": "V2GCertificate"},
+    ),
+    (
+        "delete_certificate",
+        {"hash_algorithm": "sha256", "issuer_name_hash": "a", "issuer_key_hash": "b", "serial_number": "c"},
+        "DeleteCertificate",
+        {
+            "certificateHashData": {
+                "hashAlgorithm": "SHA256",
+                "issuerNameHash": "a",
+                "issuerKeyHash": "b",
+                "serialNumber": "c",
+            }
+        },
+    ),
 ]
 
 

@@ -12,7 +12,8 @@ from typing import NamedTuple
 
 from ocpp.charge_point import snake_to_camel_case
 
-from ocpp_gateway.protocols.base import OcppCallError, Protocol
+from ocpp_gateway.protocols.base import OcppCallError, Protocol, format_time, parse_time
+from ocpp_gateway.protocols.v16 import logs, security
 from ocpp_gateway.protocols.v16.commands import LOAD_PROFILE_ID, LOAD_STACK_LEVEL
 from ocpp_gateway.protocols.v201 import PROTOCOL
 from ocpp_gateway.protocols.v201.id_tokens import id_token_for
@@ -27,6 +28,8 @@ TRIGGER_MESSAGES = {
     "heartbeat": "Heartbeat",
     "meter_values": "MeterValues",
     "status_notification": "StatusNotification",
+    "sign_certificate": "SignChargingStationCertificate",
+    "log_status_notification": "LogStatusNotification",
 }
 
 
@@ -148,11 +151,25 @@ def get_configuration(p: dict) -> dict:
 
 
 def update_firmware(p: dict, request) -> dict:
+    # FirmwareType is a $ref, which the gateway's dateTime formatting does not follow.
+    firmware = {
+        "location": p["location"],
+        "retrieveDateTime": _time(p["retrieve_at"]),
+        **_optional(
+            installDateTime=_time(p["install_at"]) if p.get("install_at") else None,
+            signingCertificate=p.get("signing_certificate"),
+            signature=p.get("signature"),
+        ),
+    }
     return {
-        "requestId": _request_id(request),
-        "firmware": {"location": p["location"], "retrieveDateTime": p["retrieve_at"]},
+        "requestId": p.get("request_id") or _request_id(request),
+        "firmware": firmware,
         **_optional(retries=p.get("retries"), retryInterval=p.get("retry_interval")),
     }
+
+
+def _time(value: str) -> str:
+    return format_time(parse_time(value, "dateTime"))
 
 
 def get_diagnostics(p: dict, request) -> dict:
@@ -214,6 +231,28 @@ def clear_charging_limit(p: dict) -> dict:
     return {"chargingProfileId": LOAD_PROFILE_ID + connector}
 
 
+# Neutral certificate types ↔ 2.0.1's InstallCertificateUseEnumType / GetCertificateIdUseEnumType.
+CERTIFICATE_USE = {
+    "csms_root": "CSMSRootCertificate",
+    "manufacturer_root": "ManufacturerRootCertificate",
+    "v2g_root": "V2GRootCertificate",
+    "mo_root": "MORootCertificate",
+}
+
+
+def certificate_signed(p: dict) -> dict:
+    return {"certificateChain": p["certificate_chain"], **_optional(certificateType=p.get("certificate_type"))}
+
+
+def install_certificate(p: dict) -> dict:
+    return {"certificateType": CERTIFICATE_USE[p["certificate_type"]], "certificate": p["certificate"]}
+
+
+def get_installed_certificate_ids(p: dict) -> dict:
+    kind = p.get("certificate_type")
+    return {"certificateType": [CERTIFICATE_USE[kind]]} if kind else {}
+
+
 def data_transfer(p: dict) -> dict:
     return {"vendorId": p["vendor_id"], **_optional(messageId=p.get("message_id"), data=p.get("data"))}
 
@@ -238,6 +277,12 @@ COMMANDS: dict[str, Command] = {
     "set_charging_limit": Command("SetChargingProfile", set_charging_limit, WITH_REQUEST),
     "clear_charging_limit": Command("ClearChargingProfile", clear_charging_limit),
     "data_transfer": Command("DataTransfer", data_transfer),
+    # 1.6's security extension took these from 2.0.1, so their payloads are the same.
+    "get_log": Command("GetLog", logs.get_log),
+    "delete_certificate": Command("DeleteCertificate", lambda p: {"certificateHashData": security.hash_data(p)}),
+    "certificate_signed": Command("CertificateSigned", certificate_signed),
+    "install_certificate": Command("InstallCertificate", install_certificate),
+    "get_installed_certificate_ids": Command("GetInstalledCertificateIds", get_installed_certificate_ids),
 }
 
 
