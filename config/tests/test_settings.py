@@ -103,6 +103,7 @@ def test_production_database_connections_come_from_a_bounded_pool(extra, expecte
         ({"OCPP_BOOT_WAIT_SECONDS": "-1"}, "OCPP_BOOT_WAIT_SECONDS"),
         ({"OCPP_MALFORMED_WINDOW_SECONDS": "0"}, "OCPP_MALFORMED_WINDOW_SECONDS"),
         ({"OCPP_MALFORMED_CLOSE_AFTER": "many"}, "OCPP_MALFORMED_CLOSE_AFTER"),
+        ({"CHARGE_COMMAND_TTL_SECONDS": "5"}, "CHARGE_COMMAND_TTL_SECONDS"),
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG"),
         ({"DEFAULT_CURRENCY": "XYZ"}, "DEFAULT_CURRENCY"),
         ({**PRODUCTION_ENV, "DB_POOL_MAX_SIZE": "-1"}, "DB_POOL_MAX_SIZE"),
