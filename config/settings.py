@@ -515,6 +515,10 @@ OPS_ALERT_BACKOFF_SECONDS = int_in_range("OPS_ALERT_BACKOFF_SECONDS", 30, 1, 360
 OPS_STUCK_SESSION_IDLE_MINUTES = int_in_range("OPS_STUCK_SESSION_IDLE_MINUTES", 60, 5, 7 * 1440)
 OPS_SESSION_MAX_HOURS = int_in_range("OPS_SESSION_MAX_HOURS", 24, 1, 24 * 30)
 OPS_UPTIME_TARGET_PERCENT = int_in_range("OPS_UPTIME_TARGET_PERCENT", 97, 1, 100)
+# Scheduled maintenance a NEVI port may have excluded per 12-month window, in hours (0: no
+# cap). 23 CFR 680.116(b) excludes scheduled maintenance without naming a number; states'
+# NEVI plans and contracts set one, and time beyond it counts as outage.
+NEVI_SCHEDULED_MAINTENANCE_CAP_HOURS = int_in_range("NEVI_SCHEDULED_MAINTENANCE_CAP_HOURS", 0, 0, 8760)
 OPS_DIAGNOSTICS_UPLOAD_URL = _optional_url("OPS_DIAGNOSTICS_UPLOAD_URL", {"ftp", "ftps", "sftp", "http", "https"})
 
 # --- OCPI roaming (docs/ocpi.md) ---------------------------------------------------------

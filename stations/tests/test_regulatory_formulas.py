@@ -30,6 +30,26 @@ def test_nevi_exactly_97_percent_is_not_more_than_97():
     assert not formulas.nevi_meets(uptime)
 
 
+def test_nevi_scheduled_maintenance_beyond_its_cap_counts_as_outage():
+    # A port out 3,000 minutes: 2,400 scheduled maintenance and 600 a utility
+    # interruption, with scheduled maintenance capped at 24 h (1,440 minutes):
+    # T_excluded = 600 + 1,440 = 2,040; μ = (525,600 − (3,000 − 2,040)) / 525,600 = 99.8174 %.
+    excluded, over = formulas.nevi_excluded_minutes(
+        scheduled_maintenance_minutes=Decimal(2400), other_excluded_minutes=Decimal(600), scheduled_cap_minutes=1440
+    )
+    assert (excluded, over) == (Decimal(2040), Decimal(960))
+    assert formulas.percent(formulas.nevi_port_uptime(outage_minutes=3000, excluded_minutes=excluded)) == Decimal(
+        "99.82"
+    )
+    # Without a cap all of it is excused; under the cap nothing changes.
+    assert formulas.nevi_excluded_minutes(
+        scheduled_maintenance_minutes=Decimal(2400), other_excluded_minutes=Decimal(600), scheduled_cap_minutes=None
+    ) == (Decimal(3000), Decimal(0))
+    assert formulas.nevi_excluded_minutes(
+        scheduled_maintenance_minutes=Decimal(60), other_excluded_minutes=Decimal(0), scheduled_cap_minutes=1440
+    ) == (Decimal(60), Decimal(0))
+
+
 def test_nevi_refuses_more_excluded_than_outage():
     with pytest.raises(ValueError):
         formulas.nevi_port_uptime(outage_minutes=10, excluded_minutes=20)

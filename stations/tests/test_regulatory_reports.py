@@ -102,6 +102,29 @@ def test_nevi_port_uptime_over_the_months_in_service(port):
     assert row["evidence"] == ["utility_outage 2026-03-11 06:00–2026-03-11 09:00: Utility notice 4711"]
 
 
+def test_nevi_scheduled_maintenance_is_excused_only_up_to_the_cap(port, settings):
+    day = MARCH + timedelta(days=5)
+    status(port, "Unavailable", day + 8 * HOUR)
+    status(port, "Available", day + 11 * HOUR)
+    exclude(port, OutageExclusion.Cause.SCHEDULED, day + 8 * HOUR, day + 11 * HOUR, evidence="Notice posted 1 March")
+    for offset in range(31):
+        uptime.uptime_compute_day(day=date(2026, 3, 1) + timedelta(days=offset), now=MARCH + timedelta(days=40))
+    settings.NEVI_SCHEDULED_MAINTENANCE_CAP_HOURS = 2
+
+    (capped,) = reports.nevi_port_uptime(station_ids=[port.station_id], month=date(2026, 3, 1))
+    (uncapped,) = reports.nevi_port_uptime(station_ids=[port.station_id], month=date(2026, 3, 1), cap_hours=0)
+
+    # 180 minutes of announced maintenance, 120 excused by the 2 h cap: (44,640 − 60) /
+    # 44,640 = 99.8656 %; without a cap all 180 are excused (100 %).
+    assert (capped["outage_minutes"], capped["excluded_minutes"], capped["scheduled_maintenance_over_cap_minutes"]) == (
+        Decimal("180.00"),
+        Decimal("120.00"),
+        Decimal("60.00"),
+    )
+    assert capped["uptime_percent"] == Decimal("99.87")
+    assert (uncapped["excluded_minutes"], uncapped["uptime_percent"]) == (Decimal("180.00"), Decimal("100.00"))
+
+
 def test_nevi_session_data_has_the_rules_fields(port):
     start = MARCH + timedelta(days=2, hours=9)
     good = ChargingSessionFactory(

@@ -46,6 +46,19 @@ def nevi_port_uptime(
     return (Decimal(total_minutes) - (outage - excluded)) / Decimal(total_minutes) * 100
 
 
+def nevi_excluded_minutes(
+    *, scheduled_maintenance_minutes: Decimal, other_excluded_minutes: Decimal, scheduled_cap_minutes: Decimal | None
+) -> tuple[Decimal, Decimal]:
+    """T_excluded with scheduled maintenance held within its limit: (excluded minutes,
+    scheduled maintenance minutes over the cap). The minutes over the cap stay in
+    T_outage but are no longer excused; `scheduled_cap_minutes` None means no cap."""
+    scheduled, other = Decimal(scheduled_maintenance_minutes), Decimal(other_excluded_minutes)
+    if scheduled < 0 or other < 0 or (scheduled_cap_minutes is not None and scheduled_cap_minutes < 0):
+        raise ValueError("minutes cannot be negative")
+    allowed = scheduled if scheduled_cap_minutes is None else min(scheduled, Decimal(scheduled_cap_minutes))
+    return other + allowed, scheduled - allowed
+
+
 def nevi_meets(uptime_percent: Decimal) -> bool:
     """The rule asks for more than 97 %: exactly 97 % fails."""
     return uptime_percent > NEVI_THRESHOLD

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import islice, pairwise
 
+from django.conf import settings
 from django.db.models import Max, Q
 
 from stations.models import (
@@ -66,11 +67,13 @@ def twelve_months_to(month: date) -> tuple[date, date]:
     return date(year, index + 1, 1), next_month - timedelta(days=1)
 
 
-def nevi_port_uptime(*, station_ids: Iterable[int], month: date) -> list[dict]:
+def nevi_port_uptime(*, station_ids: Iterable[int], month: date, cap_hours: int | None = None) -> list[dict]:
     """Per port: 23 CFR 680.116(b) uptime over the 12 months ending with `month`, its
     outage and excluded minutes (excluded by cause, with the evidence recorded), and
     whether it is above 97 %. T is the port's minutes in service in the window (525,600
-    for a full common year)."""
+    for a full common year). Scheduled maintenance (preventive work orders and recorded
+    announced maintenance) is excused only up to `cap_hours` in the window (default
+    NEVI_SCHEDULED_MAINTENANCE_CAP_HOURS; 0: no cap); the rest counts as outage."""
     start, end = twelve_months_to(month)
     rows = ConnectorUptimeDay.objects.filter(station_id__in=list(station_ids), day__gte=start, day__lte=end)
     ports: dict[tuple[int, int], dict] = {}
@@ -83,6 +86,7 @@ def nevi_port_uptime(*, station_ids: Iterable[int], month: date) -> list[dict]:
                 "in_service": 0,
                 "down": 0,
                 "excluded": 0,
+                "scheduled": 0,
                 "by_cause": {},
             },
         )
@@ -94,10 +98,16 @@ def nevi_port_uptime(*, station_ids: Iterable[int], month: date) -> list[dict]:
             causes["scheduled_maintenance"] = causes.get("scheduled_maintenance", 0) + row.maintenance_seconds
         for cause, seconds in causes.items():
             port["by_cause"][cause] = port["by_cause"].get(cause, 0) + seconds
+        port["scheduled"] += causes.get(OutageExclusion.Cause.SCHEDULED.value, 0)
+    cap_hours = settings.NEVI_SCHEDULED_MAINTENANCE_CAP_HOURS if cap_hours is None else cap_hours
     report = []
     for (station_pk, number), port in ports.items():
         outage_minutes = Decimal(port["down"] + port["excluded"]) / SIXTY
-        excluded_minutes = Decimal(port["excluded"]) / SIXTY
+        excluded_minutes, over_cap_minutes = formulas.nevi_excluded_minutes(
+            scheduled_maintenance_minutes=Decimal(port["scheduled"]) / SIXTY,
+            other_excluded_minutes=Decimal(port["excluded"] - port["scheduled"]) / SIXTY,
+            scheduled_cap_minutes=Decimal(cap_hours * 60) if cap_hours else None,
+        )
         total_minutes = Decimal(port["in_service"]) / SIXTY
         uptime = (
             formulas.nevi_port_uptime(
@@ -116,6 +126,7 @@ def nevi_port_uptime(*, station_ids: Iterable[int], month: date) -> list[dict]:
                 "outage_minutes": outage_minutes.quantize(formulas.HUNDREDTH),
                 "excluded_minutes": excluded_minutes.quantize(formulas.HUNDREDTH),
                 "excluded_by_cause": {c: round(Decimal(s) / SIXTY, 2) for c, s in sorted(port["by_cause"].items())},
+                "scheduled_maintenance_over_cap_minutes": over_cap_minutes.quantize(formulas.HUNDREDTH),
                 "evidence": _evidence(station_pk, number, start, end),
                 "uptime_percent": formulas.percent(uptime) if uptime is not None else None,
                 "meets_threshold": uptime is not None and formulas.nevi_meets(uptime),
