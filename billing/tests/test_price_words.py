@@ -116,3 +116,12 @@ def test_the_station_page_says_which_of_several_rates_applies_now(client):
     )
     page = client.get(reverse("portal-site", args=[connector.station.site.pk])).content.decode()
     assert "Now €0.10/kWh · €0.10/kWh" in page and "€0.90/kWh" in page
+
+
+@pytest.mark.django_db
+def test_the_membership_page_offers_plans_at_their_fee_including_vat(client):
+    MembershipPlanFactory(monthly_fee=D("9.90"), vat_rate=D("19"), currency="EUR")
+    driver = DriverFactory()
+    client.force_login(driver.user)
+    page = client.get(reverse("portal-memberships")).content.decode()
+    assert "€11.78 incl. VAT per month" in page and "€9.90" not in page
