@@ -172,10 +172,13 @@ class Protocol:
         domain action this version cannot carry."""
         if request.action == "raw":
             action, payload = request.raw_action, request.parameters
-        elif request.action in self.request_translations:
-            action, payload = self.calls[request.action], self.translations[request.action](request.parameters, request)
         elif request.action in self.translations:
-            action, payload = self.calls[request.action], self.translations[request.action](request.parameters)
+            translation = self.translations[request.action]
+            action = self.calls[request.action]
+            if request.action in self.request_translations:
+                payload = translation(request.parameters, request)
+            else:
+                payload = translation(request.parameters)
             if isinstance(payload, tuple):
                 # The translation chose another CALL for these parameters (1.6 carries a
                 # signed firmware update in SignedUpdateFirmware, not UpdateFirmware).

@@ -10,7 +10,7 @@ from django.utils import timezone
 from drivers.models import Reservation
 from drivers.services import reservations
 from drivers.tests.factories import TokenFactory, UserFactory
-from ocpp_gateway import message_log
+from ocpp_gateway import device_model, message_log
 from stations.models import CommandRequest
 from stations.tests.factories import ChargingStationFactory, ConnectorFactory
 
@@ -121,3 +121,30 @@ def test_reserve_now_for_an_unknown_id_tag_is_refused_in_the_form(staff_client):
     assert b"No token with this idTag" in response.content
     assert not Reservation.objects.exists()
     assert not CommandRequest.objects.exists()
+
+
+def test_a_201_stations_page_shows_its_device_model_and_the_device_model_is_browsable(staff_client):
+    station = ChargingStationFactory(ocpp_protocol="ocpp2.0.1")
+    device_model.report_store(
+        station_id=station.pk,
+        report_data=[
+            {
+                "component": {"name": "OCPPCommCtrlr"},
+                "variable": {"name": "HeartbeatInterval"},
+                "variable_attribute": [{"type": "Actual", "value": "300", "mutability": "ReadWrite"}],
+            },
+            {
+                "component": {"name": "EVSE", "evse": {"id": 1}},
+                "variable": {"name": "Power"},
+                "variable_attribute": [{"type": "MaxSet", "value": "22000"}],
+            },
+        ],
+        at=timezone.now(),
+    )
+    page = staff_client.get(reverse("admin:stations_chargingstation_change", args=[station.pk])).content.decode()
+    assert "Device model" in page and "HeartbeatInterval" in page and "ReadWrite" in page
+    assert "22000" not in page  # the panel shows actual values; MaxSet is in the full list
+    listing = staff_client.get(
+        reverse("admin:ocpp_gateway_devicevariable_changelist") + f"?station__id__exact={station.pk}"
+    )
+    assert listing.status_code == 200 and "22000" in listing.content.decode()

@@ -171,6 +171,11 @@ def test_numbered_requests_carry_the_request_id(station):
     assert payload == {"logType": "DiagnosticsLog", "requestId": request.pk, "log": {"remoteLocation": "ftp://logs/"}}
 
 
+def test_reading_all_the_configuration_asks_for_the_configuration_report(station):
+    (call, payload), request = _call(station, "get_configuration", {})
+    assert (call, payload) == ("GetBaseReport", {"requestId": request.pk, "reportBase": "ConfigurationInventory"})
+
+
 def test_stop_and_session_limits_use_the_chargers_transaction_id(station):
     session = ChargingSession.objects.create(
         station=station,

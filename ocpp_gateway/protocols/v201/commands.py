@@ -142,11 +142,11 @@ def change_configuration(p: dict) -> dict:
     return {"setVariableData": [{**variable_of(p["key"]), "attributeValue": p["value"]}]}
 
 
-def get_configuration(p: dict) -> dict:
+def get_configuration(p: dict, request) -> dict | tuple[str, dict]:
+    """Named keys are read with GetVariables; "all of it" is 2.0.1's configuration report
+    (GetBaseReport ConfigurationInventory), whose NotifyReport fills the device model."""
     if not p.get("keys"):
-        raise OcppCallError(
-            "NotSupported", "OCPP 2.0.1 reads named variables; ask for the full report with GetBaseReport."
-        )
+        return "GetBaseReport", {"requestId": _request_id(request), "reportBase": "ConfigurationInventory"}
     return {"getVariableData": [variable_of(key) for key in p["keys"]]}
 
 
@@ -267,7 +267,7 @@ COMMANDS: dict[str, Command] = {
     "cancel_reservation": Command("CancelReservation", lambda p: {"reservationId": p["reservation"]}),
     "send_local_list": Command("SendLocalList", send_local_list),
     "change_configuration": Command("SetVariables", change_configuration),
-    "get_configuration": Command("GetVariables", get_configuration),
+    "get_configuration": Command("GetVariables", get_configuration, WITH_REQUEST),
     "update_firmware": Command("UpdateFirmware", update_firmware, WITH_REQUEST),
     "get_diagnostics": Command("GetLog", get_diagnostics, WITH_REQUEST),
     "trigger_message": Command("TriggerMessage", trigger_message, WITH_REQUEST),
