@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from stations.assets.models.assets import AssetEvent, EnergyPrice
+from stations.assets.models.assets import AssetEvent, EnergyPrice, LabourRate
 
 
 @admin.register(AssetEvent)
@@ -19,3 +19,10 @@ class EnergyPriceAdmin(admin.ModelAdmin):
     list_display = ["site", "valid_from", "local_start", "local_end", "price_per_kwh", "currency"]
     search_fields = ["site__name"]
     autocomplete_fields = ["site"]
+
+
+@admin.register(LabourRate)
+class LabourRateAdmin(admin.ModelAdmin):
+    list_display = ["technician", "hourly_rate", "currency"]
+    search_fields = ["technician__username", "technician__email"]
+    raw_id_fields = ["technician"]

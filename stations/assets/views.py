@@ -21,10 +21,12 @@ COLUMNS = [
     "commission",
     "energy_cost",
     "maintenance_cost",
+    "labour_cost",
     "margin",
     "capex",
     "payback_years",
     "energy_unpriced_wh",
+    "labour_unpriced_minutes",
 ]
 MAX_DAYS = 731
 

@@ -1,4 +1,4 @@
-from stations.assets.models.assets import AssetEvent, EnergyPrice
+from stations.assets.models.assets import AssetEvent, EnergyPrice, LabourRate
 from stations.load_management.models import (
     ConnectorElectrics,
     LoadEvent,
@@ -60,7 +60,7 @@ __all__ += [
 ]
 
 # Assets and their economics.
-__all__ += ["AssetEvent", "EnergyPrice"]
+__all__ += ["AssetEvent", "EnergyPrice", "LabourRate"]
 
 # The site pipeline (candidates, their stages).
 __all__ += ["CandidateSite", "PipelineStage"]

@@ -12,7 +12,7 @@ from billing.models import ChargeDetailRecord
 from billing.services import cdrs
 from billing.tests.factories import completed_session, energy_tariff
 from stations.assets.selectors.profitability import site_profitability
-from stations.models import AssetEvent, EnergyPrice, WorkOrder, WorkOrderPart
+from stations.models import AssetEvent, EnergyPrice, LabourRate, WorkOrder, WorkOrderPart
 from stations.tests.factories import ConnectorFactory
 from stations.tests.ops_factories import WorkOrderFactory
 
@@ -81,6 +81,35 @@ def test_payback_when_the_site_earns(site_with_history):
     yearly = row["margin"] * 365 / 31
     assert row["margin"] > 0
     assert row["payback_years"] == (Decimal(500) / yearly).quantize(Decimal("0.1"))
+
+
+def test_work_order_time_is_priced_at_the_technicians_or_the_default_rate(site_with_history):
+    station = site_with_history.stations.get()
+    technician = get_user_model().objects.create_user("tech", "tech@example.com", "x")
+    other = get_user_model().objects.create_user("tech2", "tech2@example.com", "x")
+    LabourRate.objects.create(technician=technician, hourly_rate=Decimal("40.00"))
+    done = {"status": WorkOrder.Status.DONE, "completed_at": datetime(2026, 3, 20, 12, tzinfo=UTC)}
+    WorkOrderFactory(station=station, assignee=technician, time_spent_minutes=90, **done)
+    WorkOrderFactory(station=station, assignee=other, time_spent_minutes=30, **done)
+    WorkOrderFactory(station=station, time_spent_minutes=45, **done)
+
+    (before,) = site_profitability(site_ids=[site_with_history.pk], start=date(2026, 3, 1), end=date(2026, 3, 31))
+    LabourRate.objects.create(hourly_rate=Decimal("20.00"))  # the default, for everyone without a rate
+    (row,) = site_profitability(site_ids=[site_with_history.pk], start=date(2026, 3, 1), end=date(2026, 3, 31))
+
+    # Without a default only the technician's 1.5 h × 40 = 60 are priced; 75 minutes wait.
+    assert (before["labour_cost"], before["labour_unpriced_minutes"]) == (Decimal("60.00"), 75)
+    # With it: 60 + (30 + 45) minutes × 20 / h = 60 + 25 = 85.
+    assert (row["labour_cost"], row["labour_unpriced_minutes"]) == (Decimal("85.00"), 0)
+    assert row["margin"] == before["margin"] - Decimal("25.00")
+    assert row["margin"] == (
+        row["revenue"]
+        - row["owner_share"]
+        - row["commission"]
+        - row["energy_cost"]
+        - Decimal("60.00")
+        - Decimal("85.00")
+    )
 
 
 def test_energy_without_a_price_is_shown_not_guessed(site_with_history):

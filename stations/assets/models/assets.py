@@ -1,6 +1,7 @@
 """A station's asset history (what was installed, replaced, upgraded, retired, and what
 it cost) and the price of the energy a site buys."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -66,3 +67,34 @@ class EnergyPrice(models.Model):
         if self.local_start < self.local_end:
             return self.local_start <= local_time < self.local_end
         return local_time >= self.local_start or local_time < self.local_end
+
+
+class LabourRate(models.Model):
+    """What an hour of work on a work order costs: a technician's own rate, or the default
+    (no technician) for everyone without one, per currency. Time recorded on work orders
+    (`time_spent_minutes`) is priced with it into maintenance cost."""
+
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="labour_rates",
+        help_text="Empty: the default rate.",
+    )
+    hourly_rate = models.DecimalField(max_digits=8, decimal_places=2, help_text="Per hour, excl. VAT.")
+    currency = models.CharField(max_length=3, default="EUR")
+
+    class Meta:
+        ordering = ["currency", "technician"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hourly_rate__gte=0), name="labour_rate_not_negative"),
+            models.UniqueConstraint(fields=["technician", "currency"], name="labour_rate_one_per_technician"),
+            models.UniqueConstraint(
+                fields=["currency"], condition=Q(technician__isnull=True), name="labour_rate_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.technician or "default"
+        return f"{who}: {self.hourly_rate} {self.currency}/h"

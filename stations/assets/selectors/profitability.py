@@ -1,13 +1,14 @@
 """Per-site profitability over a period, in the currency the site is priced in (its
 charge detail records'; the operator's when it has none or several):
 
-    margin  = revenue − owner share − commission − energy bought − maintenance
+    margin  = revenue − owner share − commission − energy bought − maintenance − labour
     payback = CAPEX to date ÷ margin per year (None while the margin is not positive)
 
 Revenue, owner share and commission come from billing's charge detail records through
 the analytics registry (stations never reads billing); energy is each session's energy
 at the site's price for its local start time; maintenance is the parts of work orders
-completed in the period (labour time is not costed yet)."""
+completed in the period and labour their recorded time at the assignee's LabourRate, else
+the default rate (time with no rate in the site's currency is counted apart, not guessed)."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 
-from stations.assets.models.assets import AssetEvent, EnergyPrice
-from stations.models import ChargingSession, ChargingStation, Site, WorkOrderPart
+from stations.assets.models.assets import AssetEvent, EnergyPrice, LabourRate
+from stations.models import ChargingSession, ChargingStation, Site, WorkOrder, WorkOrderPart
 from stations.selectors import analytics
 
 CENT = Decimal("0.01")
@@ -67,12 +68,13 @@ def _site_row(site: Site, *, split, since, until, end: date, days: int) -> dict:
         .annotate(cost=ExpressionWrapper(F("quantity") * F("unit_cost"), output_field=DecimalField()))
         .aggregate(total=Sum("cost"))["total"]
     )
+    labour, unpriced_minutes = _labour_cost(site, currency=currency, since=since, until=until)
     capex = money(
         AssetEvent.objects.filter(station__site=site, occurred_on__lte=end, currency=currency).aggregate(
             total=Sum("capex")
         )["total"]
     )
-    margin = revenue - owner_share - commission - energy_cost - maintenance
+    margin = revenue - owner_share - commission - energy_cost - maintenance - labour
     yearly = margin * 365 / days
     return {
         "site_id": site.pk,
@@ -84,6 +86,8 @@ def _site_row(site: Site, *, split, since, until, end: date, days: int) -> dict:
         "energy_cost": energy_cost,
         "energy_unpriced_wh": unpriced_wh,
         "maintenance_cost": maintenance,
+        "labour_cost": labour,
+        "labour_unpriced_minutes": unpriced_minutes,
         "margin": margin,
         "capex": capex,
         "payback_years": (capex / yearly).quantize(Decimal("0.1"), ROUND_HALF_UP) if yearly > 0 and capex else None,
@@ -104,3 +108,20 @@ def _energy_cost(site: Site, *, currency: str, since, until) -> tuple[Decimal, i
             continue
         cost += Decimal(energy_wh) / 1000 * price.price_per_kwh
     return money(cost), unpriced_wh
+
+
+def _labour_cost(site: Site, *, currency: str, since, until) -> tuple[Decimal, int]:
+    """Time on the site's work orders completed in the period, priced per hour at the
+    assignee's rate in `currency`, else the default rate; minutes without either apart."""
+    rates = {rate.technician_id: rate.hourly_rate for rate in LabourRate.objects.filter(currency=currency)}
+    cost, unpriced_minutes = Decimal(0), 0
+    orders = WorkOrder.objects.filter(
+        station__site=site, completed_at__gte=since, completed_at__lt=until, time_spent_minutes__gt=0
+    ).values_list("assignee_id", "time_spent_minutes")
+    for assignee_id, minutes in orders:
+        rate = rates.get(assignee_id) if assignee_id in rates else rates.get(None)
+        if rate is None:
+            unpriced_minutes += minutes
+            continue
+        cost += Decimal(minutes) / 60 * rate
+    return money(cost), unpriced_minutes
