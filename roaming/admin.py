@@ -13,6 +13,7 @@ from roaming.models import (
     PartnerLocation,
     PartnerRole,
     PartnerSession,
+    PartnerTariff,
     PartnerToken,
 )
 from roaming.services import partners as partner_services
@@ -133,3 +134,9 @@ class PartnerCommandAdmin(ReadOnlyAdmin):
 class CdrPushAdmin(ReadOnlyAdmin):
     list_display = ["cdr", "partner", "pushed_at", "attempts", "last_error"]
     list_filter = ["partner"]
+
+
+@admin.register(PartnerTariff)
+class PartnerTariffAdmin(ReadOnlyAdmin):
+    list_display = ["tariff_id", "country_code", "party_id", "currency", "partner", "last_updated"]
+    list_filter = ["partner", "currency"]

@@ -16,6 +16,7 @@ OURS: list[tuple[str, str, str]] = [
     ("commands", "RECEIVER", "cpo/2.2.1/commands"),
     ("tokens", "SENDER", "emsp/2.2.1/tokens"),
     ("locations", "RECEIVER", "emsp/2.2.1/locations"),
+    ("tariffs", "RECEIVER", "emsp/2.2.1/tariffs"),
     ("sessions", "RECEIVER", "emsp/2.2.1/sessions"),
     ("cdrs", "RECEIVER", "emsp/2.2.1/cdrs"),
     ("commands", "SENDER", "emsp/2.2.1/commands"),

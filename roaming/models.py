@@ -247,3 +247,26 @@ class SentCommand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.command} to {self.partner}"
+
+
+class PartnerTariff(models.Model):
+    """A partner CPO's Tariff (we are the EMSP), as last pushed: what its chargers cost our
+    drivers before our markup."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="tariffs")
+    country_code = models.CharField(max_length=2)
+    party_id = models.CharField(max_length=3)
+    tariff_id = models.CharField(max_length=36)
+    currency = models.CharField(max_length=3)
+    data = models.JSONField()
+    last_updated = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country_code", "party_id", "tariff_id"], name="roaming_partner_tariff_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country_code}-{self.party_id} tariff {self.tariff_id}"

@@ -259,3 +259,39 @@ CDR = f.Object(
         "last_updated": f.DateTime(),
     }
 )
+
+TARIFF = f.Object(
+    {
+        "country_code": f.CiString(2),
+        "party_id": f.CiString(3),
+        "id": f.CiString(36),
+        "currency": f.String(3),
+        "type": f.Enum(["AD_HOC_PAYMENT", "PROFILE_CHEAP", "PROFILE_FAST", "PROFILE_GREEN", "REGULAR"], required=False),
+        "tariff_alt_text": f.List(DISPLAY_TEXT, required=False),
+        "tariff_alt_url": f.Url(required=False),
+        "min_price": f.Object(PRICE.fields, required=False),
+        "max_price": f.Object(PRICE.fields, required=False),
+        "elements": f.List(
+            f.Object(
+                {
+                    "price_components": f.List(
+                        f.Object(
+                            {
+                                "type": f.Enum(["ENERGY", "FLAT", "PARKING_TIME", "TIME"]),
+                                "price": f.Number(),
+                                "vat": f.Number(required=False),
+                                "step_size": f.Integer(),
+                            }
+                        ),
+                        min_items=1,
+                    ),
+                    "restrictions": f.Object({}, required=False),
+                }
+            ),
+            min_items=1,
+        ),
+        "start_date_time": f.DateTime(required=False),
+        "end_date_time": f.DateTime(required=False),
+        "last_updated": f.DateTime(),
+    }
+)

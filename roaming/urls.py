@@ -6,6 +6,7 @@ from roaming.views import (
     emsp_commands,
     emsp_locations,
     emsp_sessions,
+    emsp_tariffs,
     emsp_tokens,
     locations,
     open_data,
@@ -58,6 +59,11 @@ urlpatterns = [
         r"^emsp/2\.2\.1/commands/(?P<command>[A-Z_]{1,24})/(?P<sent_id>[0-9]{1,18})/?$",
         emsp_commands.command_result,
         name="emsp-command-result",
+    ),
+    re_path(
+        r"^emsp/2\.2\.1/tariffs/(?P<country_code>[^/]{1,2})/(?P<party_id>[^/]{1,3})/(?P<tariff_id>[^/]{1,36})/?$",
+        emsp_tariffs.tariff_item,
+        name="emsp-tariff",
     ),
     # Open data (AFIR art. 20): no token, rate-limited, read-only.
     re_path(r"^open/2\.2\.1/locations/?$", open_data.location_list, name="open-locations"),
