@@ -56,7 +56,9 @@ class CommandRequestAdmin(stations_admin.CommandRequestAdmin):
             return request.POST.get(name) or request.GET.get(name) or ""
 
         targets = _targets(source("stations"), source("connectors"))
-        protocol = protocols.OCPP16
+        # The form speaks the version the (first) selected station speaks; raw_send checks
+        # each station's own version, so a mixed selection is refused per station.
+        protocol = protocols.for_station(targets[0][0].ocpp_protocol if targets else "")
         action = source("action")
         context = {**self.admin_site.each_context(request), "title": _("Send an OCPP command"), "targets": targets}
         context["hidden"] = {"stations": source("stations"), "connectors": source("connectors")}

@@ -48,14 +48,22 @@ def parameters_form_class(*, protocol: Protocol, action: str) -> type[CommandPar
     required = set(schema.get("required", []))
     assigned = ASSIGNED_FIELDS.get(action, set())
     fields = {
-        name: _field(spec, required=name in required)
+        name: _field(_resolved(spec, schema), required=name in required, version=protocol.ocpp_version)
         for name, spec in schema.get("properties", {}).items()
         if name not in assigned
     }
     return type(f"{action}ParametersForm", (CommandParametersForm,), fields)
 
 
-def _field(spec: dict, *, required: bool) -> forms.Field:
+def _resolved(spec: dict, schema: dict) -> dict:
+    """2.0.1 and 2.1 schemas name their enums and objects in `definitions`."""
+    reference = spec.get("$ref", "")
+    if reference.startswith("#/definitions/"):
+        return schema.get("definitions", {}).get(reference.removeprefix("#/definitions/"), spec)
+    return spec
+
+
+def _field(spec: dict, *, required: bool, version: str = "1.6") -> forms.Field:
     kind = spec.get("type")
     if "enum" in spec:
         choices = [(value, value) for value in spec["enum"]]
@@ -70,4 +78,6 @@ def _field(spec: dict, *, required: bool) -> forms.Field:
         return forms.DateTimeField(required=required, help_text=_("UTC, e.g. 2026-11-24 18:00"))
     if kind == "string":
         return forms.CharField(required=required, max_length=spec.get("maxLength"))
-    return forms.JSONField(required=required, help_text=_("JSON, as in the OCPP 1.6 specification."))
+    return forms.JSONField(
+        required=required, help_text=_("JSON, as in the OCPP %(version)s specification.") % {"version": version}
+    )

@@ -148,3 +148,23 @@ def test_a_201_stations_page_shows_its_device_model_and_the_device_model_is_brow
         reverse("admin:ocpp_gateway_devicevariable_changelist") + f"?station__id__exact={station.pk}"
     )
     assert listing.status_code == 200 and "22000" in listing.content.decode()
+
+
+def test_the_send_form_speaks_the_stations_version(staff_client):
+    station = ChargingStationFactory(ocpp_protocol="ocpp2.0.1")
+    response = staff_client.post(
+        reverse("admin:stations_chargingstation_changelist"),
+        {"action": "send_ocpp_command", "_selected_action": [station.pk]},
+    )
+    choose = staff_client.get(response["Location"]).content.decode()
+    assert "RequestStartTransaction" in choose and "RemoteStartTransaction" not in choose
+    url = response["Location"] + "&action=Reset"
+    form = staff_client.get(url).content.decode()
+    assert 'value="Immediate"' in form and 'value="OnIdle"' in form
+    assert staff_client.post(url, {"type": "Immediate"}).status_code == 302
+    command = CommandRequest.objects.get(station=station)
+    assert (command.raw_action, command.raw_protocol, command.parameters) == (
+        "Reset",
+        "ocpp2.0.1",
+        {"type": "Immediate"},
+    )
