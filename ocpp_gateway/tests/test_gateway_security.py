@@ -7,6 +7,7 @@ that the CSR signing task uses the same local CA directory as the test; the task
 is the one a worker runs."""
 
 import asyncio
+import base64
 import ssl
 from contextlib import asynccontextmanager
 from urllib.parse import quote
@@ -14,9 +15,14 @@ from urllib.parse import quote
 import pytest
 import websockets
 from cryptography import x509
+from cryptography.x509 import ocsp
 from django.conf import settings
 from django.utils import timezone
+from ocpp.routing import after, on
 from ocpp.v16 import call
+from ocpp.v201 import call as call201
+from ocpp.v201 import call_result as call_result201
+from ocpp.v201.enums import Action as Action201
 
 from config import live_servers
 from ocpp_gateway.security import certificates
@@ -24,6 +30,7 @@ from ocpp_gateway.security.authority import LocalCertificateAuthority, root_crea
 from ocpp_gateway.security.models import ChargerCertificate, InstalledCertificate, SecurityEvent
 from ocpp_gateway.tests import pki
 from ocpp_gateway.tests.charger import TIMEOUT, basic_auth, in_db, run
+from ocpp_gateway.tests.charger_v201 import SimulatedCharger201
 from ocpp_gateway.tests.secure_charger import SecureCharger
 from stations.models import ChargingStation, CommandRequest
 from stations.services.commands import command_request
@@ -273,5 +280,152 @@ def test_behind_a_tls_proxy_the_forwarded_certificate_admits_the_station(proxy_s
         unverified = {"X-SSL-Client-Cert": escaped, "X-SSL-Client-Verify": "FAILED:unable to verify"}
         assert await _refused_status(proxy_server, "SEC-CP2", context=None, headers=unverified) == 401
         assert await _refused_status(proxy_server, "SEC-CP2", context=None) == 401
+
+    run(scenario())
+
+
+# --- OCPP 2.0.1: blocks A and M -------------------------------------------------------------
+class SecureCharger201(SimulatedCharger201):
+    """A 2.0.1 charger that keeps the certificate the CSMS signs and holds root certificates."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.signed = asyncio.Queue()
+        self.roots: list[tuple[str, x509.Certificate]] = []
+
+    @on(Action201.certificate_signed)
+    def on_certificate_signed(self, certificate_chain, certificate_type=None, **payload):
+        self._record("CertificateSigned", certificate_type=certificate_type)
+        self.signed.put_nowait(certificate_chain)
+        return call_result201.CertificateSigned(status="Accepted")
+
+    @on(Action201.install_certificate)
+    def on_install_certificate(self, certificate_type, certificate, **payload):
+        self._record("InstallCertificate", certificate_type=certificate_type)
+        self.roots.append((certificate_type, x509.load_pem_x509_certificate(certificate.encode())))
+        return call_result201.InstallCertificate(status="Accepted")
+
+    @on(Action201.get_installed_certificate_ids)
+    def on_get_installed_certificate_ids(self, certificate_type=None, **payload):
+        self._record("GetInstalledCertificateIds", certificate_type=certificate_type)
+        chains = [
+            {"certificate_type": use, "certificate_hash_data": _snake(certificates.hash_data(root))}
+            for use, root in self.roots
+        ]
+        if not chains:
+            return call_result201.GetInstalledCertificateIds(status="NotFound")
+        return call_result201.GetInstalledCertificateIds(status="Accepted", certificate_hash_data_chain=chains)
+
+    @on(Action201.delete_certificate)
+    def on_delete_certificate(self, certificate_hash_data, **payload):
+        self._record("DeleteCertificate", **certificate_hash_data)
+        kept = [
+            (use, root)
+            for use, root in self.roots
+            if format(root.serial_number, "x") != certificate_hash_data["serial_number"]
+        ]
+        status = "Accepted" if len(kept) < len(self.roots) else "NotFound"
+        self.roots = kept
+        return call_result201.DeleteCertificate(status=status)
+
+    @after(Action201.trigger_message)
+    async def after_trigger_message(self, requested_message, **payload):
+        if requested_message == "SignChargingStationCertificate":
+            await self.call(call201.SignCertificate(csr=pki.csr_pem(self.id)))
+
+
+def _snake(hash_data: dict) -> dict:
+    return {
+        "hash_algorithm": hash_data["hashAlgorithm"],
+        "issuer_name_hash": hash_data["issuerNameHash"],
+        "issuer_key_hash": hash_data["issuerKeyHash"],
+        "serial_number": hash_data["serialNumber"],
+    }
+
+
+def test_a_201_charger_at_profile_3_speaks_security_and_15118_certificate_management(tls_server, pki_files):
+    server, authority = pki_files
+    station = ChargingStationFactory(identity="SEC-201", security_profile=PROFILE_3)
+    key = pki.charger_key()
+    csr = x509.load_pem_x509_csr(pki.csr_pem("SEC-201", key=key).encode())
+    own = authority.sign(csr=csr, station_identity="SEC-201")[0]
+    root = authority.root_certificate()
+
+    def queue(action: str, parameters: dict) -> CommandRequest:
+        # Fresh from the database: the connection recorded that the station speaks 2.0.1.
+        return command_request(station=ChargingStation.objects.get(pk=station.pk), action=action, parameters=parameters)
+
+    async def answered(action: str, parameters: dict) -> CommandRequest:
+        request = await in_db(queue)(action, parameters)
+        return await _until(
+            lambda: CommandRequest.objects.filter(pk=request.pk, status__in=CommandRequest.FINAL_STATUSES).first()
+        )
+
+    async def scenario():
+        async with websockets.connect(
+            f"{tls_server}/ocpp/SEC-201",
+            subprotocols=["ocpp2.0.1"],
+            ssl=_client_context(server, pki.pem(own).decode(), key),
+            open_timeout=TIMEOUT,
+        ) as socket:
+            charger = SecureCharger201("SEC-201", socket, response_timeout=TIMEOUT)
+            serving = asyncio.create_task(charger.start())
+            try:
+                assert (await charger.boot()).status == "Accepted"
+                await charger.call(
+                    call201.SecurityEventNotification(type="FirmwareUpdated", timestamp=timezone.now().isoformat())
+                )
+                assert (await charger.call(call201.SignCertificate(csr=pki.csr_pem("SEC-201")))).status == "Accepted"
+                chain = await asyncio.wait_for(charger.signed.get(), TIMEOUT)
+                assert certificates.common_name(x509.load_pem_x509_certificate(chain.encode()).subject) == "SEC-201"
+                v2g = await charger.call(
+                    call201.SignCertificate(csr=pki.csr_pem("SEC-201"), certificate_type="V2GCertificate")
+                )
+                assert v2g.status == "Rejected"
+
+                with pki.ocsp_responder(authority, own) as (url, _):
+                    hashes_ = _snake(certificates.hash_data(own, issuer_public_key=root.public_key()))
+                    status = await charger.call(
+                        call201.GetCertificateStatus(ocsp_request_data={**hashes_, "responder_url": url})
+                    )
+                assert status.status == "Accepted"
+                ocsp_answer = ocsp.load_der_ocsp_response(base64.b64decode(status.ocsp_result))
+                assert ocsp_answer.certificate_status == ocsp.OCSPCertStatus.GOOD
+                ev = await charger.call(
+                    call201.Get15118EVCertificate(
+                        iso15118_schema_version="urn:iso:15118:2:2013:MsgDef", action="Install", exi_request="AAE="
+                    )
+                )
+                assert ev.status == "Failed"
+
+                root_pem = pki.pem(root).decode()
+                assert (
+                    await answered("install_certificate", {"certificate_type": "v2g_root", "certificate": root_pem})
+                ).status == "accepted"
+                assert (await answered("get_installed_certificate_ids", {})).status == "accepted"
+                rows = await in_db(lambda: list(InstalledCertificate.objects.filter(station=station)))()
+                assert [row.certificate_type for row in rows] == ["v2g_root"]
+                hash_data = certificates.hash_data(root)
+                deleted = await answered(
+                    "delete_certificate",
+                    {
+                        "hash_algorithm": "sha256",
+                        "issuer_name_hash": hash_data["issuerNameHash"],
+                        "issuer_key_hash": hash_data["issuerKeyHash"],
+                        "serial_number": hash_data["serialNumber"],
+                    },
+                )
+                assert deleted.status == "accepted"
+                assert not await in_db(InstalledCertificate.objects.filter(station=station).exists)()
+
+                assert (await answered("trigger_message", {"message": "sign_certificate"})).status == "accepted"
+                await asyncio.wait_for(charger.signed.get(), TIMEOUT)
+                accepted = await _until(
+                    lambda: ChargerCertificate.objects.filter(station=station, status="accepted").count() == 2
+                )
+                assert accepted
+            finally:
+                serving.cancel()
+        assert await in_db(SecurityEvent.objects.filter(station=station, event_type="FirmwareUpdated").exists)()
 
     run(scenario())

@@ -123,8 +123,10 @@ from ocpp_gateway.protocols.v201 import (  # noqa: E402,F401 - registers handler
     authorization,
     availability,
     commands,
+    iso15118,
     provisioning,
     reports,
     results,
+    security,
     transactions,
 )
