@@ -8,12 +8,35 @@ throttles and login limits fail open for that time (docs/reliability.md)."""
 
 import logging
 import time
+from urllib.parse import unquote, urlsplit
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
+from redis.sentinel import Sentinel, SentinelConnectionPool
 
 logger = logging.getLogger(__name__)
+
+
+class SentinelCacheClient(RedisCacheClient):
+    """Django's Redis cache client on the master that Redis Sentinel names: the LOCATION's
+    host is the master's name (config/redis_connection.py), OPTIONS carry the Sentinels."""
+
+    def __init__(self, servers, *, sentinels, sentinel_kwargs=None, **options) -> None:
+        super().__init__(servers, **options)
+        self._sentinel = Sentinel(sentinels, sentinel_kwargs=sentinel_kwargs or {})
+
+    def _get_connection_pool(self, write):
+        if 0 not in self._pools:
+            url = urlsplit(self._servers[0])
+            self._pools[0] = SentinelConnectionPool(
+                url.hostname,
+                self._sentinel,
+                db=int(url.path.strip("/") or 0),
+                password=unquote(url.password) if url.password else None,
+                **self._pool_options,
+            )
+        return self._pools[0]
 
 
 class DegradingRedisCache(RedisCache):
@@ -22,6 +45,8 @@ class DegradingRedisCache(RedisCache):
 
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
+        if "sentinels" in self._options:
+            self._class = SentinelCacheClient
         self._failed_at = float("-inf")
 
     def _guarded(self, default, operation, *args, **kwargs):

@@ -99,10 +99,11 @@ class PrivateRedis:
     """A redis-server without persistence: a restart comes back empty, as the worst case
     of a failover (channel-layer groups and queued broker messages are gone)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, replica_of: int | None = None) -> None:
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="evcms-fault-redis-"))
         self.process: subprocess.Popen | None = None
+        self.replica_of = replica_of
 
     def url(self, db: int = 0) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
@@ -112,6 +113,8 @@ class PrivateRedis:
             *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""),
             *("--appendonly", "no", "--dir", str(self.root), "--logfile", str(self.root / "redis.log")),
         ]
+        if self.replica_of is not None:
+            command += ["--replicaof", "127.0.0.1", str(self.replica_of)]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -197,4 +200,82 @@ backend web
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class SentinelRedis:
+    """A Redis primary, one replica and three Sentinels watching them (quorum 2), on free
+    loopback ports: what docs/deployment.md recommends for Redis high availability, with
+    the failure detection shortened to a second so that a test sees a failover quickly."""
+
+    MASTER_NAME = "evcms"
+
+    def __init__(self) -> None:
+        self.primary = PrivateRedis()
+        self.replica = PrivateRedis(replica_of=self.primary.port)
+        self.sentinel_ports = [free_port() for _ in range(3)]
+        self.root = Path(tempfile.mkdtemp(prefix="evcms-sentinel-"))
+        self.sentinels: list[subprocess.Popen] = []
+
+    def url(self, db: int = 0) -> str:
+        """REDIS_URL with Sentinel: the host part is the master's name."""
+        return f"redis://{self.MASTER_NAME}/{db}"
+
+    def sentinels_env(self) -> str:
+        """REDIS_SENTINELS."""
+        return ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports)
+
+    def start(self) -> None:
+        self.primary.start()
+        self.replica.start()
+        for number, port in enumerate(self.sentinel_ports):
+            config = self.root / f"sentinel-{number}.conf"
+            config.write_text(
+                f"port {port}\nbind 127.0.0.1\ndir {self.root}\n"
+                f"sentinel monitor {self.MASTER_NAME} 127.0.0.1 {self.primary.port} 2\n"
+                f"sentinel down-after-milliseconds {self.MASTER_NAME} 1000\n"
+                f"sentinel failover-timeout {self.MASTER_NAME} 5000\n"
+                f"sentinel parallel-syncs {self.MASTER_NAME} 1\n"
+            )
+            log = (self.root / f"sentinel-{number}.log").open("ab")
+            self.sentinels.append(
+                subprocess.Popen(["redis-server", str(config), "--sentinel"], stdout=log, stderr=subprocess.STDOUT)
+            )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.master_port() == self.primary.port and self._replica_linked():
+                return
+            time.sleep(0.1)
+        raise RuntimeError("Sentinels did not see the primary and its replica")
+
+    def master_port(self) -> int | None:
+        """The master's port as the first Sentinel that answers names it."""
+        for port in self.sentinel_ports:
+            probe = subprocess.run(
+                ["redis-cli", "-p", str(port), "SENTINEL", "get-master-addr-by-name", self.MASTER_NAME],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            lines = probe.stdout.split()
+            if probe.returncode == 0 and len(lines) == 2 and lines[1].isdigit():
+                return int(lines[1])
+        return None
+
+    def _replica_linked(self) -> bool:
+        probe = subprocess.run(
+            ["redis-cli", "-p", str(self.replica.port), "INFO", "replication"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return "master_link_status:up" in probe.stdout
+
+    def destroy(self) -> None:
+        for process in self.sentinels:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+        self.primary.destroy()
+        self.replica.destroy()
         shutil.rmtree(self.root, ignore_errors=True)

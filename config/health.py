@@ -46,9 +46,7 @@ def _database() -> None:
 
 def _redis() -> None:
     """The Redis behind the channel layer, the Celery broker and the cache (one URL)."""
-    import redis
-
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+    client = settings.REDIS_TARGET.client(socket_connect_timeout=1, socket_timeout=1)
     try:
         client.ping()
     finally:

@@ -49,8 +49,8 @@ def server_env(*, application_name: str = "evcms-test-server", **extra: str) -> 
         REDIS_URL=settings.REDIS_URL,
         DB_CONN_MAX_AGE="0",
         PYTHONUNBUFFERED="1",
-        **extra,
     )
+    env.update(extra)  # may point a server elsewhere (another Redis, a pooler in front of PostgreSQL)
     return env
 
 

@@ -61,10 +61,8 @@ class ScrapeTimeCollector:
 
 def celery_queue_length() -> int:
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-        import redis
-
-        with redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2, socket_connect_timeout=2) as client:
+    if settings.REDIS_URL:
+        with settings.REDIS_TARGET.client(socket_timeout=2, socket_connect_timeout=2) as client:
             return client.llen(queue)
     # Embedded mode's file broker: one file per waiting message.
     folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])

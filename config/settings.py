@@ -16,6 +16,7 @@ from redis.backoff import NoBackoff
 
 from config import env as config_env
 from config.env import boolean, int_in_range, ip_networks, is_set, str_list
+from config.redis_connection import RedisTarget, sentinels_parse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(config_env.env.str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -138,6 +139,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, channel layer, Celery ------------------------------------------------
 REDIS_URL = config_env.redis_url("REDIS_URL") if PRODUCTION else ""
+# High availability: Sentinels to ask for the master named by REDIS_URL's host (config/redis_connection.py).
+REDIS_TARGET = RedisTarget(
+    url=REDIS_URL,
+    sentinels=sentinels_parse("REDIS_SENTINELS", config_env.env.str("REDIS_SENTINELS"))
+    if PRODUCTION and is_set("REDIS_SENTINELS")
+    else (),
+    sentinel_password=config_env.env.str("REDIS_SENTINEL_PASSWORD", default=""),
+)
 
 # The gateway keeps its concurrent channel-layer calls (join, leave, announce) below the
 # pool's size: redis-py fails a call outright when the pool is exhausted, which a mass
@@ -152,7 +161,7 @@ if PRODUCTION:
             # that a Redis host that does not answer costs a request one second, not many.
             "BACKEND": "config.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, **REDIS_TARGET.cache_options()},
         }
     }
     CHANNEL_LAYERS = {
@@ -164,23 +173,23 @@ if PRODUCTION:
                 # redis-py 8 caps a pool at 100 connections; thousands of sockets in one
                 # process need more (the benchmark saw MaxConnectionsError at 1,000 chargers).
                 "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "socket_timeout": 30,
-                        "socket_connect_timeout": 2,
+                    REDIS_TARGET.channel_layer_host(
+                        socket_timeout=30,
+                        socket_connect_timeout=2,
                         # One immediate retry on a fresh connection: after Redis restarts,
                         # every pooled connection is dead, and without it each one failed
                         # a call (and, before, the consumer making it) on first use.
-                        "retry": Retry(NoBackoff(), 1),
-                        "max_connections": CHANNELS_REDIS_MAX_CONNECTIONS,
-                    }
+                        retry=Retry(NoBackoff(), 1),
+                        max_connections=CHANNELS_REDIS_MAX_CONNECTIONS,
+                    )
                 ],
                 "prefix": config_env.env.str("CHANNELS_PREFIX", default="evcms"),
             },
         }
     }
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_BROKER_URL = REDIS_TARGET.celery_url()
+    CELERY_RESULT_BACKEND = REDIS_TARGET.celery_url()
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = REDIS_TARGET.celery_transport_options()
     # Tasks are acknowledged late: a task whose worker died (kill -9, a lost host) goes back
     # to the queue once its message has been unacknowledged this long (Redis' default is an
     # hour). Every task is safe to run twice, so a task outliving it is merely run again.
@@ -190,6 +199,7 @@ if PRODUCTION:
         # How often workers look for such messages: every 10 s (or sooner for short timeouts).
         "unacked_restore_interval": min(10, max(1, CELERY_VISIBILITY_TIMEOUT // 2)),
         "unacked_restore_throttle": 1,
+        **REDIS_TARGET.celery_transport_options(),
     }
 else:
     # File-based so that web, worker and beat (separate processes) share it.

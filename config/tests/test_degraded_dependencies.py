@@ -8,6 +8,7 @@ from django.test import Client
 
 from config import live_servers
 from config.cache import DegradingRedisCache
+from config.redis_connection import RedisTarget
 
 
 def _unreachable_redis_url() -> str:
@@ -28,6 +29,7 @@ def test_cache_with_redis_down_misses_and_drops_writes_without_raising():
 @pytest.mark.django_db
 def test_readyz_reports_each_dependency_and_answers_503_when_redis_is_down(settings):
     settings.REDIS_URL = _unreachable_redis_url()
+    settings.REDIS_TARGET = RedisTarget(url=settings.REDIS_URL)
     response = Client().get("/readyz")
     assert response.status_code == 503
     checks = response.json()["checks"]

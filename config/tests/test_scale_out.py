@@ -17,7 +17,7 @@ from config.tests.faults.scale_drain import DRAIN_WINDOW_SECONDS
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis]
 
-SCENARIOS = ["balanced", "drain"]
+SCENARIOS = ["balanced", "drain", "sentinel"]
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
@@ -95,3 +95,19 @@ def test_sigterm_drains_charger_sockets_in_batches_over_the_window_and_loses_no_
     assert drain["commands_lost"] == drain["commands_duplicated"] == 0
     assert drain["drain_logged"] is True
     assert drain["drained_process_log_errors"] == 0
+
+
+def test_redis_sentinel_failover_under_traffic_keeps_chargers_answered_and_loses_nothing(figures):
+    sentinel = _scenario(figures, "sentinel")
+    assert sentinel["celery_task_before"] is True
+    assert sentinel["replica_promoted"] is True
+    assert sentinel["failover_seconds"] is not None
+    # The gateway answers chargers from PostgreSQL; Redis only wakes sockets up.
+    assert sentinel["charger_calls_during_failover"] >= 10
+    assert sentinel["charger_calls_answered_during_failover"] == sentinel["charger_calls_during_failover"]
+    assert sentinel["sockets_dropped"] == 0
+    # 4 before, 3 while the primary was gone, 4 after the failover.
+    assert sentinel["commands_delivered_once"] == sentinel["commands_queued"] == 11
+    assert sentinel["commands_lost"] == sentinel["commands_duplicated"] == 0
+    assert sentinel["live_event_after_failover"] is True
+    assert sentinel["celery_task_after"] is True

@@ -67,6 +67,32 @@ def test_database_and_redis_urls_mean_production_mode(tmp_path):
     assert settings["cache"] == "config.cache.DegradingRedisCache"
 
 
+SENTINEL_SETTINGS = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'broker': s.CELERY_BROKER_URL, 'options': s.CELERY_BROKER_TRANSPORT_OPTIONS['master_name'], "
+    "'layer': s.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0], 'cache': s.CACHES['default']['OPTIONS']}, default=str))"
+)
+
+
+def test_redis_sentinels_put_every_redis_user_on_the_named_master(tmp_path):
+    env = {
+        **PRODUCTION_ENV,
+        "REDIS_URL": "redis://:s%40cret@evcms-master/3",
+        "REDIS_SENTINELS": "10.0.0.1:26379, 10.0.0.2:26380",
+        "REDIS_SENTINEL_PASSWORD": "watch",
+    }
+    result = run_python(["-c", SENTINEL_SETTINGS], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["broker"] == "sentinel://:s%40cret@10.0.0.1:26379/3;sentinel://:s%40cret@10.0.0.2:26380/3"
+    assert found["options"] == "evcms-master"
+    layer = found["layer"]
+    assert (layer["master_name"], layer["db"], layer["password"]) == ("evcms-master", 3, "s@cret")
+    assert layer["sentinels"] == [["10.0.0.1", 26379], ["10.0.0.2", 26380]]
+    assert layer["sentinel_kwargs"] == {"password": "watch"}
+    assert found["cache"]["sentinels"] == [["10.0.0.1", 26379], ["10.0.0.2", 26380]]
+
+
 POOL_SETTINGS = (
     "import django, json; django.setup(); from django.conf import settings as s; "
     "d = s.DATABASES['default']; print(json.dumps([d['CONN_MAX_AGE'], d.get('OPTIONS', {}).get('pool')]))"
@@ -110,6 +136,10 @@ def test_production_database_connections_come_from_a_bounded_pool(extra, expecte
         ({**PRODUCTION_ENV, "DB_CONN_MAX_AGE": "60"}, "DB_CONN_MAX_AGE"),
         ({"GC_GEN0_THRESHOLD": "5"}, "GC_GEN0_THRESHOLD"),
         ({"CHANNELS_REDIS_MAX_CONNECTIONS": "lots"}, "CHANNELS_REDIS_MAX_CONNECTIONS"),
+        ({**PRODUCTION_ENV, "REDIS_SENTINELS": "10.0.0.1"}, "REDIS_SENTINELS"),
+        ({**PRODUCTION_ENV, "REDIS_SENTINELS": "10.0.0.1:26379,:26379"}, "REDIS_SENTINELS"),
+        ({**PRODUCTION_ENV, "OCPP_DRAIN_WINDOW_SECONDS": "soon"}, "OCPP_DRAIN_WINDOW_SECONDS"),
+        ({**PRODUCTION_ENV, "OCPP_DRAIN_BATCH_SIZE": "0"}, "OCPP_DRAIN_BATCH_SIZE"),
     ],
 )
 def test_bad_environment_stops_startup_naming_the_variable(env, named, tmp_path):

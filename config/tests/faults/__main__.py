@@ -16,6 +16,7 @@ SCENARIOS = {
     "web": "config.tests.faults.web_kill",
     "balanced": "config.tests.faults.scale_balanced",
     "drain": "config.tests.faults.scale_drain",
+    "sentinel": "config.tests.faults.scale_sentinel",
 }
 
 
