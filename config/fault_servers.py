@@ -43,7 +43,7 @@ class PrivatePostgres:
     """initdb + pg_ctl into a temporary directory. PostgreSQL refuses to run as root, so
     when we are root the server runs as the `postgres` system user."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, replica_of: "PrivatePostgres | None" = None) -> None:
         self.bin = postgres_bin()
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="evcms-fault-pg-"))
@@ -54,7 +54,12 @@ class PrivatePostgres:
             self.user = "postgres"
             owner = pwd.getpwnam(self.user)
             os.chown(self.root, owner.pw_uid, owner.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
+        if replica_of is None:
+            self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
+        else:
+            # A streaming replica of a running primary (its initdb allows replication on loopback).
+            primary = ("-h", "127.0.0.1", "-p", str(replica_of.port), "-U", "postgres")
+            self._run("pg_basebackup", *primary, "-D", str(self.data), "-R", "-X", "stream", "-c", "fast", "--no-sync")
 
     def url(self, database: str, **params: str) -> str:
         query = "&".join(f"{key}={value}" for key, value in params.items())
@@ -71,6 +76,16 @@ class PrivatePostgres:
         """A fast shutdown: open sessions are ended, as in a crash of the database host
         as far as clients can tell (their connections break)."""
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop")
+
+    def sql(self, database: str, statement: str) -> str:
+        result = subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database, "-At", "-c", statement],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        )
+        return result.stdout.strip()
 
     def create_database(self, name: str) -> None:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
@@ -278,4 +293,92 @@ class SentinelRedis:
                 process.wait(timeout=10)
         self.primary.destroy()
         self.replica.destroy()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class PrivatePgbouncer:
+    """PgBouncer (Debian's package) in transaction pooling mode in front of a private
+    PostgreSQL, as docs/deployment.md recommends at scale. It refuses to run as root, so as
+    root it runs as the `postgres` system user, like the private PostgreSQL."""
+
+    def __init__(self, *, postgres_port: int, databases: list[str], pool_size: int = 10) -> None:
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="evcms-pgbouncer-"))
+        self.user = None
+        entries = "\n".join(f"{name} = host=127.0.0.1 port={postgres_port} dbname={name}" for name in databases)
+        (self.root / "userlist.txt").write_text('"postgres" ""\n')
+        (self.root / "pgbouncer.ini").write_text(
+            f"[databases]\n{entries}\n\n[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {self.root / 'userlist.txt'}\n"
+            "pool_mode = transaction\n"
+            f"default_pool_size = {pool_size}\nmax_client_conn = 1000\n"
+            "admin_users = postgres\nignore_startup_parameters = extra_float_digits\n"
+            f"logfile = {self.root / 'pgbouncer.log'}\n"
+        )
+        if os.geteuid() == 0:
+            self.user = "postgres"
+            owner = pwd.getpwnam(self.user)
+            for path in (self.root, *self.root.iterdir()):
+                os.chown(path, owner.pw_uid, owner.pw_gid)
+        self.process: subprocess.Popen | None = None
+
+    @staticmethod
+    def available() -> str | None:
+        found = shutil.which("pgbouncer") or Path("/usr/sbin/pgbouncer").exists()
+        return None if found else "needs pgbouncer (Debian package pgbouncer)"
+
+    def url(self, database: str, **params: str) -> str:
+        query = "&".join(f"{key}={value}" for key, value in params.items())
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}" + (f"?{query}" if query else "")
+
+    def start(self) -> None:
+        program = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        self.process = subprocess.Popen(
+            [program, str(self.root / "pgbouncer.ini")],
+            user=self.user,
+            cwd=self.root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                log = self.root / "pgbouncer.log"
+                raise RuntimeError(f"pgbouncer exited: {log.read_text()[-2000:] if log.exists() else ''}")
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"pgbouncer on port {self.port} did not start")
+
+    def show(self, what: str) -> str:
+        """The admin console's SHOW `what` (e.g. CONFIG, POOLS), as text."""
+        result = subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                "pgbouncer",
+                "-At",
+                "-c",
+                f"SHOW {what}",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        )
+        return result.stdout
+
+    def destroy(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
         shutil.rmtree(self.root, ignore_errors=True)

@@ -65,9 +65,18 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Analytics and report views read from the replica when one is configured.
+    "config.db_replica.ReplicaReadsMiddleware",
     # Last: turns a login refused for too many failures into the lockout page (429).
     "axes.middleware.AxesMiddleware",
 ]
+
+DATABASE_ROUTERS = ["config.db_replica.ReplicaRouter"]
+# Views (URL names; a name also covers "<name>-…") whose GET reads the domain's tables from
+# DATABASE_REPLICA_URL when it is set.
+DATABASE_REPLICA_VIEWS = str_list(
+    "DATABASE_REPLICA_VIEWS", ["api-analytics", "ops:analytics", "ops:uptime", "ops:reports"]
+)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = None
@@ -118,6 +127,22 @@ if PRODUCTION:
             # queueing without bound behind a stuck database.
             "timeout": int_in_range("DB_POOL_TIMEOUT", 10, 1, 600),
         }
+    # Reports and analytics may read from a streaming replica (config/db_replica.py).
+    if is_set("DATABASE_REPLICA_URL"):
+        DATABASES["replica"] = {
+            **config_env.database_config("DATABASE_REPLICA_URL"),
+            "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+            "CONN_HEALTH_CHECKS": DATABASES["default"]["CONN_HEALTH_CHECKS"],
+            # Tests have no replica: the alias reads the test database itself.
+            "TEST": {"MIRROR": "default"},
+        }
+    # Behind PgBouncer (or another pooler) in transaction mode, consecutive transactions of
+    # one client may run on different server connections: nothing may live on a server
+    # connection between them, i.e. no server-side (named) cursors and no prepared statements.
+    DB_TRANSACTION_POOLER = boolean("DB_TRANSACTION_POOLER", default=False)
+    if DB_TRANSACTION_POOLER:
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -14,16 +14,21 @@ from config import fault_servers
 from config.tests.faults.harness import FIGURES_PREFIX
 from config.tests.faults.scale_drain import CHARGERS as DRAIN_CHARGERS
 from config.tests.faults.scale_drain import DRAIN_WINDOW_SECONDS
+from config.tests.faults.scale_pgbouncer import SERVER_CONNECTIONS
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis]
 
-SCENARIOS = ["balanced", "drain", "sentinel"]
+SCENARIOS = ["balanced", "drain", "sentinel", "pgbouncer", "replica"]
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def figures(tmp_path_factory, request):
-    reason = fault_servers.available() or fault_servers.PrivateHaproxy.available()
+    reason = (
+        fault_servers.available()
+        or fault_servers.PrivateHaproxy.available()
+        or fault_servers.PrivatePgbouncer.available()
+    )
     if reason:
         pytest.skip(reason)
     log_dir = tmp_path_factory.mktemp("scale")
@@ -111,3 +116,27 @@ def test_redis_sentinel_failover_under_traffic_keeps_chargers_answered_and_loses
     assert sentinel["commands_lost"] == sentinel["commands_duplicated"] == 0
     assert sentinel["live_event_after_failover"] is True
     assert sentinel["celery_task_after"] is True
+
+
+def test_behind_pgbouncer_in_transaction_mode_chargers_commands_and_billing_work(figures):
+    bouncer = _scenario(figures, "pgbouncer")
+    assert bouncer["pool_mode"] == "transaction"
+    assert bouncer["charger_calls"] >= 10
+    assert bouncer["charger_calls_answered"] == bouncer["charger_calls"]
+    assert bouncer["commands_delivered_once"] == bouncer["commands_queued"] == 10
+    assert bouncer["commands_lost"] == bouncer["commands_duplicated"] == 0
+    assert (bouncer["transaction_started"], bouncer["transaction_stopped"]) == ("Accepted", "Accepted")
+    # 10 kWh at 0.50 + 19 % VAT, priced by the worker through PgBouncer too.
+    assert bouncer["cdr_total"] == "5.9500"
+    assert 0 < bouncer["server_connections"] <= SERVER_CONNECTIONS
+    assert bouncer["web_log_errors"] == 0
+
+
+def test_analytics_read_the_streaming_replica_and_everything_else_the_primary(figures):
+    replica = _scenario(figures, "replica")
+    assert replica["analytics_before"] == 3
+    # Replay paused: two stations added on the primary are in the list, not in the analytics.
+    assert replica["primary_stations"] == replica["station_list_while_paused"] == 5
+    assert replica["analytics_while_paused"] == 3
+    assert replica["analytics_caught_up_seconds"] is not None
+    assert replica["web_log_errors"] == 0

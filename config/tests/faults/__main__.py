@@ -17,6 +17,8 @@ SCENARIOS = {
     "balanced": "config.tests.faults.scale_balanced",
     "drain": "config.tests.faults.scale_drain",
     "sentinel": "config.tests.faults.scale_sentinel",
+    "pgbouncer": "config.tests.faults.scale_pgbouncer",
+    "replica": "config.tests.faults.scale_replica",
 }
 
 

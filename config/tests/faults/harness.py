@@ -81,7 +81,7 @@ def start_worker(log_path: Path, **extra: str):
     from config import live_servers
 
     env = live_servers.server_env(application_name=live_servers.new_application_name("fault-worker"))
-    env.update(DB_POOL_MAX_SIZE="4", REMAP_SIGTERM="SIGQUIT", **extra)
+    env.update({"DB_POOL_MAX_SIZE": "4", "REMAP_SIGTERM": "SIGQUIT", **extra})
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "2", "--loglevel", "INFO"]
     command += ["--queues", "evcms-faults", "--without-gossip", "--without-mingle"]
     log = log_path.open("ab")
