@@ -6,6 +6,7 @@ difference is the order of a shutdown: stop accepting connections, then close th
 sockets in batches over OCPP_DRAIN_WINDOW_SECONDS, then let uvicorn finish in-flight HTTP
 requests and close what is left, as it always does."""
 
+import asyncio
 import importlib
 import logging
 
@@ -14,6 +15,8 @@ from uvicorn.server import Server
 from ocpp_gateway.drain import process_drain
 
 logger = logging.getLogger("evcms.web_server")
+# channels_redis' blocking pop (5 s) and a margin.
+LAYER_RECEIVE_UNWIND_SECONDS = 6
 
 
 class DrainingServer(Server):
@@ -26,9 +29,43 @@ class DrainingServer(Server):
         if not self.force_exit:
             try:
                 await process_drain.run()
+                await self._wait_for_closed_sockets()
             except Exception:
                 logger.exception("draining charger sockets failed; closing the rest at once")
-        await super().shutdown(sockets)
+        watcher = asyncio.get_running_loop().create_task(self._name_lingering_tasks())
+        try:
+            await super().shutdown(sockets)
+        finally:
+            watcher.cancel()
+
+    async def _wait_for_closed_sockets(self) -> None:
+        """Let closed sockets' consumers end before uvicorn's graceful timeout starts: a
+        consumer ends only when its channel-layer receive has unwound, which channels_redis
+        does when its blocking pop returns (up to 5 s), so a socket closed late in the drain
+        window (or by its charger just before) otherwise outlived the timeout and was
+        cancelled with an error."""
+        deadline = asyncio.get_running_loop().time() + LAYER_RECEIVE_UNWIND_SECONDS
+        while self.server_state.tasks and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)
+
+    async def _name_lingering_tasks(self) -> None:
+        """Just before uvicorn cancels what outlived the graceful shutdown, say what it is."""
+        await asyncio.sleep(max(0.0, (self.config.timeout_graceful_shutdown or 0) - 0.5))
+        for task in list(self.server_state.tasks):
+            logger.warning("still running at shutdown: %s", " -> ".join(_awaiting(task.get_coro())))
+
+
+def _awaiting(coroutine) -> list[str]:
+    """Where a suspended coroutine waits: each coroutine it awaits, outermost first."""
+    chain = []
+    while coroutine is not None and len(chain) < 20:
+        frame = getattr(coroutine, "cr_frame", None) or getattr(coroutine, "gi_frame", None)
+        if frame is None:
+            chain.append(repr(coroutine))
+            break
+        chain.append(f"{frame.f_code.co_qualname}:{frame.f_lineno}")
+        coroutine = getattr(coroutine, "cr_await", None) or getattr(coroutine, "gi_yieldfrom", None)
+    return chain
 
 
 # uvicorn builds `Server(config)` by these module-level names: in `run` for one process, in

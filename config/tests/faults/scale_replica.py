@@ -24,7 +24,7 @@ async def run(servers, outage: float) -> dict:
     try:
         # The token is newer than the replica's copy may be: authentication reads the primary.
         key = await in_db(staff_api_key)()
-        total = await in_db(_station_count)()
+        total = figures["primary_stations_before"] = await in_db(_station_count)()
         await _until(lambda: _analytics_stations(port, key) == total, 30)
         figures["analytics_before"] = await asyncio.to_thread(_analytics_stations, port, key)
         await asyncio.to_thread(replica.sql, "evcms", "SELECT pg_wal_replay_pause()")
