@@ -8,8 +8,10 @@ from django.dispatch import receiver
 
 from drivers.selectors import tokens
 from roaming import tasks
+from roaming.selectors.demand_evidence import partner_locations_nearby
 from roaming.selectors.tokens import partner_token_authorization
 from stations import signals
+from stations.pipeline.selectors import demand
 
 log = logging.getLogger(__name__)
 
@@ -44,3 +46,5 @@ def on_session_changed(sender, *, session_id, **kwargs) -> None:
 # A partner EMSP's token meets the one token rule at every door (Authorize, StartTransaction,
 # remote start): drivers asks roaming for idTags none of its drivers hold.
 tokens.foreign_token_authorizer_register(partner_token_authorization)
+# Partner locations nearby are evidence for a candidate site's expected demand.
+demand.partner_locations_source_register(partner_locations_nearby)

@@ -1,9 +1,12 @@
 """Expected demand at a candidate site, from the evidence we hold: how often drivers
 start sessions, by local hour, at our own published sites nearby (per connector and
-day in service), and the population and traffic figures staff entered. Each figure is
-shown with its evidence; the estimate is their mean, so staff can see what drives it."""
+day in service), our drivers' sessions at partner networks' locations nearby (once
+roaming has them: it registers its source here, stations never reads roaming), and the
+population and traffic figures staff entered. Each figure is shown with its evidence;
+the estimate is their mean, so staff can see what drives it."""
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -30,6 +33,27 @@ class NearbySite:
     sessions: int
 
 
+@dataclass(frozen=True)
+class PartnerNearby:
+    """A partner network's location near the candidate: competition (its connectors) and
+    demand we know of (our drivers' sessions there in the lookback)."""
+
+    name: str
+    distance_km: Decimal
+    connectors: int
+    our_driver_sessions: int
+
+
+# Partner locations within `within_km` of (latitude, longitude) with our drivers' sessions
+# started in [since, now); roaming registers the real one at start-up.
+_partner_locations_source: Callable[..., list[PartnerNearby]] = lambda **kwargs: []  # noqa: E731
+
+
+def partner_locations_source_register(source: Callable[..., list[PartnerNearby]]) -> None:
+    global _partner_locations_source
+    _partner_locations_source = source
+
+
 @dataclass
 class DemandEstimate:
     sessions_per_day: Decimal | None
@@ -37,7 +61,9 @@ class DemandEstimate:
     from_nearby: Decimal | None = None
     from_traffic: Decimal | None = None
     from_population: Decimal | None = None
+    from_partners: Decimal | None = None
     nearby: list[NearbySite] = field(default_factory=list)
+    partners: list[PartnerNearby] = field(default_factory=list)
 
 
 def distance_km(latitude_a, longitude_a, latitude_b, longitude_b) -> float:
@@ -65,7 +91,22 @@ def demand_estimate(*, candidate: CandidateSite, now: datetime) -> DemandEstimat
         estimate.from_traffic = (candidate.daily_traffic * TRAFFIC_CAPTURE).quantize(CENT, ROUND_HALF_UP)
     if candidate.population:
         estimate.from_population = (candidate.population * SESSIONS_PER_RESIDENT_DAY).quantize(CENT, ROUND_HALF_UP)
-    figures = [f for f in (estimate.from_nearby, estimate.from_traffic, estimate.from_population) if f is not None]
+    estimate.partners = sorted(
+        _partner_locations_source(
+            latitude=candidate.latitude, longitude=candidate.longitude, within_km=NEARBY_KM, since=since, now=now
+        ),
+        key=lambda partner: partner.distance_km,
+    )
+    partner_sessions = sum(partner.our_driver_sessions for partner in estimate.partners)
+    if partner_sessions:
+        # Our own drivers already charging nearby at partners: demand a site of ours would
+        # serve. Without any such session it says nothing, so it is left out of the mean.
+        estimate.from_partners = (Decimal(partner_sessions) / LOOKBACK_DAYS).quantize(CENT, ROUND_HALF_UP)
+    figures = [
+        f
+        for f in (estimate.from_nearby, estimate.from_traffic, estimate.from_population, estimate.from_partners)
+        if f is not None
+    ]
     if figures:
         estimate.sessions_per_day = (sum(figures) / len(figures)).quantize(CENT, ROUND_HALF_UP)
     return estimate
