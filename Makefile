@@ -37,7 +37,9 @@ run: install
 	@echo "  API docs:   http://$(HOST):$(PORT)/api/docs/"
 	@echo "  OCPP:       ws://$(HOST):$(PORT)/ocpp/<identity>  (subprotocol ocpp1.6)"
 	@echo ""
-	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) $(BIN)/honcho start --port $(PORT) --procfile Procfile
+	@# Embedded mode also starts a few simulated chargers (Procfile.embedded); production never does.
+	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) DEMO_SERVER_URL=http://$(HOST):$(PORT) $(BIN)/honcho start --port $(PORT) \
+		--procfile $$(if [ -n "$$DATABASE_URL$$REDIS_URL" ]; then echo Procfile; else echo Procfile.embedded; fi)
 
 ## make test: install dev requirements and run the whole suite
 test: install-dev
