@@ -71,15 +71,21 @@ def diagnostics_status_record(*, station_id: int, status: str, at: datetime) -> 
     )
 
 
-def log_status_record(*, station_id: int, status: str, request_id: int | None, at: datetime) -> None:
-    """LogStatusNotification: onto the GetLog request with this requestId, else the latest."""
+def log_status_record(
+    *, station_id: int, status: str, request_id: int | None, at: datetime, latest_otherwise: bool = True
+) -> bool:
+    """LogStatusNotification: onto the get_log request with this requestId, else (unless
+    `latest_otherwise` is False) the latest GetLog. Whether a request took it."""
     if request_id is not None:
         asked = CommandRequest.objects.filter(
             station_id=station_id, action=CommandRequest.Action.GET_LOG, parameters__request_id=request_id
         )
         if asked.update(followup_status=status, followup_at=at):
-            return
+            return True
+    if not latest_otherwise:
+        return False
     _follow_up(station_id=station_id, action=CommandRequest.Action.GET_LOG, raw_action="GetLog", status=status, at=at)
+    return True
 
 
 def _follow_up(*, station_id: int, action: str, raw_action: str, status: str, at: datetime) -> None:

@@ -418,6 +418,11 @@ def test_a_201_charger_at_profile_3_speaks_security_and_15118_certificate_manage
                 assert deleted.status == "accepted"
                 assert not await in_db(InstalledCertificate.objects.filter(station=station).exists)()
 
+                log = await answered("get_log", {"log_type": "security", "request_id": 77, "location": "https://logs/"})
+                assert log.status == "accepted"
+                await charger.call(call201.LogStatusNotification(status="Uploaded", request_id=77))
+                await _until(lambda: CommandRequest.objects.filter(pk=log.pk, followup_status="Uploaded").exists())
+
                 assert (await answered("trigger_message", {"message": "sign_certificate"})).status == "accepted"
                 await asyncio.wait_for(charger.signed.get(), TIMEOUT)
                 accepted = await _until(

@@ -79,7 +79,13 @@ def firmware_status_notification(ctx: CallContext, *, status: str, **_) -> dict:
 
 
 @PROTOCOL.on(Action.log_status_notification)
-def log_status_notification(ctx: CallContext, *, status: str, **_) -> dict:
+def log_status_notification(ctx: CallContext, *, status: str, request_id: int | None = None, **_) -> dict:
+    # The upload of a neutral get_log request (security or diagnostics log) names its
+    # requestId; any other is get_diagnostics' (2.0.1 sends that as GetLog too).
+    if state.log_status_record(
+        station_id=ctx.station_id, status=status, request_id=request_id, at=ctx.received_at, latest_otherwise=False
+    ):
+        return {}
     station_status.diagnostics_status_record(station_id=ctx.station_id, status=status, at=ctx.received_at)
     state.diagnostics_status_record(station_id=ctx.station_id, status=status, at=ctx.received_at)
     return {}
