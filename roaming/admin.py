@@ -3,7 +3,7 @@ versions URL and token A, update the credentials, unregister. Each action calls 
 
 from django.contrib import admin, messages
 
-from roaming import parties
+from roaming import parties, tasks
 from roaming.client import PartnerError
 from roaming.models import (
     CdrPush,
@@ -48,7 +48,7 @@ class PartnerAdmin(admin.ModelAdmin):
     ]
     readonly_fields = ["status", "version", "endpoints", "registered_at", "last_sync_at", "created_at"]
     inlines = [PartnerRoleInline]
-    actions = ["issue_token_a", "register", "unregister"]
+    actions = ["issue_token_a", "register", "unregister", "push_locations", "pull_now"]
 
     @admin.display(description="Party ids")
     def party_ids(self, partner: Partner) -> str:
@@ -76,6 +76,19 @@ class PartnerAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{partner}: {error}", messages.ERROR)
             else:
                 self.message_user(request, f"{partner}: registered.")
+
+    @admin.action(description="Push all our locations to the partner now")
+    def push_locations(self, request, queryset):
+        for partner in queryset:
+            tasks.locations_push_all.delay(partner.pk)
+        self.message_user(request, f"Queued the push of our locations to {queryset.count()} partner(s).")
+
+    @admin.action(description="Pull the partner's tokens and locations now")
+    def pull_now(self, request, queryset):
+        for partner in queryset:
+            tasks.tokens_pull.delay(partner.pk)
+            tasks.locations_pull.delay(partner.pk)
+        self.message_user(request, f"Queued pulls from {queryset.count()} partner(s).")
 
     @admin.action(description="Unregister (tell the partner, then stop all exchange)")
     def unregister(self, request, queryset):

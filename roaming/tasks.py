@@ -8,6 +8,7 @@ from django.db import OperationalError
 from roaming.client import PartnerError
 from roaming.models import Partner
 from roaming.selectors.endpoints import partners_receiving
+from roaming.selectors.locations import ocpi_locations
 from roaming.selectors.sessions import partner_sessions, partner_token_of
 from roaming.services import partner_locations, pushes, tokens
 
@@ -130,3 +131,22 @@ def cdrs_push_pending() -> int:
 @shared_task(**PUSH)
 def cdr_push(cdr_push_id: int) -> bool:
     return pushes.cdr_push(cdr_push_id=cdr_push_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def locations_push_all(partner_id: int) -> int:
+    """Every public Location of ours, PUT whole to the partner (after registration, or when
+    staff ask): one retried task per Location."""
+    site_ids = list(ocpi_locations().values_list("pk", flat=True))
+    for site_id in site_ids:
+        location_push.delay(partner_id, site_id)
+    return len(site_ids)
+
+
+@shared_task(**PUSH)
+def location_push(partner_id: int, site_id: int) -> bool:
+    partner = Partner.objects.filter(pk=partner_id, status=Partner.Status.REGISTERED).first()
+    url = partner and partner.endpoint_url("locations", "RECEIVER")
+    if not url:
+        return False
+    return pushes.location_push(partner=partner, url=url.rstrip("/"), site_id=site_id)

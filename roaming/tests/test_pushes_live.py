@@ -7,11 +7,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from roaming.services.pushes import location_push
 from roaming.tests.factories import public_connector, registered_partner
 from roaming.tests.reference import valid
 from stations.services.status import connector_status_record
-
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
 
 def wait_for(predicate, timeout=20.0):
@@ -23,6 +22,8 @@ def wait_for(predicate, timeout=20.0):
     return False
 
 
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
 def test_status_change_is_patched_to_the_partner_and_retried_while_it_is_down(celery_worker_process, partner_api):
     locations_url = f"{partner_api.url}/ocpi/emsp/2.2.1/locations"
     registered_partner(token="emsp", endpoints=[("locations", "RECEIVER", locations_url)])
@@ -56,3 +57,15 @@ def test_status_change_is_patched_to_the_partner_and_retried_while_it_is_down(ce
     assert (headers["ocpi-from-country-code"], headers["ocpi-from-party-id"]) == ("DE", "EVC")
     assert (headers["ocpi-to-country-code"], headers["ocpi-to-party-id"]) == ("NL", "PAR")
     assert headers["x-request-id"] and headers["x-correlation-id"]
+
+
+@pytest.mark.django_db
+def test_a_whole_location_is_put_to_the_partner(partner_api):
+    partner = registered_partner(token="emsp")
+    connector = public_connector()
+    url = f"{partner_api.url}/ocpi/emsp/2.2.1/locations"
+    assert location_push(partner=partner, url=url, site_id=connector.station.site_id)
+    request = partner_api.requests[-1]
+    assert request["method"] == "PUT"
+    assert request["path"] == f"/ocpi/emsp/2.2.1/locations/DE/EVC/{connector.station.site_id}"
+    assert valid("location", request["json"]).id == str(connector.station.site_id)
