@@ -361,12 +361,32 @@ class OcppConsumer(AsyncWebsocketConsumer):
         awaited = self.in_flight is not None and self.in_flight.message_id == frame.message_id
         if awaited:
             self.timeout_handle.cancel()
+        refused: list = []
         try:
             await in_thread(outbox.command_resolve)(
-                protocol=self.protocol, station_id=self.station_id, frame=frame, received_at=received_at
+                protocol=self.protocol,
+                station_id=self.station_id,
+                frame=frame,
+                received_at=received_at,
+                refused=refused,
             )
         except Exception:
             logger.exception("station %s: recording the response to %s failed", self.identity, frame.message_id)
+        if refused and self.protocol.speaks_send:
+            # OCPP 2.1: a CALLRESULT we cannot take is answered, so the charger learns why.
+            error = refused[0]
+            try:
+                await in_thread(message_log.record)(
+                    station_id=self.station_id,
+                    direction="out",
+                    message_type=frames.CALLRESULTERROR,
+                    message_id=frame.message_id,
+                    payload={"errorCode": error.code, "errorDescription": error.description, "errorDetails": {}},
+                    at=timezone.now(),
+                )
+            except Exception:
+                logger.exception("station %s: logging a CALLRESULTERROR failed", self.identity)
+            await self._send(frames.call_result_error(frame.message_id, error.code, error.description))
         if awaited:
             self.in_flight = None
             await self._pump_outbox()

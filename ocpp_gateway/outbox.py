@@ -98,9 +98,18 @@ def command_unclaim(*, command_id: int) -> bool:
     return bool(updated)
 
 
-def command_resolve(*, protocol: Protocol, station_id: int, frame: frames.Frame, received_at: datetime) -> bool:
+def command_resolve(
+    *,
+    protocol: Protocol,
+    station_id: int,
+    frame: frames.Frame,
+    received_at: datetime,
+    refused: list[OcppCallError] | None = None,
+) -> bool:
     """Record the charger's CALLRESULT/CALLERROR for our outstanding command. A response
-    whose id matches no command awaiting one is logged and dropped (returns False)."""
+    whose id matches no command awaiting one is logged and dropped (returns False). A
+    CALLRESULT that breaks its schema fails the command, and its error is appended to
+    `refused` (OCPP 2.1 answers it with a CALLRESULTERROR)."""
     with transaction.atomic():
         command = (
             CommandRequest.objects.select_for_update()
@@ -126,7 +135,9 @@ def command_resolve(*, protocol: Protocol, station_id: int, frame: frames.Frame,
         response = None
         if frame.message_type == frames.CALLRESULT:
             response = frame.payload
-            _apply_result(protocol, command, action, response)
+            error = _apply_result(protocol, command, action, response)
+            if error is not None and refused is not None:
+                refused.append(error)
         else:
             command.status = CommandRequest.Status.FAILED
             command.error_code = frame.error_code[:64]
@@ -145,7 +156,7 @@ def _call_action(protocol: Protocol, command: CommandRequest | None) -> str:
         return ""
 
 
-def _apply_result(protocol: Protocol, command: CommandRequest, action: str, payload: dict) -> None:
+def _apply_result(protocol: Protocol, command: CommandRequest, action: str, payload: dict) -> OcppCallError | None:
     try:
         protocol.validate_result(action, payload)
     except OcppCallError as error:
@@ -153,9 +164,10 @@ def _apply_result(protocol: Protocol, command: CommandRequest, action: str, payl
         command.error_code = error.code
         command.error_description = f"Invalid response: {error.description}"
         command.result = payload
-        return
+        return error
     command.result = protocol.result_of(payload)
     command.status = CommandRequest.Status.ACCEPTED if protocol.is_positive(payload) else CommandRequest.Status.REJECTED
+    return None
 
 
 def command_time_out(*, protocol: Protocol, command_id: int, reason: str) -> bool:

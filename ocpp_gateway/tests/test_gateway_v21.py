@@ -5,17 +5,19 @@ package cannot send them), tariff messages sent as raw command requests, and the
 messages we do not take answered NotSupported."""
 
 import asyncio
+import json
 import time
 import uuid
 
 import pytest
+import websockets
 from ocpp.exceptions import NotSupportedError
 from ocpp.v21 import call
 
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway import commands
 from ocpp_gateway.models import MessageLog, StationReport
-from ocpp_gateway.tests.charger import in_db, run
+from ocpp_gateway.tests.charger import basic_auth, in_db, run, ws_url
 from ocpp_gateway.tests.charger_v201 import SimulatedCharger21, connected, energy, now_iso
 from stations.models import ChargingSession, ChargingStation, CommandRequest
 from stations.tests.factories import ConnectorFactory
@@ -129,3 +131,29 @@ def test_tariff_messages_go_to_a_21_charger_as_validated_raw_requests(asgi_serve
     assert statuses == {"SetDefaultTariff": "accepted", "GetTariffs": "rejected"}
     with pytest.raises(Exception, match="Invalid SetDefaultTariff payload"):
         commands.raw_send(station=station, action="SetDefaultTariff", payload={"evseId": 1})
+
+
+def test_a_21_chargers_malformed_callresult_is_answered_with_callresulterror(asgi_server):
+    station = ConnectorFactory().station
+    ChargingStation.objects.filter(pk=station.pk).update(ocpp_protocol="ocpp2.1")
+    station.refresh_from_db()
+    queued = commands.raw_send(station=station, action="GetTariffs", payload={"evseId": 1})
+
+    async def scenario():
+        async with websockets.connect(
+            ws_url(asgi_server, station.identity),
+            subprotocols=["ocpp2.1"],
+            additional_headers=basic_auth(station.identity),
+        ) as socket:
+            boot = {"chargingStation": {"model": "M", "vendorName": "V"}, "reason": "PowerUp"}
+            await socket.send(json.dumps([2, "boot-1", "BootNotification", boot]))
+            messages = [json.loads(await asyncio.wait_for(socket.recv(), 30)) for _ in range(2)]
+            get_tariffs = next(message for message in messages if message[0] == 2)
+            await socket.send(json.dumps([3, get_tariffs[1], {"status": "Maybe"}]))
+            return get_tariffs[1], json.loads(await asyncio.wait_for(socket.recv(), 30))
+
+    message_id, answer = run(scenario())
+    assert answer[:3] == [5, message_id, "PropertyConstraintViolation"]
+    queued.refresh_from_db()
+    assert (queued.status, queued.error_code) == ("failed", "PropertyConstraintViolation")
+    assert MessageLog.objects.filter(message_id=message_id, direction="out", message_type=5).exists()
