@@ -8,6 +8,7 @@ Celery and cache, DEBUG off, and every secret must come from the environment.
 
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -576,6 +577,10 @@ OCPI_REALTIME_AUTH_CACHE_SECONDS = int_in_range("OCPI_REALTIME_AUTH_CACHE_SECOND
 OCPI_OPEN_DATA_RATE = api_rate("OCPI_OPEN_DATA_RATE", "60/minute")
 # The most objects one page of a list answers with (X-Limit).
 OCPI_PAGE_LIMIT = int_in_range("OCPI_PAGE_LIMIT", 100, 1, 1000)
+# What we add to a partner CPO's price before our drivers see it in the portal's search.
+OCPI_ROAMING_MARKUP_PERCENT = Decimal(
+    config_env.matching("OCPI_ROAMING_MARKUP_PERCENT", "10", r"\d{1,2}(\.\d{1,2})?", "a percentage from 0 to 99.99")
+)
 
 # --- Metrics (docs/operations.md#metrics) -----------------------------------------------------
 METRICS_TOKEN = config_env.env.str("METRICS_TOKEN", default="")

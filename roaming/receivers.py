@@ -6,9 +6,11 @@ import logging
 
 from django.dispatch import receiver
 
+from drivers.selectors import stations as driver_stations
 from drivers.selectors import tokens
 from roaming import tasks
 from roaming.selectors.demand_evidence import partner_locations_nearby
+from roaming.selectors.partner_locations import partner_site_results
 from roaming.selectors.tokens import partner_token_authorization
 from stations import signals
 from stations.pipeline.selectors import demand
@@ -48,3 +50,6 @@ def on_session_changed(sender, *, session_id, **kwargs) -> None:
 tokens.foreign_token_authorizer_register(partner_token_authorization)
 # Partner locations nearby are evidence for a candidate site's expected demand.
 demand.partner_locations_source_register(partner_locations_nearby)
+
+# Partner CPOs' published Locations appear in our drivers' station search beside our sites.
+driver_stations.foreign_site_source_register(partner_site_results)

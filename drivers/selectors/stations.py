@@ -1,6 +1,7 @@
 """The portal's view of the station search (stations.selectors.locations, which the API's
 `locations/` uses too): each site with its marker colour, open-now flag and summary."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -58,12 +59,62 @@ class SiteResult:
     connector_count: int
     distance_km: float | None = None
     stations: list[ChargingStation] = field(default_factory=list)
+    # Ours: the network is this platform's (a partner's site says which network it is).
+    network: str = ""
 
 
-def station_search(*, query: LocationQuery, at: datetime | None = None, limit: int = SEARCH_LIMIT) -> list[SiteResult]:
-    """Sites matching `query`, nearest first when a position is given, else by name."""
+@dataclass
+class ForeignSiteResult:
+    """A site of another network (a roaming partner's) that matches the same search, as its
+    operator described it; `price` is what our driver pays there, in words, or None."""
+
+    key: str
+    name: str
+    address: str
+    postal_code: str
+    city: str
+    latitude: Decimal
+    longitude: Decimal
+    network: str
+    availability: str
+    is_open: bool
+    max_power_kw: Decimal
+    standards: list[str]
+    available_count: int
+    connector_count: int
+    price: str | None = None
+    distance_km: float | None = None
+
+
+# Roaming lies above drivers: it registers where other networks' sites come from at start-up
+# (roaming/receivers.py). Each source answers the same query with the same meanings.
+ForeignSiteSource = Callable[..., list[ForeignSiteResult]]
+_foreign_site_sources: list[ForeignSiteSource] = []
+
+
+def foreign_site_source_register(source: ForeignSiteSource) -> None:
+    """`source(query=, at=, limit=)` → ForeignSiteResults; registering twice is harmless."""
+    if source not in _foreign_site_sources:
+        _foreign_site_sources.append(source)
+
+
+def station_search(
+    *, query: LocationQuery, at: datetime | None = None, limit: int = SEARCH_LIMIT
+) -> list[SiteResult | ForeignSiteResult]:
+    """Sites matching `query`, ours and other networks' in one list: nearest first when a
+    position is given, else by name."""
     at = at or timezone.now()
-    return [_site_result(site, at=at) for site in locations_search(query=query, at=at)[:limit]]
+    ours = [_site_result(site, at=at) for site in locations_search(query=query, at=at)[:limit]]
+    foreign = [result for source in _foreign_site_sources for result in source(query=query, at=at, limit=limit)]
+    if not foreign:
+        return ours
+    return sorted(ours + foreign, key=lambda result: _search_order(result, near=query.near is not None))[:limit]
+
+
+def _search_order(result: SiteResult | ForeignSiteResult, *, near: bool):
+    if near:
+        return result.distance_km
+    return (result.site.name if isinstance(result, SiteResult) else result.name).lower()
 
 
 def site_detail(*, site_id: int, at: datetime | None = None) -> SiteResult | None:

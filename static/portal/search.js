@@ -17,8 +17,9 @@
       var marker = L.circleMarker([m.lat, m.lng], {
         radius: 10, color: "#fff", weight: 2, fillColor: COLOURS[m.availability], fillOpacity: 1
       }).addTo(map);
-      var link = document.createElement("a");
-      link.href = m.url;
+      // Another network's site has no page here: its name without a link.
+      var link = document.createElement(m.url ? "a" : "strong");
+      if (m.url) { link.href = m.url; }
       link.textContent = m.name;
       var popup = document.createElement("div");
       popup.appendChild(link);

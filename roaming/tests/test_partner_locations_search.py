@@ -1,0 +1,159 @@
+"""Partner CPOs' Locations in our drivers' station search: pushed to our EMSP Receiver, then
+found in the portal beside our own sites with the partner's network name, availability and
+its tariff's price plus our markup; the search's filters mean the same for both."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from drivers.selectors import stations as driver_stations
+from drivers.selectors.stations import ForeignSiteResult
+from roaming.credentials_token import header_encode
+from roaming.selectors.partner_locations import partner_site_results
+from roaming.tests.factories import registered_partner
+from roaming.tests.reference import valid
+from stations.models import ChargePointStatus, Connector
+from stations.selectors.locations import LocationQuery
+from stations.tests.factories import ChargingStationFactory, ConnectorFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+BASE = "/ocpi/emsp/2.2.1"
+STAMP = "2030-01-01T10:00:00Z"
+
+
+def partner_location(*, status="CHARGING"):
+    return {
+        "country_code": "NL",
+        "party_id": "GRN",
+        "id": "LOC1",
+        "publish": True,
+        "name": "Green Depot",
+        "address": "Friedrichstraße 10",
+        "city": "Berlin",
+        "postal_code": "10117",
+        "country": "DEU",
+        "coordinates": {"latitude": "52.510000", "longitude": "13.390000"},
+        "time_zone": "Europe/Berlin",
+        "evses": [
+            {
+                "uid": "E1",
+                "status": status,
+                "connectors": [
+                    {
+                        "id": "1",
+                        "standard": "IEC_62196_T2_COMBO",
+                        "format": "CABLE",
+                        "power_type": "DC",
+                        "max_voltage": 400,
+                        "max_amperage": 375,
+                        "max_electric_power": 150000,
+                        "tariff_ids": ["FAST"],
+                        "last_updated": STAMP,
+                    }
+                ],
+                "last_updated": STAMP,
+            }
+        ],
+        "last_updated": STAMP,
+    }
+
+
+TARIFF = {
+    "country_code": "NL",
+    "party_id": "GRN",
+    "id": "FAST",
+    "currency": "EUR",
+    "elements": [
+        {
+            "price_components": [
+                {"type": "ENERGY", "price": 0.40, "vat": 21.0, "step_size": 1},
+                {"type": "FLAT", "price": 1.00, "vat": 21.0, "step_size": 1},
+            ]
+        }
+    ],
+    "last_updated": STAMP,
+}
+
+
+def push(client, method, path, body):
+    return getattr(client, method)(
+        f"{BASE}/{path}",
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=header_encode("grn"),
+    )
+
+
+@pytest.fixture
+def partner_pushed(client):
+    registered_partner(name="GreenCharge", token="grn", role="CPO", country_code="NL", party_id="GRN")
+    location = valid("location", partner_location()) and partner_location()
+    valid("tariff", TARIFF)
+    assert push(client, "put", "locations/NL/GRN/LOC1", location).status_code == 201
+    assert push(client, "put", "tariffs/NL/GRN/FAST", TARIFF).status_code == 201
+
+
+@pytest.fixture
+def our_site():
+    site = SiteFactory(name="Our Hub", latitude=Decimal("52.520008"), longitude=Decimal("13.404954"))
+    station = ChargingStationFactory(site=site, is_connected=True, is_online=True)
+    ConnectorFactory(station=station, standard=Connector.Standard.TYPE_2, status=ChargePointStatus.AVAILABLE)
+    return site
+
+
+def test_portal_search_shows_the_partner_station_beside_ours_with_network_and_marked_up_price(
+    client, partner_pushed, our_site, settings
+):
+    settings.OCPI_ROAMING_MARKUP_PERCENT = Decimal("10")
+    page = client.get("/", {"q": "berlin"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Our Hub" in html and "Green Depot" in html
+    partner_card = html[html.index('data-partner-site="NL-GRN-LOC1"') :].split("</li>")[0]
+    assert "Network: GreenCharge" in partner_card
+    assert "0 of 1 free" in partner_card and "up to 150 kW" in partner_card
+    # 0.40 excl. VAT × 1.10 markup × 1.21 VAT = 0.5324; 1.00 × 1.10 × 1.21 = 1.331.
+    assert "0.53 EUR/kWh · 1.33 EUR per charge" in partner_card
+    markers = page.context["markers"]
+    assert {(m["name"], m["availability"]) for m in markers} == {
+        ("Our Hub", "available"),
+        ("Green Depot (GreenCharge)", "busy"),
+    }
+
+
+def test_a_status_patch_changes_availability_and_filters_mean_the_same(client, partner_pushed, our_site):
+    def names(**query):
+        return [
+            result.name if isinstance(result, ForeignSiteResult) else result.site.name
+            for result in driver_stations.station_search(query=LocationQuery(**query))
+        ]
+
+    assert names(available=True) == ["Our Hub"]  # the partner's EVSE is CHARGING
+    patch = {"status": "AVAILABLE", "last_updated": "2030-01-01T11:00:00Z"}
+    assert push(client, "patch", "locations/NL/GRN/LOC1/E1", patch).json()["status_code"] == 1000
+    assert names(available=True) == ["Green Depot", "Our Hub"]
+    assert names(connector_standard=Connector.Standard.CCS2) == ["Green Depot"]
+    assert names(min_power_kw=Decimal("100")) == ["Green Depot"]
+    assert names(text="friedrichstraße") == ["Green Depot"]
+    # Nearest first, both within 5 km.
+    near = driver_stations.station_search(query=LocationQuery(near=(52.517, 13.39), radius_km=5))
+    assert [round(result.distance_km, 1) for result in near] == sorted(round(r.distance_km, 1) for r in near)
+    assert len(near) == 2
+    assert names(near=(48.14, 11.58), radius_km=5) == []  # Munich
+
+
+def test_only_published_locations_of_registered_partners_are_shown(client, partner_pushed):
+    assert push(client, "put", "locations/NL/GRN/LOC1", {**partner_location(), "publish": False}).status_code == 200
+    assert driver_stations.station_search(query=LocationQuery()) == []
+
+
+def test_partner_sites_cost_two_queries_however_many(client, partner_pushed, django_assert_max_num_queries):
+    for number in range(2, 8):
+        location = {**partner_location(), "id": f"LOC{number}"}
+        assert push(client, "put", f"locations/NL/GRN/LOC{number}", location).status_code == 201
+    with django_assert_max_num_queries(2):  # the Locations, then the tariffs they name
+        results = partner_site_results(query=LocationQuery(), at=timezone.now(), limit=100)
+    assert len(results) == 7
+    assert {result.price for result in results} == {"0.53 EUR/kWh · 1.33 EUR per charge"}
