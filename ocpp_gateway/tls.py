@@ -8,7 +8,8 @@ TLS extension, `scope["extensions"]["tls"]["client_cert_chain"]` (PEM), from eit
   (`--ssl-ca-certs`, `--ssl-cert-reqs 1` or `2`): a certificate is there only if it
   verified against that CA;
 - the header a TLS proxy sets with the certificate it verified (nginx:
-  `$ssl_client_escaped_cert`), believed only from a peer in OCPP_TLS_PROXY_ADDRESSES. The
+  `$ssl_client_escaped_cert`, a URL-escaped PEM; HAProxy: `%[ssl_c_der,base64]`), believed
+  only from a peer in OCPP_TLS_PROXY_ADDRESSES. The
   peer is the socket's, read here before uvicorn's --proxy-headers rewrites the client
   address from X-Forwarded-For.
 
@@ -16,6 +17,7 @@ Imported by uvicorn before Django is set up: settings are read per connection.""
 
 import ipaddress
 import ssl
+import textwrap
 from urllib.parse import unquote
 
 from django.conf import settings
@@ -67,6 +69,10 @@ def _forwarded_chain(headers: list[tuple[bytes, bytes]]) -> tuple[list[str], str
     certificate = unquote(found.get(settings.OCPP_TLS_PROXY_CERT_HEADER.lower().encode(), "")).strip()
     if not certificate:
         return [], None
+    if not certificate.startswith("-----BEGIN"):
+        # HAProxy forwards the DER, base64 (`%[ssl_c_der,base64]`); nginx the escaped PEM.
+        body = "\n".join(textwrap.wrap(certificate, 64))
+        certificate = f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"
     if settings.OCPP_TLS_PROXY_VERIFY_HEADER:
         verdict = found.get(settings.OCPP_TLS_PROXY_VERIFY_HEADER.lower().encode(), "")
         if verdict != "SUCCESS":

@@ -8,7 +8,11 @@ is the one a worker runs."""
 
 import asyncio
 import base64
+import shutil
+import socket
 import ssl
+import subprocess
+import time
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
@@ -432,5 +436,64 @@ def test_a_201_charger_at_profile_3_speaks_security_and_15118_certificate_manage
             finally:
                 serving.cancel()
         assert await in_db(SecurityEvent.objects.filter(station=station, event_type="FirmwareUpdated").exists)()
+
+    run(scenario())
+
+
+# --- behind a real TLS proxy: HAProxy verifying the client certificate ------------------------
+@pytest.fixture(scope="module")
+def haproxy_tls(proxy_server, pki_files, tmp_path_factory):
+    """HAProxy terminating TLS with the CSMS CA as client CA (verify optional), passing the
+    verified certificate on as the README's headers say, in front of `proxy_server`."""
+    if not shutil.which("haproxy"):
+        pytest.skip("needs haproxy (Debian package haproxy)")
+    server, authority = pki_files
+    root = tmp_path_factory.mktemp("haproxy")
+    bundle = root / "server.pem"
+    bundle.write_bytes(server.certificate_file.read_bytes() + server.key_file.read_bytes())
+    port, backend = live_servers.free_port(), proxy_server.rsplit(":", 1)[1]
+    config = root / "haproxy.cfg"
+    config.write_text(f"""defaults
+    mode http
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    timeout tunnel 1h
+frontend chargers
+    bind 127.0.0.1:{port} ssl crt {bundle} ca-file {authority.directory / authority.CERTIFICATE_FILE} verify optional
+    http-request del-header X-SSL-Client-Cert
+    http-request del-header X-SSL-Client-Verify
+    http-request set-header X-SSL-Client-Cert %[ssl_c_der,base64] if {{ ssl_c_used }}
+    http-request set-header X-SSL-Client-Verify SUCCESS if {{ ssl_c_used }} {{ ssl_c_verify 0 }}
+    default_backend web
+backend web
+    server web1 127.0.0.1:{backend}
+""")
+    log = (root / "haproxy.log").open("ab")
+    process = subprocess.Popen(["haproxy", "-f", str(config), "-db"], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        assert process.poll() is None, (root / "haproxy.log").read_text()
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    yield f"wss://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_behind_haproxy_the_verified_certificate_admits_and_a_forged_header_does_not(haproxy_tls, pki_files):
+    server, authority = pki_files
+    ChargingStationFactory(identity="SEC-HAP", security_profile=PROFILE_3)
+    key = pki.charger_key()
+    csr = x509.load_pem_x509_csr(pki.csr_pem("SEC-HAP", key=key).encode())
+    chain = pki.pem(authority.sign(csr=csr, station_identity="SEC-HAP")[0]).decode()
+
+    async def scenario():
+        async with secure_connection(haproxy_tls, "SEC-HAP", context=_client_context(server, chain, key)) as charger:
+            assert (await charger.boot()).status == "Accepted"
+        forged = {"X-SSL-Client-Cert": quote(chain), "X-SSL-Client-Verify": "SUCCESS"}
+        assert await _refused_status(haproxy_tls, "SEC-HAP", context=server.client_context(), headers=forged) == 401
 
     run(scenario())
