@@ -219,6 +219,8 @@ def test_uk_charge_point_is_down_only_while_every_connector_is_down():
         now=june + 5 * 24 * HOUR,
     )
     status(slow, "Faulted", june)
+    for offset in range(2):
+        uptime.uptime_compute_day(day=date(2025, 6, 1) + timedelta(days=offset), now=june + 48 * HOUR)
 
     report = reports.uk_rapid_reliability(
         station_ids=[first.station_id, second.station_id, slow.station_id], year=2025, now=june + 48 * HOUR

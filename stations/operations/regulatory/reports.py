@@ -8,7 +8,7 @@ from decimal import Decimal
 from itertools import islice, pairwise
 
 from django.conf import settings
-from django.db.models import Max, Q
+from django.db.models import Max, Min, Q
 
 from stations.models import (
     ChargingSession,
@@ -205,7 +205,8 @@ def uk_rapid_reliability(*, station_ids: Iterable[int], year: int, now: datetime
     rapid charge point's reliability and the network's average against 99 %. The
     regulations define a charge point as inoperative when *it* cannot charge, so a point
     is down only while every one of its connectors is down; one port faulted beside a
-    working one costs it nothing (see charge_point_seconds)."""
+    working one costs it nothing (see charge_point_seconds). Only the days the uptime
+    service has computed count (as in the NEVI report)."""
     now = now or datetime.now(UTC)
     start = datetime(year, 1, 1, tzinfo=UTC)
     end = min(datetime(year + 1, 1, 1, tzinfo=UTC), now)
@@ -218,7 +219,18 @@ def uk_rapid_reliability(*, station_ids: Iterable[int], year: int, now: datetime
     )
     points = []
     for station in rapid.order_by("identity") if start < end else []:
-        totals = charge_point_seconds(station=station, start=start, end=end)
+        # The days the uptime service has covered, as the NEVI report reads its rows: time
+        # before our history of a station is not invented as down.
+        covered = ConnectorUptimeDay.objects.filter(station=station, day__year=year).aggregate(
+            first=Min("day"), last=Max("day")
+        )
+        if covered["first"] is None:
+            continue
+        totals = charge_point_seconds(
+            station=station,
+            start=max(start, datetime.combine(covered["first"], time.min, tzinfo=UTC)),
+            end=min(end, datetime.combine(covered["last"] + timedelta(days=1), time.min, tzinfo=UTC)),
+        )
         if not totals["in_service"]:
             continue
         reliability = formulas.uk_charge_point_reliability(
