@@ -63,6 +63,7 @@ BEAT_SCHEDULE.update(
     {
         "roaming-pull-tokens": {"task": "roaming.tasks.tokens_pull_all", "schedule": crontab(minute=17)},
         "roaming-pull-locations": {"task": "roaming.tasks.locations_pull_all", "schedule": crontab(minute=47)},
+        "roaming-pull-tariffs": {"task": "roaming.tasks.tariffs_pull_all", "schedule": crontab(minute=52)},
         # Sessions while charging (kWh, cost so far) and CDRs not yet accepted by the partner.
         "roaming-push-sessions": {"task": "roaming.tasks.sessions_progress_push", "schedule": 60.0},
         "roaming-push-cdrs": {"task": "roaming.tasks.cdrs_push_pending", "schedule": 60.0},

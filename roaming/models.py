@@ -33,6 +33,7 @@ class Partner(models.Model):
     # When our last pull of its Tokens started: the next asks only for what changed since.
     tokens_pulled_at = models.DateTimeField(null=True, blank=True)
     locations_pulled_at = models.DateTimeField(null=True, blank=True)
+    tariffs_pulled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -10,7 +10,7 @@ from roaming.models import Partner
 from roaming.selectors.endpoints import partners_receiving
 from roaming.selectors.locations import ocpi_locations
 from roaming.selectors.sessions import partner_sessions, partner_token_of
-from roaming.services import partner_locations, pushes, tokens
+from roaming.services import partner_locations, partner_tariff_pulls, pushes, tokens
 
 # Declared beside the service that sends it (docs/architecture.md, Celery).
 from roaming.services.commands import command_result_forward  # noqa: F401
@@ -78,6 +78,21 @@ def locations_pull_all() -> int:
 def locations_pull(partner_id: int) -> int:
     partner = Partner.objects.filter(pk=partner_id).first()
     return partner_locations.locations_pull(partner=partner) if partner else 0
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def tariffs_pull_all() -> int:
+    """Beat: pull every partner CPO's changed Tariffs (what a missed push would have told us)."""
+    partner_ids = list(Partner.objects.filter(status=Partner.Status.REGISTERED).values_list("pk", flat=True))
+    for partner_id in partner_ids:
+        tariffs_pull.delay(partner_id)
+    return len(partner_ids)
+
+
+@shared_task(**PUSH)
+def tariffs_pull(partner_id: int) -> int:
+    partner = Partner.objects.filter(pk=partner_id).first()
+    return partner_tariff_pulls.tariffs_pull(partner=partner) if partner else 0
 
 
 @shared_task(**PUSH)
