@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from billing.money import money_text
 from drivers.selectors.stations import Availability, ForeignSiteResult
+from roaming.fields import datetime_parse
 from roaming.models import Partner, PartnerLocation, PartnerTariff
 from stations.models import Connector
 from stations.selectors.locations import (
@@ -72,7 +73,7 @@ def partner_site_results(*, query: LocationQuery, at: datetime, limit: int) -> l
     found = found[:limit]
     tariffs = _tariffs_named(rows=[row for row, _ in found])
     for row, result in found:
-        result.price = _price_words(row, tariffs)
+        result.price = _price_words(row, tariffs, at=at)
     return [result for _, result in found]
 
 
@@ -184,11 +185,17 @@ def _tariffs_named(*, rows: list[PartnerLocation]) -> dict[tuple[str, str, str],
     }
 
 
-def _price_words(row: PartnerLocation, tariffs: dict) -> str | None:
-    """The first tariff a connector names, as our driver pays it: each price component of
-    its first element plus our markup, VAT included ("0.55 EUR/kWh · 1.20 EUR per charge")."""
+def _in_force(tariff: PartnerTariff, at: datetime) -> bool:
+    starts, ends = tariff.data.get("start_date_time"), tariff.data.get("end_date_time")
+    return (not starts or datetime_parse(starts) <= at) and (not ends or at < datetime_parse(ends))
+
+
+def _price_words(row: PartnerLocation, tariffs: dict, *, at: datetime) -> str | None:
+    """The first tariff in force that a connector names, as our driver pays it: each price
+    component of its first element plus our markup, VAT included ("0.55 EUR/kWh · 1.20 EUR
+    per charge")."""
     keys = [(row.country_code, row.party_id, tariff_id) for tariff_id in _tariff_ids(row.data)]
-    tariff = next((tariffs[key] for key in keys if key in tariffs), None)
+    tariff = next((tariffs[key] for key in keys if key in tariffs and _in_force(tariffs[key], at)), None)
     if tariff is None:
         return None
     markup = 1 + settings.OCPI_ROAMING_MARKUP_PERCENT / 100

@@ -3,6 +3,7 @@ found in the portal beside our own sites with the partner's network name, availa
 its tariff's price plus our markup; the search's filters mean the same for both."""
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -157,3 +158,31 @@ def test_partner_sites_cost_two_queries_however_many(client, partner_pushed, dja
         results = partner_site_results(query=LocationQuery(), at=timezone.now(), limit=100)
     assert len(results) == 7
     assert {result.price for result in results} == {"0.53 EUR/kWh · 1.33 EUR per charge"}
+
+
+def test_open_now_reads_the_partners_regular_hours_in_its_time_zone(client, partner_pushed):
+    # Monday 06:00–22:00 and Friday 20:00 to Saturday 02:00, Berlin time (UTC+1 in January).
+    hours = [
+        {"weekday": 1, "period_begin": "06:00", "period_end": "22:00"},
+        {"weekday": 5, "period_begin": "20:00", "period_end": "02:00"},
+    ]
+    location = {**partner_location(), "opening_times": {"twentyfourseven": False, "regular_hours": hours},
+                "last_updated": "2030-01-02T00:00:00Z"}  # fmt: skip
+    assert push(client, "put", "locations/NL/GRN/LOC1", location).status_code == 200
+
+    def open_at(moment):
+        return [r.name for r in driver_stations.station_search(query=LocationQuery(open_now=True), at=moment)]
+
+    assert open_at(datetime(2030, 1, 7, 5, 30, tzinfo=UTC)) == ["Green Depot"]  # Monday 06:30 in Berlin
+    assert open_at(datetime(2030, 1, 7, 4, 30, tzinfo=UTC)) == []  # Monday 05:30
+    assert open_at(datetime(2030, 1, 12, 0, 30, tzinfo=UTC)) == ["Green Depot"]  # Saturday 01:30, overnight
+    assert open_at(datetime(2030, 1, 12, 1, 30, tzinfo=UTC)) == []  # Saturday 02:30
+
+
+def test_a_tariff_no_longer_in_force_gives_no_price(client, partner_pushed):
+    ended = {**TARIFF, "end_date_time": "2030-01-01T00:00:00Z", "last_updated": "2030-01-02T00:00:00Z"}
+    assert push(client, "put", "tariffs/NL/GRN/FAST", ended).status_code == 200
+    later = datetime(2030, 6, 1, tzinfo=UTC)
+    assert [r.price for r in partner_site_results(query=LocationQuery(), at=later, limit=10)] == [None]
+    earlier = datetime(2029, 6, 1, tzinfo=UTC)
+    assert partner_site_results(query=LocationQuery(), at=earlier, limit=10)[0].price.startswith("0.53 EUR/kWh")
