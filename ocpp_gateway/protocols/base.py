@@ -255,6 +255,9 @@ class Protocol:
                 raise OcppCallError("NotSupported", f"{action} is not supported by this CSMS.")
             raise OcppCallError("NotImplemented", f"Unknown action {action[:64]!r}.")
         self.validate_call(action, payload)
+        beyond = _id_beyond_32_bits(payload)
+        if beyond is not None:
+            raise OcppCallError("TypeConstraintViolation", f"{beyond}: OCPP integers are 32-bit signed.")
         result = handler(ctx, **camel_to_snake_case(payload))
         reply = to_payload(result)
         try:
@@ -279,6 +282,34 @@ class Protocol:
         (GetConfiguration, GetLocalListVersion, UpdateFirmware, …) count as accepted."""
         status = (response or {}).get("status")
         return status is None or status in self.positive_statuses
+
+
+INT32 = range(-(2**31), 2**31)
+
+
+def _id_beyond_32_bits(value: Any, path: str = "") -> str | None:
+    """The path of the first identifier (a key named `id` or `…Id`: connectorId, evseId,
+    reservationId, transactionId, requestId, …) outside the 32-bit range every OCPP version
+    defines for its integers (1.6 and 2.0.1 part 2: "32 bit (31 bit resolution, 1 sign bit)").
+    The JSON schemas bound none, so 2**40 passed them and then failed the database column it
+    reached as an InternalError. It names nothing we issued or know: a type violation.
+    Measurements (meterStart, meterStop) are not identifiers: an absurd one is kept raw and
+    flagged instead (docs/ocpp.md), so that the charger's transaction is not refused."""
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = ((str(index), item) for index, item in enumerate(value))
+    else:
+        return None
+    for key, item in items:
+        where = f"{path}/{key}" if path else str(key)
+        is_id = isinstance(key, str) and (key == "id" or key.endswith("Id"))
+        if is_id and isinstance(item, int) and not isinstance(item, bool) and item not in INT32:
+            return where
+        found = _id_beyond_32_bits(item, where)
+        if found is not None:
+            return found
+    return None
 
 
 @functools.cache

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from django.db import OperationalError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from ocpp_gateway.security.authority import CertificateAuthorityError, certificate_authority
@@ -168,11 +169,11 @@ def certificates_renew_due(*, now: datetime, within_days: int) -> list[CommandRe
     delivered when it is next connected). Safe to run every hour: a station already asked
     in the last day, or with a CSR in progress since, is skipped."""
     horizon = now + timedelta(days=within_days)
-    current = (
-        ChargerCertificate.objects.filter(status=ChargerCertificate.Status.ACCEPTED, revoked_at=None)
-        .order_by("station_id", "-not_after")
-        .distinct("station_id")
-    )
+    accepted = ChargerCertificate.objects.filter(status=ChargerCertificate.Status.ACCEPTED, revoked_at=None)
+    # Each station's latest-expiring accepted certificate; a subquery rather than DISTINCT ON,
+    # which the embedded database (SQLite) does not have.
+    latest = accepted.filter(station_id=OuterRef("station_id")).order_by("-not_after", "-pk").values("pk")[:1]
+    current = accepted.filter(pk=Subquery(latest)).order_by("station_id")
     asked = []
     for certificate in current.select_related("station"):
         if certificate.not_after is None or certificate.not_after > horizon:

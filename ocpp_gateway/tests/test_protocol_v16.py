@@ -264,3 +264,44 @@ def test_a_transaction_id_beyond_any_database_row_gets_a_callerror_not_an_intern
 
     assert reply[0] == 4 and reply[2] == "TypeConstraintViolation", reply
     assert "transactionId" in reply[3]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("action", "payload", "where"),
+    [
+        (
+            "StatusNotification",
+            {"connectorId": 2**40, "errorCode": "NoError", "status": "Available"},
+            "connectorId",
+        ),
+        (
+            "StartTransaction",
+            {
+                "connectorId": 1,
+                "idTag": "TAG",
+                "meterStart": 0,
+                "timestamp": "2026-11-24T09:00:00Z",
+                "reservationId": 2**40,
+            },
+            "reservationId",
+        ),
+        (
+            "MeterValues",
+            {
+                "connectorId": 1,
+                "meterValue": [{"timestamp": "2026-11-24T09:00:00Z", "sampledValue": [{"value": "1"}]}],
+                "transactionId": -(2**31) - 1,
+            },
+            "transactionId",
+        ),
+    ],
+)
+def test_an_identifier_beyond_32_bits_gets_a_callerror_and_stores_nothing(action, payload, where):
+    station = ConnectorFactory().station
+
+    reply, _ = answer(station, action, payload)
+
+    assert reply[0] == 4 and reply[2] == "TypeConstraintViolation", reply
+    assert reply[3].startswith(where)
+    assert not ChargingSession.objects.exists()
