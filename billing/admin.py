@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from billing import admin_accounts, admin_reviews  # noqa: F401  (register their admin pages)
 from billing.models import (
     Account,
+    AnalyticsSubscription,
     CdrReview,
     ChargeDetailRecord,
     CommissionAgreement,
@@ -393,3 +394,13 @@ class MembershipFeeAdmin(ReadOnlyAdmin):
     list_display = ["subscription", "period_start", "amount", "currency"]
     amount = money_column("amount_incl_vat", _("amount incl. VAT"))
     list_filter = ["period_start"]
+
+
+@admin.register(AnalyticsSubscription)
+class AnalyticsSubscriptionAdmin(admin.ModelAdmin):
+    """Owners and partner CPOs subscribed to the monthly analytics report; the fee is
+    charged on their settlement statement of each month covered."""
+
+    list_display = ["subscriber", "seller", "monthly_fee", "currency", "valid_from", "valid_until"]
+    search_fields = ["subscriber__name", "seller__name"]
+    autocomplete_fields = ["subscriber", "seller"]

@@ -230,6 +230,7 @@ class SettlementSerializer(serializers.ModelSerializer):
     commission = MoneyField()
     owner_share = MoneyField()
     fixed_fee = MoneyField()
+    analytics_fee = MoneyField()
     payout_due = MoneyField()
 
     class Meta:
@@ -250,6 +251,7 @@ class SettlementSerializer(serializers.ModelSerializer):
             "commission",
             "owner_share",
             "fixed_fee",
+            "analytics_fee",
             "payout_due",
             "lines",
             "created_at",

@@ -20,6 +20,7 @@ def statement_summary(*, statement: SettlementStatement) -> list[tuple[str, Deci
         ("EMSP commission", statement.commission),
         ("Owner share", statement.owner_share),
         ("Fixed monthly fee", statement.fixed_fee),
+        ("Analytics report fee", -statement.analytics_fee),
         ("Payout due", statement.payout_due),
     ]
 

@@ -17,6 +17,7 @@ class Account(models.Model):
         OWNER_PAYABLE = "owner_payable", _("Owner share payable")
         VAT_PAYABLE = "vat_payable", _("VAT payable")
         MEMBERSHIP_REVENUE = "membership_revenue", _("Membership fee revenue")
+        ANALYTICS_REVENUE = "analytics_revenue", _("Analytics report revenue")
         PAYMENT_CLEARING = "payment_clearing", _("Card payments clearing")
         BANK = "bank", _("Bank (payouts)")
 

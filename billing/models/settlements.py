@@ -65,6 +65,9 @@ class SettlementStatement(models.Model):
     commission = money_field()
     owner_share = money_field()
     fixed_fee = money_field(default=Decimal("0"))
+    analytics_fee = money_field(
+        default=Decimal("0"), help_text=_("The subscriber's monthly analytics report fee, deducted from the payout.")
+    )
     payout_due = money_field()
     lines = models.JSONField(
         default=list, help_text=_("Per station and month of supply; earlier months' rows are adjustments.")

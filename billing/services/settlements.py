@@ -13,7 +13,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from billing.models import Account, ChargeDetailRecord, SettlementLine, SettlementStatement
+from billing.models import Account, AnalyticsSubscription, ChargeDetailRecord, SettlementLine, SettlementStatement
 from billing.money import ZERO, money_round
 from billing.services import ledger
 from billing.services.invoices import month_bounds
@@ -65,7 +65,14 @@ def statement_generate(
     period_end = period_start.replace(day=calendar.monthrange(period_start.year, period_start.month)[1])
     cdrs = _unsettled(party=party, role=role).filter(stopped_at__lt=end)
     agreements = _fee_agreements(period_start, period_end).filter(**{role: party})
-    currencies = set(cdrs.values_list("currency", flat=True)) | set(agreements.values_list("currency", flat=True))
+    analytics = _analytics_subscriptions(period_start, period_end).filter(subscriber=party)
+    if role != _analytics_role(party):
+        analytics = analytics.none()
+    currencies = (
+        set(cdrs.values_list("currency", flat=True))
+        | set(agreements.values_list("currency", flat=True))
+        | set(analytics.values_list("currency", flat=True))
+    )
     statements = []
     for currency in sorted(currencies):
         in_currency = cdrs.filter(currency=currency)
@@ -78,6 +85,7 @@ def statement_generate(
             totals=_totals(in_currency, currency=currency),
             lines=_station_lines(in_currency, currency=currency, month_start=start, time_zone=party.time_zone),
             fee_agreements=list(agreements.filter(currency=currency)),
+            analytics=list(analytics.filter(currency=currency)),
         )
         SettlementLine.objects.bulk_create(
             SettlementLine(statement=statement, cdr_id=cdr_id, role=role)
@@ -156,12 +164,13 @@ def _station_lines(cdrs, *, currency: str, month_start: datetime, time_zone: str
     ]
 
 
-def _statement_create(*, party, role, period_start, period_end, currency, totals, lines, fee_agreements):
+def _statement_create(*, party, role, period_start, period_end, currency, totals, lines, fee_agreements, analytics=()):
     fixed_fee = sum((a.fixed_monthly_fee for a in fee_agreements), ZERO)
+    analytics_fee = sum((Decimal(s.monthly_fee) for s in analytics), ZERO)
     if role == SettlementStatement.Role.OWNER:
-        payout = totals["owner_share"] + fixed_fee
+        payout = totals["owner_share"] + fixed_fee - analytics_fee
     else:
-        payout = totals["net"] - totals["commission"] - totals["owner_share"] - fixed_fee
+        payout = totals["net"] - totals["commission"] - totals["owner_share"] - fixed_fee - analytics_fee
     try:
         with transaction.atomic():
             statement = SettlementStatement.objects.create(
@@ -178,11 +187,14 @@ def _statement_create(*, party, role, period_start, period_end, currency, totals
                 commission=totals["commission"],
                 owner_share=totals["owner_share"],
                 fixed_fee=fixed_fee,
+                analytics_fee=analytics_fee,
                 payout_due=payout,
                 lines=lines,
             )
             for agreement in fee_agreements:
                 _fixed_fee_post(agreement=agreement, period_start=period_start)
+            for subscription in analytics:
+                _analytics_fee_post(subscription=subscription, role=role, period_start=period_start)
     except IntegrityError:
         return SettlementStatement.objects.filter(
             party=party, role=role, period_start=period_start, currency=currency
@@ -202,4 +214,36 @@ def _fixed_fee_post(*, agreement: OperatingAgreement, period_start: date) -> Non
             (ledger.account_get(kind=Account.Kind.OWNER_PAYABLE, currency=c, organisation=agreement.owner), -fee),
         ],
         description=f"Fixed monthly fee {period_start:%Y-%m} under {agreement}",
+    )
+
+
+def _analytics_subscriptions(period_start: date, period_end: date):
+    return AnalyticsSubscription.objects.filter(valid_from__lte=period_end).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=period_start)
+    )
+
+
+def _analytics_role(party: Organisation) -> str:
+    """An owner pays the analytics fee out of its owner statement, a partner CPO out of
+    its operator statement."""
+    return SettlementStatement.Role.OWNER if party.is_owner else SettlementStatement.Role.OPERATOR
+
+
+def _analytics_fee_post(*, subscription: AnalyticsSubscription, role: str, period_start: date) -> None:
+    """The subscriber owes the seller the month's analytics fee (once per subscription and
+    month): deducted from what the subscriber is paid, earned by the seller."""
+    c, fee = subscription.currency, Decimal(subscription.monthly_fee)
+    owed_kind = Account.Kind.OWNER_PAYABLE if role == SettlementStatement.Role.OWNER else Account.Kind.CPO_REVENUE
+    ledger.transaction_post(
+        reference=f"analytics_fee:{subscription.pk}:{period_start:%Y-%m}",
+        kind="analytics_fee",
+        occurred_at=timezone.now(),
+        postings=[
+            (ledger.account_get(kind=owed_kind, currency=c, organisation=subscription.subscriber), fee),
+            (
+                ledger.account_get(kind=Account.Kind.ANALYTICS_REVENUE, currency=c, organisation=subscription.seller),
+                -fee,
+            ),
+        ],
+        description=f"Analytics report {period_start:%Y-%m}: {subscription}",
     )

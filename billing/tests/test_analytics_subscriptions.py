@@ -1,0 +1,80 @@
+"""The monthly analytics report as a product: an owner's or partner CPO's subscription fee
+is posted to the ledger once per month and charged on its settlement statement."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from billing.models import Account, AnalyticsSubscription, SettlementStatement
+from billing.selectors.ledger import account_balance
+from billing.services.settlements import statements_generate
+from billing.tests.test_settlements import MAY, month_of_sessions  # noqa: F401 (fixture)
+from drivers.tests.factories import UserFactory
+from stations.models import OrganisationMember
+from stations.tests.factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def subscribe(subscriber, seller, fee="20.00", **dates):
+    return AnalyticsSubscription.objects.create(
+        subscriber=subscriber,
+        seller=seller,
+        monthly_fee=D(fee),
+        currency="EUR",
+        valid_from=dates.get("valid_from", date(2026, 1, 1)),
+        valid_until=dates.get("valid_until"),
+    )
+
+
+def revenue_of(seller):
+    return account_balance(account=Account.objects.get(kind=Account.Kind.ANALYTICS_REVENUE, organisation=seller))
+
+
+def test_owner_pays_the_fee_out_of_its_statement_once(month_of_sessions):  # noqa: F811
+    owner = month_of_sessions.station.owner
+    operator = month_of_sessions.station.site.operator
+    subscribe(owner, operator)
+
+    statements_generate(period_start=MAY)
+    statements_generate(period_start=MAY)  # again: nothing more
+
+    statement = SettlementStatement.objects.get(party=owner, role="owner")
+    # Share 3.00 + fixed fee 50.00 − analytics 20.00 (test_settlements' month).
+    assert (statement.analytics_fee, statement.payout_due) == (D("20.00"), D("33.00"))
+    payable = Account.objects.get(kind=Account.Kind.OWNER_PAYABLE, organisation=owner)
+    assert account_balance(account=payable) == D("-33.00")
+    assert revenue_of(operator) == D("-20.00")
+    operator_statement = SettlementStatement.objects.get(party=operator, role="operator")
+    assert operator_statement.analytics_fee == 0
+
+
+def test_partner_cpo_without_sessions_gets_a_statement_with_the_fee(month_of_sessions):  # noqa: F811
+    seller = month_of_sessions.station.site.operator
+    partner = OrganisationFactory(name="Partner CPO", is_owner=False, is_operator=True, is_emsp=False)
+    subscribe(partner, seller, fee="35.00")
+    subscribe(partner, seller, fee="99.00", valid_from=date(2026, 6, 1))  # not yet in May
+
+    statements_generate(period_start=MAY)
+
+    statement = SettlementStatement.objects.get(party=partner)
+    assert (statement.role, statement.session_count, statement.analytics_fee, statement.payout_due) == (
+        "operator",
+        0,
+        D("35.00"),
+        D("-35.00"),
+    )
+    assert revenue_of(seller) == D("-35.00")
+
+
+def test_owner_statements_page_shows_the_fee(client, month_of_sessions):  # noqa: F811
+    owner = month_of_sessions.station.owner
+    subscribe(owner, month_of_sessions.station.site.operator)
+    statements_generate(period_start=MAY)
+    user = UserFactory()
+    OrganisationMember.objects.create(organisation=owner, user=user)
+    client.force_login(user)
+    page = client.get("/owner/statements/").content.decode()
+    assert "Analytics report" in page and "20.00" in page
