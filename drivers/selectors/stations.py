@@ -84,6 +84,9 @@ class ForeignSiteResult:
     connector_count: int
     price: str | None = None
     distance_km: float | None = None
+    # Its page in the portal ("" for none), and, on that page, its EVSEs as the source gives them.
+    url: str = ""
+    evses: list[dict] = field(default_factory=list)
 
 
 # Roaming lies above drivers: it registers where other networks' sites come from at start-up

@@ -58,12 +58,12 @@ def _connector_row(connector, *, station, price: str | None) -> dict:
 
 def _marker(result: driver_stations.SiteResult | driver_stations.ForeignSiteResult) -> dict:
     if isinstance(result, driver_stations.ForeignSiteResult):
-        # Another network's site has no page of ours yet: its marker says whose it is.
+        # Another network's site: its marker says whose it is.
         return {
             "lat": float(result.latitude),
             "lng": float(result.longitude),
             "name": f"{result.name} ({result.network})",
-            "url": "",
+            "url": result.url,
             "availability": result.availability,
             "summary": _("%(free)s of %(total)s free · up to %(kw)s kW")
             % {"free": result.available_count, "total": result.connector_count, "kw": f"{result.max_power_kw:g}"},

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db.models import Q
+from django.urls import reverse
 
 from billing.money import money_text
 from drivers.selectors.stations import Availability, ForeignSiteResult
@@ -77,6 +78,41 @@ def partner_site_results(*, query: LocationQuery, at: datetime, limit: int) -> l
     return [result for _, result in found]
 
 
+def partner_site_detail(
+    *, country_code: str, party_id: str, location_id: str, at: datetime
+) -> ForeignSiteResult | None:
+    """One published Location of a registered partner as its portal page shows it: the
+    search's result with each EVSE's availability and connectors, or None."""
+    row = (
+        PartnerLocation.objects.filter(publish=True, partner__status=Partner.Status.REGISTERED)
+        .select_related("partner")
+        .filter(country_code=country_code.upper(), party_id=party_id.upper(), location_id=location_id)
+        .first()
+    )
+    result = row and _result(row, query=LocationQuery(), at=at)
+    if not result:
+        return None
+    result.price = _price_words(row, _tariffs_named(rows=[row]), at=at)
+    result.evses = [
+        {
+            "uid": evse["uid"],
+            "evse_id": evse.get("evse_id") or evse["uid"],
+            "availability": EVSE_AVAILABILITY[evse["status"]],
+            "connectors": [
+                {
+                    "standard": _standard_label(c.get("standard", "")),
+                    "power_kw": _power_kw(c),
+                    "power_type": c.get("power_type"),
+                }
+                for c in evse.get("connectors") or []
+            ],
+        }
+        for evse in row.data.get("evses") or []
+        if evse.get("status") in EVSE_AVAILABILITY
+    ]
+    return result
+
+
 def _result(row: PartnerLocation, *, query: LocationQuery, at: datetime) -> ForeignSiteResult | None:
     location = row.data
     evses = [evse for evse in location.get("evses") or [] if evse.get("status") in EVSE_AVAILABILITY]
@@ -93,6 +129,7 @@ def _result(row: PartnerLocation, *, query: LocationQuery, at: datetime) -> Fore
     )
     return ForeignSiteResult(
         key=f"{row.country_code}-{row.party_id}-{row.location_id}",
+        url=reverse("portal-partner-site", args=[row.country_code, row.party_id, row.location_id]),
         name=location.get("name") or location["address"],
         address=location["address"],
         postal_code=location.get("postal_code") or "",

@@ -186,3 +186,20 @@ def test_a_tariff_no_longer_in_force_gives_no_price(client, partner_pushed):
     assert [r.price for r in partner_site_results(query=LocationQuery(), at=later, limit=10)] == [None]
     earlier = datetime(2029, 6, 1, tzinfo=UTC)
     assert partner_site_results(query=LocationQuery(), at=earlier, limit=10)[0].price.startswith("0.53 EUR/kWh")
+
+
+def test_the_partner_site_has_a_portal_page_linked_from_the_search(client, partner_pushed):
+    page = client.get("/", {"q": "depot"})
+    url = "/partner-sites/NL/GRN/LOC1/"
+    assert f'href="{url}"' in page.content.decode()
+    assert [m["url"] for m in page.context["markers"]] == [url]
+    detail = client.get(url)
+    assert detail.status_code == 200
+    html = detail.content.decode()
+    assert "Network: GreenCharge" in html and 'data-evse="E1"' in html
+    assert "CCS2 (Combo 2) · 150 kW DC" in html
+    assert "0.53 EUR/kWh · 1.33 EUR per charge" in html
+    hidden = {**partner_location(), "publish": False, "last_updated": "2030-01-02T00:00:00Z"}
+    assert push(client, "put", "locations/NL/GRN/LOC1", hidden).status_code == 200
+    assert client.get(url).status_code == 404
+    assert client.get("/partner-sites/NL/GRN/NOPE/").status_code == 404
