@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("sessions/", views.sessions, name="sessions"),
     path("statements/", views.statements, name="statements"),
+    path("analytics-report/", views.analytics_report, name="analytics-report"),
 ]

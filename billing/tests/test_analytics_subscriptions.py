@@ -78,3 +78,21 @@ def test_owner_statements_page_shows_the_fee(client, month_of_sessions):  # noqa
     client.force_login(user)
     page = client.get("/owner/statements/").content.decode()
     assert "Analytics report" in page and "20.00" in page
+
+
+def test_subscribed_owner_reads_its_monthly_report_beside_the_network(client, month_of_sessions):  # noqa: F811
+    owner = month_of_sessions.station.owner
+    user = UserFactory()
+    OrganisationMember.objects.create(organisation=owner, user=user)
+    client.force_login(user)
+
+    unsubscribed = client.get("/owner/analytics-report/?month=2026-05").content.decode()
+    subscribe(owner, month_of_sessions.station.site.operator)
+    page = client.get("/owner/analytics-report/?month=2026-05").content.decode()
+
+    assert "None of your organisations subscribes" in unsubscribed
+    assert f"analytics-report-{owner.pk}" in page and owner.name in page
+    # test_settlements' month: two sessions of 20 and 10 kWh at the owner's station, the
+    # only ones in the network.
+    assert page.count('<td class="num">30.0</td>') == 2
+    assert client.get("/owner/analytics-report/?month=May").status_code == 400

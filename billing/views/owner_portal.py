@@ -2,18 +2,19 @@
 charging stations (and for staff, who see every owner's view). Thin: each view calls the
 owner selectors, which scope by the same rules as the API's owner role."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import HttpResponseForbidden
+from django.http import HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from billing.selectors import owner_overview
+from billing.selectors.analytics_reports import subscribed_reports
 from billing.selectors.api_access import statements_visible_to
 
 PERIOD_DAYS = 30
@@ -79,3 +80,18 @@ def sessions(request):
 def statements(request):
     rows = statements_visible_to(user=request.user).order_by("-period_start", "party__name")
     return render(request, "owner/statements.html", {"statements": rows})
+
+
+@owner_required
+@require_GET
+def analytics_report(request):
+    """The monthly analytics report for each of the login's organisations subscribed to it
+    (default: last month); ?month=YYYY-MM picks another."""
+    last_month = (timezone.now().date().replace(day=1) - timedelta(days=1)).replace(day=1)
+    try:
+        month = date.fromisoformat(f"{request.GET['month']}-01") if request.GET.get("month") else last_month
+    except ValueError:
+        return HttpResponseBadRequest("month as YYYY-MM, please.", content_type="text/plain")
+    organisations = owner_overview.owner_organisations(user=request.user)
+    reports = subscribed_reports(organisations=organisations, month=month)
+    return render(request, "owner/analytics_report.html", {"month": month, "reports": reports, "hours": range(24)})
