@@ -63,6 +63,20 @@ def membership_fee_words(*, plan) -> str:
     return _("%(fee)s per month") % {"fee": fee}
 
 
+def membership_discount_words(*, plan) -> str:
+    """A plan's discounts as consumers are shown them: the per-kWh discount including VAT
+    (it comes off the net energy price, so the driver saves it plus its VAT, at the plan's
+    rate: the operator's country), then the percentage. "−€0.12/kWh incl. VAT, −10 %"; "–"
+    when the plan gives none."""
+    words = []
+    if plan.discount_per_kwh:
+        gross = plan.discount_per_kwh * (1 + (plan.vat_rate or 0) / Decimal(100))
+        words.append(_("−%(price)s/kWh incl. VAT") % {"price": money(gross, plan.currency)})
+    if plan.discount_percent:
+        words.append(f"−{plan.discount_percent.normalize():f} %")
+    return ", ".join(words) if words else "–"
+
+
 def money(amount: Decimal, currency: str, places: int = 2) -> str:
     rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     symbol = SYMBOLS.get(currency)

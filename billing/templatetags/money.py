@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import template
 
 from billing.money import money_round
-from billing.price_words import SYMBOLS, membership_fee_words
+from billing.price_words import SYMBOLS, membership_discount_words, membership_fee_words
 
 register = template.Library()
 
@@ -26,3 +26,9 @@ def membership_fee(plan) -> str:
     """A plan's monthly fee as consumers are shown it, including VAT ("€11.78 incl. VAT per
     month"); the words come from billing.price_words, the one place prices are worded."""
     return membership_fee_words(plan=plan)
+
+
+@register.filter
+def membership_discount(plan) -> str:
+    """A plan's discounts as consumers are shown them, the per-kWh one including VAT."""
+    return membership_discount_words(plan=plan)

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from billing import pricing
 from billing.models import Subscription
-from billing.price_words import energy_rate_now_words, membership_fee_words, tariff_in_words
+from billing.price_words import energy_rate_now_words, membership_discount_words, membership_fee_words, tariff_in_words
 from billing.tests.factories import MembershipPlanFactory, energy_tariff
 from drivers.tests.factories import DriverFactory
 from stations.tests.factories import ConnectorFactory
@@ -74,6 +74,20 @@ def test_membership_fee_is_shown_including_vat():
     assert Template("{% load money %}{{ plan|membership_fee }}").render(Context({"plan": plan})) == (
         "€11.78 incl. VAT per month"
     )
+
+
+def test_membership_discount_per_kwh_is_shown_including_vat():
+    plan = MembershipPlanFactory.build(discount_per_kwh=D("0.10"), discount_percent=D("10.00"), vat_rate=D("19"))
+    assert membership_discount_words(plan=plan) == "−€0.12/kWh incl. VAT, −10 %"
+    assert membership_discount_words(plan=MembershipPlanFactory.build(discount_per_kwh=D("0"))) == "–"
+
+
+@pytest.mark.django_db
+def test_membership_page_shows_the_per_kwh_discount_including_vat(client):
+    MembershipPlanFactory(name="Plus", discount_per_kwh=D("0.10"), vat_rate=D("20"), currency="GBP")
+    client.force_login(DriverFactory().user)
+    page = client.get(reverse("portal-memberships")).content.decode()
+    assert "−£0.12/kWh incl. VAT" in page and "£0.10/kWh" not in page
 
 
 def test_the_rate_now_is_the_first_element_whose_time_of_day_includes_the_local_moment():
