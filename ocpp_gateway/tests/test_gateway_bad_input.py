@@ -11,8 +11,7 @@ from django.conf import settings
 
 from ocpp_gateway.models import MessageLog
 from ocpp_gateway.tests.charger import TIMEOUT, basic_auth, now_iso, run, ws_url
-from stations.models import ChargingSession, CommandRequest
-from stations.models.sessions import TransactionDiscrepancy
+from stations.models import ChargingSession, CommandRequest, MeterSample
 from stations.tests.factories import ConnectorFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -125,19 +124,20 @@ def test_schema_violations_map_to_ocpp16_error_codes(asgi_server, identity):
 
 
 def test_handler_crash_is_internal_error_without_details_and_persists_nothing(asgi_server, identity):
-    # Valid per schema, but a transactionId beyond what the database can store: the handler
-    # fails inside its transaction (recording the unknown transaction for staff).
+    # Valid per schema, but a connectorId beyond what the database can store: the handler
+    # fails inside its transaction (storing the samples). (An oversized transactionId is
+    # refused before the handler: test_protocol_v16.)
     overflowing = [
         2,
         "crash-1",
-        "StopTransaction",
-        {"transactionId": 2**63, "meterStop": 0, "timestamp": now_iso()},
+        "MeterValues",
+        {"connectorId": 2**40, "meterValue": [{"timestamp": now_iso(), "sampledValue": [{"value": "10"}]}]},
     ]
     answers = run(_exchange(asgi_server, identity, [json.dumps(overflowing)]))
     message_type, message_id, code, description, details = answers[0]
     assert (message_type, message_id, code, details) == (4, "crash-1", "InternalError", {})
-    assert "Traceback" not in description and "numeric" not in description.lower()
-    assert not TransactionDiscrepancy.objects.exists()
+    assert "Traceback" not in description and "range" not in description.lower()
+    assert not MeterSample.objects.exists()
     assert MessageLog.objects.filter(message_id="crash-1", direction="in").exists()
 
 
