@@ -10,6 +10,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from billing.selectors import invoices_unsent, sessions_unpriced
+from billing.services.analytics_reports import analytics_reports_send
 from billing.services.cdr_reviews import capture_after_review  # noqa: F401  (sent by the review service)
 from billing.services.cdrs import CdrError, session_price
 from billing.services.cdrs_bulk import sessions_price_bulk
@@ -77,6 +78,11 @@ def issue_monthly_invoices(period_start: str | None = None) -> list[int]:
 @shared_task(**RETRY)
 def generate_settlements(period_start: str | None = None) -> list[int]:
     return statements_generate(period_start=_month(period_start))
+
+
+@shared_task
+def send_analytics_reports(period_start: str | None = None) -> int:
+    return analytics_reports_send(month=_month(period_start))
 
 
 @shared_task(**RETRY)

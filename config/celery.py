@@ -85,6 +85,10 @@ BEAT_SCHEDULE.update(
             "task": "billing.tasks.generate_settlements",
             "schedule": crontab(minute=30, hour=3, day_of_month=2),
         },
+        "billing-send-analytics-reports": {
+            "task": "billing.tasks.send_analytics_reports",
+            "schedule": crontab(minute=30, hour=4, day_of_month=2),
+        },
         "billing-collect-invoice-payments": {
             "task": "billing.tasks.collect_invoice_payments",
             "schedule": crontab(minute=0, hour=6),

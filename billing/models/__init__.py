@@ -1,4 +1,4 @@
-from billing.models.analytics import AnalyticsSubscription
+from billing.models.analytics import AnalyticsReportDelivery, AnalyticsSubscription
 from billing.models.cdrs import CdrReview, ChargeDetailRecord
 from billing.models.countries import CountryRate
 from billing.models.invoices import Invoice, InvoiceLine, InvoiceSequence
@@ -11,6 +11,7 @@ from billing.models.tariffs import PriceComponent, Tariff, TariffElement
 
 __all__ = [
     "Account",
+    "AnalyticsReportDelivery",
     "AnalyticsSubscription",
     "BillingAccount",
     "CdrReview",

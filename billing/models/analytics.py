@@ -38,3 +38,21 @@ class AnalyticsSubscription(models.Model):
     def clean(self) -> None:
         if self.subscriber_id and self.subscriber_id == self.seller_id:
             raise ValidationError({"seller": _("An organisation cannot sell analytics to itself.")})
+
+
+class AnalyticsReportDelivery(models.Model):
+    """The month's report was e-mailed to the subscriber's members: at most once per
+    subscription and month (a second run of the monthly task sends nothing)."""
+
+    subscription = models.ForeignKey(AnalyticsSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    month = models.DateField(help_text=_("First day of the month reported."))
+    recipients = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "month"], name="analytics_report_sent_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription} {self.month:%Y-%m}"

@@ -1,13 +1,14 @@
 """The monthly analytics report as a product: an owner's or partner CPO's subscription fee
 is posted to the ledger once per month and charged on its settlement statement."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
-from billing.models import Account, AnalyticsSubscription, SettlementStatement
+from billing.models import Account, AnalyticsReportDelivery, AnalyticsSubscription, SettlementStatement
 from billing.selectors.ledger import account_balance
+from billing.services.analytics_reports import analytics_reports_send
 from billing.services.settlements import statements_generate
 from billing.tests.test_settlements import MAY, month_of_sessions  # noqa: F401 (fixture)
 from drivers.tests.factories import UserFactory
@@ -96,3 +97,21 @@ def test_subscribed_owner_reads_its_monthly_report_beside_the_network(client, mo
     # only ones in the network.
     assert page.count('<td class="num">30.0</td>') == 2
     assert client.get("/owner/analytics-report/?month=May").status_code == 400
+
+
+def test_the_months_report_is_emailed_to_the_subscribers_members_once(month_of_sessions, mailoutbox):  # noqa: F811
+    owner = month_of_sessions.station.owner
+    subscribe(owner, month_of_sessions.station.site.operator)
+    for n in (1, 2):
+        OrganisationMember.objects.create(organisation=owner, user=UserFactory(email=f"member{n}@example.com"))
+    subscribe(OrganisationFactory(name="Not yet"), owner, valid_from=date(2026, 6, 1))
+
+    assert analytics_reports_send(month=MAY, now=datetime(2026, 5, 31, 12, tzinfo=UTC)) == 0  # May not over
+    assert analytics_reports_send(month=MAY, now=datetime(2026, 6, 2, 4, tzinfo=UTC)) == 1
+    assert analytics_reports_send(month=MAY, now=datetime(2026, 6, 2, 5, tzinfo=UTC)) == 0  # sent already
+
+    (message,) = mailoutbox
+    assert sorted(message.to) == ["member1@example.com", "member2@example.com"]
+    assert "2026-05" in message.subject and owner.name in message.subject
+    assert "Sessions: 2 (network 2)" in message.body and "kWh: 30.0 (network 30.0)" in message.body
+    assert AnalyticsReportDelivery.objects.get().recipients == 2
