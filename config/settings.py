@@ -347,7 +347,9 @@ STORAGES = {
 if is_set("EMAIL_URL"):
     vars().update(config_env.env.email_url("EMAIL_URL"))
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    # Not sent: kept as files, one log line each (config/mail.py). Set EMAIL_URL to send.
+    EMAIL_BACKEND = "config.mail.MailFolderBackend"
+    EMAIL_FILE_PATH = config_env.env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = config_env.env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
 
 # --- Support ------------------------------------------------------------------------------
