@@ -6,10 +6,12 @@ import logging
 
 from django.dispatch import receiver
 
+from billing.services import invoices
 from drivers.selectors import stations as driver_stations
 from drivers.selectors import tokens
 from roaming import tasks
 from roaming.selectors.demand_evidence import partner_locations_nearby
+from roaming.selectors.partner_cdrs import partner_cdr_charges
 from roaming.selectors.partner_locations import partner_site_results
 from roaming.selectors.tokens import partner_token_authorization
 from stations import signals
@@ -53,3 +55,6 @@ demand.partner_locations_source_register(partner_locations_nearby)
 
 # Partner CPOs' published Locations appear in our drivers' station search beside our sites.
 driver_stations.foreign_site_source_register(partner_site_results)
+
+# Our drivers' CDRs from partner CPOs go on their monthly invoice, with our markup.
+invoices.foreign_charge_source_register(partner_cdr_charges)

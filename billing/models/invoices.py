@@ -94,6 +94,8 @@ class InvoiceLine(models.Model):
     reservation_charge = models.OneToOneField(
         "billing.ReservationCharge", on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_line"
     )
+    # A charge held by an app above billing (a partner CPO's CDR), by its unique reference.
+    foreign_reference = models.CharField(max_length=80, null=True, blank=True, unique=True)
     energy_wh = models.BigIntegerField(default=0)
     amount_excl_vat = money_field()
     vat = money_field()

@@ -5,6 +5,8 @@ import calendar
 import logging
 import smtplib
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -54,6 +56,43 @@ CDR_LINE_FIELDS = (
 )
 
 
+@dataclass(frozen=True)
+class ForeignCharge:
+    """A charge for one of our drivers that a higher app holds (a partner CPO's CDR, held by
+    roaming), priced as the driver pays it. `reference` is unique across sources: the
+    invoice line keeps it, so the charge is invoiced once."""
+
+    reference: str
+    driver_id: int
+    currency: str
+    description: str
+    energy_wh: int
+    amount_excl_vat: Decimal
+    vat: Decimal
+    vat_rate: Decimal
+
+
+# (issuer, end of the issuer's month) -> the charges that issuer invoices, stopped before `end`.
+ForeignChargeSource = Callable[..., Iterable[ForeignCharge]]
+_foreign_charge_sources: list[ForeignChargeSource] = []
+
+
+def foreign_charge_source_register(source: ForeignChargeSource) -> None:
+    """Called at start-up by an app above billing whose charges go on the monthly invoice."""
+    if source not in _foreign_charge_sources:
+        _foreign_charge_sources.append(source)
+
+
+def _foreign_charges(*, issuer: Organisation, end: datetime) -> list[ForeignCharge]:
+    charges = [charge for source in _foreign_charge_sources for charge in source(issuer=issuer, end=end)]
+    invoiced = set(
+        InvoiceLine.objects.filter(foreign_reference__in=[c.reference for c in charges]).values_list(
+            "foreign_reference", flat=True
+        )
+    )
+    return [charge for charge in charges if charge.reference not in invoiced]
+
+
 def month_bounds(*, period_start: date, time_zone: str) -> tuple[datetime, datetime]:
     """The month starting `period_start` as aware UTC instants, midnight to midnight in
     `time_zone` (so a session at 00:30 local on the 1st belongs to the new month)."""
@@ -79,7 +118,9 @@ def invoices_issue_for_month(*, period_start: date, now: datetime) -> list[int]:
         _, end = month_bounds(period_start=period_start, time_zone=issuer.time_zone)
         if now < end:
             continue  # the month has not ended yet in this issuer's zone; a later run picks it up
-        groups: dict[tuple[int, str], dict[str, list]] = defaultdict(lambda: {"cdrs": [], "fees": [], "held": []})
+        groups: dict[tuple[int, str], dict[str, list]] = defaultdict(
+            lambda: {"cdrs": [], "fees": [], "held": [], "foreign": []}
+        )
         cdrs = (
             ChargeDetailRecord.objects.billable()
             .filter(
@@ -104,6 +145,8 @@ def invoices_issue_for_month(*, period_start: date, now: datetime) -> list[int]:
         ).exclude(total_incl_vat=0)
         for charge in held.select_related("station").order_by("expired_at", "id"):
             groups[(charge.driver_id, charge.currency)]["held"].append(charge)
+        for charge in _foreign_charges(issuer=issuer, end=end):
+            groups[(charge.driver_id, charge.currency)]["foreign"].append(charge)
         for (driver_id, currency), lines in groups.items():
             invoice = invoice_issue(
                 driver_id=driver_id,
@@ -113,6 +156,7 @@ def invoices_issue_for_month(*, period_start: date, now: datetime) -> list[int]:
                 cdrs=lines["cdrs"],
                 fees=lines["fees"],
                 reservation_charges=lines["held"],
+                foreign_charges=lines["foreign"],
                 now=now,
                 email=False,
             )
@@ -135,12 +179,13 @@ def invoice_issue(
     now: datetime,
     email: bool = True,
     reservation_charges: list = (),
+    foreign_charges: list = (),
 ) -> Invoice | None:
     """One invoice with a line per CDR and per membership fee. Returns None (and writes
     nothing) if this driver already has an invoice for the month or there is nothing to
     bill. The number is drawn under a row lock, so numbers stay gapless. With `email`,
     the PDF is e-mailed once the invoice is committed; without, the caller sends it."""
-    if not cdrs and not fees and not reservation_charges:
+    if not cdrs and not fees and not reservation_charges and not foreign_charges:
         return None
     period_end = period_start + timedelta(days=calendar.monthrange(period_start.year, period_start.month)[1] - 1)
     try:
@@ -155,6 +200,7 @@ def invoice_issue(
                 return None
             lines = [_cdr_line(cdr) for cdr in cdrs] + [_fee_line(fee) for fee in fees]
             lines += [_reservation_line(charge) for charge in reservation_charges]
+            lines += [_foreign_line(charge) for charge in foreign_charges]
             invoice = _document_create(
                 kind=Invoice.Kind.INVOICE,
                 series=settings.BILLING_INVOICE_SERIES,
@@ -333,6 +379,18 @@ def _reservation_line(charge: ReservationCharge) -> InvoiceLine:
         vat=charge.total_vat,
         amount_incl_vat=charge.total_incl_vat,
         vat_breakdown=charge.vat_breakdown,
+    )
+
+
+def _foreign_line(charge: ForeignCharge) -> InvoiceLine:
+    return InvoiceLine(
+        description=charge.description,
+        foreign_reference=charge.reference,
+        energy_wh=charge.energy_wh,
+        amount_excl_vat=charge.amount_excl_vat,
+        vat=charge.vat,
+        amount_incl_vat=charge.amount_excl_vat + charge.vat,
+        vat_breakdown=[{"rate": str(charge.vat_rate), "base": str(charge.amount_excl_vat), "vat": str(charge.vat)}],
     )
 
 

@@ -1,0 +1,47 @@
+"""Partner CPOs' CDRs for our drivers (we are the EMSP) as charges on the driver's monthly
+invoice: the partner's price plus our markup (OCPI_ROAMING_MARKUP_PERCENT), at the VAT
+rate the partner charged."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+
+from billing.money import ZERO, money_round
+from billing.services.invoices import ForeignCharge
+from roaming.models import PartnerCdr
+from stations.models import Organisation
+
+
+def partner_cdr_charges(*, issuer: Organisation, end: datetime) -> list[ForeignCharge]:
+    """Every partner CDR of a driver whose EMSP is `issuer`, stopped before `end` (billing
+    leaves out those already invoiced)."""
+    cdrs = (
+        PartnerCdr.objects.filter(token__driver__emsp=issuer, stopped_at__lt=end)
+        .select_related("partner", "token")
+        .order_by("stopped_at", "pk")
+    )
+    return [partner_cdr_charge(cdr) for cdr in cdrs]
+
+
+def partner_cdr_charge(cdr: PartnerCdr) -> ForeignCharge:
+    currency = cdr.currency
+    partner_net = Decimal(cdr.total_excl_vat)
+    # A credit CDR gives money back, whichever sign the partner wrote its amounts with.
+    sign = -1 if cdr.credit else 1
+    rate = ZERO
+    if cdr.total_incl_vat is not None and partner_net:
+        rate = ((Decimal(cdr.total_incl_vat) - partner_net) / partner_net * 100).quantize(Decimal("0.01"))
+    net = sign * money_round(abs(partner_net) * (1 + settings.OCPI_ROAMING_MARKUP_PERCENT / 100), currency)
+    vat = money_round(net * rate / 100, currency)
+    label = "Correction" if cdr.credit else "Charging"
+    return ForeignCharge(
+        reference=f"partner-cdr:{cdr.pk}",
+        driver_id=cdr.token.driver_id,
+        currency=currency,
+        description=f"{label} {cdr.started_at:%Y-%m-%d %H:%M} UTC at {cdr.partner.name}, {cdr.energy_kwh:.3f} kWh",
+        energy_wh=int(Decimal(cdr.energy_kwh) * 1000),
+        amount_excl_vat=net,
+        vat=vat,
+        vat_rate=rate,
+    )
