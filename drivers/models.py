@@ -252,3 +252,30 @@ class BreakdownReport(models.Model):
 
     def __str__(self) -> str:
         return f"Breakdown #{self.pk} at {self.station_id}: {self.get_category_display()}"
+
+
+class DriverNotification(models.Model):
+    """An e-mail the driver was (or is being) sent about an event of their account: the
+    row is the once-only guard (unique kind and key, e.g. the session id) and the list the
+    portal can show."""
+
+    class Kind(models.TextChoices):
+        SESSION_RECEIPT = "session_receipt", "Session receipt"
+        RESERVATION_CONFIRMED = "reservation_confirmed", "Reservation confirmed"
+        RESERVATION_EXPIRED = "reservation_expired", "Reservation expired"
+        MEMBERSHIP_STARTED = "membership_started", "Membership started"
+        MEMBERSHIP_ENDED = "membership_ended", "Membership ended"
+
+    driver = models.ForeignKey(Driver, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    key = models.CharField(max_length=64, help_text="What it is about (session, reservation, membership id).")
+    subject = models.CharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="driver_notification_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} → driver {self.driver_id}"

@@ -7,6 +7,9 @@ from django.utils import timezone
 
 from drivers.services import reservations
 
+# Sent by the notification service itself, hence declared there; listed here with the rest.
+from drivers.services.notifications import driver_notification_mail  # noqa: F401
+
 RETRY = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
 
 

@@ -13,6 +13,8 @@ from django.db.models import Q
 from billing.models import Account, MembershipFee, MembershipPlan, Subscription
 from billing.money import money_round
 from billing.services import ledger, payments
+from drivers.models import DriverNotification
+from drivers.services.notifications import driver_notify_later
 
 LIVE = ~Q(status=Subscription.Status.ENDED)
 
@@ -31,6 +33,7 @@ def subscription_start(*, driver, plan: MembershipPlan, on: date) -> Subscriptio
     except IntegrityError:
         raise ValidationError("You already have a membership; cancel it first.") from None
     membership_fee_post(subscription=subscription, period_start=on.replace(day=1))
+    _notify(subscription, DriverNotification.Kind.MEMBERSHIP_STARTED, day=on)
     return subscription
 
 
@@ -71,7 +74,19 @@ def subscription_end(*, subscription: Subscription, last_day: date) -> Subscript
     subscription.refresh_from_db()
     if updated:
         _unused_days_credit(subscription=subscription, last_day=last_day)
+        _notify(subscription, DriverNotification.Kind.MEMBERSHIP_ENDED, day=last_day)
     return subscription
+
+
+def _notify(subscription: Subscription, kind: str, *, day: date) -> None:
+    """The driver's e-mail about their membership, after commit, once per membership and
+    kind (a closed account gets none)."""
+    driver_notify_later(
+        driver_id=subscription.driver_id,
+        kind=kind,
+        key=subscription.pk,
+        values={"plan": subscription.plan.name, "day": day.isoformat()},
+    )
 
 
 def memberships_end_for_driver(*, driver, on: date) -> None:
@@ -86,9 +101,13 @@ def membership_fees_post(*, period_start: date) -> list[int]:
     and end memberships that ran out before it. Closed accounts are never charged.
     Idempotent per (subscription, month)."""
     period_end = _month_end(period_start)
-    Subscription.objects.filter(status=Subscription.Status.CANCELLING, ends_on__lt=period_start).update(
-        status=Subscription.Status.ENDED
-    )
+    for ran_out in Subscription.objects.filter(
+        status=Subscription.Status.CANCELLING, ends_on__lt=period_start
+    ).select_related("plan"):
+        if Subscription.objects.filter(pk=ran_out.pk, status=Subscription.Status.CANCELLING).update(
+            status=Subscription.Status.ENDED
+        ):
+            _notify(ran_out, DriverNotification.Kind.MEMBERSHIP_ENDED, day=ran_out.ends_on)
     live = (
         Subscription.objects.filter(LIVE)
         .filter(started_on__lte=period_end)

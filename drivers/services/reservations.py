@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from drivers.models import Driver, Reservation, Token
+from drivers.models import Driver, DriverNotification, Reservation, Token
+from drivers.services.notifications import driver_notify_later
 from stations.models import CommandRequest
 from stations.services.commands import command_request
 
@@ -90,9 +91,14 @@ def reservation_record_answer(
         new_status = Reservation.Status.ACCEPTED
     else:
         new_status = Reservation.Status.REJECTED if delivered else Reservation.Status.FAILED
-    Reservation.objects.filter(pk=reservation_id, station_id=station_id, status=Reservation.Status.REQUESTED).update(
-        status=new_status, charger_status=charger_status[:20], updated_at=timezone.now()
-    )
+    moved = Reservation.objects.filter(
+        pk=reservation_id, station_id=station_id, status=Reservation.Status.REQUESTED
+    ).update(status=new_status, charger_status=charger_status[:20], updated_at=timezone.now())
+    if moved and accepted:
+        _notify(
+            Reservation.objects.select_related("station__site").get(pk=reservation_id),
+            DriverNotification.Kind.RESERVATION_CONFIRMED,
+        )
 
 
 def reservation_record_cancellation(*, reservation_id: int, station_id: int, cancelled: bool) -> None:
@@ -109,9 +115,14 @@ def reservation_record_ended(*, reservation_id: int, station_id: int, expired: b
     """The charger ended a reservation on its own (OCPP 2.0.1 ReservationStatusUpdate):
     it expired there, or it was removed (its connector went out of service, …).
     Compare-and-set from the open statuses, so a late report changes nothing."""
-    Reservation.objects.filter(pk=reservation_id, station_id=station_id, status__in=Reservation.OPEN_STATUSES).update(
-        status=Reservation.Status.EXPIRED if expired else Reservation.Status.CANCELLED, updated_at=timezone.now()
-    )
+    moved = Reservation.objects.filter(
+        pk=reservation_id, station_id=station_id, status__in=Reservation.OPEN_STATUSES
+    ).update(status=Reservation.Status.EXPIRED if expired else Reservation.Status.CANCELLED, updated_at=timezone.now())
+    if moved and expired:
+        _notify(
+            Reservation.objects.select_related("station__site").get(pk=reservation_id),
+            DriverNotification.Kind.RESERVATION_EXPIRED,
+        )
 
 
 def reservation_use(*, reservation_id: int, station_id: int, session_id: int) -> None:
@@ -121,9 +132,37 @@ def reservation_use(*, reservation_id: int, station_id: int, session_id: int) ->
     )
 
 
+@transaction.atomic
 def reservations_expire(*, now=None) -> int:
-    """Mark reservations past their expiry as expired. Idempotent; returns how many moved."""
+    """Mark reservations past their expiry as expired and tell their drivers. Idempotent
+    (rows another run holds are skipped, not waited for); returns how many moved."""
     now = now or timezone.now()
-    return Reservation.objects.filter(status__in=Reservation.OPEN_STATUSES, expires_at__lte=now).update(
+    due = list(
+        Reservation.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status__in=Reservation.OPEN_STATUSES, expires_at__lte=now)
+        .select_related("station__site")
+    )
+    Reservation.objects.filter(pk__in=[reservation.pk for reservation in due]).update(
         status=Reservation.Status.EXPIRED, updated_at=now
+    )
+    for reservation in due:
+        _notify(reservation, DriverNotification.Kind.RESERVATION_EXPIRED)
+    return len(due)
+
+
+def _notify(reservation: Reservation, kind: str) -> None:
+    """Queue the driver's e-mail about the reservation (after commit, once per kind)."""
+    if reservation.driver_id is None:
+        return
+    driver_notify_later(
+        driver_id=reservation.driver_id,
+        kind=kind,
+        key=reservation.pk,
+        values={
+            "station": f"{reservation.station.site.name}, {reservation.station.identity}"
+            if reservation.station.site_id
+            else reservation.station.identity,
+            "connector": reservation.connector_number,
+            "expires": reservation.expires_at.isoformat(),
+        },
     )
