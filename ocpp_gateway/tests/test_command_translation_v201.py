@@ -192,6 +192,25 @@ def test_stop_and_session_limits_use_the_chargers_transaction_id(station):
         {"connector": 1, "scope": "session", "limit": 16, "unit": "A", "session": session.pk},
     )
     assert (call, payload["evseId"], payload["chargingProfile"]["transactionId"]) == ("SetChargingProfile", 1, "tx-abc")
+    assert _call(station, "cost_update", {"session": session.pk, "total_cost": 4.76})[0] == (
+        "CostUpdated",
+        {"totalCost": 4.76, "transactionId": "tx-abc"},
+    )
+
+
+def test_a_16_station_refuses_a_running_cost_update():
+    session = ChargingSession.objects.create(
+        station=ChargingStationFactory(),
+        connector_number=1,
+        id_tag="T",
+        meter_start_wh=0,
+        started_at="2030-01-01T00:00:00Z",
+    )
+    with pytest.raises(CommandError, match="running cost"):
+        command_request(
+            station=session.station, action="cost_update", parameters={"session": session.pk, "total_cost": 1.5}
+        )
+    assert not session.station.commands.exists()
 
 
 def test_a_16_session_cannot_be_stopped_through_201(station):

@@ -1,6 +1,7 @@
 """Downstream of the gateway a 2.0.1 charger is like a 1.6 one. Money: the driver sees
 their price on the charger (TransactionEvent's updatedPersonalMessage) and the running
 cost (totalCost), and the stopped session is priced into a CDR by the real Celery worker.
+The running cost is also pushed (CostUpdated) once it has moved by a step.
 Operations: a Faulted connector opens an incident. Real uvicorn, real
 `ocpp.v201.ChargePoint`, real worker, PostgreSQL and Redis."""
 
@@ -51,6 +52,8 @@ def test_a_201_session_shows_its_price_and_running_cost_and_becomes_a_cdr(asgi_s
                 timestamp=at(30),
                 meter_value=[energy(30_000, at=at(30))],
             )
+            # I02: the running cost moved from nothing to 4.76, so it is pushed as CostUpdated.
+            cost_updated = await charger.wait_for_call("CostUpdated")
             ended = await charger.transaction_event(
                 "Ended",
                 "TX-BILL",
@@ -60,12 +63,14 @@ def test_a_201_session_shows_its_price_and_running_cost_and_becomes_a_cdr(asgi_s
                 meter_value=[energy(40_000, "Transaction.End", at(60))],
                 transaction_info={"stopped_reason": "Local"},
             )
-            return started, updated, ended
+            return started, updated, cost_updated, ended
 
-    started, updated, ended = run(scenario())
+    started, updated, cost_updated, ended = run(scenario())
     # The price incl. 19 % VAT, and 10 kWh of it after half an hour.
     assert started.updated_personal_message == {"format": "UTF8", "content": "€0.48/kWh"}
     assert Decimal(str(updated.total_cost)) == Decimal("4.76")
+    assert cost_updated["transaction_id"] == "TX-BILL"
+    assert Decimal(str(cost_updated["total_cost"])) == Decimal("4.76")
     session = ChargingSession.objects.get(charger_transaction_id="TX-BILL")
     deadline = time.monotonic() + 60
     while not ChargeDetailRecord.objects.filter(session=session).exists():

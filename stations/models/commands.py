@@ -36,6 +36,7 @@ class CommandRequest(models.Model):
         DELETE_CERTIFICATE = "delete_certificate", "Delete an installed certificate"
         GET_INSTALLED_CERTIFICATES = "get_installed_certificate_ids", "List installed certificates"
         GET_LOG = "get_log", "Upload a log (diagnostics or security)"
+        COST_UPDATE = "cost_update", "Show a session's running cost on the charger"
         RAW = "raw", "Raw protocol frame (staff)"
 
     class Status(models.TextChoices):

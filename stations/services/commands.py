@@ -116,6 +116,9 @@ PARAMETERS: dict[str, dict[str, object]] = {
         "?retries": int,
         "?retry_interval": int,
     },
+    # The running cost of `session` (in the site's currency, VAT included) for the charger's
+    # display; protocols without such a message (1.6) refuse it at queueing.
+    Action.COST_UPDATE: {"session": int, "total_cost": NUMBER},
 }
 
 Validator = Callable[[CommandRequest], None]

@@ -40,6 +40,12 @@ def stop(p: dict) -> dict:
     return {"transactionId": int(p["session"])}
 
 
+@translates("cost_update", "CostUpdated")
+def cost_update(p: dict) -> dict:
+    # 1.6 has no running-cost message (2.0.1's CostUpdated); the request is refused when queued.
+    raise OcppCallError("NotSupported", "OCPP 1.6 has no message for a session's running cost.")
+
+
 @translates("reset", "Reset")
 def reset(p: dict) -> dict:
     return {"type": p["type"].capitalize()}

@@ -71,6 +71,11 @@ def stop(p: dict, request) -> dict:
     return {"transactionId": session.charger_transaction_id}
 
 
+def cost_update(p: dict, request) -> dict:
+    # I02: the transaction is the charger's string id, the cost a number (not a Decimal string).
+    return {"totalCost": float(p["total_cost"]), "transactionId": stop(p, request)["transactionId"]}
+
+
 def unlock(p: dict, request) -> dict:
     evse_id, connector_id = evse_of_connector(station_id=request.station_id, connector_number=p["connector"])
     return {"evseId": evse_id, "connectorId": connector_id}
@@ -262,6 +267,7 @@ COMMANDS: dict[str, Command] = {
     "stop": Command("RequestStopTransaction", stop, WITH_REQUEST),
     "reset": Command("Reset", lambda p: {"type": "Immediate" if p["type"] == "hard" else "OnIdle"}),
     "unlock": Command("UnlockConnector", unlock, WITH_REQUEST),
+    "cost_update": Command("CostUpdated", cost_update, WITH_REQUEST),
     "set_availability": Command("ChangeAvailability", set_availability, WITH_REQUEST),
     "reserve": Command("ReserveNow", reserve, WITH_REQUEST),
     "cancel_reservation": Command("CancelReservation", lambda p: {"reservationId": p["reservation"]}),

@@ -14,6 +14,7 @@ from ocpp_gateway import transaction_events
 from ocpp_gateway.protocols.base import CallContext, parse_time
 from ocpp_gateway.protocols.v201 import PROTOCOL
 from ocpp_gateway.protocols.v201.availability import charging_state_record
+from ocpp_gateway.protocols.v201.costs import cost_push_after_commit
 from ocpp_gateway.protocols.v201.id_tokens import id_tag_of, id_token_info, info_of
 from ocpp_gateway.transaction_events import Event, samples_from
 from stations import prices
@@ -82,6 +83,8 @@ def transaction_event(
         charging_state_record(
             ctx=ctx, connector_number=outcome.connector_number, charging_state=event.charging_state, at=at
         )
+    if outcome.session is not None and not outcome.replayed and event.event_type != transaction_events.ENDED:
+        cost_push_after_commit(session=outcome.session)
     return _response(event, outcome.session, has_token=id_token is not None)
 
 
