@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 METER_SECONDS = 5
 POWER_W = 11_000
+# A per-phase current limit in A becomes power on a three-phase 230 V supply.
+VOLTS_TIMES_PHASES = 230 * 3
 
 
 def _now() -> str:
@@ -33,6 +35,15 @@ class DemoCharger(ChargePoint):
         self.meter_wh = dict.fromkeys(connector_ids, 1000000)
         self.charging: dict[int, asyncio.Task] = {}
         self.transactions: dict[int, int] = {}  # transaction id → connector
+        # Charging profiles the CSMS set (site load management), as W: the session's own
+        # (TxProfile) wins over the station's fail-safe default (TxDefaultProfile).
+        self.session_limit_w: dict[int, float] = {}
+        self.default_limit_w: dict[int, float] = {}
+
+    def power_w(self, connector_id: int) -> int:
+        """What the car draws: the full power unless a profile holds it lower."""
+        limit = self.session_limit_w.get(connector_id, self.default_limit_w.get(connector_id))
+        return POWER_W if limit is None else int(max(0, min(POWER_W, limit)))
 
     async def announce(self) -> int:
         boot = await self.call(call.BootNotification(charge_point_vendor="VoltWay", charge_point_model="Demo"))
@@ -80,6 +91,27 @@ class DemoCharger(ChargePoint):
         keys = [{"key": "HeartbeatInterval", "readonly": False, "value": "300"}]
         return call_result.GetConfiguration(configuration_key=keys)
 
+    @on(Action.set_charging_profile)
+    def on_set_charging_profile(self, connector_id, cs_charging_profiles, **payload):
+        schedule = cs_charging_profiles["charging_schedule"]
+        limit = float(schedule["charging_schedule_period"][0]["limit"])
+        watts = limit * VOLTS_TIMES_PHASES if schedule["charging_rate_unit"] == "A" else limit
+        targets = self.connector_ids if connector_id == 0 else (connector_id,)
+        kept = self.default_limit_w if cs_charging_profiles["charging_profile_purpose"] == "TxDefaultProfile" else None
+        for target in targets:
+            (kept if kept is not None else self.session_limit_w)[target] = watts
+        return call_result.SetChargingProfile(status="Accepted")
+
+    @on(Action.clear_charging_profile)
+    def on_clear_charging_profile(self, connector_id=None, charging_profile_purpose=None, **payload):
+        targets = self.connector_ids if connector_id in (None, 0) else (connector_id,)
+        for target in targets:
+            if charging_profile_purpose in (None, "TxProfile"):
+                self.session_limit_w.pop(target, None)
+            if charging_profile_purpose in (None, "TxDefaultProfile"):
+                self.default_limit_w.pop(target, None)
+        return call_result.ClearChargingProfile(status="Accepted")
+
     @on(Action.clear_cache)
     def on_clear_cache(self, **payload):
         return call_result.ClearCache(status="Accepted")
@@ -101,12 +133,13 @@ class DemoCharger(ChargePoint):
         try:
             while True:
                 await asyncio.sleep(METER_SECONDS)
-                self.meter_wh[connector_id] += POWER_W * METER_SECONDS // 3600
+                power = self.power_w(connector_id)
+                self.meter_wh[connector_id] += power * METER_SECONDS // 3600
                 await self.call(call.MeterValues(connector_id=connector_id, transaction_id=transaction_id, meter_value=[{
                     "timestamp": _now(),
                     "sampledValue": [
                         {"value": str(self.meter_wh[connector_id]), "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
-                        {"value": str(POWER_W), "measurand": "Power.Active.Import", "unit": "W"},
+                        {"value": str(power), "measurand": "Power.Active.Import", "unit": "W"},
                     ],
                 }]))  # fmt: skip
         except asyncio.CancelledError:
@@ -120,6 +153,7 @@ class DemoCharger(ChargePoint):
         await self.status(connector_id, "Available")
         self.transactions.pop(transaction_id, None)
         self.charging.pop(connector_id, None)
+        self.session_limit_w.pop(connector_id, None)  # a TxProfile ends with its transaction
 
 
 async def run_charger(*, base_url: str, identity: str, password: str, connector_ids: tuple[int, ...]) -> None:

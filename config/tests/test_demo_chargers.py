@@ -64,3 +64,33 @@ def test_a_demo_charger_connects_and_charges_when_a_driver_starts(asgi_server, m
     asyncio.run(asyncio.wait_for(scenario(), 90))
     connector.refresh_from_db()
     assert connector.status == "Charging"
+
+
+def _profile(purpose: str, unit: str, limit: float) -> dict:
+    return {
+        "charging_profile_id": 1,
+        "stack_level": 0,
+        "charging_profile_purpose": purpose,
+        "charging_profile_kind": "Absolute",
+        "charging_schedule": {
+            "charging_rate_unit": unit,
+            "charging_schedule_period": [{"start_period": 0, "limit": limit}],
+        },
+    }
+
+
+def test_demo_chargers_draw_what_load_management_allows():
+    charger = demo_chargers.DemoCharger("VW-TEST-02", None, connector_ids=(1, 2))
+    assert charger.power_w(1) == demo_chargers.POWER_W
+
+    charger.on_set_charging_profile(connector_id=0, cs_charging_profiles=_profile("TxDefaultProfile", "A", 8))
+    assert charger.power_w(1) == charger.power_w(2) == 8 * 230 * 3
+    charger.on_set_charging_profile(connector_id=2, cs_charging_profiles=_profile("TxProfile", "W", 4000))
+    assert (charger.power_w(1), charger.power_w(2)) == (5520, 4000)
+    charger.on_set_charging_profile(connector_id=1, cs_charging_profiles=_profile("TxProfile", "A", 0))
+    assert charger.power_w(1) == 0  # paused
+
+    charger.on_clear_charging_profile(connector_id=1, charging_profile_purpose="TxProfile")
+    assert charger.power_w(1) == 5520
+    charger.on_clear_charging_profile()
+    assert charger.power_w(1) == charger.power_w(2) == demo_chargers.POWER_W
