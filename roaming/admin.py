@@ -40,6 +40,8 @@ class PartnerAdmin(admin.ModelAdmin):
         "status",
         "versions_url",
         "outbound_token",
+        "organisation",
+        "commission_percent",
         "version",
         "endpoints",
         "registered_at",

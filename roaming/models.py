@@ -34,6 +34,22 @@ class Partner(models.Model):
     tokens_pulled_at = models.DateTimeField(null=True, blank=True)
     locations_pulled_at = models.DateTimeField(null=True, blank=True)
     tariffs_pulled_at = models.DateTimeField(null=True, blank=True)
+    # The agreement: who the partner is in our books (its settlement statements) and our
+    # commission on what its CDRs charge our drivers.
+    organisation = models.ForeignKey(
+        "stations.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="roaming_partners",
+        help_text="The partner in our books: its monthly settlement statements are addressed to it.",
+    )
+    commission_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        help_text="Our commission on the partner CPO's CDRs, deducted from what we owe it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,12 +6,17 @@ import logging
 
 from django.dispatch import receiver
 
-from billing.services import invoices
+from billing.models import SettlementStatement
+from billing.services import invoices, settlements
 from drivers.selectors import stations as driver_stations
 from drivers.selectors import tokens
 from roaming import tasks
 from roaming.selectors.demand_evidence import partner_locations_nearby
-from roaming.selectors.partner_cdrs import partner_cdr_charges
+from roaming.selectors.partner_cdrs import (
+    partner_cdr_charges,
+    partner_cdr_settlement_items,
+    partner_cpo_organisations,
+)
 from roaming.selectors.partner_locations import partner_site_results
 from roaming.selectors.tokens import partner_token_authorization
 from stations import signals
@@ -58,3 +63,8 @@ driver_stations.foreign_site_source_register(partner_site_results)
 
 # Our drivers' CDRs from partner CPOs go on their monthly invoice, with our markup.
 invoices.foreign_charge_source_register(partner_cdr_charges)
+# What we owe partner CPOs for their CDRs, less our commission, on the monthly statements.
+settlements.foreign_settlement_source_register(
+    role=SettlementStatement.Role.PARTNER_CPO,
+    source=settlements.ForeignSettlementSource(parties=partner_cpo_organisations, items=partner_cdr_settlement_items),
+)

@@ -51,6 +51,8 @@ class SettlementStatement(models.Model):
     class Role(models.TextChoices):
         OWNER = "owner", _("Owner")
         OPERATOR = "operator", _("Operator")
+        # What we owe a partner CPO for our drivers' charging on its network, less our commission.
+        PARTNER_CPO = "cpo", _("Partner CPO")
 
     party = models.ForeignKey("stations.Organisation", on_delete=models.PROTECT, related_name="statements")
     role = models.CharField(max_length=8, choices=Role.choices)
@@ -92,11 +94,18 @@ class SettlementLine(models.Model):
     credited after its month closed has no line yet, so the next statement takes it."""
 
     statement = models.ForeignKey(SettlementStatement, on_delete=models.PROTECT, related_name="settled_cdrs")
-    cdr = models.ForeignKey("billing.ChargeDetailRecord", on_delete=models.PROTECT, related_name="settlement_lines")
+    cdr = models.ForeignKey(
+        "billing.ChargeDetailRecord", on_delete=models.PROTECT, null=True, blank=True, related_name="settlement_lines"
+    )
+    # Or a charge held by an app above billing (a partner CPO's CDR), by its unique reference.
+    foreign_reference = models.CharField(max_length=80, null=True, blank=True)
     role = models.CharField(max_length=8, choices=SettlementStatement.Role.choices)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["cdr", "role"], name="cdr_settled_once_per_role")]
+        constraints = [
+            models.UniqueConstraint(fields=["cdr", "role"], name="cdr_settled_once_per_role"),
+            models.UniqueConstraint(fields=["foreign_reference", "role"], name="foreign_settled_once_per_role"),
+        ]
 
     def __str__(self) -> str:
         return f"CDR {self.cdr_id} in statement {self.statement_id} ({self.role})"

@@ -4,6 +4,8 @@ and owner share), aggregated in the database; SettlementLine records which state
 took each CDR, so that none is settled twice and none is lost."""
 
 import calendar
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -31,6 +33,39 @@ SUMS = {
 MONEY_KEYS = ("gross", "vat", "net", "commission", "owner_share")
 
 
+@dataclass(frozen=True)
+class ForeignSettlementItem:
+    """A charge an app above billing holds and settles with a party (a partner CPO's CDR,
+    held by roaming). `reference` is unique across sources: the SettlementLine keeps it, so
+    the item is settled once per role."""
+
+    reference: str
+    currency: str
+    stopped_at: datetime
+    label: str
+    credit: bool
+    energy_wh: int
+    net: Decimal
+    vat: Decimal
+    commission: Decimal
+
+
+@dataclass(frozen=True)
+class ForeignSettlementSource:
+    parties: Callable[[], Iterable[Organisation]]
+    # (party=…, end=…) -> the party's items that stopped before `end`; billing drops the settled.
+    items: Callable[..., Iterable[ForeignSettlementItem]]
+
+
+_foreign_sources: dict[str, ForeignSettlementSource] = {}
+
+
+def foreign_settlement_source_register(*, role: str, source: ForeignSettlementSource) -> None:
+    """Called at start-up by an app above billing that settles its own charges with parties
+    in `role` on the same monthly statements as owners and operators."""
+    _foreign_sources[role] = source
+
+
 def statements_generate(*, period_start: date, now: datetime | None = None) -> list[int]:
     """Statements for every owner and operator with unsettled CDRs or a fee in the closed
     month starting `period_start`. Idempotent: a month's existing statements are kept."""
@@ -38,6 +73,9 @@ def statements_generate(*, period_start: date, now: datetime | None = None) -> l
     ids = []
     for party in Organisation.objects.filter(Q(is_owner=True) | Q(is_operator=True)):
         for role in (SettlementStatement.Role.OWNER, SettlementStatement.Role.OPERATOR):
+            ids += [s.pk for s in statement_generate(party=party, role=role, period_start=period_start, now=now)]
+    for role, source in _foreign_sources.items():
+        for party in source.parties():
             ids += [s.pk for s in statement_generate(party=party, role=role, period_start=period_start, now=now)]
     return ids
 
@@ -63,6 +101,10 @@ def statement_generate(
     if existing:
         return existing
     period_end = period_start.replace(day=calendar.monthrange(period_start.year, period_start.month)[1])
+    if role in _foreign_sources:
+        return _foreign_statements_create(
+            party=party, role=role, period_start=period_start, period_end=period_end, month_start=start, end=end
+        )
     cdrs = _unsettled(party=party, role=role).filter(stopped_at__lt=end)
     agreements = _fee_agreements(period_start, period_end).filter(**{role: party})
     analytics = _analytics_subscriptions(period_start, period_end).filter(subscriber=party)
@@ -93,6 +135,65 @@ def statement_generate(
         )
         statements.append(statement)
     return statements
+
+
+def _foreign_statements_create(*, party, role, period_start, period_end, month_start, end) -> list:
+    """The party's statements of items held above billing: each item not yet settled in this
+    role that stopped before the month's end, earlier months' as adjustments."""
+    items = list(_foreign_sources[role].items(party=party, end=end))
+    settled = set(
+        SettlementLine.objects.filter(role=role, foreign_reference__in=[i.reference for i in items]).values_list(
+            "foreign_reference", flat=True
+        )
+    )
+    items = [item for item in items if item.reference not in settled]
+    zone = ZoneInfo(party.time_zone)
+    statements = []
+    for currency in sorted({item.currency for item in items}):
+        mine = [item for item in items if item.currency == currency]
+        groups: dict[tuple[str, str], list[ForeignSettlementItem]] = {}
+        for item in mine:
+            groups.setdefault((f"{item.stopped_at.astimezone(zone):%Y-%m}", item.label), []).append(item)
+        lines = [
+            {
+                "station": label,
+                "month": month,
+                "adjustment": month < f"{month_start.astimezone(zone):%Y-%m}",
+                **_foreign_totals(group, currency=currency, as_text=True),
+            }
+            for (month, label), group in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1]), reverse=True)
+        ]
+        statement = _statement_create(
+            party=party,
+            role=role,
+            period_start=period_start,
+            period_end=period_end,
+            currency=currency,
+            totals=_foreign_totals(mine, currency=currency),
+            lines=lines,
+            fee_agreements=[],
+        )
+        SettlementLine.objects.bulk_create(
+            SettlementLine(statement=statement, foreign_reference=item.reference, role=role) for item in mine
+        )
+        statements.append(statement)
+    return statements
+
+
+def _foreign_totals(items: list[ForeignSettlementItem], *, currency: str, as_text: bool = False) -> dict:
+    money = {
+        "net": sum((i.net for i in items), ZERO),
+        "vat": sum((i.vat for i in items), ZERO),
+        "commission": sum((i.commission for i in items), ZERO),
+        "owner_share": ZERO,
+    }
+    money["gross"] = money["net"] + money["vat"]
+    money = {k: money_round(v, currency) for k, v in money.items()}
+    return {
+        "sessions": sum(1 for i in items if not i.credit),
+        "energy_wh": sum(i.energy_wh for i in items),
+        **({k: str(v) for k, v in money.items()} if as_text else money),
+    }
 
 
 def _totals(cdrs, *, currency: str) -> dict:

@@ -1,6 +1,7 @@
 """Partner CPOs' CDRs for our drivers (we are the EMSP) as charges on the driver's monthly
-invoice: the partner's price plus our markup (OCPI_ROAMING_MARKUP_PERCENT), at the VAT
-rate the partner charged."""
+invoice (the partner's price plus our markup, OCPI_ROAMING_MARKUP_PERCENT, at the VAT rate
+the partner charged) and as items of the partner's monthly settlement statement (what we
+owe it, less our commission)."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -9,6 +10,7 @@ from django.conf import settings
 
 from billing.money import ZERO, money_round
 from billing.services.invoices import ForeignCharge
+from billing.services.settlements import ForeignSettlementItem
 from roaming.models import PartnerCdr
 from stations.models import Organisation
 
@@ -45,3 +47,37 @@ def partner_cdr_charge(cdr: PartnerCdr) -> ForeignCharge:
         vat=vat,
         vat_rate=rate,
     )
+
+
+def partner_cpo_organisations():
+    """The organisations partner CPOs are settled as (their agreement names one)."""
+    return Organisation.objects.filter(roaming_partners__cdrs__isnull=False).distinct()
+
+
+def partner_cdr_settlement_items(*, party: Organisation, end: datetime) -> list[ForeignSettlementItem]:
+    """What we owe `party` for its CDRs stopped before `end`: the partner's totals, less our
+    commission on the amount excl. VAT; a credit CDR counts negative."""
+    cdrs = (
+        PartnerCdr.objects.filter(partner__organisation=party, stopped_at__lt=end)
+        .select_related("partner")
+        .order_by("stopped_at", "pk")
+    )
+    items = []
+    for cdr in cdrs:
+        sign = -1 if cdr.credit else 1
+        net = sign * money_round(abs(Decimal(cdr.total_excl_vat)), cdr.currency)
+        incl = net if cdr.total_incl_vat is None else sign * money_round(abs(Decimal(cdr.total_incl_vat)), cdr.currency)
+        items.append(
+            ForeignSettlementItem(
+                reference=f"partner-cdr:{cdr.pk}",
+                currency=cdr.currency,
+                stopped_at=cdr.stopped_at,
+                label=f"{cdr.country_code}-{cdr.party_id} {(cdr.data.get('cdr_location') or {}).get('id', '')}".strip(),
+                credit=cdr.credit,
+                energy_wh=sign * int(abs(Decimal(cdr.energy_kwh)) * 1000),
+                net=net,
+                vat=incl - net,
+                commission=money_round(net * cdr.partner.commission_percent / 100, cdr.currency),
+            )
+        )
+    return items

@@ -1,0 +1,62 @@
+"""What we owe a partner CPO for its CDRs of our drivers' sessions, less our commission, on
+the monthly settlement statements: real rows through the one statement run."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from billing.models import SettlementLine, SettlementStatement
+from billing.services.settlements import statements_generate
+from drivers.tests.factories import TokenFactory
+from roaming.tests.factories import registered_partner
+from roaming.tests.test_partner_cdr_invoices import partner_cdr
+from stations.tests.factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+MAY, JUNE = date(2026, 5, 1), date(2026, 6, 1)
+
+
+def test_partner_cpo_statements_to_the_cent_with_a_credit_in_the_next_month():
+    books = OrganisationFactory(name="Partner CPO GmbH", is_owner=False, is_operator=False, is_emsp=False)
+    cpo = registered_partner(name="Partner CPO", token="cpo", role="CPO", country_code="DE", party_id="EVC")
+    cpo.organisation, cpo.commission_percent = books, Decimal("15")
+    cpo.save()
+    token = TokenFactory()
+    c1 = partner_cdr(cpo, token, "c1", datetime(2026, 5, 10, 12, tzinfo=UTC), "10.00", "11.90")
+    partner_cdr(cpo, token, "c2", datetime(2026, 5, 20, 12, tzinfo=UTC), "20.00", "23.80", kwh="20")
+
+    statements_generate(period_start=MAY, now=datetime(2026, 6, 1, 6, tzinfo=UTC))
+    may = SettlementStatement.objects.get(party=books, role=SettlementStatement.Role.PARTNER_CPO)
+    assert (may.session_count, may.energy_wh) == (2, 30000)
+    assert (may.net_revenue, may.vat, may.gross_incl_vat, may.commission, may.payout_due) == (
+        Decimal("30.00"),
+        Decimal("5.70"),
+        Decimal("35.70"),
+        Decimal("4.50"),
+        Decimal("25.50"),
+    )
+
+    # After May's statement: a late May CDR and the credit of c1.
+    partner_cdr(cpo, token, "c3", datetime(2026, 5, 25, 12, tzinfo=UTC), "4.00", "4.76", kwh="4")
+    partner_cdr(cpo, token, "c1-credit", datetime(2026, 6, 2, 12, tzinfo=UTC), "10.00", "11.90", credit=True)
+    statements_generate(period_start=MAY, now=datetime(2026, 6, 3, tzinfo=UTC))
+    assert SettlementStatement.objects.get(party=books, period_start=MAY).payout_due == Decimal("25.50")
+
+    statements_generate(period_start=JUNE, now=datetime(2026, 7, 1, 6, tzinfo=UTC))
+    june = SettlementStatement.objects.get(party=books, period_start=JUNE)
+    assert (june.net_revenue, june.vat, june.commission, june.payout_due) == (
+        Decimal("-6.00"),
+        Decimal("-1.14"),
+        Decimal("-0.90"),
+        Decimal("-5.10"),
+    )
+    assert [(line["month"], line["adjustment"], line["net"]) for line in june.lines] == [
+        ("2026-06", False, "-10.00"),
+        ("2026-05", True, "4.00"),
+    ]
+    # Nothing settled twice, nothing lost, and no other party got a partner statement.
+    assert SettlementLine.objects.filter(foreign_reference=f"partner-cdr:{c1.pk}").count() == 1
+    assert SettlementLine.objects.filter(role=SettlementStatement.Role.PARTNER_CPO).count() == 4
+    assert SettlementStatement.objects.filter(role=SettlementStatement.Role.PARTNER_CPO).count() == 2
