@@ -87,7 +87,9 @@ def _needs_sending(policy: SiteLoadPolicy, allocation: SessionAllocation) -> boo
         # Any reduction is sent: a charger left above its share would eat into the others'.
         return True
     if allocation.sent_limit == 0:
-        return True  # resuming is never held back by the step
+        # Resuming is never held back by the step; a session paused and still paused is not
+        # sent its 0 again (it was, every round: a profile a second to each paused charger).
+        return allocation.limit > 0
     step = policy.hysteresis_a
     if allocation.unit == SessionAllocation.Unit.WATT:
         step *= policy.voltage * 3
