@@ -8,7 +8,8 @@ started by the first event that carries a token: at once for authorize-first and
 starts, later for cable-first ones, whose earlier events are then applied to it in seqNo
 order. Events queued offline arrive late and possibly out of order; the session's meter
 rules ignore readings older than the ones applied. A transaction that ends with seqNo
-numbers missing flags its session `transaction_event_gap`."""
+numbers missing flags its session `transaction_event_gap`. One that ends without ever
+having had a token becomes a TransactionDiscrepancy (`ended_without_token`) for staff."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from drivers.services import reservations
 from ocpp_gateway.models import TransactionEventRecord
 from ocpp_gateway.protocols.base import parse_time
 from stations.models import ChargingSession, CommandRequest
+from stations.models.sessions import TransactionDiscrepancy
 from stations.selectors.evses import connector_number_for_evse
 from stations.selectors.sessions import session_by_charger_transaction
 from stations.services import sessions
@@ -97,6 +99,8 @@ def event_apply(*, station_id: int, event: Event, received_at: datetime) -> Outc
             station_id=station_id, event=event, earlier=earlier, connector_number=connector_number, at=received_at
         )
         if session is None:
+            if event.event_type == ENDED:
+                _ended_without_token(station_id, event, earlier, connector_number, received_at)
             return Outcome(session=None, connector_number=connector_number, replayed=False)
         TransactionEventRecord.objects.filter(station_id=station_id, transaction_id=event.transaction_id).update(
             session=session
@@ -159,6 +163,38 @@ def _session_begin(
             received_at=at,
         )
     return session
+
+
+def _ended_without_token(
+    station_id: int,
+    event: Event,
+    earlier: list[TransactionEventRecord],
+    connector_number: int | None,
+    received_at: datetime,
+) -> None:
+    """A transaction that ended without a token never became a session, so nothing bills
+    the energy it may have delivered (a free-vend charger, a token the charger forgot):
+    like 1.6's StopTransaction for an unknown transaction it becomes a discrepancy for
+    staff, with what the events say. Runs once: a replayed Ended is recognised earlier."""
+    runs = [_record_samples(record) for record in earlier if record.seq_no < event.seq_no]
+    runs += [event.samples] + [_record_samples(record) for record in earlier if record.seq_no > event.seq_no]
+    readings = [wh for samples in runs for wh in _energy_readings(samples)]
+    first = min([event.timestamp, *(record.timestamp for record in earlier)])
+    sessions.discrepancy_record(
+        station_id=station_id,
+        transaction_number=0,
+        charger_transaction_id=event.transaction_id,
+        kind=TransactionDiscrepancy.Kind.ENDED_WITHOUT_TOKEN,
+        payload={
+            "connector": connector_number,
+            "startedAt": first.isoformat(),
+            "endedAt": event.timestamp.isoformat(),
+            "stoppedReason": event.stopped_reason,
+            "events": len(earlier) + 1,
+            "energyWh": readings[-1] - readings[0] if len(readings) > 1 else None,
+        },
+        received_at=received_at,
+    )
 
 
 def _finish(station_id: int, event: Event, session: ChargingSession, received_at: datetime) -> ChargingSession:

@@ -360,11 +360,27 @@ from stations.pipeline import admin as pipeline_admin  # noqa: E402, F401
 class TransactionDiscrepancyAdmin(admin.ModelAdmin):
     """Transaction messages answered but not applied cleanly, for staff to reconcile."""
 
-    list_display = ["received_at", "station", "kind", "transaction_number", "session", "resolved_at"]
+    list_display = [
+        "received_at",
+        "station",
+        "kind",
+        "transaction_number",
+        "charger_transaction_id",
+        "session",
+        "resolved_at",
+    ]
     list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter)]
-    search_fields = ["station__identity", "=transaction_number"]
+    search_fields = ["station__identity", "=transaction_number", "=charger_transaction_id"]
     list_select_related = ["station"]
-    readonly_fields = ["station", "session", "transaction_number", "kind", "payload", "received_at"]
+    readonly_fields = [
+        "station",
+        "session",
+        "transaction_number",
+        "charger_transaction_id",
+        "kind",
+        "payload",
+        "received_at",
+    ]
     fields = [*readonly_fields, "resolved_at", "resolution_note"]
 
     def has_add_permission(self, request):

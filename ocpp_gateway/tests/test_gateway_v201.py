@@ -17,6 +17,7 @@ from ocpp_gateway.tests import charger as charger16
 from ocpp_gateway.tests.charger import basic_auth, in_db, run, ws_url
 from ocpp_gateway.tests.charger_v201 import connected, energy
 from stations.models import ChargingSession, ChargingStation, CommandRequest, Connector
+from stations.models.sessions import TransactionDiscrepancy
 from stations.services.commands import command_request
 from stations.tests.factories import ConnectorFactory
 
@@ -196,6 +197,49 @@ def test_cable_first_transaction_starts_the_session_when_the_token_comes(asgi_se
         2_000,
         "EVDisconnected",
     )
+
+
+def test_a_transaction_that_never_gets_a_token_becomes_a_discrepancy_for_staff(asgi_server, identity):
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    at = lambda minutes: (start + timedelta(minutes=minutes)).isoformat()  # noqa: E731
+
+    async def scenario():
+        async with connected(asgi_server, identity) as charger:
+            await charger.transaction_event(
+                "Started",
+                "TX-NOTOKEN",
+                trigger_reason="CablePluggedIn",
+                timestamp=at(0),
+                evse={"id": 1, "connector_id": 1},
+                meter_value=[energy(1_000, "Transaction.Begin", at(0))],
+            )
+            ended = {
+                "trigger_reason": "EVCommunicationLost",
+                "timestamp": at(10),
+                "seq_no": 1,
+                "meter_value": [energy(1_800, "Transaction.End", at(10))],
+                "transaction_info": {"stopped_reason": "EVDisconnected"},
+            }
+            await charger.transaction_event("Ended", "TX-NOTOKEN", **ended)
+            # The charger replays its Ended (lost answer): still one discrepancy.
+            await charger.transaction_event("Ended", "TX-NOTOKEN", **ended)
+
+    run(scenario())
+    assert not ChargingSession.objects.filter(charger_transaction_id="TX-NOTOKEN").exists()
+    discrepancy = TransactionDiscrepancy.objects.get(charger_transaction_id="TX-NOTOKEN")
+    assert (discrepancy.kind, discrepancy.station.identity, discrepancy.session) == (
+        TransactionDiscrepancy.Kind.ENDED_WITHOUT_TOKEN,
+        identity,
+        None,
+    )
+    assert discrepancy.payload == {
+        "connector": 1,
+        "startedAt": start.isoformat(),
+        "endedAt": (start + timedelta(minutes=10)).isoformat(),
+        "stoppedReason": "EVDisconnected",
+        "events": 2,
+        "energyWh": 800,
+    }
 
 
 def test_offline_replay_is_applied_once_and_gaps_flag_the_session(asgi_server, identity):

@@ -162,13 +162,15 @@ class StatusChange(models.Model):
 
 class TransactionDiscrepancy(models.Model):
     """A transaction message we answered but could not apply cleanly, kept for staff to
-    reconcile: a StopTransaction for an unknown or already-stopped transaction, or
-    MeterValues for a transaction we never started."""
+    reconcile: a StopTransaction for an unknown or already-stopped transaction, MeterValues
+    for a transaction we never started, or an OCPP 2.0.1 transaction that ended without
+    ever being given a token (energy delivered that no session bills)."""
 
     class Kind(models.TextChoices):
         UNKNOWN_TRANSACTION = "unknown_transaction", "StopTransaction for an unknown transaction"
         ALREADY_STOPPED = "already_stopped", "StopTransaction for a transaction already stopped differently"
         METER_VALUES_UNKNOWN = "meter_values_unknown", "MeterValues for an unknown transaction"
+        ENDED_WITHOUT_TOKEN = "ended_without_token", "Transaction ended without ever getting a token (2.0.1)"
 
     station = models.ForeignKey(
         "stations.ChargingStation", on_delete=models.CASCADE, related_name="transaction_discrepancies"
@@ -176,7 +178,10 @@ class TransactionDiscrepancy(models.Model):
     session = models.ForeignKey(
         ChargingSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="discrepancies"
     )
-    transaction_number = models.BigIntegerField(help_text="transactionId as sent by the charger.")
+    transaction_number = models.BigIntegerField(help_text="transactionId as sent by the charger (1.6; 0 for 2.0.1).")
+    charger_transaction_id = models.CharField(
+        max_length=36, blank=True, help_text="OCPP 2.0.1's string transactionId, as sent by the charger."
+    )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     payload = models.JSONField(default=dict, help_text="The message as received.")
     received_at = models.DateTimeField()

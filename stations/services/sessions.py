@@ -275,12 +275,16 @@ def discrepancy_record(
     payload: dict,
     received_at: datetime,
     session: ChargingSession | None = None,
+    charger_transaction_id: str = "",
 ) -> TransactionDiscrepancy:
-    logger.warning("transaction discrepancy on station %s: %s #%s", station_id, kind, transaction_number)
+    logger.warning(
+        "transaction discrepancy on station %s: %s #%s", station_id, kind, charger_transaction_id or transaction_number
+    )
     return TransactionDiscrepancy.objects.create(
         station_id=station_id,
         session=session,
         transaction_number=transaction_number,
+        charger_transaction_id=charger_transaction_id,
         kind=kind,
         payload=payload,
         received_at=received_at,
