@@ -460,6 +460,11 @@ if not 0 <= BILLING_PAYMENT_TERMS_DAYS <= 120:
     raise ImproperlyConfigured(f"BILLING_PAYMENT_TERMS_DAYS={BILLING_PAYMENT_TERMS_DAYS} must be between 0 and 120.")
 if not 0 <= BILLING_REMINDER_1_DAYS < BILLING_REMINDER_2_DAYS:
     raise ImproperlyConfigured("BILLING_REMINDER_1_DAYS must be >= 0 and less than BILLING_REMINDER_2_DAYS.")
+# SEPA direct debit: the driver is told the amount and date this many days before the
+# debit (the mandate text promises it; the rulebook's default is 14 unless agreed shorter).
+BILLING_SEPA_PRENOTICE_DAYS = config_env.env.int("BILLING_SEPA_PRENOTICE_DAYS", default=2)
+if BILLING_SEPA_PRENOTICE_DAYS < 1:
+    raise ImproperlyConfigured(f"BILLING_SEPA_PRENOTICE_DAYS={BILLING_SEPA_PRENOTICE_DAYS} must be at least 1.")
 if BILLING_BLOCK_GRACE_DAYS < 1:
     raise ImproperlyConfigured(f"BILLING_BLOCK_GRACE_DAYS={BILLING_BLOCK_GRACE_DAYS} must be at least 1.")
 # Amount held on the card for an ad-hoc (QR) session, captured at stop for the real price.

@@ -90,6 +90,10 @@ LABELS = {
         "reminder_2_sent_at_body": "Invoice {number} over {amount} is still open (due {due}). {pay} If it is not paid within {grace} days, charging with your account will be blocked until it is.",
         "blocked_at_subject": "Charging blocked: invoice {number} is unpaid",
         "blocked_at_body": "Invoice {number} over {amount} is unpaid after two reminders, so charging with your account is blocked. {pay} The block is lifted as soon as it is paid.",
+        "sepa_notice_subject": "Direct debit of {amount} on {date} for invoice {number}",
+        "sepa_notice_body": "We will debit {amount} for invoice {number} from your account ending {last4} on or shortly after {date}, under SEPA mandate {mandate} (creditor {creditor}). Please make sure the account is covered.",
+        "sepa_failed_subject": "Direct debit for invoice {number} failed",
+        "sepa_failed_body": "The direct debit of {amount} for invoice {number} was returned by your bank ({reason}), so the invoice is open again. {pay} We will remind you before anything is blocked.",
     },
     "de": {
         "invoice": "Rechnung",
@@ -173,6 +177,10 @@ LABELS = {
         "reminder_2_sent_at_body": "Die Rechnung {number} über {amount} ist noch offen (fällig am {due}). {pay} Ist sie nicht binnen {grace} Tagen bezahlt, wird das Laden mit Ihrem Konto gesperrt, bis sie bezahlt ist.",
         "blocked_at_subject": "Laden gesperrt: Rechnung {number} ist unbezahlt",
         "blocked_at_body": "Die Rechnung {number} über {amount} ist nach zwei Erinnerungen unbezahlt, daher ist das Laden mit Ihrem Konto gesperrt. {pay} Die Sperre endet, sobald sie bezahlt ist.",
+        "sepa_notice_subject": "Lastschrift über {amount} am {date} für Rechnung {number}",
+        "sepa_notice_body": "Wir buchen {amount} für die Rechnung {number} am {date} oder kurz danach per SEPA-Lastschrift (Mandat {mandate}, Gläubiger {creditor}) von Ihrem Konto mit der Endung {last4} ab. Bitte sorgen Sie für Deckung.",
+        "sepa_failed_subject": "Lastschrift für Rechnung {number} fehlgeschlagen",
+        "sepa_failed_body": "Die Lastschrift über {amount} für die Rechnung {number} wurde von Ihrer Bank zurückgegeben ({reason}), die Rechnung ist daher wieder offen. {pay} Wir erinnern Sie, bevor etwas gesperrt wird.",
     },
 }
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "CHF": "CHF", "USD": "$", "PLN": "zł", "SEK": "kr", "DKK": "kr"}

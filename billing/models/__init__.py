@@ -4,7 +4,7 @@ from billing.models.countries import CountryRate
 from billing.models.invoices import Invoice, InvoiceLine, InvoiceSequence
 from billing.models.ledger import Account, Entry, LedgerTransaction
 from billing.models.memberships import MembershipFee, MembershipPlan, Subscription
-from billing.models.payments import BillingAccount, Payment, WebhookEvent
+from billing.models.payments import BillingAccount, Payment, SepaMandate, WebhookEvent
 from billing.models.reservations import ReservationCharge
 from billing.models.settlements import CommissionAgreement, SettlementLine, SettlementStatement
 from billing.models.tariffs import PriceComponent, Tariff, TariffElement
@@ -28,6 +28,7 @@ __all__ = [
     "Payment",
     "PriceComponent",
     "ReservationCharge",
+    "SepaMandate",
     "SettlementLine",
     "SettlementStatement",
     "Subscription",

@@ -16,7 +16,12 @@ class BillingAccount(models.Model):
     driver = models.OneToOneField("drivers.Driver", on_delete=models.CASCADE, related_name="billing_account")
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.CARD)
     stripe_customer_id = models.CharField(max_length=64, blank=True)
-    stripe_payment_method_id = models.CharField(max_length=64, blank=True, help_text=_("The saved card."))
+    stripe_payment_method_id = models.CharField(
+        max_length=64, blank=True, help_text=_("The saved payment method (a card or a SEPA mandate's IBAN).")
+    )
+    payment_method_type = models.CharField(
+        max_length=12, default="card", help_text=_('"card" or "sepa_debit" (Stripe\'s payment method type).')
+    )
     # Only what may be shown of the card (never its number): set from the provider's answer.
     card_brand = models.CharField(max_length=20, blank=True)
     card_last4 = models.CharField(max_length=4, blank=True)
@@ -82,6 +87,12 @@ class Payment(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_retry_at = models.DateTimeField(null=True, blank=True)
     failure_message = models.CharField(max_length=255, blank=True)
+    method_type = models.CharField(
+        max_length=12, blank=True, help_text=_('Stripe payments: "card" or "sepa_debit" (settles days later).')
+    )
+    debit_on = models.DateField(
+        null=True, blank=True, help_text=_("SEPA: the debit date announced in the pre-notification e-mail.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     settled_at = models.DateTimeField(null=True, blank=True)
@@ -117,3 +128,32 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.type} {self.event_id}"
+
+
+class SepaMandate(models.Model):
+    """A driver's authorisation to debit their IBAN through the card processor (Stripe's
+    `sepa_debit`): the mandate text the driver was shown and accepted, when, and from which
+    address (IP and browser), kept as SEPA requires; the IBAN itself stays at Stripe."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Accepted, IBAN not yet confirmed")
+        ACTIVE = "active", _("Active")
+        REPLACED = "replaced", _("Replaced")
+
+    account = models.ForeignKey(BillingAccount, on_delete=models.PROTECT, related_name="sepa_mandates")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    setup_intent_id = models.CharField(max_length=64, unique=True)
+    text = models.TextField(help_text=_("The mandate text exactly as shown to the driver."))
+    accepted_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField()
+    user_agent = models.CharField(max_length=255)
+    payment_method_id = models.CharField(max_length=64, blank=True)
+    stripe_mandate_id = models.CharField(max_length=64, blank=True, help_text=_("The mandate reference at Stripe."))
+    iban_last4 = models.CharField(max_length=4, blank=True)
+    iban_country = models.CharField(max_length=2, blank=True)
+
+    class Meta:
+        ordering = ["-accepted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"SEPA mandate {self.stripe_mandate_id or self.setup_intent_id} ({self.status})"

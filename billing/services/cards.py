@@ -19,6 +19,7 @@ _CARD_CLEARED = {
     "card_last4": "",
     "card_exp_month": None,
     "card_exp_year": None,
+    "payment_method_type": "card",
 }
 
 
@@ -88,6 +89,7 @@ def _card_store(account: BillingAccount, card: SavedCard) -> None:
     account.card_last4 = card.last4
     account.card_exp_month = card.exp_month
     account.card_exp_year = card.exp_year
+    account.payment_method_type = "card"
     account.save(update_fields=list(_CARD_CLEARED))
 
 

@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from billing.documents import labels
-from billing.models import Invoice
+from billing.models import Invoice, Payment
 from drivers.models import Driver
 
 logger = logging.getLogger(__name__)
@@ -27,9 +28,15 @@ def invoices_dun(*, now: datetime) -> dict[str, list[int]]:
     """Take every overdue invoice one step further where its time has come. Safe to run
     twice (and in parallel): each step is claimed by compare-and-set before its e-mail."""
     today = timezone.localdate(now)
-    open_invoices = Invoice.objects.filter(
-        kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN, due_date__isnull=False
-    ).select_related("driver__user", "issuer")
+    # An invoice whose direct debit is announced or under way is not overdue: the bank decides.
+    debit_under_way = Payment.objects.filter(
+        invoice=OuterRef("pk"), status=Payment.Status.PENDING, method_type="sepa_debit"
+    )
+    open_invoices = (
+        Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN, due_date__isnull=False)
+        .exclude(Exists(debit_under_way))
+        .select_related("driver__user", "issuer")
+    )
     done: dict[str, list[int]] = {"reminder_1": [], "reminder_2": [], "block": []}
     first = open_invoices.filter(
         reminder_1_sent_at__isnull=True, due_date__lte=today - timedelta(days=settings.BILLING_REMINDER_1_DAYS)

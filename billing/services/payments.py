@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from billing.models import Account, BillingAccount, ChargeDetailRecord, Invoice, Payment
@@ -14,6 +15,7 @@ from billing.selectors.cdrs import cdr_in_force
 from billing.selectors.payment_methods import card_payments_available
 from billing.services import ledger
 from billing.services.providers import PaymentProvider, ProviderResult, provider_get
+from billing.services.sepa_debits import SEPA, sepa_debit_announce, sepa_failure_tell
 from drivers.models import Driver, Token
 from drivers.services.tokens import token_block, token_create
 
@@ -63,8 +65,11 @@ def invoice_payment_collect(*, invoice: Invoice, now: datetime, provider: Paymen
 
 
 def payments_retry_due(*, now: datetime, provider: PaymentProvider | None = None) -> list[int]:
-    """Retry failed invoice payments whose retry time has come."""
-    due = Payment.objects.filter(purpose=Payment.Purpose.INVOICE, status=Payment.Status.FAILED, next_retry_at__lte=now)
+    """Retry failed invoice payments whose retry time has come, and submit the SEPA debits
+    whose announced date has come."""
+    due = Payment.objects.filter(purpose=Payment.Purpose.INVOICE, next_retry_at__lte=now).filter(
+        Q(status=Payment.Status.FAILED) | Q(status=Payment.Status.PENDING, method_type=SEPA)
+    )
     return [_attempt(payment=payment, now=now, provider=provider).pk for payment in due]
 
 
@@ -78,17 +83,24 @@ def payments_retry(*, payment_ids: list[int], now: datetime, provider: PaymentPr
 
 
 def _attempt(*, payment: Payment, now: datetime, provider: PaymentProvider | None) -> Payment:
+    account = BillingAccount.objects.filter(driver_id=payment.driver_id).first()
+    if account is not None and account.stripe_payment_method_id and account.payment_method_type == SEPA:
+        # A direct debit is announced (amount, date) before it is taken, each time.
+        if payment.debit_on is None:
+            return sepa_debit_announce(payment=payment, account=account, now=now)
+        if payment.debit_on > timezone.localdate(now):
+            return payment
     # Claim the attempt first (compare-and-set), so two workers never charge in parallel.
     attempt = payment.attempts + 1
+    method_type = account.payment_method_type if account is not None else ""
     claimed = (
         Payment.objects.filter(pk=payment.pk, attempts=payment.attempts)
         .exclude(status=Payment.Status.SUCCEEDED)
-        .update(attempts=attempt, status=Payment.Status.PENDING, next_retry_at=None)
+        .update(attempts=attempt, status=Payment.Status.PENDING, next_retry_at=None, method_type=method_type)
     )
     if not claimed:
         payment.refresh_from_db()
         return payment
-    account = BillingAccount.objects.filter(driver_id=payment.driver_id).first()
     if account is None or not account.stripe_payment_method_id:
         result = ProviderResult("failed", "", "No saved card on file.")
     else:
@@ -99,6 +111,7 @@ def _attempt(*, payment: Payment, now: datetime, provider: PaymentProvider | Non
             payment_method=account.stripe_payment_method_id,
             key=f"{payment.idempotency_key}-attempt-{attempt}",
             description=f"Invoice {payment.invoice.number}" if payment.invoice_id else "Charging",
+            method_type=method_type or "card",
         )
     return payment_result_apply(payment_id=payment.pk, result=result, now=now)
 
@@ -179,6 +192,44 @@ def _settle(payment: Payment, now: datetime) -> None:
         block_lift_if_settled(driver_id=payment.driver_id)
 
 
+def payment_reverse(*, payment_id: int, reason: str, now: datetime) -> Payment:
+    """A settled direct debit came back days later (returned by the bank or disputed): the
+    money leaves clearing again, the invoice is open again with its dunning started afresh
+    (reminders, then a block only after both), and the driver is e-mailed at once.
+    Idempotent: a payment not (or no longer) settled is left alone."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status != Payment.Status.SUCCEEDED or payment.purpose != Payment.Purpose.INVOICE:
+            return payment
+        clearing = ledger.account_get(kind=Account.Kind.PAYMENT_CLEARING, currency=payment.currency)
+        receivable = ledger.account_get(
+            kind=Account.Kind.DRIVER_RECEIVABLE, currency=payment.currency, driver=payment.driver
+        )
+        ledger.transaction_post(
+            reference=f"payment:{payment.pk}:returned",
+            kind="payment_returned",
+            occurred_at=now,
+            postings=[(receivable, payment.amount), (clearing, -payment.amount)],
+            description=f"Payment {payment.pk} returned: {reason}"[:255],
+        )
+        payment.status = Payment.Status.FAILED
+        payment.failure_message = reason[:255]
+        payment.captured_amount = Decimal(0)
+        payment.next_retry_at = payment.debit_on = None
+        payment.save()
+        if payment.invoice_id:
+            Invoice.objects.filter(pk=payment.invoice_id, status=Invoice.Status.PAID).update(
+                status=Invoice.Status.OPEN,
+                paid_at=None,
+                reminder_1_sent_at=None,
+                reminder_2_sent_at=None,
+                blocked_at=None,
+            )
+        sepa_failure_tell(payment=payment, reason=payment.failure_message)
+    logger.warning("Payment %s was returned after it settled: %s", payment.pk, reason)
+    return payment
+
+
 def block_lift_if_settled(*, driver_id: int) -> bool:
     """Lift a payment block once no invoice that caused one is still open."""
     still_blocked = Invoice.objects.filter(
@@ -200,6 +251,11 @@ def _fail(payment: Payment, result: ProviderResult, now: datetime) -> None:
     payment.next_retry_at = (
         now + timedelta(hours=schedule[payment.attempts - 1]) if payment.attempts <= len(schedule) else None
     )
+    if payment.method_type == SEPA and result.status == Payment.Status.FAILED:
+        # No automatic re-debit: another one needs its own notice; the driver is told now.
+        payment.next_retry_at = payment.debit_on = None
+        # Told inside the booking: a mail error rolls it back and the webhook is retried.
+        sepa_failure_tell(payment=payment, reason=payment.failure_message)
     # A decline does not block by itself: the invoice stays open and dunning reminds the
     # driver (twice, by e-mail) before charging is blocked.
     logger.warning("Payment %s failed (attempt %s): %s", payment.pk, payment.attempts, payment.failure_message)

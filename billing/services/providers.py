@@ -44,9 +44,18 @@ class PaymentProvider(Protocol):
     name: str
 
     def charge(
-        self, *, amount: Decimal, currency: str, customer: str, payment_method: str, key: str, description: str
+        self,
+        *,
+        amount: Decimal,
+        currency: str,
+        customer: str,
+        payment_method: str,
+        key: str,
+        description: str,
+        method_type: str = "card",
     ) -> ProviderResult:
-        """Take the amount now from a saved payment method (off-session)."""
+        """Take the amount now from a saved payment method (off-session). A SEPA debit
+        (`method_type` "sepa_debit") answers "pending" (processing): the webhook says later."""
 
     def authorize(
         self, *, amount: Decimal, currency: str, payment_method: str, key: str, description: str
@@ -65,6 +74,13 @@ class PaymentProvider(Protocol):
     def card_setup_begin(self, *, customer: str, email: str, metadata: dict, key: str) -> CardSetup:
         """Start saving a card for later off-session charges; `customer` empty creates one.
         The card itself is entered in the provider's own form (client_secret), never here."""
+
+    def sepa_setup_begin(self, *, customer: str, email: str, metadata: dict, key: str) -> CardSetup:
+        """Start saving an IBAN under a SEPA direct debit mandate (SetupIntent with
+        payment_method_types sepa_debit); the IBAN is typed into the provider's own form."""
+
+    def payment_method_get(self, *, payment_method: str) -> dict:
+        """The provider's PaymentMethod object (a card's or an IBAN's displayable details)."""
 
     def card_get(self, *, payment_method: str) -> SavedCard:
         """What may be shown of a saved card: brand, last four digits, expiry."""
@@ -100,12 +116,15 @@ class StripeProvider:
             max_network_retries=2,
         )
 
-    def charge(self, *, amount, currency, customer, payment_method, key, description) -> ProviderResult:
+    def charge(
+        self, *, amount, currency, customer, payment_method, key, description, method_type="card"
+    ) -> ProviderResult:
         params = {
             "amount": minor_units(amount, currency),
             "currency": currency.lower(),
             "customer": customer,
             "payment_method": payment_method,
+            "payment_method_types": [method_type],
             "off_session": True,
             "confirm": True,
             "description": description,
@@ -141,6 +160,12 @@ class StripeProvider:
         return self._call(lambda: self.client.v1.refunds.create(params=params, options={"idempotency_key": key}))
 
     def card_setup_begin(self, *, customer, email, metadata, key) -> CardSetup:
+        return self._setup_begin(customer=customer, email=email, metadata=metadata, key=key, method_type="card")
+
+    def sepa_setup_begin(self, *, customer, email, metadata, key) -> CardSetup:
+        return self._setup_begin(customer=customer, email=email, metadata=metadata, key=key, method_type="sepa_debit")
+
+    def _setup_begin(self, *, customer, email, metadata, key, method_type) -> CardSetup:
         try:
             if not customer:
                 customer = self.client.v1.customers.create(
@@ -150,7 +175,7 @@ class StripeProvider:
                 params={
                     "customer": customer,
                     "usage": "off_session",
-                    "payment_method_types": ["card"],
+                    "payment_method_types": [method_type],
                     "metadata": metadata,
                 },
                 options={"idempotency_key": key},
@@ -160,11 +185,13 @@ class StripeProvider:
         return CardSetup(customer=customer, intent_id=intent.id, client_secret=intent.client_secret)
 
     def card_get(self, *, payment_method) -> SavedCard:
+        return saved_card_from(self.payment_method_get(payment_method=payment_method))
+
+    def payment_method_get(self, *, payment_method) -> dict:
         try:
-            method = self.client.v1.payment_methods.retrieve(payment_method)
+            return self.client.v1.payment_methods.retrieve(payment_method).to_dict()
         except stripe.StripeError as error:
             raise CardSetupError(str(error)[:255]) from error
-        return saved_card_from(method.to_dict())
 
     def card_detach(self, *, payment_method, key) -> None:
         try:

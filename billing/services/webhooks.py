@@ -7,10 +7,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.models import Payment, WebhookEvent
+from billing.models import Payment, SepaMandate, WebhookEvent
 from billing.services.cards import card_setup_succeeded
-from billing.services.payments import payment_result_apply
+from billing.services.payments import payment_result_apply, payment_reverse
 from billing.services.providers import ProviderResult
+from billing.services.sepa_debits import sepa_setup_succeeded
 
 _INTENT_EVENTS = {
     "payment_intent.succeeded": "succeeded",
@@ -48,7 +49,16 @@ def stripe_webhook_receive(*, payload: bytes, signature: str | None) -> tuple[We
 
 def _apply(event) -> None:
     if event.type == "setup_intent.succeeded":
-        card_setup_succeeded(intent=event.data.object.to_dict())
+        intent = event.data.object.to_dict()
+        if SepaMandate.objects.filter(setup_intent_id=intent.get("id") or "-").exists():
+            sepa_setup_succeeded(intent=intent)
+        else:
+            card_setup_succeeded(intent=intent)
+        return
+    if event.type == "charge.dispute.created":
+        # A debit (or card payment) taken back by the payer's bank after it settled.
+        dispute = event.data.object.to_dict()
+        _reverse(event, intent_id=dispute.get("payment_intent") or "", reason=dispute.get("reason") or "disputed")
         return
     if event.type in _REFUND_EVENTS:
         _apply_refund(event)
@@ -61,12 +71,26 @@ def _apply(event) -> None:
     if payment is None:
         return  # not one of ours (e.g. created in Stripe's dashboard)
     error = intent.get("last_payment_error") or {}
+    if status == "failed" and payment.status == Payment.Status.SUCCEEDED:
+        # A direct debit can fail after it succeeded (returned by the bank): never silently.
+        _reverse(event, intent_id=intent["id"], reason=error.get("message") or error.get("code") or "returned")
+        return
     occurred = datetime.fromtimestamp(event.created, tz=UTC) if getattr(event, "created", None) else timezone.now()
     payment_result_apply(
         payment_id=payment.pk,
         result=ProviderResult(status, intent["id"], (error.get("message") or "") if status == "failed" else ""),
         now=occurred,
     )
+
+
+def _reverse(event, *, intent_id: str, reason: str) -> None:
+    payment = Payment.objects.filter(
+        provider=Payment.Provider.STRIPE, purpose=Payment.Purpose.INVOICE, provider_reference=intent_id or "-"
+    ).first()
+    if payment is None:
+        return
+    occurred = datetime.fromtimestamp(event.created, tz=UTC) if getattr(event, "created", None) else timezone.now()
+    payment_reverse(payment_id=payment.pk, reason=reason, now=occurred)
 
 
 def _apply_refund(event) -> None:

@@ -18,6 +18,12 @@ CARDS = {
     "pm_card_visa": {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030},
     "pm_card_mastercard": {"brand": "mastercard", "last4": "4444", "exp_month": 3, "exp_year": 2031},
 }
+# SEPA direct debit payment methods, after Stripe's test IBANs (DE89 3704 0044 0532 0130 00
+# succeeds; …3001 fails after processing, as Stripe's test mode does).
+SEPA_IBANS = {
+    "pm_sepa_debit_de": {"last4": "3000", "country": "DE", "bank_code": "37040044"},
+    "pm_sepa_debit_failing": {"last4": "3001", "country": "DE", "bank_code": "37040044"},
+}
 
 
 class StripeStub:
@@ -99,6 +105,7 @@ class StripeStub:
                 "client_secret": f"seti_test_{number:06d}_secret_stub",
                 "customer": form.get("customer"),
                 "usage": form.get("usage"),
+                "payment_method_types": [v for k, v in sorted(form.items()) if k.startswith("payment_method_types[")],
                 "metadata": {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")},
                 "payment_method": None,
                 "status": "requires_payment_method",
@@ -106,7 +113,8 @@ class StripeStub:
             self.setup_intents[intent["id"]] = intent
             return 200, intent
         card = CARDS.get(parts[2]) if len(parts) >= 3 else None
-        if card is None:
+        sepa = SEPA_IBANS.get(parts[2]) if len(parts) >= 3 else None
+        if card is None and sepa is None:
             return 404, {
                 "error": {
                     "type": "invalid_request_error",
@@ -114,7 +122,10 @@ class StripeStub:
                     "message": "No such PaymentMethod",
                 }
             }
-        method = {"id": parts[2], "object": "payment_method", "type": "card", "card": dict(card)}
+        if sepa is not None:
+            method = {"id": parts[2], "object": "payment_method", "type": "sepa_debit", "sepa_debit": dict(sepa)}
+        else:
+            method = {"id": parts[2], "object": "payment_method", "type": "card", "card": dict(card)}
         if parts[3:] == ["detach"]:
             if parts[2] not in self.attached:
                 message = "The payment method you provided is not attached to a customer."
@@ -129,6 +140,24 @@ class StripeStub:
         intent = self.setup_intents[intent_id]
         self.attached[payment_method] = intent["customer"]
         intent.update(status="succeeded", payment_method=payment_method)
+        if payment_method in SEPA_IBANS:
+            intent["mandate"] = f"mandate_test_{next(self._ids):06d}"
+        return dict(intent)
+
+    def debit_outcome(self, intent_id: str, status: str) -> dict:
+        """What Stripe does days after a SEPA debit was submitted: the processing intent
+        succeeds or fails (a failure may also follow an earlier success). Returns the intent
+        as a webhook carries it."""
+        intent = self.intents[intent_id]
+        intent["status"] = status
+        if status == "succeeded":
+            intent["amount_received"] = intent["amount"]
+        else:
+            intent["amount_received"] = 0
+            intent["last_payment_error"] = {
+                "code": "insufficient_funds",
+                "message": "The account has insufficient funds.",
+            }
         return dict(intent)
 
     def _create(self, form: dict) -> tuple[int, dict]:
@@ -141,8 +170,12 @@ class StripeStub:
             "payment_method": form.get("payment_method"),
             "capture_method": form.get("capture_method", "automatic"),
             "amount_received": 0,
+            "payment_method_types": [v for k, v in sorted(form.items()) if k.startswith("payment_method_types[")],
             "status": "requires_capture" if form.get("capture_method") == "manual" else "succeeded",
         }
+        if form.get("payment_method") in SEPA_IBANS:
+            # A debit is only submitted to the bank: the outcome comes days later.
+            intent["status"] = "processing"
         if form.get("payment_method") == DECLINING_CARD:
             intent["status"] = "requires_payment_method"
             self.intents[intent["id"]] = intent
