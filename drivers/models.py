@@ -3,6 +3,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from drivers.time_zones import time_zone_validate
+
 
 class Driver(models.Model):
     """The EMSP's customer: a Django user plus what charging needs."""
@@ -31,6 +33,12 @@ class Driver(models.Model):
     company_name = models.CharField(max_length=200, blank=True)
     vat_number = models.CharField(max_length=32, blank=True)
     preferred_language = models.CharField(max_length=8, default="en")
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[time_zone_validate],
+        help_text="IANA zone the portal shows times in; empty: the browser's own zone.",
+    )
     email_verified_at = models.DateTimeField(null=True, blank=True)
     account_status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -5,6 +5,8 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from drivers.time_zones import time_zone_names
+
 
 class LoginForm(AuthenticationForm):
     """Drivers and owners sign in with their e-mail address (it is their user name)."""
@@ -60,6 +62,12 @@ class ProfileForm(forms.Form):
         error_messages={"invalid": _("Use the two-letter country code, e.g. DE.")},
     )
     preferred_language = forms.ChoiceField(label=_("Language"), choices=[("en", "English")])
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        choices=lambda: [("", _("My browser's time zone")), *((zone, zone) for zone in time_zone_names())],
+        help_text=_("Times in the portal (support, sessions) are shown in this zone."),
+    )
     company_name = forms.CharField(
         label=_("Company (business customers)"),
         max_length=200,

@@ -47,7 +47,7 @@ VERIFICATION_MAX_AGE_SECONDS = 3 * 24 * 3600
 # The buyer on an invoice (EU VAT Directive art. 226): name and address, and a business
 # driver's company name and VAT id.
 PROFILE_FIELDS = (
-    "phone", "address", "city", "postal_code", "country", "preferred_language", "company_name", "vat_number",
+    "phone", "address", "city", "postal_code", "country", "preferred_language", "time_zone", "company_name", "vat_number",
 )  # fmt: skip
 
 

@@ -16,14 +16,23 @@
   var lastTypingSent = 0;
   var pause = 1000;
 
-  // As the server writes times ("2026-11-29 04:02 CET"), in the reader's own zone.
-  function stamp(iso) {
-    var date = new Date(iso);
-    var pad = function (n) { return String(n).padStart(2, "0"); };
-    var zone = new Intl.DateTimeFormat(undefined, { timeZoneName: "short" }).formatToParts(date)
-      .filter(function (part) { return part.type === "timeZoneName"; }).map(function (part) { return part.value; }).join("");
-    return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) + " " +
-      pad(date.getHours()) + ":" + pad(date.getMinutes()) + (zone ? " " + zone : "");
+  // As the server writes times ("2026-11-29 04:02 CET"): in the zone the page was written
+  // in (the driver's setting, data-time-zone), else the reader's own.
+  function stamp(iso, zone) {
+    if (zone === undefined) zone = box.dataset.timeZone;
+    var options = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+      hourCycle: "h23", timeZoneName: "short" };
+    if (zone) options.timeZone = zone;
+    var parts = {};
+    try {
+      new Intl.DateTimeFormat("en-GB", options).formatToParts(new Date(iso)).forEach(function (part) {
+        parts[part.type] = part.value;
+      });
+    } catch (error) {  // an unknown zone: the reader's own
+      return stamp(iso, "");
+    }
+    return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute +
+      (parts.timeZoneName ? " " + parts.timeZoneName : "");
   }
 
   function append(event) {
