@@ -10,6 +10,7 @@ from drivers.services import reservations
 from ocpp_gateway import state, station_reports
 from ocpp_gateway.protocols.base import CallContext
 from ocpp_gateway.protocols.v201 import PROTOCOL
+from stations.load_management import needs
 from stations.services import status as station_status
 
 # Kept as sent and answered with an empty response.
@@ -58,8 +59,10 @@ def notify_ev_charging_needs(ctx: CallContext, **payload) -> dict:
     station_reports.report_store(
         station_id=ctx.station_id, action="NotifyEVChargingNeeds", payload=payload, at=ctx.received_at
     )
-    # K15: Accepted promises a charging schedule; until the load allocator provides one, the
-    # EV charges by its own (and the charger's limits).
+    # K15: Accepted promises a charging schedule, which load management's re-allocation
+    # provides (the session's TxProfile); without it the EV charges by its own limits.
+    if needs.ev_charging_needs_take(station_id=ctx.station_id):
+        return {"status": "Accepted"}
     return {"status": "Rejected", "statusInfo": {"reasonCode": "NoSchedule"}}
 
 

@@ -1,7 +1,8 @@
 """Site load management with OCPP 2.0.1 chargers (the `ocpp` package over real sockets to
 uvicorn, a Celery worker, PostgreSQL, Redis): each receives its fail-safe TxDefaultProfile
 on connect and a TxProfile naming its own (string) transaction id, and a share freed by a
-TransactionEvent Ended reaches the other charger."""
+TransactionEvent Ended reaches the other charger. An EV's NotifyEVChargingNeeds is
+Accepted at a site under load management (the breadth test has the Rejected case)."""
 
 import asyncio
 import time
@@ -9,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from ocpp.routing import on
-from ocpp.v201 import call_result
+from ocpp.v201 import call, call_result
 from ocpp.v201.enums import Action
 
 from drivers.tests.factories import TokenFactory
@@ -76,6 +77,23 @@ def test_201_chargers_receive_their_default_and_their_transactions_limits(asgi_s
                     transaction_info={"charging_state": "Charging"},
                 )
             await _until(lambda: first.tx_limits.get("LM-TX-0") == second.tx_limits.get("LM-TX-1") == 9.5)
+            # K15: the site is under load management, so the EV's needs are taken (and its
+            # site re-allocated); the shares stand, as nothing else changed.
+            needs = await first.call(
+                call.NotifyEVChargingNeeds(
+                    evse_id=1,
+                    charging_needs={
+                        "requested_energy_transfer": "AC_three_phase",
+                        "ac_charging_parameters": {
+                            "energy_amount": 20000,
+                            "ev_min_current": 6,
+                            "ev_max_current": 32,
+                            "ev_max_voltage": 400,
+                        },
+                    },
+                )
+            )
+            assert needs.status == "Accepted"
             ended_at = time.monotonic()
             await first.transaction_event(
                 "Ended",
