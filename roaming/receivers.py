@@ -13,9 +13,11 @@ from drivers.selectors import tokens
 from roaming import tasks
 from roaming.selectors.demand_evidence import partner_locations_nearby
 from roaming.selectors.partner_cdrs import (
+    our_cdr_settlement_items,
     partner_cdr_charges,
     partner_cdr_settlement_items,
     partner_cpo_organisations,
+    partner_emsp_organisations,
 )
 from roaming.selectors.partner_locations import partner_site_results
 from roaming.selectors.tokens import partner_token_authorization
@@ -67,4 +69,9 @@ invoices.foreign_charge_source_register(partner_cdr_charges)
 settlements.foreign_settlement_source_register(
     role=SettlementStatement.Role.PARTNER_CPO,
     source=settlements.ForeignSettlementSource(parties=partner_cpo_organisations, items=partner_cdr_settlement_items),
+)
+# What partner EMSPs owe us for our CDRs of their tokens, less their commission.
+settlements.foreign_settlement_source_register(
+    role=SettlementStatement.Role.PARTNER_EMSP,
+    source=settlements.ForeignSettlementSource(parties=partner_emsp_organisations, items=our_cdr_settlement_items),
 )

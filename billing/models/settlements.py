@@ -53,6 +53,8 @@ class SettlementStatement(models.Model):
         OPERATOR = "operator", _("Operator")
         # What we owe a partner CPO for our drivers' charging on its network, less our commission.
         PARTNER_CPO = "cpo", _("Partner CPO")
+        # What a partner EMSP owes us for its drivers' charging at our stations, less its commission.
+        PARTNER_EMSP = "emsp", _("Partner EMSP")
 
     party = models.ForeignKey("stations.Organisation", on_delete=models.PROTECT, related_name="statements")
     role = models.CharField(max_length=8, choices=Role.choices)

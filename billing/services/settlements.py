@@ -48,6 +48,8 @@ class ForeignSettlementItem:
     net: Decimal
     vat: Decimal
     commission: Decimal
+    # When the item is one of our own CDRs (a partner EMSP's token charging at our station).
+    cdr_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,8 @@ def _foreign_statements_create(*, party, role, period_start, period_end, month_s
             fee_agreements=[],
         )
         SettlementLine.objects.bulk_create(
-            SettlementLine(statement=statement, foreign_reference=item.reference, role=role) for item in mine
+            SettlementLine(statement=statement, foreign_reference=item.reference, cdr_id=item.cdr_id, role=role)
+            for item in mine
         )
         statements.append(statement)
     return statements

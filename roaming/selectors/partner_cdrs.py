@@ -1,17 +1,20 @@
 """Partner CPOs' CDRs for our drivers (we are the EMSP) as charges on the driver's monthly
 invoice (the partner's price plus our markup, OCPI_ROAMING_MARKUP_PERCENT, at the VAT rate
 the partner charged) and as items of the partner's monthly settlement statement (what we
-owe it, less our commission)."""
+owe it, less our commission); and our own CDRs of partner EMSPs' tokens as items of the
+partner EMSP's statement (what it owes us, less its commission)."""
 
 from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Q
 
+from billing.models import ChargeDetailRecord
 from billing.money import ZERO, money_round
 from billing.services.invoices import ForeignCharge
 from billing.services.settlements import ForeignSettlementItem
-from roaming.models import PartnerCdr
+from roaming.models import PartnerCdr, PartnerToken
 from stations.models import Organisation
 
 
@@ -81,3 +84,43 @@ def partner_cdr_settlement_items(*, party: Organisation, end: datetime) -> list[
             )
         )
     return items
+
+
+def partner_emsp_organisations():
+    """The organisations partner EMSPs are settled as (their agreement names one)."""
+    return Organisation.objects.filter(roaming_partners__tokens__isnull=False).distinct()
+
+
+def our_cdr_settlement_items(*, party: Organisation, end: datetime) -> list[ForeignSettlementItem]:
+    """What `party` owes us for our billable CDRs (credits negative) of its tokens stopped
+    before `end`, less the commission its agreement gives it on the amount excl. VAT."""
+    uids = Q()
+    for uid in PartnerToken.objects.filter(partner__organisation=party).values_list("uid", flat=True):
+        uids |= Q(id_tag__iexact=uid)
+    if not uids:
+        return []
+    percent = {
+        token.uid.upper(): token.partner.commission_percent
+        for token in PartnerToken.objects.filter(partner__organisation=party).select_related("partner")
+    }
+    cdrs = (
+        ChargeDetailRecord.objects.billable()
+        .filter(uids, stopped_at__lt=end)
+        .select_related("station")
+        .order_by("stopped_at", "pk")
+    )
+    return [
+        ForeignSettlementItem(
+            reference=f"cdr:{cdr.pk}",
+            cdr_id=cdr.pk,
+            currency=cdr.currency,
+            stopped_at=cdr.stopped_at,
+            label=cdr.station.identity,
+            credit=cdr.kind == ChargeDetailRecord.Kind.CREDIT,
+            energy_wh=cdr.energy_wh,
+            net=cdr.total_excl_vat,
+            vat=cdr.total_vat,
+            commission=money_round(cdr.total_excl_vat * percent[cdr.id_tag.upper()] / 100, cdr.currency),
+        )
+        for cdr in cdrs
+    ]
