@@ -22,5 +22,11 @@ class CardSetupForm(forms.Form):
     key = forms.UUIDField(widget=forms.HiddenInput)
 
 
+class SepaSetupForm(forms.Form):
+    # One key per rendered form, like the card's; the box is the driver's acceptance of the mandate.
+    key = forms.UUIDField(widget=forms.HiddenInput)
+    accept = forms.BooleanField(label=_("I accept the direct debit mandate above."))
+
+
 class SubscribeForm(forms.Form):
     plan = forms.IntegerField(widget=forms.HiddenInput)

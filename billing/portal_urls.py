@@ -11,6 +11,7 @@ urlpatterns = [
     path("billing/invoices/<str:number>/pay/", portal_invoices.invoice_pay, name="portal-invoice-pay"),
     path("billing/card/", portal_cards.card_setup, name="portal-card-setup"),
     path("billing/card/remove/", portal_cards.card_remove, name="portal-card-remove"),
+    path("billing/direct-debit/", portal_cards.sepa_setup, name="portal-sepa-setup"),
     path("membership/", portal_billing.membership, name="portal-memberships"),
     path("membership/subscribe/", portal_billing.membership_subscribe, name="portal-membership-subscribe"),
     path("membership/cancel/", portal_billing.membership_cancel, name="portal-membership-cancel"),

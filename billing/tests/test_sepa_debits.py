@@ -4,10 +4,12 @@ decides, and a debit returned after it succeeded reopening the invoice with an e
 The real `stripe` library talks to the loopback stand-in of Stripe's API; webhooks are
 signed as Stripe signs them."""
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 
 from billing.models import BillingAccount, Invoice, Payment, SepaMandate
 from billing.selectors.ledger import ledger_totals
@@ -152,3 +154,29 @@ def test_a_debit_that_fails_while_processing_leaves_the_invoice_open_and_tells_t
     assert payment.status == Payment.Status.FAILED and payment.next_retry_at is None and payment.debit_on is None
     assert invoice.status == Invoice.Status.OPEN
     assert len(mail.outbox) == 1 and "failed" in mail.outbox[0].subject
+
+
+def test_the_portal_offers_direct_debit_with_its_mandate_and_stores_the_acceptance(client, stripe_server, settings):
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_stub"
+    driver = DriverFactory()
+    client.force_login(driver.user)
+    page = client.get(reverse("portal-billing")).content.decode()
+    assert 'id="direct-debit"' in page and "at least 2 days before" in page
+    client.post(reverse("portal-sepa-setup"), {"key": str(uuid.uuid4())})  # mandate not accepted
+    assert not SepaMandate.objects.exists()
+    response = client.post(
+        reverse("portal-sepa-setup"), {"key": str(uuid.uuid4()), "accept": "on"}, HTTP_USER_AGENT="Firefox/140"
+    )
+    mandate = SepaMandate.objects.get(account__driver=driver)
+    assert stripe_server.setup_intents[mandate.setup_intent_id]["client_secret"] in response.content.decode()
+    assert mandate.ip_address == "127.0.0.1" and mandate.user_agent == "Firefox/140"
+    assert mandate.text in response.content.decode()
+
+
+def test_the_portal_does_not_offer_direct_debit_without_the_processor(client, settings):
+    settings.STRIPE_API_KEY = ""
+    driver = DriverFactory()
+    client.force_login(driver.user)
+    assert 'id="direct-debit"' not in client.get(reverse("portal-billing")).content.decode()
+    client.post(reverse("portal-sepa-setup"), {"key": str(uuid.uuid4()), "accept": "on"})
+    assert not SepaMandate.objects.exists()

@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing import selectors as billing_selectors
-from billing.forms import CardSetupForm, SubscribeForm, TopUpForm
+from billing.forms import CardSetupForm, SepaSetupForm, SubscribeForm, TopUpForm
 from billing.models import BillingAccount, Payment
 from billing.selectors import documents
 from billing.selectors.payment_methods import invoice_payment_methods, top_up_available
 from billing.services import memberships, payments
-from billing.views.portal_cards import card_payments_configured
+from billing.views.portal_cards import card_payments_configured, sepa_mandate_text
 from drivers.views.base import driver_required
 
 
@@ -42,6 +42,9 @@ def billing_overview(request):
         "topup_form": TopUpForm(initial={"key": uuid.uuid4()}),
         "card_payments_configured": card_payments_configured(),
         "card_form": CardSetupForm(initial={"key": uuid.uuid4()}),
+        "sepa_form": SepaSetupForm(initial={"key": uuid.uuid4()}),
+        "mandate_text": sepa_mandate_text(),
+        "sepa_mandate": account.sepa_mandates.filter(status="active").first() if account else None,
     }
     if request.GET.get("redirect_status") == "succeeded":
         # Stripe sends the driver back here; the card itself arrives by webhook.
