@@ -186,6 +186,15 @@ class SupportTicket(models.Model):
         "stations.ChargingSession", on_delete=models.SET_NULL, related_name="support_tickets", null=True, blank=True
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="assigned_support_tickets",
+        null=True,
+        blank=True,
+        limit_choices_to={"is_staff": True},
+        help_text="The agent handling it; empty: anyone in the support inbox may take it.",
+    )
     inbox_notified_at = models.DateTimeField(
         null=True, blank=True, help_text="When the support inbox was e-mailed about this new ticket."
     )

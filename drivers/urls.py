@@ -51,5 +51,7 @@ urlpatterns = [
     path("support/desk/", support_desk.inbox, name="support-desk"),
     path("support/desk/<int:ticket_id>/", support_desk.conversation, name="support-desk-ticket"),
     path("support/desk/<int:ticket_id>/close/", support_desk.close, name="support-desk-close"),
+    path("support/desk/<int:ticket_id>/assign/", support_desk.assign, name="support-desk-assign"),
+    path("support/desk/<int:ticket_id>/release/", support_desk.release, name="support-desk-release"),
     path("account/", include(account_patterns)),
 ]

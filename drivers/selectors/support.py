@@ -1,5 +1,6 @@
 """A driver's support tickets."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, QuerySet, When
 
 from drivers.models import Driver, SupportTicket
@@ -20,7 +21,7 @@ def driver_ticket(*, driver: Driver, ticket_id: int) -> SupportTicket | None:
 
 def desk_tickets(*, include_closed: bool = False) -> QuerySet[SupportTicket]:
     """The support inbox: waiting for staff first, then the longest waiting."""
-    tickets = SupportTicket.objects.select_related("driver__user", "session__station").annotate(
+    tickets = SupportTicket.objects.select_related("driver__user", "session__station", "assigned_to").annotate(
         message_count=Count("messages")
     )
     if not include_closed:
@@ -32,7 +33,12 @@ def desk_tickets(*, include_closed: bool = False) -> QuerySet[SupportTicket]:
 def desk_ticket(*, ticket_id: int) -> SupportTicket | None:
     return (
         SupportTicket.objects.filter(pk=ticket_id)
-        .select_related("driver__user", "session__station")
+        .select_related("driver__user", "session__station", "assigned_to")
         .prefetch_related("messages")
         .first()
     )
+
+
+def desk_agents():
+    """Who can handle support chats: active staff, by name."""
+    return get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")

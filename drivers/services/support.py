@@ -52,7 +52,12 @@ def ticket_message_post(*, ticket: SupportTicket, author, body: str) -> TicketMe
     message.full_clean()
     message.save()
     ticket.status = SupportTicket.Status.ANSWERED if from_staff else SupportTicket.Status.OPEN
-    ticket.save(update_fields=["status", "updated_at"])
+    fields = ["status", "updated_at"]
+    if from_staff and ticket.assigned_to_id is None:
+        # The agent who answers an unassigned chat takes it (others see it is handled).
+        ticket.assigned_to = author
+        fields.append("assigned_to")
+    ticket.save(update_fields=fields)
     message.ticket = ticket
     live.publish(
         groups=[support_chat.ticket_group(ticket.pk), support_chat.INBOX_GROUP],
@@ -61,6 +66,33 @@ def ticket_message_post(*, ticket: SupportTicket, author, body: str) -> TicketMe
     if from_staff:
         ticket_answer_mail.delay(message.pk)
     return message
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: SupportTicket, agent) -> SupportTicket:
+    """Give the ticket to `agent` (taking it, or handing it over from another agent).
+    Raises ValidationError for someone who is not an active staff member. Idempotent."""
+    if agent is None or not (agent.is_active and agent.is_staff):
+        raise ValidationError({"agent": _("Only an active staff member can take a chat.")})
+    return _assignment_set(ticket=ticket, agent=agent)
+
+
+@transaction.atomic
+def ticket_release(*, ticket: SupportTicket) -> SupportTicket:
+    """Give the ticket back to the inbox (no agent): anyone may take it. Idempotent."""
+    return _assignment_set(ticket=ticket, agent=None)
+
+
+def _assignment_set(*, ticket: SupportTicket, agent) -> SupportTicket:
+    ticket = SupportTicket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.assigned_to_id != (agent.pk if agent else None):
+        ticket.assigned_to = agent
+        ticket.save(update_fields=["assigned_to", "updated_at"])
+        live.publish(
+            groups=[support_chat.ticket_group(ticket.pk), support_chat.INBOX_GROUP],
+            event={"kind": "ticket_assigned", "ticket_id": ticket.pk, "agent": agent.get_username() if agent else ""},
+        )
+    return ticket
 
 
 def support_ticket_close(*, ticket: SupportTicket) -> SupportTicket:

@@ -44,7 +44,7 @@ def conversation(request, ticket_id: int):
             form.add_error(None, error)
         else:
             return redirect("support-desk-ticket", ticket.pk)
-    context = {"ticket": ticket, "form": form, "canned": CANNED_ANSWERS}
+    context = {"ticket": ticket, "form": form, "canned": CANNED_ANSWERS, "agents": support_read.desk_agents()}
     return render(request, "support/conversation.html", context)
 
 
@@ -57,3 +57,32 @@ def close(request, ticket_id: int):
     support.support_ticket_close(ticket=ticket)
     messages.success(request, _("Ticket closed."))
     return redirect("support-desk")
+
+
+@require_POST
+@staff_member_required
+def assign(request, ticket_id: int):
+    """Take the chat (the agent is the one asking) or hand it over to another agent."""
+    ticket = support_read.desk_ticket(ticket_id=ticket_id)
+    if ticket is None:
+        raise Http404(_("No such ticket."))
+    agent = support_read.desk_agents().filter(pk=request.POST.get("agent") or request.user.pk).first()
+    try:
+        ticket = support.ticket_assign(ticket=ticket, agent=agent)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Now handled by %(agent)s.") % {"agent": ticket.assigned_to.get_username()})
+    return redirect("support-desk-ticket", ticket.pk)
+
+
+@require_POST
+@staff_member_required
+def release(request, ticket_id: int):
+    """Give the chat back to the inbox, for any agent to take."""
+    ticket = support_read.desk_ticket(ticket_id=ticket_id)
+    if ticket is None:
+        raise Http404(_("No such ticket."))
+    support.ticket_release(ticket=ticket)
+    messages.success(request, _("Back in the inbox for anyone to take."))
+    return redirect("support-desk-ticket", ticket.pk)

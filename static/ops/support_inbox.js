@@ -17,7 +17,7 @@
     socket.onmessage = function (message) {
       var event = JSON.parse(message.data);
       if (event.subscribed) document.documentElement.dataset.inbox = "connected";
-      else if (event.kind === "ticket_opened" || event.kind === "ticket_message") refresh();
+      else if (event.kind === "ticket_opened" || event.kind === "ticket_message" || event.kind === "ticket_assigned") refresh();
     };
     socket.onclose = function () {
       document.documentElement.dataset.inbox = "closed";
