@@ -21,7 +21,7 @@ from ocpp.charge_point import camel_to_snake_case
 from drivers.services import reservations
 from ocpp_gateway.models import TransactionEventRecord
 from ocpp_gateway.protocols.base import parse_time
-from stations.models import ChargingSession, CommandRequest
+from stations.models import ChargingSession, ChargingStation, CommandRequest
 from stations.models.sessions import TransactionDiscrepancy
 from stations.selectors.evses import connector_number_for_evse
 from stations.selectors.sessions import session_by_charger_transaction
@@ -29,6 +29,7 @@ from stations.services import sessions
 from stations.services.meter_readings import ENERGY_REGISTER, Sample, reading_check
 
 ENDED = "Ended"
+NO_AUTHORIZATION = "NoAuthorization"
 GAP_FLAG = "transaction_event_gap"
 
 
@@ -130,7 +131,15 @@ def _session_begin(
     remote_start_id = event.remote_start_id or next((r.remote_start_id for r in earlier if r.remote_start_id), None)
     if not id_tag and remote_start_id:
         id_tag, connector_number = _remote_start(station_id, remote_start_id, connector_number)
-    if not id_tag:
+    # A charger that starts without a token says so with NoAuthorization (free vend): a
+    # session without a driver where the station allows it; elsewhere, as any transaction
+    # without a token, no session (its end becomes a discrepancy).
+    free_vend = (
+        not id_tag
+        and NO_AUTHORIZATION in {event.id_token_type, *(r.id_token_type for r in earlier)}
+        and ChargingStation.objects.filter(pk=station_id, free_vend=True).exists()
+    )
+    if not id_tag and not free_vend:
         return None
     first = earlier[0] if earlier and earlier[0].seq_no < event.seq_no else None
     earlier_samples = [_record_samples(record) for record in earlier]
@@ -147,6 +156,7 @@ def _session_begin(
         received_at=at,
         reservation_id=reservation_id,
         charger_transaction_id=event.transaction_id,
+        free_vend=free_vend,
     )
     session = outcome.session
     if outcome.created and reservation_id is not None and session.status == ChargingSession.Status.ACTIVE:

@@ -169,7 +169,16 @@ class ChargingStationAdmin(admin.ModelAdmin):
         ),
         (
             "OCPP",
-            {"fields": ["ocpp_protocol", "security_profile", "has_password", "new_password", "heartbeat_interval"]},
+            {
+                "fields": [
+                    "ocpp_protocol",
+                    "security_profile",
+                    "has_password",
+                    "new_password",
+                    "heartbeat_interval",
+                    "free_vend",
+                ]
+            },
         ),
         (
             "Live",

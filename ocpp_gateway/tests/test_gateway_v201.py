@@ -11,6 +11,7 @@ from ocpp.v16 import call as call16
 from ocpp.v201 import call
 
 from drivers.models import Token
+from drivers.selectors.sessions import session_token
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway.models import StationProtocolState, TransactionEventRecord
 from ocpp_gateway.tests import charger as charger16
@@ -240,6 +241,55 @@ def test_a_transaction_that_never_gets_a_token_becomes_a_discrepancy_for_staff(a
         "events": 2,
         "energyWh": 800,
     }
+
+
+def test_a_free_vend_station_accepts_a_charger_starting_without_a_token(asgi_server, identity, connector):
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    at = lambda minutes: (start + timedelta(minutes=minutes)).isoformat()  # noqa: E731
+    free = {"id_token": "", "type": "NoAuthorization"}
+
+    async def transaction(charger, transaction_id: str):
+        started = await charger.transaction_event(
+            "Started",
+            transaction_id,
+            trigger_reason="Authorized",
+            timestamp=at(0),
+            id_token=free,
+            evse={"id": 1, "connector_id": 1},
+            meter_value=[energy(1_000, "Transaction.Begin", at(0))],
+        )
+        await charger.transaction_event(
+            "Ended",
+            transaction_id,
+            trigger_reason="EVCommunicationLost",
+            timestamp=at(10),
+            meter_value=[energy(3_000, "Transaction.End", at(10))],
+            transaction_info={"stopped_reason": "EVDisconnected"},
+        )
+        return started.id_token_info["status"]
+
+    async def scenario():
+        async with connected(asgi_server, identity) as charger:
+            # Free charging is off by default: NoAuthorization is Invalid, as any unknown token.
+            refused = (await charger.call(call.Authorize(id_token=free))).id_token_info["status"]
+            refused_start = await transaction(charger, "TX-FREE-OFF")
+            await in_db(ChargingStation.objects.filter(identity=identity).update)(free_vend=True)
+            allowed = (await charger.call(call.Authorize(id_token=free))).id_token_info["status"]
+            allowed_start = await transaction(charger, "TX-FREE-ON")
+            return refused, refused_start, allowed, allowed_start
+
+    assert run(scenario()) == ("Invalid", "Invalid", "Accepted", "Accepted")
+    assert not ChargingSession.objects.filter(charger_transaction_id="TX-FREE-OFF").exists()
+    assert TransactionDiscrepancy.objects.filter(charger_transaction_id="TX-FREE-OFF").exists()
+    session = _session("TX-FREE-ON")
+    assert (session.status, session.auth_status, session.id_tag, session.energy_wh, session.flags) == (
+        ChargingSession.Status.COMPLETED,
+        "Accepted",
+        "",
+        2_000,
+        ["free_vend"],
+    )
+    assert session_token(session=session) is None
 
 
 def test_offline_replay_is_applied_once_and_gaps_flag_the_session(asgi_server, identity):

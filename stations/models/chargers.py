@@ -82,6 +82,11 @@ class ChargingStation(models.Model):
         null=True, blank=True, help_text="Seconds; empty uses OCPP_HEARTBEAT_INTERVAL."
     )
     commissioned_on = models.DateField(null=True, blank=True)
+    free_vend = models.BooleanField(
+        default=False,
+        help_text="Free charging: a charger that starts without a token (OCPP 2.0.1 NoAuthorization) is "
+        "accepted and its session kept without a driver.",
+    )
     status = models.CharField(
         max_length=16,
         choices=ChargePointStatus.choices,

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 
 from stations import live, signals
 from stations.authorization import id_tag_authorize, session_token_record
-from stations.models import ChargingSession, Connector, MeterSample
+from stations.models import ChargingSession, ChargingStation, Connector, MeterSample
 from stations.models.sessions import TransactionDiscrepancy
 from stations.services import meter_readings, session_energy
 from stations.services.meter_readings import ENERGY_REGISTER, Reading, Sample, reading_check
@@ -42,6 +42,7 @@ def session_start(
     received_at: datetime,
     reservation_id: int | None = None,
     charger_transaction_id: str | None = None,
+    free_vend: bool = False,
 ) -> StartOutcome:
     """Start (or find) the session for a StartTransaction.
 
@@ -54,7 +55,10 @@ def session_start(
     meter start (`None`: an OCPP 2.0.1 transaction that reported no register reading
     before it was authorized) the session is flagged `meter_start_missing` and energy
     likewise counts from the first reading. A `charger_transaction_id` (2.0.1's own
-    string id) finds its session however the other facts were reported. Sends
+    string id) finds its session however the other facts were reported. `free_vend`: the
+    charger started without a token (2.0.1 NoAuthorization) at a station that allows free
+    charging (`ChargingStation.free_vend`, checked here): the session is accepted without a
+    token or driver and flagged `free_vend`; at any other station it is rejected. Sends
     session_started on commit for an accepted session."""
     if charger_transaction_id:
         existing = ChargingSession.objects.filter(
@@ -75,8 +79,10 @@ def session_start(
     existing = ChargingSession.objects.filter(**facts).first()
     if existing is not None:
         return StartOutcome(session=existing, created=False)
-    authorization = id_tag_authorize(id_tag=id_tag)
+    authorization = _free_vend(station_id) if free_vend else id_tag_authorize(id_tag=id_tag)
     flags = ["clock_skew"] if clock_skewed(charger_time=started_at, received_at=received_at) else []
+    if free_vend and authorization.accepted:
+        flags.append("free_vend")
     if start_rejected:
         flags.append("meter_start_rejected")
     if start_missing:
@@ -255,6 +261,20 @@ def session_stop(
         send_on_commit(signals.session_stopped, session_id=session.pk)
     _publish(session)
     return session
+
+
+@dataclass(frozen=True)
+class FreeVend:
+    """The answer for a session started without a token (see session_start)."""
+
+    status: str
+    accepted: bool
+    token: None = None
+
+
+def _free_vend(station_id: int) -> FreeVend:
+    allowed = ChargingStation.objects.filter(pk=station_id, free_vend=True).exists()
+    return FreeVend(status="Accepted" if allowed else "Invalid", accepted=allowed)
 
 
 def session_flag_add(*, session_id: int, flag: str) -> None:

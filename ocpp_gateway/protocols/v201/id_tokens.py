@@ -1,7 +1,8 @@
 """OCPP 2.0.1 IdTokenType and IdTokenInfoType, and how they map to the domain's idTag
 (a token's uid). An eMAID (ISO 15118 contract id) is looked up by the token's contract id;
-every other type by its value. NoAuthorization carries no token and is never accepted:
-every session here is some token's."""
+every other type by its value. NoAuthorization carries no token: it is accepted only at
+a station that allows free charging (ChargingStation.free_vend), whose session then has
+no token or driver (stations.services.sessions.session_start)."""
 
 from datetime import datetime
 

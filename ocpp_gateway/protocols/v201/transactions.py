@@ -93,7 +93,10 @@ def _response(event: Event, session: ChargingSession | None, *, has_token: bool)
     session is priced or estimated (I02: the charger shows it to the driver)."""
     response: dict = {}
     if has_token:
-        if not event.id_tag:
+        if event.id_token_type == transaction_events.NO_AUTHORIZATION and session is not None:
+            # Free vend: the session's own answer (Accepted where the station allows it).
+            response["idTokenInfo"] = id_token_info(status=session.auth_status)
+        elif not event.id_tag:
             response["idTokenInfo"] = {"status": "Invalid"}
         elif session is not None and session.id_tag == event.id_tag:
             response["idTokenInfo"] = id_token_info(status=session.auth_status)
