@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from billing.documents.statement_pdf import statement_pdf
 from billing.models import SettlementLine, SettlementStatement
 from billing.services.cdrs import cdr_credit, session_price
 from billing.services.settlements import statements_generate
@@ -65,6 +66,7 @@ def test_partner_cpo_statements_to_the_cent_with_a_credit_in_the_next_month():
     assert SettlementLine.objects.filter(foreign_reference=f"partner-cdr:{c1.pk}").count() == 1
     assert SettlementLine.objects.filter(role=SettlementStatement.Role.PARTNER_CPO).count() == 4
     assert SettlementStatement.objects.filter(role=SettlementStatement.Role.PARTNER_CPO).count() == 2
+    assert statement_pdf(statement=june).startswith(b"%PDF")
 
 
 def test_partner_emsp_statements_for_our_cdrs_of_its_tokens_with_a_credit_in_the_next_month():
@@ -113,3 +115,4 @@ def test_partner_emsp_statements_for_our_cdrs_of_its_tokens_with_a_credit_in_the
     assert [(line["month"], line["adjustment"]) for line in june.lines] == [("2026-05", True)]
     lines = SettlementLine.objects.filter(role=SettlementStatement.Role.PARTNER_EMSP)
     assert lines.count() == 3 and lines.filter(cdr=first).count() == 1
+    assert statement_pdf(statement=june).startswith(b"%PDF")
