@@ -96,10 +96,20 @@ def start_procfile_web(*, port: int, log_path: Path, extra_env: dict[str, str] |
     return process
 
 
-def start_celery_worker(*, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+def start_celery_worker(
+    *, log_path: Path, extra_env: dict[str, str] | None = None, queue: str | None = None
+) -> subprocess.Popen:
+    """`queue`: another instance's queue (give the same CELERY_QUEUE in `extra_env`)."""
     command = [
         *(sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads", "--concurrency", "4"),
-        *("--queues", settings.CELERY_TASK_DEFAULT_QUEUE, "--loglevel", "INFO", "--without-gossip", "--without-mingle"),
+        *(
+            "--queues",
+            queue or settings.CELERY_TASK_DEFAULT_QUEUE,
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ),
     ]
     process = _start(command, kind="celery", log_path=log_path, extra_env=extra_env)
     deadline = time.monotonic() + 30
