@@ -17,6 +17,8 @@ DEFAULT_MIN_CURRENT_A = 6.0
 DEFAULT_MAX_CURRENT_A = 32.0
 # A power reading older than this says nothing about the draw now.
 DRAW_MAX_AGE = timedelta(minutes=2)
+# How long a car gets to follow a new limit before its measured draw counts again.
+DRAW_SETTLE = timedelta(seconds=10)
 PHASE_NAMES = {"L1": 0, "L1-N": 0, "L2": 1, "L2-N": 1, "L3": 2, "L3-N": 2}
 
 
@@ -162,7 +164,7 @@ def site_inputs(policy: SiteLoadPolicy, *, now: datetime) -> SiteInputs:
                 node=node,
                 priority=session_priority(row),
                 started=row.started_at.timestamp(),
-                measured=_measured(row, facts, settings.voltage, now=now),
+                measured=_measured(row, facts, settings.voltage, now=now, allocation=allocation),
                 previous=float(allocation.limit) if allocation else None,
                 suspended=row.connector is not None and row.connector.status == ChargePointStatus.SUSPENDED_EV,
                 controlled=allocation.controlled if allocation else True,
@@ -181,8 +183,19 @@ def session_allocation(row: ChargingSession) -> SessionAllocation | None:
         return None
 
 
-def _measured(row: ChargingSession, facts: dict, voltage: float, *, now: datetime) -> float | None:
+def _measured(
+    row: ChargingSession, facts: dict, voltage: float, *, now: datetime, allocation: SessionAllocation | None = None
+) -> float | None:
     if row.last_power_w is None or row.last_meter_at is None or now - row.last_meter_at > DRAW_MAX_AGE:
+        return None
+    if (
+        allocation is not None
+        and allocation.sent_at is not None
+        and row.last_meter_at < allocation.sent_at + DRAW_SETTLE
+    ):
+        # A reading from before the car had time to follow its last limit: after a raise it
+        # still shows the old, lower draw, and capping the session to it undid the raise
+        # (the limit swung between the fair share and the stale draw every round).
         return None
     watts = float(row.last_power_w)
     return watts if facts["dc"] else watts / (voltage * len(facts["phases"]))

@@ -21,6 +21,8 @@ from stations.tests.factories import ChargingSessionFactory, ChargingStationFact
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)  # 12:00 in Berlin
+# Long enough after NOW for a car to have followed the limits sent at NOW (selectors.DRAW_SETTLE).
+SETTLED = NOW + timedelta(seconds=15)
 
 
 @pytest.fixture
@@ -107,9 +109,28 @@ def test_a_suspended_ev_keeps_its_minimum_and_the_rest_goes_to_the_others(site):
 def test_an_ev_drawing_less_than_allowed_gives_the_rest_to_the_others(site):
     slow, fast = _session(site, 1), _session(site, 2)
     services.site_rebalance(site_id=site.pk, now=NOW)
+    # A reading from before the car could follow its limit says nothing yet.
     ChargingSession.objects.filter(pk=slow.pk).update(last_power_w=Decimal("5520"), last_meter_at=NOW)  # 8 A
     services.site_rebalance(site_id=site.pk, now=NOW)
+    assert _limits(site) == {slow.pk: Decimal("16.0"), fast.pk: Decimal("16.0")}
+    ChargingSession.objects.filter(pk=slow.pk).update(last_meter_at=SETTLED)
+    services.site_rebalance(site_id=site.pk, now=SETTLED)
     assert _limits(site) == {slow.pk: Decimal("10.0"), fast.pk: Decimal("22.0")}
+
+
+def test_a_raise_is_not_undone_by_the_draw_measured_before_it(site):
+    slow, fast = _session(site, 1), _session(site, 2)
+    services.site_rebalance(site_id=site.pk, now=NOW)
+    ChargingSession.objects.filter(pk=slow.pk).update(last_power_w=Decimal("5520"), last_meter_at=SETTLED)
+    services.site_rebalance(site_id=site.pk, now=SETTLED)  # slow capped to its 8 A draw + headroom
+    ChargingSession.objects.filter(pk=fast.pk).update(status=ChargingSession.Status.COMPLETED)
+    later = SETTLED + timedelta(seconds=5)
+    services.site_rebalance(site_id=site.pk, now=later)  # fast left: slow may have it all
+    raised = SessionAllocation.objects.get(session=slow).limit
+    # The next reading still shows 8 A from before the raise: the raise stands.
+    ChargingSession.objects.filter(pk=slow.pk).update(last_meter_at=later + timedelta(seconds=2))
+    services.site_rebalance(site_id=site.pk, now=later + timedelta(seconds=3))
+    assert SessionAllocation.objects.get(session=slow).limit == raised > Decimal("10.0")
 
 
 def test_night_capacity_applies_in_the_site_time_zone(site):
@@ -203,15 +224,18 @@ def test_a_station_node_limits_its_own_sessions(site):
 def test_increases_wait_until_the_reductions_of_the_round_are_answered(site):
     slow, fast = _session(site, 1), _session(site, 2)
     services.site_rebalance(site_id=site.pk, now=NOW)
-    ChargingSession.objects.filter(pk=slow.pk).update(last_power_w=Decimal("5520"), last_meter_at=NOW)
-    services.site_rebalance(site_id=site.pk, now=NOW)
+    ChargingSession.objects.filter(pk=slow.pk).update(last_power_w=Decimal("5520"), last_meter_at=SETTLED)
+    services.site_rebalance(site_id=site.pk, now=SETTLED)
     assert [p["limit"] for p in _sent(slow)] == [16.0, 10.0]
     assert [p["limit"] for p in _sent(fast)] == [16.0]  # 22 A could overtake the 10 A on the wire
     reduction = SessionAllocation.objects.get(session=slow).command
     reduction.status = CommandRequest.Status.ACCEPTED
     reduction.save()
-    assert services.limit_result_record(command_id=reduction.pk, now=NOW) == site.pk
-    services.site_rebalance(site_id=site.pk, now=NOW)
+    assert services.limit_result_record(command_id=reduction.pk, now=SETTLED) == site.pk
+    # The slow car still draws 8 A under its 10 A once it had time to follow the cut.
+    later = SETTLED + timedelta(seconds=15)
+    ChargingSession.objects.filter(pk=slow.pk).update(last_meter_at=later)
+    services.site_rebalance(site_id=site.pk, now=later)
     assert [p["limit"] for p in _sent(fast)] == [16.0, 22.0]
 
 
