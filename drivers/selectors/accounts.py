@@ -45,6 +45,7 @@ def driver_data_export(*, driver: Driver) -> dict:
             "postal_code": driver.postal_code,
             "country": driver.country,
             "preferred_language": driver.preferred_language,
+            "time_zone": driver.time_zone,
         },
         "tokens": [
             {"uid": t.uid, "kind": t.kind, "label": t.label, "status": t.status, "created_at": _iso(t.created_at)}
@@ -78,6 +79,10 @@ def driver_data_export(*, driver: Driver) -> dict:
             }
             for ticket in driver.support_tickets.prefetch_related("messages").order_by("pk")
         ],
+        "notifications": [
+            {"kind": n.kind, "subject": n.subject, "sent_at": _iso(n.sent_at)}
+            for n in driver.notifications.order_by("pk")
+        ],
         **{name: section(driver) for name, section in _export_sections.items()},
     }
 
@@ -96,3 +101,9 @@ def _iso(moment) -> str | None:
 
 def _str(value) -> str | None:
     return None if value is None else str(value)
+
+
+def driver_notifications_recent(*, driver: Driver, limit: int = 20):
+    """The e-mails we sent the driver about their account (receipts, reservations,
+    memberships), newest first."""
+    return driver.notifications.filter(sent_at__isnull=False).order_by("-sent_at")[:limit]

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app
@@ -116,3 +117,16 @@ def test_a_mail_server_error_leaves_it_unsent_for_the_retry(eager_mail, monkeypa
 def test_an_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="Unknown driver notification"):
         notifications.driver_notify_later(driver_id=1, kind="spam", key=1, values={})
+
+
+def test_sent_mails_are_listed_on_the_account_page_and_in_the_export(eager_mail, client):
+    driver = DriverFactory(email_verified_at=timezone.now())
+    values = {"station": "Marktplatz, CP-1", "connector": 1, "expires": timezone.now().isoformat()}
+    notifications.driver_notify(driver_id=driver.pk, kind="reservation_expired", key="41", values=values)
+    client.force_login(driver.user)
+    page = client.get(reverse("portal-account")).content.decode()
+    assert "Your reservation at Marktplatz, CP-1 has expired" in page
+    exported = client.get(reverse("portal-export")).json()["notifications"]
+    assert [(n["kind"], n["subject"]) for n in exported] == [
+        ("reservation_expired", "Your reservation at Marktplatz, CP-1 has expired")
+    ]

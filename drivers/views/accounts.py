@@ -95,7 +95,12 @@ def account(request):
         else:
             messages.success(request, _("Your profile is saved."))
             return redirect("portal-account")
-    return render(request, "portal/account.html", {"form": form, "driver": driver})
+    context = {
+        "form": form,
+        "driver": driver,
+        "notifications": accounts_read.driver_notifications_recent(driver=driver),
+    }
+    return render(request, "portal/account.html", context)
 
 
 @driver_required
