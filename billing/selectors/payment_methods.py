@@ -3,7 +3,7 @@ keys, the issuer's bank account) and this driver can use (a saved card, enough i
 
 from django.conf import settings
 
-from billing.models import BillingAccount, Invoice
+from billing.models import BillingAccount, Invoice, Payment
 from billing.selectors.ledger import wallet_balance
 
 
@@ -26,14 +26,20 @@ def top_up_available(*, driver) -> bool:
 
 
 def invoice_payment_methods(*, invoice: Invoice) -> list[str]:
-    """The methods "pay now" offers for an open invoice: "wallet", "card", "transfer"."""
+    """The methods "pay now" offers for an open invoice: "wallet", "card" or "direct_debit"
+    (whichever the saved payment method is), "transfer"."""
     if invoice.status != Invoice.Status.OPEN or invoice.kind != Invoice.Kind.INVOICE:
         return []
     methods = []
     if wallet_balance(driver=invoice.driver, currency=invoice.currency) >= invoice.total_incl_vat:
         methods.append("wallet")
     if card_payments_available() and driver_has_card(driver=invoice.driver):
-        methods.append("card")
+        account = BillingAccount.objects.get(driver=invoice.driver)
+        if account.payment_method_type != "sepa_debit":
+            methods.append("card")
+        elif not invoice.payments.filter(status=Payment.Status.PENDING, method_type="sepa_debit").exists():
+            # A debit already announced or under way is not offered again.
+            methods.append("direct_debit")
     if bank_transfer_available(invoice=invoice):
         methods.append("transfer")
     return methods

@@ -180,3 +180,18 @@ def test_the_portal_does_not_offer_direct_debit_without_the_processor(client, se
     assert 'id="direct-debit"' not in client.get(reverse("portal-billing")).content.decode()
     client.post(reverse("portal-sepa-setup"), {"key": str(uuid.uuid4()), "accept": "on"})
     assert not SepaMandate.objects.exists()
+
+
+def test_pay_now_offers_the_direct_debit_once_and_announces_it(client, stripe_server, invoice, settings):
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_stub"
+    mandate_saved(client, stripe_server, invoice.driver)
+    client.force_login(invoice.driver.user)
+    assert "Pay by direct debit (announced" in client.get(reverse("portal-billing")).content.decode()
+    mail.outbox.clear()
+    page = client.post(
+        reverse("portal-invoice-pay", args=[invoice.number]), {"method": "direct_debit"}, follow=True
+    ).content.decode()
+    assert "announced by e-mail and taken on" in page
+    assert len(mail.outbox) == 1 and "Direct debit of" in mail.outbox[0].subject
+    assert "Pay by direct debit (announced" not in page  # announced: not offered twice
+    assert not [r for r in stripe_server.requests if r["path"] == "/v1/payment_intents"]

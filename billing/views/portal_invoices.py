@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -33,7 +34,12 @@ def invoice_pay(request, number: str):
     except PaymentError as error:
         messages.error(request, str(error))
         return redirect("portal-billing")
-    if payment.status == Payment.Status.SUCCEEDED:
+    if payment.status == Payment.Status.PENDING and payment.debit_on and not payment.provider_reference:
+        messages.info(
+            request,
+            _("The direct debit is announced by e-mail and taken on %(day)s.") % {"day": date_format(payment.debit_on)},
+        )
+    elif payment.status == Payment.Status.SUCCEEDED:
         messages.success(request, _("Invoice %(number)s is paid. Thank you!") % {"number": invoice.number})
     elif payment.status == Payment.Status.FAILED:
         messages.error(request, _("The payment failed: %(why)s") % {"why": payment.failure_message or _("declined")})
