@@ -42,6 +42,7 @@ class PartnerAdmin(admin.ModelAdmin):
         "outbound_token",
         "organisation",
         "commission_percent",
+        "markup_percent",
         "version",
         "endpoints",
         "registered_at",

@@ -48,7 +48,15 @@ class Partner(models.Model):
         max_digits=5,
         decimal_places=2,
         default=0,
-        help_text="Our commission on the partner CPO's CDRs, deducted from what we owe it.",
+        help_text="Our commission on a partner CPO's CDRs, deducted from what we owe it; a partner "
+        "EMSP's commission on our CDRs of its tokens, deducted from what it owes us.",
+    )
+    markup_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="What we add to a partner CPO's price on our drivers' invoices; empty: OCPI_ROAMING_MARKUP_PERCENT.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

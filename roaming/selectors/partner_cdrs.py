@@ -1,5 +1,5 @@
 """Partner CPOs' CDRs for our drivers (we are the EMSP) as charges on the driver's monthly
-invoice (the partner's price plus our markup, OCPI_ROAMING_MARKUP_PERCENT, at the VAT rate
+invoice (the partner's price plus our markup, the partner's or OCPI_ROAMING_MARKUP_PERCENT, at the VAT rate
 the partner charged) and as items of the partner's monthly settlement statement (what we
 owe it, less our commission); and our own CDRs of partner EMSPs' tokens as items of the
 partner EMSP's statement (what it owes us, less its commission)."""
@@ -37,7 +37,10 @@ def partner_cdr_charge(cdr: PartnerCdr) -> ForeignCharge:
     rate = ZERO
     if cdr.total_incl_vat is not None and partner_net:
         rate = ((Decimal(cdr.total_incl_vat) - partner_net) / partner_net * 100).quantize(Decimal("0.01"))
-    net = sign * money_round(abs(partner_net) * (1 + settings.OCPI_ROAMING_MARKUP_PERCENT / 100), currency)
+    markup = cdr.partner.markup_percent
+    if markup is None:
+        markup = settings.OCPI_ROAMING_MARKUP_PERCENT
+    net = sign * money_round(abs(partner_net) * (1 + markup / 100), currency)
     vat = money_round(net * rate / 100, currency)
     label = "Correction" if cdr.credit else "Charging"
     return ForeignCharge(

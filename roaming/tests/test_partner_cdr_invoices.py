@@ -82,3 +82,15 @@ def test_partner_cdrs_are_invoiced_once_with_markup_and_credits_in_the_next_mont
     ]
     assert june.total_incl_vat == Decimal("-7.59")
     assert InvoiceLine.objects.filter(foreign_reference__startswith="partner-cdr:").count() == 5
+
+
+def test_a_partner_agreement_sets_its_own_markup():
+    emsp = OrganisationFactory(name="Our EMSP", time_zone="UTC")
+    token = TokenFactory(driver=DriverFactory(emsp=emsp))
+    cpo = registered_partner(name="Partner CPO", token="cpo", role="CPO", country_code="DE", party_id="EVC")
+    cpo.markup_percent = Decimal("25")
+    cpo.save()
+    partner_cdr(cpo, token, "c1", datetime(2026, 5, 10, 12, tzinfo=UTC), "10.00", "11.90")
+    invoices_issue_for_month(period_start=MAY, now=datetime(2026, 6, 1, 6, tzinfo=UTC))
+    invoice = Invoice.objects.get(driver=token.driver)
+    assert (invoice.total_excl_vat, invoice.total_vat) == (Decimal("12.50"), Decimal("2.38"))
