@@ -86,11 +86,12 @@ class PartnerAdmin(admin.ModelAdmin):
             tasks.locations_push_all.delay(partner.pk)
         self.message_user(request, f"Queued the push of our locations to {queryset.count()} partner(s).")
 
-    @admin.action(description="Pull the partner's tokens and locations now")
+    @admin.action(description="Pull the partner's tokens, locations and tariffs now")
     def pull_now(self, request, queryset):
         for partner in queryset:
             tasks.tokens_pull.delay(partner.pk)
             tasks.locations_pull.delay(partner.pk)
+            tasks.tariffs_pull.delay(partner.pk)
         self.message_user(request, f"Queued pulls from {queryset.count()} partner(s).")
 
     @admin.action(description="Unregister (tell the partner, then stop all exchange)")

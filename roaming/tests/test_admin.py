@@ -3,8 +3,10 @@ partners told us."""
 
 import pytest
 
+from config.celery import app
 from roaming.credentials_token import token_hash
 from roaming.models import Partner
+from roaming.tests.factories import registered_partner
 
 pytestmark = pytest.mark.django_db
 
@@ -28,3 +30,29 @@ def test_staff_issue_token_a_shown_once_and_stored_hashed(admin_client):
 )  # fmt: skip
 def test_admin_pages_open(admin_client, page):
     assert admin_client.get(f"/admin/roaming/{page}/").status_code == 200
+
+
+def test_pull_now_pulls_tokens_locations_and_tariffs(
+    admin_client, partner_api, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setitem(app.conf, "task_always_eager", True)  # run the real tasks in-process
+    base = f"{partner_api.url}/ocpi"
+    partner = registered_partner(
+        role="CPO",
+        endpoints=[
+            ("tokens", "SENDER", f"{base}/emsp/2.2.1/tokens"),
+            ("locations", "SENDER", f"{base}/cpo/2.2.1/locations"),
+            ("tariffs", "SENDER", f"{base}/cpo/2.2.1/tariffs"),
+        ],
+    )
+    empty = (200, {"data": [], "status_code": 1000, "timestamp": "2026-01-01T00:00:00Z"})
+    partner_api.answers.update({"/ocpi/emsp/2.2.1/tokens": empty, "/ocpi/cpo/2.2.1/locations": empty, "/ocpi/cpo/2.2.1/tariffs": empty})
+
+    with django_capture_on_commit_callbacks(execute=True):  # tasks are sent after commit
+        response = admin_client.post(
+            "/admin/roaming/partner/", {"action": "pull_now", "_selected_action": [partner.pk]}, follow=True
+        )
+
+    assert any("Queued pulls" in str(m) for m in response.context["messages"])
+    pulled = {request["path"].split("?")[0] for request in partner_api.requests if request["method"] == "GET"}
+    assert pulled == {"/ocpi/emsp/2.2.1/tokens", "/ocpi/cpo/2.2.1/locations", "/ocpi/cpo/2.2.1/tariffs"}
