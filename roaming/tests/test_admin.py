@@ -46,7 +46,9 @@ def test_pull_now_pulls_tokens_locations_and_tariffs(
         ],
     )
     empty = (200, {"data": [], "status_code": 1000, "timestamp": "2026-01-01T00:00:00Z"})
-    partner_api.answers.update({"/ocpi/emsp/2.2.1/tokens": empty, "/ocpi/cpo/2.2.1/locations": empty, "/ocpi/cpo/2.2.1/tariffs": empty})
+    partner_api.answers.update(
+        {"/ocpi/emsp/2.2.1/tokens": empty, "/ocpi/cpo/2.2.1/locations": empty, "/ocpi/cpo/2.2.1/tariffs": empty}
+    )
 
     with django_capture_on_commit_callbacks(execute=True):  # tasks are sent after commit
         response = admin_client.post(
