@@ -28,6 +28,7 @@ from billing.models import (
     MembershipPlan,
     Payment,
     PriceComponent,
+    SepaMandate,
     SettlementStatement,
     Subscription,
     Tariff,
@@ -363,6 +364,15 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ["event_id", "provider", "type", "received_at", "processed_at"]
     list_filter = ["provider", "type"]
     search_fields = ["event_id"]
+
+
+@admin.register(SepaMandate)
+class SepaMandateAdmin(ReadOnlyAdmin):
+    """The proof of each direct debit mandate (text, time, address, browser): kept, never edited."""
+
+    list_display = ["stripe_mandate_id", "account", "status", "iban_last4", "accepted_at", "ip_address"]
+    list_filter = ["status"]
+    search_fields = ["stripe_mandate_id", "setup_intent_id", "account__driver__user__email"]
 
 
 # --- agreements, accounts, memberships ---------------------------------------------------------

@@ -195,3 +195,10 @@ def test_pay_now_offers_the_direct_debit_once_and_announces_it(client, stripe_se
     assert len(mail.outbox) == 1 and "Direct debit of" in mail.outbox[0].subject
     assert "Pay by direct debit (announced" not in page  # announced: not offered twice
     assert not [r for r in stripe_server.requests if r["path"] == "/v1/payment_intents"]
+
+
+def test_staff_see_the_mandates_but_cannot_edit_them(admin_client, client, stripe_server):
+    mandate = mandate_saved(client, stripe_server, DriverFactory())
+    page = admin_client.get(reverse("admin:billing_sepamandate_changelist")).content.decode()
+    assert mandate.stripe_mandate_id in page and "203.0.113.7" in page
+    assert admin_client.post(reverse("admin:billing_sepamandate_change", args=[mandate.pk]), {}).status_code == 403
