@@ -2,8 +2,15 @@
 
 from django.urls import path
 
-from roaming.views.partner_sites import partner_site
+from roaming.views.partner_sites import partner_command_status, partner_site, partner_site_start
 
 urlpatterns = [
+    # Before the site pattern, which would take "commands/<id>/status" for a Location.
+    path("commands/<int:command_id>/status/", partner_command_status, name="portal-partner-command-status"),
     path("<str:country_code>/<str:party_id>/<str:location_id>/", partner_site, name="portal-partner-site"),
+    path(
+        "<str:country_code>/<str:party_id>/<str:location_id>/start/",
+        partner_site_start,
+        name="portal-partner-site-start",
+    ),
 ]

@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from drivers.selectors import stations as driver_stations
 from drivers.selectors.stations import ForeignSiteResult
+from drivers.tests.factories import TokenFactory
 from roaming.credentials_token import header_encode
+from roaming.models import Partner, SentCommand
 from roaming.selectors.partner_locations import partner_site_results
 from roaming.tests.factories import registered_partner
 from roaming.tests.reference import valid
@@ -203,3 +205,30 @@ def test_the_partner_site_has_a_portal_page_linked_from_the_search(client, partn
     assert push(client, "put", "locations/NL/GRN/LOC1", hidden).status_code == 200
     assert client.get(url).status_code == 404
     assert client.get("/partner-sites/NL/GRN/NOPE/").status_code == 404
+
+
+def test_a_driver_starts_at_a_partner_evse_from_its_page_and_follows_the_result(client, partner_pushed, partner_api):
+    Partner.objects.filter(name="GreenCharge").update(
+        endpoints=[{"identifier": "commands", "role": "RECEIVER", "url": f"{partner_api.url}/ocpi/cpo/2.2.1/commands"}]
+    )
+    partner_api.answers["/ocpi/cpo/2.2.1/commands"] = (
+        200,
+        {"data": {"result": "ACCEPTED", "timeout": 30}, "status_code": 1000, "timestamp": STAMP},
+    )
+    driver = TokenFactory(driver__email_verified_at=timezone.now()).driver
+    client.force_login(driver.user)
+    page_url = "/partner-sites/NL/GRN/LOC1/"
+    evse_uid = partner_location()["evses"][0]["uid"]
+    assert "Start charging" in client.get(page_url).content.decode()
+
+    response = client.post(f"{page_url}start/", {"evse_uid": evse_uid})
+
+    sent = SentCommand.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"{page_url}?command={sent.pk}"
+    start = partner_api.requests[-1]
+    assert start["path"] == "/ocpi/cpo/2.2.1/commands/START_SESSION" and start["json"]["evse_uid"] == evse_uid
+    assert "waiting for the charger" in client.get(response["Location"]).content.decode()
+    SentCommand.objects.filter(pk=sent.pk).update(result="ACCEPTED")  # the partner POSTs it to response_url
+    status = client.get(f"/partner-sites/commands/{sent.pk}/status/").json()
+    assert status["done"] and status["result"] == "ACCEPTED"
+    assert client.post(f"{page_url}start/", {"evse_uid": "no-such-evse"}).status_code == 404
