@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from roaming.views.partner_sites import partner_command_status, partner_site, partner_site_start
+from roaming.views.partner_sites import partner_command_status, partner_site, partner_site_start, partner_site_stop
 
 urlpatterns = [
     # Before the site pattern, which would take "commands/<id>/status" for a Location.
@@ -12,5 +12,8 @@ urlpatterns = [
         "<str:country_code>/<str:party_id>/<str:location_id>/start/",
         partner_site_start,
         name="portal-partner-site-start",
+    ),
+    path(
+        "<str:country_code>/<str:party_id>/<str:location_id>/stop/", partner_site_stop, name="portal-partner-site-stop"
     ),
 ]

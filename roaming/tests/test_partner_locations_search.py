@@ -13,7 +13,7 @@ from drivers.selectors import stations as driver_stations
 from drivers.selectors.stations import ForeignSiteResult
 from drivers.tests.factories import TokenFactory
 from roaming.credentials_token import header_encode
-from roaming.models import Partner, SentCommand
+from roaming.models import Partner, PartnerSession, SentCommand
 from roaming.selectors.partner_locations import partner_site_results
 from roaming.tests.factories import registered_partner
 from roaming.tests.reference import valid
@@ -232,3 +232,32 @@ def test_a_driver_starts_at_a_partner_evse_from_its_page_and_follows_the_result(
     status = client.get(f"/partner-sites/commands/{sent.pk}/status/").json()
     assert status["done"] and status["result"] == "ACCEPTED"
     assert client.post(f"{page_url}start/", {"evse_uid": "no-such-evse"}).status_code == 404
+
+
+def test_a_driver_stops_their_partner_session_from_the_site_page(client, partner_pushed, partner_api):
+    partner = Partner.objects.get(name="GreenCharge")
+    Partner.objects.filter(pk=partner.pk).update(
+        endpoints=[{"identifier": "commands", "role": "RECEIVER", "url": f"{partner_api.url}/ocpi/cpo/2.2.1/commands"}]
+    )
+    partner_api.answers["/ocpi/cpo/2.2.1/commands"] = (
+        200,
+        {"data": {"result": "ACCEPTED", "timeout": 30}, "status_code": 1000, "timestamp": STAMP},
+    )
+    token = TokenFactory(driver__email_verified_at=timezone.now())
+    session = PartnerSession.objects.create(
+        partner=partner, country_code="NL", party_id="GRN", session_id="S1", token=token, status="ACTIVE",
+        kwh=3, data={"location_id": "LOC1"}, last_updated=timezone.now(),
+    )  # fmt: skip
+    page_url = "/partner-sites/NL/GRN/LOC1/"
+    assert "Stop charging" not in client.get(page_url).content.decode()  # nobody's session for a visitor
+    client.force_login(token.driver.user)
+    assert "Stop charging" in client.get(page_url).content.decode()
+
+    response = client.post(f"{page_url}stop/", {"session": session.pk})
+
+    sent = SentCommand.objects.get(command="STOP_SESSION")
+    assert response["Location"] == f"{page_url}?command={sent.pk}"
+    assert partner_api.requests[-1]["json"]["session_id"] == "S1"
+    other = TokenFactory(driver__email_verified_at=timezone.now()).driver
+    client.force_login(other.user)
+    assert client.post(f"{page_url}stop/", {"session": session.pk}).status_code == 404

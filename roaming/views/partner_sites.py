@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from drivers.services.tokens import driver_app_token
 from drivers.views.base import driver_required
-from roaming.models import Partner, PartnerLocation, SentCommand
+from roaming.models import Partner, PartnerLocation, PartnerSession, SentCommand
 from roaming.selectors.partner_locations import partner_site_detail
-from roaming.services.sent_commands import CommandRefused, partner_charge_start
+from roaming.services.sent_commands import CommandRefused, partner_charge_start, partner_charge_stop
 
 
 def partner_site(request, country_code: str, party_id: str, location_id: str):
@@ -26,7 +26,17 @@ def partner_site(request, country_code: str, party_id: str, location_id: str):
     command = None
     if request.user.is_authenticated and request.GET.get("command", "").isdigit():
         command = _sent_or_none(request.user, int(request.GET["command"]))
-    context = {"result": result, "command": command, "state": command and _state(command)}
+    sessions = []
+    if request.user.is_authenticated:
+        # The driver's running sessions here, as the CPO last pushed them: each gets a Stop button.
+        sessions = PartnerSession.objects.filter(
+            token__driver__user=request.user,
+            country_code=country_code.upper(),
+            party_id=party_id.upper(),
+            status__in=("PENDING", "ACTIVE"),
+            data__location_id=location_id,
+        )
+    context = {"result": result, "command": command, "state": command and _state(command), "sessions": sessions}
     return render(request, "portal/partner_site.html", context)
 
 
@@ -52,6 +62,27 @@ def partner_site_start(request, country_code: str, party_id: str, location_id: s
     return page
 
 
+@require_POST
+@driver_required
+def partner_site_stop(request, country_code: str, party_id: str, location_id: str):
+    session_pk = request.POST.get("session", "")
+    session = session_pk.isdigit() and (
+        PartnerSession.objects.select_related("partner", "token")
+        .filter(pk=int(session_pk), token__driver__user=request.user)
+        .first()
+    )
+    if not session:
+        raise Http404(_("No such charging session."))
+    page = redirect("portal-partner-site", country_code, party_id, location_id)
+    try:
+        sent = partner_charge_stop(token=session.token, session=session)
+    except CommandRefused as refusal:
+        messages.error(request, str(refusal))
+        return page
+    page["Location"] += f"?command={sent.pk}"
+    return page
+
+
 @driver_required
 def partner_command_status(request, command_id: int):
     sent = _sent_or_none(request.user, command_id)
@@ -67,10 +98,14 @@ def _sent_or_none(user, command_id: int) -> SentCommand | None:
 def _state(sent: SentCommand) -> dict:
     """What the page shows: the partner's answer, then the charger's result."""
     done = bool(sent.result) or sent.response not in ("", "ACCEPTED")
-    if sent.result == "ACCEPTED":
+    if sent.result == "ACCEPTED" and sent.command == "STOP_SESSION":
+        text = _("The charger is stopping your session.")
+    elif sent.result == "ACCEPTED":
         text = _("The charger accepted: plug in and charging starts.")
     elif sent.result:
-        text = _("The charger did not start (%(result)s). Please try another charging point.") % {"result": sent.result}
+        text = _("The charger did not do it (%(result)s). Please try again or use the charger.") % {
+            "result": sent.result
+        }
     elif sent.response == "ACCEPTED":
         text = _("The network accepted the request; waiting for the charger…")
     elif sent.response:
