@@ -22,7 +22,13 @@ def driver_has_card(*, driver) -> bool:
 
 
 def top_up_available(*, driver) -> bool:
-    return card_payments_available() and driver_has_card(driver=driver)
+    # Top-ups are taken at once, so by card only (a direct debit settles days later).
+    return (
+        card_payments_available()
+        and BillingAccount.objects.filter(driver=driver, payment_method_type="card")
+        .exclude(stripe_payment_method_id="")
+        .exists()
+    )
 
 
 def invoice_payment_methods(*, invoice: Invoice) -> list[str]:

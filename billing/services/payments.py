@@ -311,7 +311,12 @@ def wallet_top_up(
     # Refused before a Payment row exists: a method that cannot work stores nothing.
     if provider is None and not card_payments_available():
         raise PaymentError("Card payments are not configured on this site.")
-    if not BillingAccount.objects.filter(driver=driver).exclude(stripe_payment_method_id="").exists():
+    # A top-up is taken at once; a direct debit settles days later and needs a notice first.
+    if (
+        not BillingAccount.objects.filter(driver=driver, payment_method_type="card")
+        .exclude(stripe_payment_method_id="")
+        .exists()
+    ):
         raise PaymentError("Save a card first to top up.")
     try:
         payment, created = Payment.objects.get_or_create(

@@ -6,6 +6,7 @@ signed as Stripe signs them."""
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -13,10 +14,11 @@ from django.urls import reverse
 
 from billing.models import BillingAccount, Invoice, Payment, SepaMandate
 from billing.selectors.ledger import ledger_totals
+from billing.selectors.payment_methods import top_up_available
 from billing.services.cdrs import session_price
 from billing.services.dunning import invoices_dun
 from billing.services.invoices import invoices_issue_for_month
-from billing.services.payments import invoice_payments_collect, payments_retry_due
+from billing.services.payments import PaymentError, invoice_payments_collect, payments_retry_due, wallet_top_up
 from billing.services.providers import CardSetupError
 from billing.services.sepa_debits import sepa_mandate_text, sepa_setup_begin
 from billing.tests.factories import completed_session, energy_tariff
@@ -202,3 +204,12 @@ def test_staff_see_the_mandates_but_cannot_edit_them(admin_client, client, strip
     page = admin_client.get(reverse("admin:billing_sepamandate_changelist")).content.decode()
     assert mandate.stripe_mandate_id in page and "203.0.113.7" in page
     assert admin_client.post(reverse("admin:billing_sepamandate_change", args=[mandate.pk]), {}).status_code == 403
+
+
+def test_a_wallet_is_not_topped_up_from_a_direct_debit_mandate(client, stripe_server):
+    driver = DriverFactory()
+    mandate_saved(client, stripe_server, driver)
+    assert not top_up_available(driver=driver)
+    with pytest.raises(PaymentError, match="Save a card"):
+        wallet_top_up(driver=driver, amount=Decimal("20"), currency="EUR", key="k1")
+    assert not [r for r in stripe_server.requests if r["path"] == "/v1/payment_intents"]
