@@ -123,10 +123,11 @@ def test_schema_violations_map_to_ocpp16_error_codes(asgi_server, identity):
     assert not ChargingSession.objects.exists()
 
 
-def test_handler_crash_is_internal_error_without_details_and_persists_nothing(asgi_server, identity):
-    # Valid per schema, but a connectorId beyond what the database can store: the handler
-    # fails inside its transaction (storing the samples). (An oversized transactionId is
-    # refused before the handler: test_protocol_v16.)
+def test_an_identifier_beyond_any_column_is_refused_before_the_handler_and_persists_nothing(asgi_server, identity):
+    # Valid per schema (which bounds no integer), but a connectorId no column can hold:
+    # refused as the type violation it is, before the handler, instead of failing there as
+    # an InternalError. (A handler that fails is answered InternalError without details and
+    # rolls back: test_protocol_v16::test_failing_handler_rolls_back_its_writes_and_answers_internal_error.)
     overflowing = [
         2,
         "crash-1",
@@ -135,8 +136,8 @@ def test_handler_crash_is_internal_error_without_details_and_persists_nothing(as
     ]
     answers = run(_exchange(asgi_server, identity, [json.dumps(overflowing)]))
     message_type, message_id, code, description, details = answers[0]
-    assert (message_type, message_id, code, details) == (4, "crash-1", "InternalError", {})
-    assert "Traceback" not in description and "range" not in description.lower()
+    assert (message_type, message_id, code, details) == (4, "crash-1", "TypeConstraintViolation", {})
+    assert description.startswith("connectorId") and "Traceback" not in description
     assert not MeterSample.objects.exists()
     assert MessageLog.objects.filter(message_id="crash-1", direction="in").exists()
 

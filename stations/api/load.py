@@ -5,6 +5,7 @@ posted by a building's energy manager (docs/smart-charging.md)."""
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -74,7 +75,8 @@ class SiteLoadView(APIView):
     def get(self, request, site_id: int):
         overview = selectors.site_load_overview(site_id=site_id, now=timezone.now())
         if overview is None:
-            return Response({"detail": "This site has no load management policy."}, status=status.HTTP_404_NOT_FOUND)
+            # Raised, so that the API's error shape ({type, detail, errors}) answers it.
+            raise NotFound("This site has no load management policy.")
         return Response(SiteLoadSerializer(overview).data)
 
 

@@ -124,3 +124,14 @@ def test_the_demo_has_a_site_under_load_management_whose_limits_hold_together():
     load_network()  # twice: nothing new
     assert LoadNode.objects.count() == nodes.count()
     assert services.fail_safe_send(site_id=policy.site_id, now=datetime.now(UTC))
+
+
+@pytest.mark.django_db
+def test_a_site_without_load_management_answers_404_in_the_apis_error_shape(staff_client):
+    site = SiteFactory()
+
+    response = staff_client.get(f"/api/v1/sites/{site.pk}/load/")
+
+    assert response.status_code == 404
+    assert response.json()["type"] == "not_found"
+    assert response.json()["detail"] == "This site has no load management policy."
