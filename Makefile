@@ -35,7 +35,8 @@ run: install
 	@echo "  Portal:     http://$(HOST):$(PORT)/"
 	@echo "  Admin:      http://$(HOST):$(PORT)/admin/"
 	@echo "  API docs:   http://$(HOST):$(PORT)/api/docs/"
-	@echo "  OCPP:       ws://$(HOST):$(PORT)/ocpp/<identity>  (subprotocol ocpp1.6)"
+	@echo "  OCPP:       ws://$(HOST):$(PORT)/ocpp/<identity>  (subprotocol ocpp1.6, ocpp2.0.1 or ocpp2.1)"
+	@echo "  OCPI:       http://$(HOST):$(PORT)/ocpi/versions  (partner networks, with the token staff issue)"
 	@echo ""
 	@# Embedded mode also starts a few simulated chargers (Procfile.embedded); production never does.
 	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) DEMO_SERVER_URL=http://$(HOST):$(PORT) $(BIN)/honcho start --port $(PORT) \
