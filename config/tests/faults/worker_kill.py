@@ -170,13 +170,17 @@ def _invoicing_outcome(subjects: list[str]) -> dict:
 
     from billing.models import Invoice, InvoiceLine
 
-    numbers = Counter(subject.rsplit(" ", 1)[-1] for subject in subjects)
     invoices = list(Invoice.objects.values_list("number", flat=True))
+    # Invoice e-mails end their subject with the invoice number; the drivers' session
+    # receipts (sent when each CDR is priced) are other mail and are not counted here.
+    known = set(invoices)
+    numbers = Counter(number for subject in subjects if (number := subject.rsplit(" ", 1)[-1]) in known)
     lines_per_cdr = InvoiceLine.objects.exclude(cdr=None).values("cdr").annotate(n=Count("id")).filter(n__gt=1)
     return {
         "invoices": len(invoices),
         "invoice_lines_duplicated": lines_per_cdr.count(),
         "emails_sent": sum(numbers.values()),
+        "other_emails": len(subjects) - sum(numbers.values()),
         "invoices_emailed_twice": sum(1 for number in invoices if numbers[number] > 1),
         "invoices_never_emailed": sum(1 for number in invoices if numbers[number] == 0),
     }
