@@ -15,8 +15,6 @@ from uvicorn.server import Server
 from ocpp_gateway.drain import process_drain
 
 logger = logging.getLogger("evcms.web_server")
-# channels_redis' blocking pop (5 s) and a margin.
-LAYER_RECEIVE_UNWIND_SECONDS = 6
 
 
 class DrainingServer(Server):
@@ -29,7 +27,6 @@ class DrainingServer(Server):
         if not self.force_exit:
             try:
                 await process_drain.run()
-                await self._wait_for_closed_sockets()
             except Exception:
                 logger.exception("draining charger sockets failed; closing the rest at once")
         watcher = asyncio.get_running_loop().create_task(self._name_lingering_tasks())
@@ -37,16 +34,6 @@ class DrainingServer(Server):
             await super().shutdown(sockets)
         finally:
             watcher.cancel()
-
-    async def _wait_for_closed_sockets(self) -> None:
-        """Let closed sockets' consumers end before uvicorn's graceful timeout starts: a
-        consumer ends only when its channel-layer receive has unwound, which channels_redis
-        does when its blocking pop returns (up to 5 s), so a socket closed late in the drain
-        window (or by its charger just before) otherwise outlived the timeout and was
-        cancelled with an error."""
-        deadline = asyncio.get_running_loop().time() + LAYER_RECEIVE_UNWIND_SECONDS
-        while self.server_state.tasks and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.1)
 
     async def _name_lingering_tasks(self) -> None:
         """Just before uvicorn cancels what outlived the graceful shutdown, say what it is."""
