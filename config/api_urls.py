@@ -15,6 +15,6 @@ urlpatterns: list = [
     path("", include("drivers.api.urls")),
     path("", include("billing.api.urls")),
     # Last: anything else under /api/v1/ answers 404 in the API's error shape.
-    # (?s): a path with a newline in it (%0A) is the API's too, answered in JSON.
-    re_path(r"^(?s:.*)$", api_not_found),
+    # [\s\S], not ".": a path with a newline in it (%0A) is the API's too, answered in JSON.
+    re_path(r"^[\s\S]*$", api_not_found),
 ]
