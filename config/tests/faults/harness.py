@@ -324,3 +324,12 @@ def connected_count(pks: list[int]) -> int:
     from stations.models import ChargingStation
 
     return ChargingStation.objects.filter(pk__in=pks, is_connected=True).count()
+
+
+def wait_exit(process, timeout: float) -> bool:
+    """Whether `process` exited within `timeout` seconds."""
+    try:
+        process.wait(timeout=timeout)
+    except Exception:
+        return False
+    return True

@@ -5,7 +5,6 @@ meanwhile, two sockets of one identity on two processes resolve to the newer exa
 and a browser on one process sees the live events of a charger on another."""
 
 import asyncio
-import json
 import time
 from collections import Counter
 from contextlib import suppress
@@ -23,8 +22,15 @@ from config.tests.faults.harness import (
     stations_create,
     until,
 )
-from config.tests.faults.web_processes import api_command, connected_per_process, staff_api_key, start_webs, stop_webs
-from ocpp_gateway.tests.charger import connected, in_db, now_iso
+from config.tests.faults.web_processes import (
+    api_command,
+    connected_per_process,
+    live_status_seen,
+    staff_api_key,
+    start_webs,
+    stop_webs,
+)
+from ocpp_gateway.tests.charger import connected, in_db
 
 CHARGERS = 12
 
@@ -108,20 +114,9 @@ async def _two_sockets_one_identity(ports: list[int], identity: str, fleet: dict
 async def _live_event_across_processes(ports: list[int], station, fleet: dict, deliveries: Counter) -> dict:
     """A browser subscribed on the last process sees a status change sent by a charger on the first."""
     await fleet.pop(station.identity).stop()
-    seen = None
-    async with websockets.connect(f"ws://127.0.0.1:{ports[-1]}/ws/live/", open_timeout=10) as browser:
-        await browser.send(json.dumps({"subscribe": "station", "id": station.pk}))
-        subscribed = json.loads(await asyncio.wait_for(browser.recv(), 10))
-        async with connected(f"http://127.0.0.1:{ports[0]}", station.identity) as charger:
-            await charger.boot()
-            await charger.call(
-                call.StatusNotification(connector_id=1, error_code="NoError", status="Unavailable", timestamp=now_iso())
-            )
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and seen is None:
-                event = json.loads(await asyncio.wait_for(browser.recv(), deadline - time.monotonic()))
-                if "Unavailable" in json.dumps(event):
-                    seen = event
+    subscribed, seen = await live_status_seen(
+        browser_port=ports[-1], charger_port=ports[0], station=station, timeout=10
+    )
     fleet[station.identity] = FleetCharger(f"http://127.0.0.1:{ports[1]}", station.identity, deliveries)
     fleet[station.identity].start()
-    return {"live_subscribed": "subscribed" in subscribed, "live_event_across_processes": seen is not None}
+    return {"live_subscribed": subscribed, "live_event_across_processes": seen}

@@ -19,6 +19,7 @@ from config.tests.faults.harness import (
     connected_count,
     stations_create,
     until,
+    wait_exit,
 )
 from config.tests.faults.web_processes import api_command, connected_per_process, staff_api_key, start_webs, stop_webs
 from ocpp_gateway.tests.charger import in_db
@@ -69,7 +70,7 @@ async def run(servers, outage: float) -> dict:
         drops_before = {identity: len(charger.drop_times) for identity, charger in fleet.items()}
         stopping = time.monotonic()
         webs[0].process.send_signal(signal.SIGTERM)
-        exited = await asyncio.to_thread(_wait_exit, webs[0].process, 60)
+        exited = await asyncio.to_thread(wait_exit, webs[0].process, 60)
         figures["sigterm_exit_seconds"] = round(time.monotonic() - stopping, 2) if exited else None
         figures["seconds_until_all_answering_again"] = round(await all_answered_since(fleet, time.monotonic(), 30), 2)
         dropped = [
@@ -97,11 +98,3 @@ async def run(servers, outage: float) -> dict:
     figures["drained_process_log_errors"] = webs[0].log_errors()
     figures["drain_logged"] = "drained " in webs[0].log_path.read_text(errors="replace")
     return figures
-
-
-def _wait_exit(process, timeout: float) -> bool:
-    try:
-        process.wait(timeout=timeout)
-    except Exception:
-        return False
-    return True

@@ -5,15 +5,11 @@ commands queued before, during and after are each delivered once, live events re
 browser again and a Celery task round-trips through the new master."""
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
 import time
 from collections import Counter
-
-import websockets
-from ocpp.v16 import call
 
 from config import fault_servers, live_servers
 from config.tests.faults.harness import (
@@ -25,8 +21,8 @@ from config.tests.faults.harness import (
     stations_create,
     until,
 )
-from config.tests.faults.web_processes import api_command, staff_api_key, start_webs, stop_webs
-from ocpp_gateway.tests.charger import connected, in_db, now_iso
+from config.tests.faults.web_processes import api_command, live_status_seen, staff_api_key, start_webs, stop_webs
+from ocpp_gateway.tests.charger import in_db
 
 CHARGERS = 4
 
@@ -72,7 +68,9 @@ async def run(servers, outage: float) -> dict:
 
         for station in fleet_stations:
             await asyncio.to_thread(api_command, port, key, station.pk, "after")
-        figures["live_event_after_failover"] = await _live_event(port, watched)
+        _, figures["live_event_after_failover"] = await live_status_seen(
+            browser_port=port, charger_port=port, station=watched, timeout=15
+        )
         figures["celery_task_after"] = await asyncio.to_thread(_task_round_trip, env)
         await until(all_final, 30)
         figures.update(await in_db(commands_outcome)(deliveries, fleet_stations))
@@ -95,24 +93,6 @@ async def _failover(redis, killed: float) -> tuple[int | None, float | None]:
             return master, round(time.monotonic() - killed, 2)
         await asyncio.sleep(0.2)
     return None, None
-
-
-async def _live_event(port: int, station) -> bool:
-    """A browser subscribed to a station sees the status its charger sends."""
-    async with websockets.connect(f"ws://127.0.0.1:{port}/ws/live/", open_timeout=10) as browser:
-        await browser.send(json.dumps({"subscribe": "station", "id": station.pk}))
-        await asyncio.wait_for(browser.recv(), 10)
-        async with connected(f"http://127.0.0.1:{port}", station.identity) as charger:
-            await charger.boot()
-            await charger.call(
-                call.StatusNotification(connector_id=1, error_code="NoError", status="Unavailable", timestamp=now_iso())
-            )
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline:
-                event = await asyncio.wait_for(browser.recv(), deadline - time.monotonic())
-                if "Unavailable" in event:
-                    return True
-    return False
 
 
 def _task_round_trip(env: dict) -> bool:

@@ -14,6 +14,7 @@ from config.tests.faults.harness import (
     commands_outcome,
     stations_create,
     until,
+    wait_exit,
     web_env,
 )
 from config.tests.faults.harness import all_answered_since as _all_answered_since
@@ -43,7 +44,7 @@ async def run(servers, outage: float) -> dict:
 
         stopping = time.monotonic()
         web.send_signal(signal.SIGTERM)
-        exited = await asyncio.to_thread(_wait_exit, web, 30)
+        exited = await asyncio.to_thread(wait_exit, web, 30)
         figures["sigterm_exit_seconds"] = round(time.monotonic() - stopping, 2) if exited else None
         if not exited:
             web.kill()
@@ -75,11 +76,3 @@ async def run(servers, outage: float) -> dict:
     text = log.read_text(errors="replace")
     figures["web_log_errors"] = text.count(" ERROR ") + text.count("ERROR:")
     return figures
-
-
-def _wait_exit(process, timeout: float) -> bool:
-    try:
-        process.wait(timeout=timeout)
-    except Exception:
-        return False
-    return True

@@ -4,12 +4,17 @@ on separate hosts, sharing the scenario's PostgreSQL and Redis."""
 import asyncio
 import json
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.request import Request, urlopen
 
+import websockets
+from ocpp.v16 import call
+
 from config import live_servers
 from config.tests.faults.harness import web_env
+from ocpp_gateway.tests.charger import connected, now_iso
 
 SHUTDOWN_CANCEL = "timeout graceful shutdown exceeded"
 
@@ -85,3 +90,22 @@ def api_command(port: int, key: str, station_id: int, label: str) -> int:
     )
     with urlopen(request, timeout=15) as response:  # noqa: S310 - loopback
         return response.status
+
+
+async def live_status_seen(*, browser_port: int, charger_port: int, station, timeout: float) -> tuple[bool, bool]:
+    """A browser subscribes to `station` on the process at `browser_port`; the station's
+    charger, connected to `charger_port`, reports Unavailable. Returns (subscribed, seen)."""
+    async with websockets.connect(f"ws://127.0.0.1:{browser_port}/ws/live/", open_timeout=10) as browser:
+        await browser.send(json.dumps({"subscribe": "station", "id": station.pk}))
+        subscribed = "subscribed" in json.loads(await asyncio.wait_for(browser.recv(), 10))
+        async with connected(f"http://127.0.0.1:{charger_port}", station.identity) as charger:
+            await charger.boot()
+            await charger.call(
+                call.StatusNotification(connector_id=1, error_code="NoError", status="Unavailable", timestamp=now_iso())
+            )
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                event = await asyncio.wait_for(browser.recv(), deadline - time.monotonic())
+                if "Unavailable" in event:
+                    return subscribed, True
+    return subscribed, False

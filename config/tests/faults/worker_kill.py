@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from config.tests.faults.harness import kill_group, log_tail, start_worker
+from config.tests.faults.harness import kill_group, log_tail, start_worker, wait_exit
 from ocpp_gateway.tests.charger import in_db
 
 DRIVERS = 60
@@ -33,7 +33,7 @@ async def run(servers, outage: float) -> dict:
         errors_before = _errors(log)
         stopping = time.monotonic()
         worker.send_signal(signal.SIGTERM)
-        exited = await asyncio.to_thread(_wait_exit, worker, 30)
+        exited = await asyncio.to_thread(wait_exit, worker, 30)
         figures["sigterm_exit_seconds"] = round(time.monotonic() - stopping, 2) if exited else None
         figures["sigterm_log_errors"] = _errors(log) - errors_before
         kill_group(worker)
@@ -71,14 +71,6 @@ async def run(servers, outage: float) -> dict:
 
 def _errors(log: Path) -> int:
     return log.read_text(errors="replace").count("ERROR/")
-
-
-def _wait_exit(process, timeout: float) -> bool:
-    try:
-        process.wait(timeout=timeout)
-    except Exception:
-        return False
-    return True
 
 
 async def _wait(predicate, timeout: float):
