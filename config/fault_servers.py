@@ -200,15 +200,7 @@ backend web
         path.write_text(self.config())
         log = (self.root / "haproxy.log").open("ab")
         self.process = subprocess.Popen(["haproxy", "-f", str(path), "-db"], stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"haproxy exited: {(self.root / 'haproxy.log').read_text()[-2000:]}")
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError(f"haproxy on port {self.port} did not start")
+        _wait_listening(self.process, self.port, "haproxy", self.root / "haproxy.log")
 
     def destroy(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -341,16 +333,7 @@ class PrivatePgbouncer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                log = self.root / "pgbouncer.log"
-                raise RuntimeError(f"pgbouncer exited: {log.read_text()[-2000:] if log.exists() else ''}")
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError(f"pgbouncer on port {self.port} did not start")
+        _wait_listening(self.process, self.port, "pgbouncer", self.root / "pgbouncer.log")
 
     def show(self, what: str) -> str:
         """The admin console's SHOW `what` (e.g. CONFIG, POOLS), as text."""
@@ -382,3 +365,16 @@ class PrivatePgbouncer:
             self.process.wait(timeout=10)
         self.process = None
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _wait_listening(process: subprocess.Popen, port: int, name: str, log: Path, timeout: float = 10) -> None:
+    """Until `process` accepts connections on loopback `port`; raises with its log if it exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited: {log.read_text()[-2000:] if log.exists() else ''}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"{name} on port {port} did not start")
