@@ -182,9 +182,15 @@ REDIS_TARGET = RedisTarget(
 CHANNELS_REDIS_MAX_CONNECTIONS = int_in_range("CHANNELS_REDIS_MAX_CONNECTIONS", 1000, 10, 100000)
 OCPP_LAYER_CONCURRENCY = max(1, CHANNELS_REDIS_MAX_CONNECTIONS * 3 // 4)
 
+# Instances sharing one Redis (a CPO and an EMSP network side by side, say) must not read
+# each other's cache entries (a partner token's remote-start allowance, throttle counters):
+# by default each instance's keys carry its database's name.
+CACHE_KEY_PREFIX = config_env.env.str("CACHE_KEY_PREFIX", default="").strip() or str(DATABASES["default"]["NAME"])
+
 if PRODUCTION:
     CACHES = {
         "default": {
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
             # Degrades to a miss while Redis is down (config/cache.py); short timeouts, so
             # that a Redis host that does not answer costs a request one second, not many.
             "BACKEND": "config.cache.DegradingRedisCache",

@@ -99,6 +99,26 @@ POOL_SETTINGS = (
 )
 
 
+CACHE_KEY = (
+    "import django; django.setup(); from django.core.cache import cache; "
+    "print(cache.make_key('remote_start_allowed:04A2B3C4'))"
+)
+
+
+def test_instances_sharing_one_redis_get_distinct_cache_keys(tmp_path):
+    def cache_key(**env) -> str:
+        result = run_python(["-c", CACHE_KEY], {**PRODUCTION_ENV, **env}, tmp_path)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    cpo = cache_key(DATABASE_URL="postgres://postgres@127.0.0.1:5432/evcms_cpo")
+    emsp = cache_key(DATABASE_URL="postgres://postgres@127.0.0.1:5432/evcms_emsp")
+    chosen = cache_key(DATABASE_URL="postgres://postgres@127.0.0.1:5432/evcms_cpo", CACHE_KEY_PREFIX="north")
+    assert cpo == "evcms_cpo:1:remote_start_allowed:04A2B3C4"
+    assert emsp == "evcms_emsp:1:remote_start_allowed:04A2B3C4"
+    assert chosen == "north:1:remote_start_allowed:04A2B3C4"
+
+
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
