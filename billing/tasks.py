@@ -20,7 +20,6 @@ from billing.services.dunning import invoices_dun
 from billing.services.invoices import email_invoice, email_invoices, invoices_email, invoices_issue_for_month  # noqa: F401
 from billing.services.memberships import membership_fees_post
 from billing.services.payments import ad_hoc_capture_for_session, invoice_payments_collect, payments_retry_due
-from billing.services.receipts import session_receipt_send
 from billing.services.reservation_charges import reservations_expired_charge
 from billing.services.settlements import statements_generate
 
@@ -47,7 +46,6 @@ def price_session(session_id: int) -> int | None:
         logger.error("Session %s not priced: %s", session_id, error)
         return None
     ad_hoc_capture_for_session(session_id=session_id)
-    session_receipt_send(cdr=cdr)
     return cdr.pk
 
 

@@ -11,7 +11,7 @@ from billing import pricing
 from billing.models import Account, CdrReview, ChargeDetailRecord
 from billing.selectors.cdrs import cdr_in_force
 from billing.selectors.session_pricing import CdrError, session_price_compute
-from billing.services import commission, invoices, ledger, payments
+from billing.services import commission, invoices, ledger, payments, receipts
 from billing.services.pricing_lookup import PricingLookup
 from stations.models import ChargingSession
 from stations.models.sessions import ENERGY_DOUBT_FLAGS
@@ -222,10 +222,13 @@ def _cdr_save(cdr: ChargeDetailRecord, *, hold: list[str] | None = None, post: b
 
 
 def cdr_release(*, cdr: ChargeDetailRecord) -> None:
-    """Post the CDR to the ledger and debit the driver's wallet if they pay by wallet.
-    Idempotent (both are keyed by the CDR)."""
+    """Post the CDR to the ledger, debit the driver's wallet if they pay by wallet, and
+    queue the driver's receipt (after commit). Every path that makes a CDR final comes
+    through here (or through the bulk path's own copy of it), so each priced session gets
+    its receipt. Idempotent (all three are keyed by the CDR or its session)."""
     _cdr_post(cdr)
     payments.wallet_debit_for_cdr(cdr=cdr)
+    receipts.session_receipt_send(cdr=cdr)
 
 
 def _cdr_post(cdr: ChargeDetailRecord) -> None:

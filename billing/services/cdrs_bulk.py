@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from billing.models import Account, BillingAccount, ChargeDetailRecord, Entry, LedgerTransaction
 from billing.money import ZERO
-from billing.services import ledger
+from billing.services import ledger, receipts
 from billing.services.cdrs import CdrError, _cdr_build, cdr_postings, session_price
 from billing.services.pricing_lookup import PreloadedLookup
 from drivers.models import Token
@@ -74,6 +74,8 @@ def _chunk_price(session_ids: list[int], relations: "_Relations") -> int:
         with transaction.atomic():
             CDR.objects.bulk_create(cdrs)
             _post(cdrs)
+            # What cdr_release does for one CDR: these are final, so their drivers get receipts.
+            receipts.session_receipts_send(cdrs=cdrs)
     except IntegrityError:
         logger.info("Bulk pricing met a concurrent writer; pricing %s sessions one by one", len(cdrs))
         careful += [cdr.session_id for cdr in cdrs]
