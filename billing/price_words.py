@@ -57,20 +57,23 @@ def fee_words(*, amount_excl_vat: Decimal, vat_rate: Decimal | None, currency: s
     return _("%(price)s incl. VAT") % {"price": money(gross, currency)}
 
 
-def membership_fee_words(*, plan) -> str:
-    """A plan's monthly fee including VAT, the way the portal offers it."""
-    fee = fee_words(amount_excl_vat=plan.monthly_fee, vat_rate=plan.vat_rate, currency=plan.currency)
+def membership_fee_words(*, plan, vat_rate: Decimal | None = None) -> str:
+    """A plan's monthly fee including VAT, the way the portal offers it; `vat_rate`: the
+    rate in force (billing.selectors.countries.plan_vat_rate), else the plan's own."""
+    rate = plan.vat_rate if vat_rate is None else vat_rate
+    fee = fee_words(amount_excl_vat=plan.monthly_fee, vat_rate=rate, currency=plan.currency)
     return _("%(fee)s per month") % {"fee": fee}
 
 
-def membership_discount_words(*, plan) -> str:
+def membership_discount_words(*, plan, vat_rate: Decimal | None = None) -> str:
     """A plan's discounts as consumers are shown them: the per-kWh discount including VAT
     (it comes off the net energy price, so the driver saves it plus its VAT, at the plan's
     rate: the operator's country), then the percentage. "−€0.12/kWh incl. VAT, −10 %"; "–"
     when the plan gives none."""
     words = []
     if plan.discount_per_kwh:
-        gross = plan.discount_per_kwh * (1 + (plan.vat_rate or 0) / Decimal(100))
+        rate = plan.vat_rate if vat_rate is None else vat_rate
+        gross = plan.discount_per_kwh * (1 + (rate or 0) / Decimal(100))
         words.append(_("−%(price)s/kWh incl. VAT") % {"price": money(gross, plan.currency)})
     if plan.discount_percent:
         words.append(f"−{plan.discount_percent.normalize():f} %")

@@ -48,3 +48,24 @@ def validate_max_power_kw(value: Decimal) -> None:
         raise ValidationError(
             f"Maximum power must be between {MIN_POWER_KW} and {MAX_POWER_KW} kW.", code="invalid_power"
         )
+
+
+# SEPA creditor identifier (EPC262-08): country, two check digits, a three-character
+# business code the check ignores, then the national identifier (at most 28 in all).
+CREDITOR_ID_PATTERN = re.compile(r"^([A-Z]{2})(\d{2})([0-9A-Z]{3})([0-9A-Z]{1,28})$")
+
+
+def validate_sepa_creditor_id(value: str) -> None:
+    match = CREDITOR_ID_PATTERN.match(value or "")
+    if match is None or len(value) > 35:
+        raise ValidationError(
+            "A SEPA creditor identifier is a country code, two check digits, a three-character "
+            "business code and the national identifier, e.g. DE98ZZZ09999999999.",
+            code="invalid_creditor_id",
+        )
+    country, check, _business, national = match.groups()
+    # ISO 7064 MOD 97-10 over the national identifier, the country and the check digits,
+    # letters counted as two digits (A=10 … Z=35), exactly as for an IBAN.
+    digits = "".join(str(int(char, 36)) for char in national + country + check)
+    if int(digits) % 97 != 1:
+        raise ValidationError(f"{value}: the check digits do not match.", code="invalid_creditor_id")

@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from billing.models import BillingAccount, ChargeDetailRecord, Invoice
+from billing.models import BillingAccount, ChargeDetailRecord, Invoice, SepaMandate
 from billing.money import ZERO, money_round
 
 # Invoices issued before due dates were recorded: the terms they were issued under.
 DEFAULT_PAYMENT_TERMS_DAYS = 14
+# Stripe's payment method type for a SEPA direct debit (BillingAccount.payment_method_type).
+SEPA_DEBIT = "sepa_debit"
 UNITS = {
     "ENERGY": ("kWh", Decimal(1000)),
     "TIME": ("h", Decimal(3600)),
@@ -77,12 +79,16 @@ class InvoiceContents:
     buyer: Party
     issue_date: date
     due_date: date
-    payment_method: str  # card, wallet or transfer
+    payment_method: str  # card, sepa_debit, wallet or transfer
     card_text: str
     lines: list[Line]
     vat_totals: list[tuple[Decimal, Decimal, Decimal]]
     corrected_number: str = ""
     corrected_date: date | None = None
+    # SEPA direct debit (EN 16931 BG-19): the mandate reference (BT-89) and the seller's
+    # creditor identifier (BT-90) the debit is collected under.
+    mandate_reference: str = ""
+    creditor_id: str = ""
 
 
 def invoice_contents(*, invoice: Invoice) -> InvoiceContents:
@@ -90,9 +96,15 @@ def invoice_contents(*, invoice: Invoice) -> InvoiceContents:
     zone = ZoneInfo(issuer.time_zone)
     issue_date = invoice.issued_at.astimezone(zone).date()
     account = BillingAccount.objects.filter(driver=driver).first()
-    method, card_text = "transfer", ""
+    method, card_text, mandate_reference = "transfer", "", ""
     if account and account.mode == BillingAccount.Mode.WALLET:
         method = "wallet"
+    elif account and account.stripe_payment_method_id and account.payment_method_type == SEPA_DEBIT:
+        method = SEPA_DEBIT
+        mandate = account.sepa_mandates.filter(status=SepaMandate.Status.ACTIVE).first()
+        if mandate is not None:
+            mandate_reference = mandate.stripe_mandate_id or mandate.setup_intent_id
+            card_text = f"IBAN {mandate.iban_country}…{mandate.iban_last4}" if mandate.iban_last4 else ""
     elif account and account.stripe_payment_method_id:
         method, card_text = "card", " ".join(part for part in (account.card_brand, account.card_last4) if part)
     person = driver.user.get_full_name() or driver.email
@@ -137,6 +149,8 @@ def invoice_contents(*, invoice: Invoice) -> InvoiceContents:
         ],
         corrected_number=corrected.number if corrected else "",
         corrected_date=corrected.issued_at.astimezone(zone).date() if corrected else None,
+        mandate_reference=mandate_reference,
+        creditor_id=issuer.sepa_creditor_id if method == SEPA_DEBIT else "",
     )
 
 

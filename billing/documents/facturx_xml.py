@@ -19,7 +19,7 @@ NSMAP = {"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT}
 PROFILE_EN16931 = "urn:cen.eu:en16931:2017"
 # UNTDID 1001 document types and UNTDID 4461 payment means.
 TYPE_INVOICE, TYPE_CREDIT_NOTE = "380", "381"
-PAYMENT_MEANS = {"transfer": "58", "card": "48", "wallet": "ZZZ"}
+PAYMENT_MEANS = {"transfer": "58", "card": "48", "sepa_debit": "59", "wallet": "ZZZ"}
 
 
 def _el(parent, tag: str, text=None, **attributes):
@@ -67,6 +67,9 @@ def invoice_xml(*, contents: InvoiceContents) -> bytes:
     _party(agreement, "ram:BuyerTradeParty", contents.buyer, seller=False, country=contents.seller.country)
     _el(transaction, "ram:ApplicableHeaderTradeDelivery")
     settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")
+    if contents.creditor_id:
+        # BT-90, the bank-assigned creditor identifier a direct debit is collected under.
+        _el(settlement, "ram:CreditorReferenceID", contents.creditor_id)
     # BT-83, the remittance information a transfer quotes: the RF creditor reference that
     # bank reconciliation matches on (billing/services/bank.py).
     _el(settlement, "ram:PaymentReference", invoice.payment_reference)
@@ -85,6 +88,9 @@ def invoice_xml(*, contents: InvoiceContents) -> bytes:
     terms = _el(settlement, "ram:SpecifiedTradePaymentTerms")
     _el(terms, "ram:Description", f"{words['payment_method']}: {words[contents.payment_method]}")
     _date(terms, "ram:DueDateDateTime", contents.due_date)
+    if contents.mandate_reference:
+        # BT-89, the mandate the driver signed; with BT-90 it identifies the debit (BG-19).
+        _el(terms, "ram:DirectDebitMandateID", contents.mandate_reference)
     gross = Decimal(invoice.total_incl_vat) * sign
     paid = gross if invoice.status == Invoice.Status.PAID else Decimal(0)
     summary = _el(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")

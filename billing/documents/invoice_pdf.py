@@ -77,6 +77,11 @@ def invoice_pdf_visual(*, contents: InvoiceContents) -> bytes:
     method = words[contents.payment_method] + (f" ({contents.card_text})" if contents.card_text else "")
     doc.line_text(f"{words['due_date']}: {day(contents.due_date)}    {words['payment_method']}: {method}")
     doc.line_text(f"{words['status']}: {words[invoice.status]}", bold=True)
+    if contents.mandate_reference or contents.creditor_id:
+        parts = [f"{words['mandate_reference']}: {contents.mandate_reference}"] if contents.mandate_reference else []
+        if contents.creditor_id:
+            parts.append(f"{words['creditor_id']}: {contents.creditor_id}")
+        doc.line_text("; ".join(parts))
     issuer = invoice.issuer
     if contents.payment_method == "transfer" and invoice.status == Invoice.Status.OPEN and issuer.iban:
         holder = issuer.bank_account_holder or issuer.name

@@ -3,6 +3,7 @@ site-local date of the session, else the operator's currency and the tariff's ow
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 
 from billing import pricing
 from billing.models import CountryRate
@@ -10,6 +11,17 @@ from billing.models import CountryRate
 
 def country_rate(*, country: str, on: date) -> CountryRate | None:
     return CountryRate.in_force(country=country, on=on)
+
+
+def plan_vat_rate(*, plan, on: date) -> Decimal:
+    """A membership fee is the operator's service, taxed where the operator is established
+    (VAT Directive art. 45): its country's rate in force on `on`, so a rate change applies
+    from its date as it does for charging. The plan's own rate where the country has no
+    rate recorded or bills in another currency."""
+    rate = country_rate(country=plan.operator.country, on=on)
+    if rate is None or rate.currency != plan.currency:
+        return plan.vat_rate
+    return rate.vat_rate
 
 
 def station_country(station) -> str:

@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from billing.models import Account, MembershipFee, MembershipPlan, Subscription
 from billing.money import money_round
+from billing.selectors.countries import plan_vat_rate
 from billing.services import ledger, payments
 from drivers.models import DriverNotification
 from drivers.services.notifications import driver_notify_later
@@ -150,7 +151,8 @@ def _fee_post(*, subscription: Subscription, period_start: date, days: int, kind
     plan = subscription.plan
     sign = Decimal(-1) if kind == MembershipFee.Kind.CREDIT else Decimal(1)
     excl = sign * money_round(plan.monthly_fee * days / _days_in(period_start), plan.currency)
-    vat = money_round(excl * plan.vat_rate / 100, plan.currency)
+    vat_rate = plan_vat_rate(plan=plan, on=period_start)
+    vat = money_round(excl * vat_rate / 100, plan.currency)
     occurred_at = datetime.combine(period_start, time(0), tzinfo=ZoneInfo(plan.operator.time_zone))
     label = f"{plan.name} {period_start:%Y-%m}" + (" (unused days)" if sign < 0 else "")
     try:
@@ -161,7 +163,7 @@ def _fee_post(*, subscription: Subscription, period_start: date, days: int, kind
                 period_start=period_start,
                 days=days,
                 amount_excl_vat=excl,
-                vat_rate=plan.vat_rate,
+                vat_rate=vat_rate,
                 vat=vat,
                 amount_incl_vat=excl + vat,
                 currency=plan.currency,

@@ -177,7 +177,8 @@ def _notice(*, payment: Payment, mandate: SepaMandate | None, debit_on) -> Email
         "date": f"{debit_on:%d.%m.%Y}" if language == "de" else f"{debit_on:%d %b %Y}",
         "last4": mandate.iban_last4 if mandate else "",
         "mandate": (mandate.stripe_mandate_id or mandate.setup_intent_id) if mandate else "",
-        "creditor": invoice.issuer.name,
+        # The pre-notification names the creditor by its identifier too, as on the invoice.
+        "creditor": " ".join(part for part in (invoice.issuer.name, invoice.issuer.sepa_creditor_id) if part),
     }
     return EmailMessage(
         subject=words["sepa_notice_subject"].format(**values),

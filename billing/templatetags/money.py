@@ -3,9 +3,11 @@
 from decimal import Decimal
 
 from django import template
+from django.utils import timezone
 
 from billing.money import money_round
 from billing.price_words import SYMBOLS, membership_discount_words, membership_fee_words
+from billing.selectors.countries import plan_vat_rate
 
 register = template.Library()
 
@@ -25,10 +27,10 @@ def money(amount, currency: str) -> str:
 def membership_fee(plan) -> str:
     """A plan's monthly fee as consumers are shown it, including VAT ("€11.78 incl. VAT per
     month"); the words come from billing.price_words, the one place prices are worded."""
-    return membership_fee_words(plan=plan)
+    return membership_fee_words(plan=plan, vat_rate=plan_vat_rate(plan=plan, on=timezone.localdate()))
 
 
 @register.filter
 def membership_discount(plan) -> str:
     """A plan's discounts as consumers are shown them, the per-kWh one including VAT."""
-    return membership_discount_words(plan=plan)
+    return membership_discount_words(plan=plan, vat_rate=plan_vat_rate(plan=plan, on=timezone.localdate()))

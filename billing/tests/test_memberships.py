@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from billing.models import Account, MembershipFee, Subscription
+from billing.models import Account, CountryRate, MembershipFee, Subscription
 from billing.selectors import plan_for_driver
 from billing.selectors.ledger import account_balance
 from billing.services.memberships import (
@@ -13,6 +13,7 @@ from billing.services.memberships import (
     subscription_start,
     subscription_switch,
 )
+from billing.templatetags.money import membership_fee
 from billing.tests.factories import MembershipPlanFactory
 from drivers.services.accounts import driver_account_close
 from drivers.tests.factories import DriverFactory
@@ -110,3 +111,29 @@ def test_wallet_members_pay_the_fee_from_the_wallet():
     assert wallet_balance(driver=driver) == D("-11.90")
     receivable = Account.objects.get(kind=Account.Kind.DRIVER_RECEIVABLE, driver=driver)
     assert account_balance(account=receivable) == 0
+
+
+def test_a_membership_fee_is_taxed_at_the_operators_country_rate_in_force_and_shown_so():
+    # A UK operator's plan entered with the German default of 19 %: GB's 20 % applies, and a
+    # rate change applies from its date without editing the plan.
+
+    CountryRate.objects.create(country="GB", currency="GBP", vat_rate=D("20"), valid_from=date(2011, 1, 4))
+    plan = MembershipPlanFactory(monthly_fee=D("10.00"), vat_rate=D("19"), currency="GBP", operator__country="GB")
+    driver = DriverFactory()
+    subscription_start(driver=driver, plan=plan, on=date(2026, 5, 1))
+    [may] = MembershipFee.objects.all()
+    assert (may.vat_rate, may.vat, may.amount_incl_vat) == (D("20"), D("2.00"), D("12.00"))
+
+    CountryRate.objects.create(country="GB", currency="GBP", vat_rate=D("17.5"), valid_from=date(2026, 6, 1))
+    membership_fees_post(period_start=date(2026, 6, 1))
+    june = MembershipFee.objects.get(period_start=date(2026, 6, 1))
+    assert (june.vat_rate, june.vat, june.amount_incl_vat) == (D("17.5"), D("1.75"), D("11.75"))
+    assert membership_fee(plan).startswith("£11.75 incl. VAT")
+
+
+def test_a_plan_in_another_currency_than_its_country_keeps_its_own_rate():
+
+    CountryRate.objects.create(country="GB", currency="GBP", vat_rate=D("20"), valid_from=date(2011, 1, 4))
+    plan = MembershipPlanFactory(monthly_fee=D("10.00"), vat_rate=D("19"), currency="EUR", operator__country="GB")
+    subscription_start(driver=DriverFactory(), plan=plan, on=date(2026, 5, 1))
+    assert MembershipFee.objects.get().vat_rate == D("19")

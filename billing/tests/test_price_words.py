@@ -68,6 +68,7 @@ def test_station_page_shows_the_member_price_to_a_member(client):
     assert "€0.40/kWh" in page and "Plus member price" in page
 
 
+@pytest.mark.django_db
 def test_membership_fee_is_shown_including_vat():
     plan = MembershipPlanFactory.build(monthly_fee=D("9.90"), vat_rate=D("19"), currency="EUR")
     assert membership_fee_words(plan=plan) == "€11.78 incl. VAT per month"

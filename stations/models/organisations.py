@@ -6,6 +6,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from stations.validators import validate_sepa_creditor_id
+
 
 class Organisation(models.Model):
     """A company in one or more roles. One company may own stations, operate them and
@@ -28,6 +30,15 @@ class Organisation(models.Model):
     bank_account_holder = models.CharField(max_length=200, blank=True)
     iban = models.CharField(max_length=34, blank=True)
     bic = models.CharField(max_length=11, blank=True)
+    # Printed on invoices collected by SEPA direct debit (EN 16931 BT-90): the identifier the
+    # company's bank assigned it as a direct-debit creditor.
+    sepa_creditor_id = models.CharField(
+        "SEPA creditor identifier",
+        max_length=35,
+        blank=True,
+        validators=[validate_sepa_creditor_id],
+        help_text="The creditor identifier for SEPA direct debits, e.g. DE98ZZZ09999999999.",
+    )
     currency = models.CharField(max_length=3, default="EUR")
     time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA zone for invoices and statements")
     billing_email = models.EmailField(blank=True)
