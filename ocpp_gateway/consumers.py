@@ -137,6 +137,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             identity=identity,
             credentials=handshake.basic_credentials(self.scope.get("headers", [])),
             certificate=handshake.client_certificate(self.scope),
+            over_tls=self.scope.get("scheme") == "wss",
         )
         if admission.refusal is not None:
             logger.info("refused %s: %s %s", identity, admission.refusal, admission.reason)

@@ -78,10 +78,16 @@ def client_certificate(scope: dict) -> x509.Certificate | None:
 
 
 def station_admit(
-    *, identity: str, credentials: tuple[str, str] | None, certificate: x509.Certificate | None = None
+    *,
+    identity: str,
+    credentials: tuple[str, str] | None,
+    certificate: x509.Certificate | None = None,
+    over_tls: bool = True,
 ) -> Admission:
     """Admit a known station whose credentials match: a station at profile 3 by its client
-    certificate alone, at profile 1 or 2 by its password. A station is never admitted below
+    certificate alone, at profile 1 or 2 by its password, profile 2 only over TLS (`over_tls`:
+    the scheme is wss, from our own TLS or a trusted proxy's X-Forwarded-Proto), since its
+    password would otherwise cross the network in the clear. A station is never admitted below
     its profile (no downgrade), and a certificate of another identity admits nobody.
     Unknown identities are refused (404) unless OCPP_AUTO_REGISTER creates them in Pending
     state."""
@@ -105,6 +111,8 @@ def station_admit(
             )
         if not certificates.certificate_admits(station=station, certificate=certificate):
             return Admission(identity=identity, refusal=401, reason="The client certificate was revoked.")
+    elif station.security_profile == ChargingStation.SecurityProfile.BASIC_TLS and not over_tls:
+        return Admission(identity=identity, refusal=401, reason="This station connects over TLS (wss://).")
     elif not _credentials_ok(station, credentials):
         return Admission(identity=identity, refusal=401, reason="Invalid or missing credentials.")
     return Admission(station_id=station.pk, identity=identity, registration_status=station.registration_status)

@@ -54,6 +54,20 @@ def test_profile_1_station_without_valid_credentials_gets_401(asgi_server, heade
     assert not station.is_connected
 
 
+def test_profile_2_station_is_refused_over_plain_ws_and_admitted_behind_a_tls_proxy(asgi_server):
+    # Profile 2 sends its password in the Authorization header: only ever over TLS. The test
+    # server is plain uvicorn, which believes X-Forwarded-Proto from its loopback peer as it
+    # would from the TLS proxy in front of it (--forwarded-allow-ips).
+    station = ChargingStationFactory(security_profile=ChargingStation.SecurityProfile.BASIC_TLS)
+    url = ws_url(asgi_server, station.identity)
+    plain = run(_handshake_status(url, subprotocols=["ocpp1.6"], additional_headers=basic_auth(station.identity)))
+    assert plain == 401
+    proxied = {**basic_auth(station.identity), "X-Forwarded-Proto": "https"}
+    assert run(_handshake_status(url, subprotocols=["ocpp1.6"], additional_headers=proxied)) == 101
+    wrong = {**basic_auth(station.identity, "a-wrong-password-0000"), "X-Forwarded-Proto": "https"}
+    assert run(_handshake_status(url, subprotocols=["ocpp1.6"], additional_headers=wrong)) == 401
+
+
 def test_profile_0_station_connects_without_credentials(asgi_server):
     station = ChargingStationFactory(security_profile=ChargingStation.SecurityProfile.NONE, password_hash="")
 
