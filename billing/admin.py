@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from billing import admin_accounts, admin_reviews  # noqa: F401  (register their admin pages)
+from billing import admin_accounts, admin_pay_as_you_go, admin_reviews  # noqa: F401  (register their admin pages)
 from billing.models import (
     Account,
     AnalyticsSubscription,

@@ -18,12 +18,20 @@ from drivers.selectors import accounts, tokens
 from stations import prices, signals
 from stations.api import locations
 from stations.load_management import priorities
+from stations.models import CommandRequest
 from stations.selectors import analytics
 
 
 @receiver(signals.session_stopped, dispatch_uid="billing.session_stopped")
 def on_session_stopped(sender, *, session_id, **kwargs) -> None:
     tasks.price_session.delay(session_id)
+
+
+@receiver(signals.command_finished, dispatch_uid="billing.command_finished")
+def on_command_finished(sender, *, command_id, action, status, **kwargs) -> None:
+    # A pay-as-you-go start that did not happen must not keep the driver's money held.
+    if action == CommandRequest.Action.START and status != CommandRequest.Status.ACCEPTED:
+        tasks.release_ad_hoc_hold.delay(command_id)
 
 
 # Token authorization (drivers) refuses a driver whose payments are overdue or whose

@@ -10,6 +10,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from billing.selectors import invoices_unsent, sessions_unpriced
+from billing.services.ad_hoc import ad_hoc_charge_settle, ad_hoc_holds_release_unused, ad_hoc_start_failed
 from billing.services.analytics_reports import analytics_reports_send
 from billing.services.cdr_reviews import capture_after_review  # noqa: F401  (sent by the review service)
 from billing.services.cdrs import CdrError, session_price
@@ -19,7 +20,7 @@ from billing.services.cdrs_bulk import sessions_price_bulk
 from billing.services.dunning import invoices_dun
 from billing.services.invoices import email_invoice, email_invoices, invoices_email, invoices_issue_for_month  # noqa: F401
 from billing.services.memberships import membership_fees_post
-from billing.services.payments import ad_hoc_capture_for_session, invoice_payments_collect, payments_retry_due
+from billing.services.payments import invoice_payments_collect, payments_retry_due
 from billing.services.reservation_charges import reservations_expired_charge
 from billing.services.settlements import statements_generate
 
@@ -45,8 +46,20 @@ def price_session(session_id: int) -> int | None:
     except CdrError as error:
         logger.error("Session %s not priced: %s", session_id, error)
         return None
-    ad_hoc_capture_for_session(session_id=session_id)
+    ad_hoc_charge_settle(session_id=session_id)
     return cdr.pk
+
+
+@shared_task(**RETRY)
+def release_ad_hoc_hold(command_id: int) -> bool:
+    """A pay-as-you-go start that the charger refused or never answered: release the hold."""
+    return ad_hoc_start_failed(command_id=command_id)
+
+
+@shared_task(**RETRY)
+def release_unused_ad_hoc_holds() -> list[int]:
+    """Beat: pay-as-you-go holds whose start was accepted but no car was ever plugged in."""
+    return ad_hoc_holds_release_unused(now=timezone.now())
 
 
 @shared_task(**RETRY)

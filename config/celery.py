@@ -113,6 +113,10 @@ BEAT_SCHEDULE.update(
             "task": "billing.tasks.email_unsent_invoices",
             "schedule": crontab(minute="*/15"),
         },
+        "billing-release-unused-ad-hoc-holds": {
+            "task": "billing.tasks.release_unused_ad_hoc_holds",
+            "schedule": crontab(minute="*/5"),
+        },
     }
 )
 # OCPP gateway (docs/ocpp.md): outbox expiry/timeouts, reservations, message-log retention.

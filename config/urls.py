@@ -23,6 +23,7 @@ urlpatterns = [
     path("ocpi/", include("roaming.urls")),
     path("ops/", include("stations.operations.urls")),
     path("owner/", include("billing.owner_urls")),
+    path("pay/", include("billing.pay_urls")),
     path("partner-sites/", include("roaming.portal_urls")),
     path("account/", include("billing.portal_urls")),
     path("", include("drivers.urls")),

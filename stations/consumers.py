@@ -1,7 +1,8 @@
 """`/ws/live/`: browsers subscribe to the groups they may see and get events pushed.
 
 A client sends {"subscribe": "station", "id": 7}; stations are public (availability),
-a session only to its driver and staff, the whole network only to staff."""
+a session only to its driver, staff and the browser that paid for it
+(pay-as-you-go), the whole network only to staff."""
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -44,7 +45,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if kind == "station":
             return live.station_group(object_id) if selectors.station_is_public(station_id=object_id) else None
         if kind == "session":
-            return (
-                live.session_group(object_id) if selectors.session_visible_to(user=user, session_id=object_id) else None
+            visible = selectors.session_visible_to(user=user, session_id=object_id) or live.visitor_may_follow(
+                store=self.scope.get("session"), session_id=object_id
             )
+            return live.session_group(object_id) if visible else None
         return None

@@ -23,6 +23,24 @@ def session_group(session_id: int) -> str:
     return f"live.session.{session_id}"
 
 
+# A browser without an account (the pay-as-you-go page) may follow the sessions it paid
+# for: that page's door lists them in the browser's Django session under this key, and the
+# live consumer reads them from the same cookie-bound session.
+VISITOR_SESSIONS_KEY = "live_visitor_sessions"
+VISITOR_SESSIONS_KEPT = 20
+
+
+def visitor_session_grant(*, store, session_id: int) -> None:
+    """Let the browser holding `store` (request.session) follow `session_id` live."""
+    granted = list(store.get(VISITOR_SESSIONS_KEY, []))
+    if session_id not in granted:
+        store[VISITOR_SESSIONS_KEY] = [*granted, session_id][-VISITOR_SESSIONS_KEPT:]
+
+
+def visitor_may_follow(*, store, session_id: int) -> bool:
+    return store is not None and session_id in store.get(VISITOR_SESSIONS_KEY, [])
+
+
 def publish(*, groups: list[str], event: dict) -> None:
     """Send `event` (JSON-serialisable, with a "kind" key) to every group, on commit."""
 

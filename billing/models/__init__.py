@@ -1,3 +1,4 @@
+from billing.models.ad_hoc import AdHocCharge, EvseQrCode
 from billing.models.analytics import AnalyticsReportDelivery, AnalyticsSubscription
 from billing.models.cdrs import CdrReview, ChargeDetailRecord
 from billing.models.countries import CountryRate
@@ -11,6 +12,7 @@ from billing.models.tariffs import PriceComponent, Tariff, TariffElement
 
 __all__ = [
     "Account",
+    "AdHocCharge",
     "AnalyticsReportDelivery",
     "AnalyticsSubscription",
     "BillingAccount",
@@ -19,6 +21,7 @@ __all__ = [
     "CommissionAgreement",
     "CountryRate",
     "Entry",
+    "EvseQrCode",
     "Invoice",
     "InvoiceLine",
     "InvoiceSequence",

@@ -7,7 +7,7 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from billing.models import CdrReview, ChargeDetailRecord
-from billing.services import cdrs, payments
+from billing.services import ad_hoc, cdrs
 from billing.services.cdrs import CdrError
 from stations.services.session_energy import session_energy_correct
 
@@ -70,5 +70,6 @@ def _decide(review: CdrReview, *, status: str, by, note: str) -> None:
     max_retries=5,
 )
 def capture_after_review(session_id: int) -> None:
-    """Capture an ad-hoc card payment for the session's released CDR (idempotent)."""
-    payments.ad_hoc_capture_for_session(session_id=session_id)
+    """Capture an ad-hoc card payment for the session's released CDR and e-mail its
+    receipt (idempotent)."""
+    ad_hoc.ad_hoc_charge_settle(session_id=session_id)

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from billing.models import Account, BillingAccount, ChargeDetailRecord, Invoice, Payment
+from billing.models import Account, AdHocCharge, BillingAccount, ChargeDetailRecord, Invoice, Payment
 from billing.selectors.cdrs import cdr_in_force
 from billing.selectors.payment_methods import card_payments_available
 from billing.services import ledger
@@ -423,6 +423,8 @@ def ad_hoc_capture_for_session(*, session_id: int, provider: PaymentProvider | N
     if payment is None or payment.status != Payment.Status.REQUIRES_CAPTURE:
         return payment
     provider = provider or provider_get()
+    # More than was held cannot be taken from the card: the rest stays owed on the
+    # anonymous receivable and is recorded on the charge for staff (the shortfall).
     amount = min(cdr.total_incl_vat, payment.amount)
     if amount <= 0:
         result = provider.cancel(reference=payment.provider_reference, key=f"{payment.idempotency_key}-cancel")
@@ -445,8 +447,35 @@ def ad_hoc_capture_for_session(*, session_id: int, provider: PaymentProvider | N
         if result.status == Payment.Status.SUCCEEDED:
             locked.amount = amount
             _settle(locked, timezone.now())
+            shortfall = cdr.total_incl_vat - amount
+            if shortfall > 0:
+                AdHocCharge.objects.filter(payment=locked).update(shortfall=shortfall)
+                logger.warning(
+                    "Ad-hoc payment %s: session %s cost %s more than was held", locked.pk, session_id, shortfall
+                )
         else:
             locked.status = result.status if result.status != "error" else locked.status
             locked.failure_message = result.failure_message[:255]
         locked.save()
+    return locked
+
+
+def ad_hoc_hold_release(*, payment: Payment, provider: PaymentProvider | None = None) -> Payment:
+    """Release an ad-hoc hold whose charge never started (the charger refused or stayed
+    silent): nothing is taken and the one-off token is blocked. Idempotent: only a hold
+    still awaiting capture is released; a transient provider error leaves it to retry."""
+    if payment.purpose != Payment.Purpose.AD_HOC or payment.status != Payment.Status.REQUIRES_CAPTURE:
+        return payment
+    result = (provider or provider_get()).cancel(
+        reference=payment.provider_reference, key=f"{payment.idempotency_key}-cancel"
+    )
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.status != Payment.Status.REQUIRES_CAPTURE or result.status != Payment.Status.CANCELED:
+            return locked
+        locked.status = Payment.Status.CANCELED
+        locked.save(update_fields=["status", "updated_at"])
+        token = Token.objects.filter(uid=locked.id_tag).first()
+        if token:
+            token_block(token=token)
     return locked

@@ -1,10 +1,14 @@
 """A driver's charging sessions and the commands that started them."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from drivers.models import Driver, SessionToken, Token
+from stations import prices
+from stations.load_management.selectors import session_load_note
 from stations.models import ChargingSession, CommandRequest
 
 # The charger's StartTransaction arrives after the command was created; allow for our own
@@ -85,3 +89,24 @@ def session_payment_methods(session_ids: list[int]) -> dict[int, str]:
     labels = dict(Token.Kind.choices)
     rows = SessionToken.objects.filter(session_id__in=session_ids).values_list("session_id", "token__kind")
     return {session_id: str(labels.get(kind, kind)) for session_id, kind in rows}
+
+
+def session_live_state(session: ChargingSession) -> dict:
+    """What the live session view shows and re-reads (JSON): the portal's session page and
+    the pay-as-you-go page follow a session through the same fields."""
+    cost = prices.session_cost(session=session)
+    end = session.stopped_at or timezone.now()
+    return {
+        "id": session.pk,
+        "status": session.status,
+        "energy_wh": session.energy_wh,
+        "energy_kwh": f"{Decimal(session.energy_wh) / 1000:.2f}",
+        "power_w": float(session.last_power_w) if session.last_power_w is not None else None,
+        "started_at": session.started_at.isoformat(),
+        "stopped_at": session.stopped_at.isoformat() if session.stopped_at else None,
+        "duration_s": max(0, int((end - session.started_at).total_seconds())),
+        "cost": f"{cost.amount}" if cost else None,
+        "currency": cost.currency if cost else None,
+        # Why the charge is slower than the car could take, when the site's capacity is shared.
+        "load_note": session_load_note(session),
+    }

@@ -1,4 +1,4 @@
-"""What every portal page shares: the driver-only decorator and duration formatting."""
+"""What every portal page shares: the driver-only decorator."""
 
 from functools import wraps
 
@@ -22,8 +22,3 @@ def driver_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def duration_seconds(session, *, now) -> int:
-    end = session.stopped_at or now
-    return max(0, int((end - session.started_at).total_seconds()))

@@ -1,12 +1,9 @@
 """Portal pages: start a charge, follow the command, the live session, stop, history."""
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -14,9 +11,8 @@ from django.views.decorators.http import require_POST
 from drivers.selectors import sessions as drivers_sessions
 from drivers.selectors.stations import connector_for_charge_start, station_site_id
 from drivers.services import charging
-from drivers.views.base import driver_required, duration_seconds
+from drivers.views.base import driver_required
 from stations import prices
-from stations.load_management.selectors import session_load_note
 from stations.models import CommandRequest
 from stations.services.charging import ChargeRefused, charge_stop
 
@@ -90,7 +86,7 @@ def session_page(request, session_id: int):
         "chat_about": f"session={session.pk}",
         "stop_command": stop_command,
         "session": session,
-        "state": _session_state(session),
+        "state": drivers_sessions.session_live_state(session),
         "cdr": prices.session_receipt(session=session),
         "live_session": {"id": session.pk},
     }
@@ -99,7 +95,7 @@ def session_page(request, session_id: int):
 
 @driver_required
 def session_status(request, session_id: int):
-    return JsonResponse(_session_state(_session_or_404(request, session_id)))
+    return JsonResponse(drivers_sessions.session_live_state(_session_or_404(request, session_id)))
 
 
 @require_POST
@@ -150,22 +146,4 @@ def _command_state(request, command: CommandRequest) -> dict:
             (STOP_MESSAGES if command.action == CommandRequest.Action.STOP else START_MESSAGES).get(command.status, "")
         ),
         "session_url": reverse("portal-session", args=[session.pk]) if session else None,
-    }
-
-
-def _session_state(session) -> dict:
-    cost = prices.session_cost(session=session)
-    return {
-        "id": session.pk,
-        "status": session.status,
-        "energy_wh": session.energy_wh,
-        "energy_kwh": f"{Decimal(session.energy_wh) / 1000:.2f}",
-        "power_w": float(session.last_power_w) if session.last_power_w is not None else None,
-        "started_at": session.started_at.isoformat(),
-        "stopped_at": session.stopped_at.isoformat() if session.stopped_at else None,
-        "duration_s": duration_seconds(session, now=timezone.now()),
-        "cost": f"{cost.amount}" if cost else None,
-        "currency": cost.currency if cost else None,
-        # Why the charge is slower than the car could take, when the site's capacity is shared.
-        "load_note": session_load_note(session),
     }
