@@ -10,6 +10,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+import orjson
+
 CALL = 2
 CALLRESULT = 3
 CALLERROR = 4
@@ -19,6 +21,9 @@ MAX_MESSAGE_ID_LENGTH = 36
 # Answer id when the frame's own id cannot be read (the convention OCPP 2.0.1 sets).
 UNKNOWN_ID = "-1"
 _LEADING_ID = re.compile(r'^\s*\[\s*\d+\s*,\s*"([^"\\]{1,36})"')
+# orjson reads an integer outside 64 bits as a float, silently; the standard library keeps
+# it an int (which the protocol then refuses by name). 19 digits and more go that way.
+_LONG_DIGITS = re.compile(r"\d{19}")
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ def parse(text: str, *, formation_violation: str, send_frames: bool = False) -> 
     in 1.6, "FormatViolation" from 2.0.1); `send_frames`: the protocol speaks SEND and
     CALLRESULTERROR (2.1)."""
     try:
-        message = json.loads(text)
+        message = _loads(text)
     except ValueError as error:
         message_id = leading_message_id(text)
         if message_id != UNKNOWN_ID:
@@ -141,8 +146,29 @@ def _call_error(message: list, message_id: str, formation_violation: str) -> Fra
     )
 
 
+def _loads(text: str):
+    """orjson, and the standard library for what orjson refuses or reads otherwise (NaN,
+    Infinity, lone surrogate escapes, integers beyond 64 bits): a frame parses, and is
+    classified, exactly as with json.loads alone (an id of 2**70 stays an int that the
+    protocol refuses as a TypeConstraintViolation)."""
+    if _LONG_DIGITS.search(text) is None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
+
+
+# datetimes and dataclasses through `default=str` as json.dumps did, not orjson's own forms.
+_DUMPS_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def dumps(message: list) -> str:
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False, default=str)
+    try:
+        return orjson.dumps(message, default=str, option=_DUMPS_OPTIONS).decode()
+    except TypeError:
+        # orjson.JSONEncodeError: an integer beyond 64 bits, say; the standard library writes it.
+        return json.dumps(message, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def call(message_id: str, action: str, payload: dict) -> str:

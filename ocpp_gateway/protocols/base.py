@@ -5,23 +5,19 @@ request's neutral parameters → the version's CALL), one result hook per CSMS�
 The consumer, the outbox and the domain services are version-neutral; a version is a
 `Protocol` instance (see protocols/v16/) registered in protocols/__init__.py."""
 
-import decimal
 import functools
-import json
 import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, is_dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import ocpp
 from django.utils.dateparse import parse_datetime
 from jsonschema.exceptions import ValidationError as SchemaValidationError
-from jsonschema.validators import validator_for
 from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
-from ocpp.messages import get_validator
+
+from ocpp_gateway.protocols import schemas
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +188,7 @@ class Protocol:
     def result_of(self, response: dict) -> dict:
         """The charger's CALLRESULT in neutral words: snake_case keys, and a snake_case
         `status` ("Accepted" → "accepted", "UnlockFailed" → "unlock_failed")."""
-        result = camel_to_snake_case(response)
+        result = snake_case_keys(response)
         if isinstance(result.get("status"), str):
             result["status"] = re.sub(r"(?<!^)(?=[A-Z])", "_", result["status"]).lower()
         return result
@@ -205,18 +201,14 @@ class Protocol:
         """`payload` with every dateTime its CALL schema declares in format_time()'s form,
         whatever form the caller wrote it in (ReserveNow expiryDate, UpdateFirmware
         retrieveDate, charging schedules' startSchedule, …)."""
-        # ocpp caches one validator per schema, built with whichever parse_float asked first:
-        # ask as validate_call does, so the decimal schemas keep their Decimal constraints.
-        parse_float = decimal.Decimal if action in self.decimal_calls else float
-        return _times_formatted(get_validator(2, action, self.ocpp_version, parse_float=parse_float).schema, payload)
+        schema = schemas.reference_validator(
+            self.ocpp_version, schemas.CALL, action, decimal_floats=action in self.decimal_calls
+        ).schema
+        return _times_formatted(schema, payload, definitions=schema.get("definitions", {}))
 
     def validate_send(self, action: str, payload: dict) -> None:
-        """A SEND frame's payload. ocpp 2.1.0 ships these schemas without the "Request"
-        suffix its get_validator() looks for (NotifyPeriodicEventStream.json), so they are
-        read here."""
-        error = next(
-            iter(sorted(send_validator(self.ocpp_version, action).iter_errors(payload), key=lambda e: e.path)), None
-        )
+        """A SEND frame's payload (OCPP 2.1)."""
+        error = schemas.first_error(self.ocpp_version, schemas.SEND, action, payload)
         if error is not None:
             raise self._schema_error(error)
 
@@ -224,13 +216,7 @@ class Protocol:
         self._validate(3, action, payload, decimal_floats=action in self.decimal_results)
 
     def _validate(self, message_type: int, action: str, payload: dict, *, decimal_floats: bool) -> None:
-        if decimal_floats:
-            # These schemas constrain decimals (multipleOf 0.1); binary floats would fail them.
-            validator = get_validator(message_type, action, self.ocpp_version, parse_float=decimal.Decimal)
-            payload = json.loads(json.dumps(payload), parse_float=decimal.Decimal)
-        else:
-            validator = get_validator(message_type, action, self.ocpp_version)
-        error = next(iter(sorted(validator.iter_errors(payload), key=lambda e: e.path)), None)
+        error = schemas.first_error(self.ocpp_version, message_type, action, payload, decimal_floats=decimal_floats)
         if error is not None:
             raise self._schema_error(error)
 
@@ -258,7 +244,7 @@ class Protocol:
         beyond = _id_beyond_32_bits(payload)
         if beyond is not None:
             raise OcppCallError("TypeConstraintViolation", f"{beyond}: OCPP integers are 32-bit signed.")
-        result = handler(ctx, **camel_to_snake_case(payload))
+        result = handler(ctx, **snake_case_keys(payload))
         reply = to_payload(result)
         try:
             self.validate_result(action, reply)
@@ -275,7 +261,7 @@ class Protocol:
         if action not in self.send_actions or handler is None:
             raise OcppCallError("NotSupported", f"{action[:64]} is not taken as a SEND by this CSMS.")
         self.validate_send(action, payload)
-        handler(ctx, **camel_to_snake_case(payload))
+        handler(ctx, **snake_case_keys(payload))
 
     def is_positive(self, response: dict | None) -> bool:
         """Does a CALLRESULT mean the charger did what we asked? Responses without a status
@@ -312,17 +298,40 @@ def _id_beyond_32_bits(value: Any, path: str = "") -> str | None:
     return None
 
 
-@functools.cache
-def send_validator(ocpp_version: str, action: str):
-    path = Path(ocpp.__file__).parent / f"v{ocpp_version.replace('.', '')}" / "schemas" / f"{action}.json"
-    schema = json.loads(path.read_text(encoding="utf-8-sig"))
-    return validator_for(schema)(schema)
-
-
 def to_payload(result: Any) -> dict:
     if is_dataclass(result) and not isinstance(result, type):
-        return snake_to_camel_case(remove_nones(serialize_as_dict(result)))
+        return camel_case_keys(remove_nones(serialize_as_dict(result)))
     return result
+
+
+def snake_case_keys(data: Any) -> Any:
+    """The `ocpp` package's camel_to_snake_case, each key's conversion remembered: two
+    regular expressions per key of every frame were a visible share of a frame's CPU."""
+    if isinstance(data, dict):
+        return {_snake_key(key): snake_case_keys(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [snake_case_keys(value) for value in data]
+    return data
+
+
+def camel_case_keys(data: Any) -> Any:
+    """The `ocpp` package's snake_to_camel_case, each key's conversion remembered."""
+    if isinstance(data, dict):
+        return {_camel_key(key): camel_case_keys(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [camel_case_keys(value) for value in data]
+    return data
+
+
+# Bounded: a charger may send keys of its own (2.0.1's customData) to fill it with.
+@functools.lru_cache(maxsize=4096)
+def _snake_key(key: str) -> str:
+    return next(iter(camel_to_snake_case({key: None})))
+
+
+@functools.lru_cache(maxsize=4096)
+def _camel_key(key: str) -> str:
+    return next(iter(snake_to_camel_case({key: None})))
 
 
 def parse_time(value: str | None, field: str) -> datetime | None:
@@ -349,7 +358,12 @@ def format_time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _times_formatted(schema: dict, value: Any) -> Any:
+def _times_formatted(schema: dict, value: Any, *, definitions: dict) -> Any:
+    # 2.0.1 and 2.1 describe nested objects by reference ("$ref": "#/definitions/…Type"):
+    # a charging profile's startSchedule is only found by following it.
+    reference = schema.get("$ref", "")
+    if reference.startswith("#/definitions/"):
+        schema = definitions.get(reference.removeprefix("#/definitions/"), {})
     if schema.get("format") == "date-time" and isinstance(value, str):
         try:
             parsed = parse_datetime(value)
@@ -359,8 +373,11 @@ def _times_formatted(schema: dict, value: Any) -> Any:
         return format_time(parsed) if parsed is not None else value
     if isinstance(value, dict):
         properties = schema.get("properties", {})
-        return {key: _times_formatted(properties.get(key, {}), item) for key, item in value.items()}
+        return {
+            key: _times_formatted(properties.get(key, {}), item, definitions=definitions) for key, item in value.items()
+        }
     if isinstance(value, list):
         items = schema.get("items", {})
-        return [_times_formatted(items if isinstance(items, dict) else {}, item) for item in value]
+        items = items if isinstance(items, dict) else {}
+        return [_times_formatted(items, item, definitions=definitions) for item in value]
     return value
