@@ -340,12 +340,14 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(SettlementStatement)
 class SettlementStatementAdmin(ReadOnlyAdmin):
-    list_display = ["party", "role", "period_start", "session_count", "net", "payout", "currency", "files"]
+    list_display = [
+        "party", "role", "period_start", "session_count", "net", "payout", "currency", "due_on", "settled_at", "files",
+    ]  # fmt: skip
     net = money_column("net_revenue", _("net revenue"))
     payout = money_column("payout_due", _("payout due"))
     list_filter = ["role", "period_start", "currency"]
     search_fields = ["party__name"]
-    actions = ["record_payout"]
+    actions = ["record_payout", "record_settled"]
 
     @admin.display(description=_("download"))
     def files(self, obj):
@@ -357,6 +359,11 @@ class SettlementStatementAdmin(ReadOnlyAdmin):
     def record_payout(self, request, queryset):
         done = sum(settlements.statement_payout(statement=statement) for statement in queryset)
         self.message_user(request, _("%(n)d payout(s) recorded.") % {"n": done})
+
+    @admin.action(description=_("Record partner statement settled (bank transfer made or received)"))
+    def record_settled(self, request, queryset):
+        done = sum(settlements.statement_settle(statement=statement) for statement in queryset)
+        self.message_user(request, _("%(n)d partner statement(s) settled.") % {"n": done})
 
 
 @admin.register(WebhookEvent)

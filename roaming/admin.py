@@ -43,6 +43,7 @@ class PartnerAdmin(admin.ModelAdmin):
         "organisation",
         "commission_percent",
         "markup_percent",
+        "payment_terms_days",
         "version",
         "endpoints",
         "registered_at",

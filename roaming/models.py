@@ -58,6 +58,9 @@ class Partner(models.Model):
         blank=True,
         help_text="What we add to a partner CPO's price on our drivers' invoices; empty: OCPI_ROAMING_MARKUP_PERCENT.",
     )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Net days: a monthly partner statement is due this many days after its date."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -166,6 +169,9 @@ class CdrPush(models.Model):
     pushed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=255, blank=True)
+    # The partner EMSP's commission when the CDR became its: what the ledger's receivable and
+    # the statement take off. Empty on rows from before it was kept: the agreement applies.
+    commission_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
 
     def __str__(self) -> str:
         return f"CDR {self.cdr_id} → {self.partner}"
@@ -244,6 +250,11 @@ class PartnerCdr(models.Model):
     started_at = models.DateTimeField()
     stopped_at = models.DateTimeField()
     data = models.JSONField()
+    # The agreement in force when the CDR arrived: the driver's invoice, the ledger and the
+    # statement all use these, whatever the partner's row says later. Empty on CDRs stored
+    # before they were kept: the partner's agreement as it stands applies.
+    commission_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    markup_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -20,7 +20,9 @@ from roaming.selectors.partner_cdrs import (
     partner_emsp_organisations,
 )
 from roaming.selectors.partner_locations import partner_site_results
+from roaming.selectors.partners import partner_payment_days
 from roaming.selectors.tokens import partner_token_authorization
+from roaming.services import partner_ledger
 from stations import signals
 from stations.pipeline.selectors import demand
 
@@ -66,12 +68,23 @@ driver_stations.foreign_site_source_register(partner_site_results)
 # Our drivers' CDRs from partner CPOs go on their monthly invoice, with our markup.
 invoices.foreign_charge_source_register(partner_cdr_charges)
 # What we owe partner CPOs for their CDRs, less our commission, on the monthly statements.
+# Each is in the ledger (partner payable) before its statement takes it; due on the agreement's terms.
 settlements.foreign_settlement_source_register(
     role=SettlementStatement.Role.PARTNER_CPO,
-    source=settlements.ForeignSettlementSource(parties=partner_cpo_organisations, items=partner_cdr_settlement_items),
+    source=settlements.ForeignSettlementSource(
+        parties=partner_cpo_organisations,
+        items=partner_cdr_settlement_items,
+        post=partner_ledger.partner_cdrs_post,
+        payment_days=partner_payment_days,
+    ),
 )
-# What partner EMSPs owe us for our CDRs of their tokens, less their commission.
+# What partner EMSPs owe us for our CDRs of their tokens, less their commission (partner receivable).
 settlements.foreign_settlement_source_register(
     role=SettlementStatement.Role.PARTNER_EMSP,
-    source=settlements.ForeignSettlementSource(parties=partner_emsp_organisations, items=our_cdr_settlement_items),
+    source=settlements.ForeignSettlementSource(
+        parties=partner_emsp_organisations,
+        items=our_cdr_settlement_items,
+        post=partner_ledger.our_cdrs_post,
+        payment_days=partner_payment_days,
+    ),
 )

@@ -78,6 +78,8 @@ def statement_pdf(*, statement: SettlementStatement) -> bytes:
         bic = f", BIC {party.bic}" if party.bic else ""
         doc.line_text(f"{words['payout_account']}: {holder}, IBAN {party.iban}{bic}", bold=True)
     doc.line_text(f"{words['period']}: {statement.period_start} – {statement.period_end}")
+    if statement.due_on:
+        doc.line_text(f"{words['due_on']}: {statement.due_on}", bold=True)
     doc.line_text(
         f"{words['sessions']}: {statement.session_count}    "
         f"{words['energy']}: {number_text(Decimal(statement.energy_wh) / 1000, 3, language)} kWh"

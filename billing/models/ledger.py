@@ -15,6 +15,10 @@ class Account(models.Model):
         CPO_REVENUE = "cpo_revenue", _("CPO charging revenue")
         EMSP_COMMISSION = "emsp_commission", _("EMSP commission revenue")
         OWNER_PAYABLE = "owner_payable", _("Owner share payable")
+        # What we owe a roaming partner CPO for its CDRs of our drivers, less our commission.
+        PARTNER_PAYABLE = "partner_payable", _("Partner CPO payable")
+        # What a roaming partner EMSP owes us for our CDRs of its tokens, less its commission.
+        PARTNER_RECEIVABLE = "partner_receivable", _("Partner EMSP receivable")
         VAT_PAYABLE = "vat_payable", _("VAT payable")
         MEMBERSHIP_REVENUE = "membership_revenue", _("Membership fee revenue")
         ANALYTICS_REVENUE = "analytics_revenue", _("Analytics report revenue")

@@ -76,6 +76,10 @@ class SettlementStatement(models.Model):
     lines = models.JSONField(
         default=list, help_text=_("Per station and month of supply; earlier months' rows are adjustments.")
     )
+    # Partner statements only: the agreement's payment terms from the statement's date.
+    due_on = models.DateField(null=True, blank=True)
+    # When the money changed hands (a partner statement settled by bank transfer).
+    settled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,7 +6,7 @@ took each CDR, so that none is settled twice and none is lost."""
 import calendar
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -57,6 +57,19 @@ class ForeignSettlementSource:
     parties: Callable[[], Iterable[Organisation]]
     # (party=…, end=…) -> the party's items that stopped before `end`; billing drops the settled.
     items: Callable[..., Iterable[ForeignSettlementItem]]
+    # (party=…, end=…) -> None: posts the party's items to its partner payable or receivable
+    # (idempotent), so that a statement only ever settles what the ledger holds.
+    post: Callable[..., None] | None = None
+    # (party=…) -> the agreement's payment terms in days (net N), for the statement's due date.
+    payment_days: Callable[..., int] | None = None
+
+
+# Which ledger account a settled statement of a foreign role pays off, and which way the money
+# goes: we pay a partner CPO (its payable is debited), a partner EMSP pays us.
+SETTLED_ACCOUNTS = {
+    SettlementStatement.Role.PARTNER_CPO: (Account.Kind.PARTNER_PAYABLE, 1),
+    SettlementStatement.Role.PARTNER_EMSP: (Account.Kind.PARTNER_RECEIVABLE, -1),
+}
 
 
 _foreign_sources: dict[str, ForeignSettlementSource] = {}
@@ -105,7 +118,13 @@ def statement_generate(
     period_end = period_start.replace(day=calendar.monthrange(period_start.year, period_start.month)[1])
     if role in _foreign_sources:
         return _foreign_statements_create(
-            party=party, role=role, period_start=period_start, period_end=period_end, month_start=start, end=end
+            party=party,
+            role=role,
+            period_start=period_start,
+            period_end=period_end,
+            month_start=start,
+            end=end,
+            issued_on=(now or timezone.now()).astimezone(ZoneInfo(party.time_zone)).date(),
         )
     cdrs = _unsettled(party=party, role=role).filter(stopped_at__lt=end)
     agreements = _fee_agreements(period_start, period_end).filter(**{role: party})
@@ -139,10 +158,14 @@ def statement_generate(
     return statements
 
 
-def _foreign_statements_create(*, party, role, period_start, period_end, month_start, end) -> list:
+def _foreign_statements_create(*, party, role, period_start, period_end, month_start, end, issued_on) -> list:
     """The party's statements of items held above billing: each item not yet settled in this
-    role that stopped before the month's end, earlier months' as adjustments."""
-    items = list(_foreign_sources[role].items(party=party, end=end))
+    role that stopped before the month's end, earlier months' as adjustments; due the
+    agreement's payment terms after `issued_on`."""
+    source = _foreign_sources[role]
+    if source.post is not None:
+        source.post(party=party, end=end)
+    items = list(source.items(party=party, end=end))
     settled = set(
         SettlementLine.objects.filter(role=role, foreign_reference__in=[i.reference for i in items]).values_list(
             "foreign_reference", flat=True
@@ -174,6 +197,7 @@ def _foreign_statements_create(*, party, role, period_start, period_end, month_s
             totals=_foreign_totals(mine, currency=currency),
             lines=lines,
             fee_agreements=[],
+            due_on=issued_on + timedelta(days=source.payment_days(party=party)) if source.payment_days else None,
         )
         SettlementLine.objects.bulk_create(
             SettlementLine(statement=statement, foreign_reference=item.reference, cdr_id=item.cdr_id, role=role)
@@ -237,6 +261,34 @@ def statement_payout(*, statement: SettlementStatement) -> bool:
     return created
 
 
+def statement_settle(*, statement: SettlementStatement, now: datetime | None = None) -> bool:
+    """Record that a partner statement's money changed hands: its payout due leaves (we paid
+    a partner CPO) or reaches (a partner EMSP paid us) the bank, and the partner's payable or
+    receivable is cleared by as much. A negative payout due (a month of credits) goes the
+    other way. Idempotent per statement (compare-and-set on settled_at); False for a
+    statement of another role or one already settled."""
+    if statement.role not in SETTLED_ACCOUNTS:
+        return False
+    now = now or timezone.now()
+    kind, direction = SETTLED_ACCOUNTS[statement.role]
+    c, amount = statement.currency, direction * statement.payout_due
+    with transaction.atomic():
+        if not SettlementStatement.objects.filter(pk=statement.pk, settled_at__isnull=True).update(settled_at=now):
+            return False
+        ledger.transaction_post(
+            reference=f"settled:{statement.pk}",
+            kind="partner_settlement",
+            occurred_at=now,
+            postings=[
+                (ledger.account_get(kind=kind, currency=c, organisation=statement.party), amount),
+                (ledger.account_get(kind=Account.Kind.BANK, currency=c), -amount),
+            ],
+            description=f"Settled {statement}",
+        )
+    statement.settled_at = now
+    return True
+
+
 def _fee_agreements(period_start: date, period_end: date):
     return (
         OperatingAgreement.objects.filter(fixed_monthly_fee__gt=0, valid_from__lte=period_end)
@@ -268,7 +320,9 @@ def _station_lines(cdrs, *, currency: str, month_start: datetime, time_zone: str
     ]
 
 
-def _statement_create(*, party, role, period_start, period_end, currency, totals, lines, fee_agreements, analytics=()):
+def _statement_create(
+    *, party, role, period_start, period_end, currency, totals, lines, fee_agreements, analytics=(), due_on=None
+):
     fixed_fee = sum((a.fixed_monthly_fee for a in fee_agreements), ZERO)
     analytics_fee = sum((Decimal(s.monthly_fee) for s in analytics), ZERO)
     if role == SettlementStatement.Role.OWNER:
@@ -294,6 +348,7 @@ def _statement_create(*, party, role, period_start, period_end, currency, totals
                 analytics_fee=analytics_fee,
                 payout_due=payout,
                 lines=lines,
+                due_on=due_on,
             )
             for agreement in fee_agreements:
                 _fixed_fee_post(agreement=agreement, period_start=period_start)

@@ -1,7 +1,7 @@
 """Tariffs: creating them from an OCPI-shaped description, and turning a stored tariff
 into the pure pricing engine's input (and a JSON snapshot for the CDR)."""
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -88,6 +88,66 @@ def tariff_spec(*, tariff: Tariff) -> pricing.TariffSpec:
         max_price_incl=tariff.max_price_incl_vat,
         time_step_rounding=tariff.time_step_rounding,
     )
+
+
+def ocpi_tariff_spec(*, data: dict, markup_percent: Decimal = Decimal(0)) -> pricing.TariffSpec:
+    """The pricing engine's view of an OCPI 2.2.1 Tariff object (a partner's, as received):
+    every element with its restrictions, the min/max prices, with each price and bound
+    raised by `markup_percent`. Raises TariffError for a tariff that cannot be read or
+    applied as written (the engine's own validation)."""
+    factor = 1 + Decimal(markup_percent) / 100
+    try:
+        elements = tuple(
+            pricing.Element(
+                tuple(
+                    pricing.Component(
+                        c["type"],
+                        _decimal(c["price"], "price") * factor,
+                        None if c.get("vat") is None else _decimal(c["vat"], "vat"),
+                        int(c.get("step_size", 1)),
+                    )
+                    for c in element.get("price_components") or []
+                ),
+                _spec_restrictions(element.get("restrictions") or {}),
+            )
+            for element in data.get("elements") or []
+        )
+        spec = pricing.TariffSpec(
+            currency=data["currency"],
+            elements=elements,
+            min_price_excl=_bound(data, "min_price", "excl_vat", factor),
+            min_price_incl=_bound(data, "min_price", "incl_vat", factor),
+            max_price_excl=_bound(data, "max_price", "excl_vat", factor),
+            max_price_incl=_bound(data, "max_price", "incl_vat", factor),
+        )
+    except (KeyError, TypeError, ValueError, ValidationError) as error:
+        raise pricing.TariffError(f"Unreadable tariff: {error}") from error
+    pricing.tariff_validate(spec)
+    return spec
+
+
+def _bound(data: dict, name: str, part: str, factor: Decimal) -> Decimal | None:
+    value = (data.get(name) or {}).get(part)
+    return None if value is None else _decimal(value, name) * factor
+
+
+def _spec_restrictions(data: dict) -> pricing.Restrictions:
+    values = {}
+    for name in RESTRICTION_FIELDS:
+        value = data.get(name)
+        if value is None:
+            continue
+        if name.endswith("_time"):
+            value = time.fromisoformat(value)
+        elif name.endswith("_date"):
+            value = date.fromisoformat(value)
+        elif name.endswith("_duration"):
+            value = int(value)
+        else:
+            value = _decimal(value, name)
+        values[name] = value
+    days = tuple(DAY_NAMES.index(day) for day in data.get("day_of_week") or [])
+    return pricing.Restrictions(**values, days_of_week=days, reservation=data.get("reservation"))
 
 
 def tariff_snapshot(*, tariff: Tariff) -> dict:

@@ -85,6 +85,8 @@ def statement_download(request, pk: int, fmt: str):
     writer.writerow([])
     for label, amount in statement_summary(statement=statement):
         writer.writerow([label, amount, statement.currency])
+    if statement.due_on:
+        writer.writerow(["Due on", statement.due_on.isoformat()])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response

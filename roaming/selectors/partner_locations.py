@@ -11,14 +11,17 @@ from decimal import Decimal
 from functools import reduce
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 
-from billing.money import money_text
+from billing.price_words import energy_rate_now_words, tariff_in_words
+from billing.pricing import ENERGY, TariffError
+from billing.services.tariffs import ocpi_tariff_spec
 from drivers.selectors.stations import Availability, ForeignSiteResult
 from roaming.fields import datetime_parse
 from roaming.models import Partner, PartnerLocation, PartnerTariff
+from roaming.selectors.partner_cdrs import partner_markup
 from stations.models import Connector
 from stations.selectors.locations import (
     DEFAULT_RADIUS_KM,
@@ -41,7 +44,6 @@ EVSE_AVAILABILITY = {
 }
 # Our connector standards are OCPI's names but for NACS (see roaming/selectors/locations.py).
 STANDARD_FROM_OCPI = {"TESLA_S": Connector.Standard.NACS}
-PRICE_UNITS = {"ENERGY": "/kWh", "TIME": "/h", "PARKING_TIME": "/h parking", "FLAT": " per charge"}
 
 
 def partner_site_results(*, query: LocationQuery, at: datetime, limit: int) -> list[ForeignSiteResult]:
@@ -228,24 +230,29 @@ def _in_force(tariff: PartnerTariff, at: datetime) -> bool:
 
 
 def _price_words(row: PartnerLocation, tariffs: dict, *, at: datetime) -> str | None:
-    """The first tariff in force that a connector names, as our driver pays it: each price
-    component of its first element plus our markup, VAT included ("0.55 EUR/kWh · 1.20 EUR
-    per charge")."""
+    """The first tariff in force that a connector names, as our driver pays it: the whole
+    tariff (every element with its restrictions, min and max price) read by our pricing
+    engine with the partner agreement's markup, in the words our own sites use, VAT
+    included; with several energy rates, the one a session started now pays first. None
+    without a tariff, or with one our engine cannot apply as written."""
     keys = [(row.country_code, row.party_id, tariff_id) for tariff_id in _tariff_ids(row.data)]
     tariff = next((tariffs[key] for key in keys if key in tariffs and _in_force(tariffs[key], at)), None)
     if tariff is None:
         return None
-    markup = 1 + settings.OCPI_ROAMING_MARKUP_PERCENT / 100
-    words = []
-    for component in tariff.data["elements"][0]["price_components"]:
-        # Validated when stored (roaming.schemas.TARIFF): numbers.
-        price = Decimal(str(component["price"])) * markup * (1 + Decimal(str(component.get("vat") or 0)) / 100)
-        try:
-            amount = money_text(price, tariff.currency)
-        except ValueError:  # a currency we do not bill in: two places
-            amount = f"{price:.2f}"
-        words.append(f"{amount} {tariff.currency}{PRICE_UNITS[component['type']]}")
-    return " · ".join(words)
+    try:
+        spec = ocpi_tariff_spec(data=tariff.data, markup_percent=partner_markup(row.partner))
+    except TariffError:
+        return None
+    words = tariff_in_words(spec=spec)
+    try:
+        local_now = at.astimezone(ZoneInfo(row.data.get("time_zone") or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        local_now = at
+    rate_now = energy_rate_now_words(spec=spec, local_now=local_now)
+    energy_rates = [c for e in spec.elements for c in e.components if c.dimension == ENERGY]
+    if rate_now is not None and len(energy_rates) > 1:
+        return gettext("Now %(rate)s · %(all)s") % {"rate": rate_now, "all": words}
+    return words
 
 
 def _distance_km(origin: tuple[float, float], point: tuple[float, float]) -> float:

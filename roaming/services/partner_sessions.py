@@ -10,6 +10,8 @@ from roaming import schemas
 from roaming.envelope import OcpiError, Status
 from roaming.fields import datetime_parse
 from roaming.models import Partner, PartnerCdr, PartnerSession
+from roaming.selectors.partner_cdrs import partner_markup
+from roaming.services import partner_ledger
 from roaming.services.tokens import token_owned
 
 
@@ -77,7 +79,8 @@ def session_patch(*, partner: Partner, country_code: str, party_id: str, session
 
 
 def cdr_receive(*, partner: Partner, data) -> PartnerCdr:
-    """Store a CDR POSTed by the partner, once. Raises OcpiError 2001 for a malformed CDR
+    """Store a CDR POSTed by the partner, once, and post it to the ledger with it (the
+    partner's payable, our driver's receivable). Raises OcpiError 2001 for a malformed CDR
     or another party's, 2004 for a token that is not one of our drivers'."""
     cdr = schemas.CDR.clean(data, "cdr")
     token_owned(partner, country_code=cdr["country_code"], party_id=cdr["party_id"])
@@ -88,7 +91,7 @@ def cdr_receive(*, partner: Partner, data) -> PartnerCdr:
         return held
     try:
         with transaction.atomic():
-            return PartnerCdr.objects.create(
+            received = PartnerCdr.objects.create(
                 **key,
                 partner=partner,
                 token=token,
@@ -100,7 +103,12 @@ def cdr_receive(*, partner: Partner, data) -> PartnerCdr:
                 started_at=cdr["start_date_time"],
                 stopped_at=cdr["end_date_time"],
                 data=data,
+                # The agreement as it stands now prices this CDR for good (invoice, ledger, statement).
+                commission_percent=partner.commission_percent,
+                markup_percent=partner_markup(partner),
             )
+            partner_ledger.partner_cdr_post(cdr=received)
+            return received
     except IntegrityError:
         # The same CDR posted twice at once: the first one stands.
         return PartnerCdr.objects.get(**key)

@@ -14,6 +14,7 @@ from roaming.client import PartnerClient, PartnerError
 from roaming.fields import datetime_format
 from roaming.models import CdrPush, Partner
 from roaming.selectors import locations, sessions
+from roaming.services import partner_ledger
 from stations.models import ChargingSession, ChargingStation
 
 # CDRs older than this when roaming first sees them are history, not news, for a partner.
@@ -99,7 +100,7 @@ def cdrs_to_push() -> list[CdrPush]:
     ):
         token = sessions.partner_token_of(id_tag=cdr.id_tag)
         if token is not None:
-            CdrPush.objects.get_or_create(cdr=cdr, defaults={"partner": token.partner})
+            partner_ledger.our_cdr_push_record(cdr=cdr, partner=token.partner)
     return list(CdrPush.objects.filter(pushed_at__isnull=True, partner__status=Partner.Status.REGISTERED))
 
 

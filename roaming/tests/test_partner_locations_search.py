@@ -118,7 +118,7 @@ def test_portal_search_shows_the_partner_station_beside_ours_with_network_and_ma
     assert "Network: GreenCharge" in partner_card
     assert "0 of 1 free" in partner_card and "up to 150 kW" in partner_card
     # 0.40 excl. VAT × 1.10 markup × 1.21 VAT = 0.5324; 1.00 × 1.10 × 1.21 = 1.331.
-    assert "0.53 EUR/kWh · 1.33 EUR per charge" in partner_card
+    assert "€0.53/kWh + €1.33 per session" in partner_card
     markers = page.context["markers"]
     assert {(m["name"], m["availability"]) for m in markers} == {
         ("Our Hub", "available"),
@@ -159,7 +159,7 @@ def test_partner_sites_cost_two_queries_however_many(client, partner_pushed, dja
     with django_assert_max_num_queries(2):  # the Locations, then the tariffs they name
         results = partner_site_results(query=LocationQuery(), at=timezone.now(), limit=100)
     assert len(results) == 7
-    assert {result.price for result in results} == {"0.53 EUR/kWh · 1.33 EUR per charge"}
+    assert {result.price for result in results} == {"€0.53/kWh + €1.33 per session"}
 
 
 def test_open_now_reads_the_partners_regular_hours_in_its_time_zone(client, partner_pushed):
@@ -187,7 +187,7 @@ def test_a_tariff_no_longer_in_force_gives_no_price(client, partner_pushed):
     later = datetime(2030, 6, 1, tzinfo=UTC)
     assert [r.price for r in partner_site_results(query=LocationQuery(), at=later, limit=10)] == [None]
     earlier = datetime(2029, 6, 1, tzinfo=UTC)
-    assert partner_site_results(query=LocationQuery(), at=earlier, limit=10)[0].price.startswith("0.53 EUR/kWh")
+    assert partner_site_results(query=LocationQuery(), at=earlier, limit=10)[0].price.startswith("€0.53/kWh")
 
 
 def test_the_partner_site_has_a_portal_page_linked_from_the_search(client, partner_pushed):
@@ -200,7 +200,7 @@ def test_the_partner_site_has_a_portal_page_linked_from_the_search(client, partn
     html = detail.content.decode()
     assert "Network: GreenCharge" in html and 'data-evse="E1"' in html
     assert "CCS2 (Combo 2) · 150 kW DC" in html
-    assert "0.53 EUR/kWh · 1.33 EUR per charge" in html
+    assert "€0.53/kWh + €1.33 per session" in html
     hidden = {**partner_location(), "publish": False, "last_updated": "2030-01-02T00:00:00Z"}
     assert push(client, "put", "locations/NL/GRN/LOC1", hidden).status_code == 200
     assert client.get(url).status_code == 404

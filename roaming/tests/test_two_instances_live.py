@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -22,9 +24,14 @@ from django.test import override_settings
 from django.utils import timezone
 from ocpp.v16 import call
 
-from billing.models import ChargeDetailRecord
+from billing.models import Account, ChargeDetailRecord, InvoiceLine, SettlementStatement
+from billing.selectors.ledger import account_balance, ledger_totals
+from billing.services.invoices import invoices_issue_for_month
+from billing.services.ledger import account_get
+from billing.services.settlements import statements_generate
 from billing.tests.factories import energy_tariff
 from config import live_servers
+from drivers.models import Driver
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway.tests.charger import connected, in_db, now_iso, run
 from roaming import tasks
@@ -33,6 +40,7 @@ from roaming.services.partner_locations import locations_pull
 from roaming.services.partners import partner_register
 from roaming.services.sent_commands import partner_charge_start, partner_charge_stop
 from roaming.tests.factories import pending_partner, public_connector
+from stations.tests.factories import OrganisationFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
@@ -150,6 +158,91 @@ async def eventually_async(check, *, what, timeout=30):
     raise AssertionError(f"never happened: {what}")
 
 
+# The agreement between the two networks, as each one's staff enter it: the EMSP keeps 10 % of
+# the CPO's price (both sides say so), adds 20 % for its drivers, and pays net 30 days.
+COMMISSION, MARKUP, PAYMENT_DAYS = Decimal("10"), Decimal("20"), 30
+
+
+def agreements_sign(networks, *, emsp_at_cpo, cpo_at_emsp, token) -> None:
+    """Before the CDR: each network's books name the other, and the EMSP invoices its driver."""
+    Partner.objects.filter(pk=emsp_at_cpo.pk).update(
+        organisation=OrganisationFactory(name="EMSP network B.V.", is_owner=False, is_operator=False),
+        commission_percent=COMMISSION,
+        payment_terms_days=PAYMENT_DAYS,
+    )
+
+    def on_the_emsp():
+        Partner.objects.filter(pk=cpo_at_emsp.pk).update(
+            organisation=OrganisationFactory(name="CPO network GmbH", is_owner=False, is_emsp=False),
+            commission_percent=COMMISSION,
+            markup_percent=MARKUP,
+            payment_terms_days=PAYMENT_DAYS,
+        )
+        cpo_at_emsp.refresh_from_db()
+        Driver.objects.filter(tokens=token).update(emsp=OrganisationFactory(name="EMSP network B.V."))
+
+    on_emsp(networks, on_the_emsp)
+
+
+def month_closed(*, stopped_at, organisation):
+    """The month `stopped_at` belongs to in the organisation's zone, and an instant after it."""
+    local = stopped_at.astimezone(ZoneInfo(organisation.time_zone)).date()
+    return local.replace(day=1), stopped_at + timedelta(days=32)
+
+
+def money_between_networks_check(networks, *, cpo_at_emsp, emsp_at_cpo, token) -> None:
+    """The driver's invoice line on the EMSP, and both partner statements, to the cent, from
+    the tariff (0.50 EUR/kWh excl. VAT, 19 % VAT) and the 12 kWh the charger metered."""
+    net, vat = Decimal("6.00"), Decimal("1.14")  # 12 kWh × 0.50; 6.00 × 19 %
+    commission = Decimal("0.60")  # 10 % of 6.00
+    owed = net - commission  # 5.40: what the EMSP owes the CPO
+    driver_net = Decimal("7.20")  # 6.00 + 20 % markup
+    driver_vat = Decimal("1.37")  # 7.20 × 19 % = 1.368
+
+    def emsp_books():
+        received = PartnerCdr.objects.get(partner=cpo_at_emsp)
+        driver = Driver.objects.get(tokens=token)
+        period_start, after = month_closed(stopped_at=received.stopped_at, organisation=driver.emsp)
+        invoices_issue_for_month(period_start=period_start, now=after)
+        line = InvoiceLine.objects.get(foreign_reference=f"partner-cdr:{received.pk}")
+        statements_generate(period_start=period_start, now=after)
+        statement = SettlementStatement.objects.select_related("party").get(party=cpo_at_emsp.organisation)
+        payable = ledger_balance(Account.Kind.PARTNER_PAYABLE, organisation=cpo_at_emsp.organisation)
+        receivable = ledger_balance(Account.Kind.DRIVER_RECEIVABLE, driver=driver)
+        return line, line.invoice.driver_id == driver.pk, statement, payable, receivable, ledger_totals()
+
+    line, drivers_own, emsp_statement, payable, driver_owes, emsp_totals = on_emsp(networks, emsp_books)
+    assert drivers_own
+    assert (line.amount_excl_vat, line.vat, line.amount_incl_vat) == (driver_net, driver_vat, Decimal("8.57"))
+    assert driver_owes == Decimal("8.57")  # the ledger holds what the invoice says
+
+    cdr = ChargeDetailRecord.objects.get(kind=ChargeDetailRecord.Kind.CHARGE)
+    period_start, after = month_closed(stopped_at=cdr.stopped_at, organisation=emsp_at_cpo.organisation)
+    statements_generate(period_start=period_start, now=after)
+    cpo_statement = SettlementStatement.objects.get(party=emsp_at_cpo.organisation)
+
+    assert emsp_statement.role == SettlementStatement.Role.PARTNER_CPO
+    assert cpo_statement.role == SettlementStatement.Role.PARTNER_EMSP
+    for statement in (emsp_statement, cpo_statement):
+        assert (statement.net_revenue, statement.vat, statement.commission, statement.payout_due) == (
+            net,
+            vat,
+            commission,
+            owed,
+        )
+        # Generated at `after` (the CDR's stop + 32 days), due 30 days after that day.
+        issued = (cdr.stopped_at + timedelta(days=32)).astimezone(ZoneInfo(statement.party.time_zone)).date()
+        assert statement.due_on == issued + timedelta(days=PAYMENT_DAYS)
+    # Each network's ledger holds the same debt from its side, and sums to zero.
+    assert payable == -owed
+    assert ledger_balance(Account.Kind.PARTNER_RECEIVABLE, organisation=emsp_at_cpo.organisation) == owed
+    assert set(emsp_totals.values()) == set(ledger_totals().values()) == {Decimal("0")}
+
+
+def ledger_balance(kind, **party) -> Decimal:
+    return account_balance(account=account_get(kind=kind, currency="EUR", **party))
+
+
 def test_a_driver_of_one_network_charges_at_the_other(networks, settings):
     settings.OCPI_PUBLIC_URL = networks.cpo_url
     settings.OCPI_COUNTRY_CODE, settings.OCPI_CPO_PARTY_ID = CPO_PARTIES["OCPI_COUNTRY_CODE"], "CPA"
@@ -176,6 +269,7 @@ def test_a_driver_of_one_network_charges_at_the_other(networks, settings):
         return token, cpo
 
     token, cpo_at_emsp = on_emsp(networks, emsp_setup)
+    agreements_sign(networks, emsp_at_cpo=emsp_at_cpo, cpo_at_emsp=cpo_at_emsp, token=token)
 
     # Registration: each side holds the other's roles and endpoints; token A is spent.
     emsp_at_cpo.refresh_from_db()
@@ -274,3 +368,5 @@ def test_a_driver_of_one_network_charges_at_the_other(networks, settings):
     assert received.energy_kwh * 1000 == cdr.energy_wh == 12000
     assert received.total_incl_vat == cdr.total_incl_vat
     assert received.total_excl_vat == cdr.total_excl_vat > 0
+
+    money_between_networks_check(networks, cpo_at_emsp=cpo_at_emsp, emsp_at_cpo=emsp_at_cpo, token=token)
