@@ -490,6 +490,15 @@ OCPP_AUTO_REGISTER = boolean("OCPP_AUTO_REGISTER", default=False)
 OCPP_CALL_TIMEOUT = int_in_range("OCPP_CALL_TIMEOUT", 30, 1, 600)
 OCPP_MAX_FRAME_BYTES = int_in_range("OCPP_MAX_FRAME_BYTES", 65536, 1024, 1048576)
 OCPP_MESSAGE_LOG_RETENTION_DAYS = int_in_range("OCPP_MESSAGE_LOG_RETENTION_DAYS", 30, 1, 3650)
+# The message log is written by a per-process writer outside the CALL's transaction
+# (ocpp_gateway/message_log_writer.py): in batches of up to OCPP_MESSAGE_LOG_BATCH_SIZE rows,
+# at least every OCPP_MESSAGE_LOG_FLUSH_MS; at most OCPP_MESSAGE_LOG_BUFFER_ROWS wait, and a
+# frame that finds the buffer full waits up to OCPP_MESSAGE_LOG_WAIT_SECONDS for room before
+# its rows are dropped (counted). A crash loses at most what waited (docs/reliability.md).
+OCPP_MESSAGE_LOG_BATCH_SIZE = int_in_range("OCPP_MESSAGE_LOG_BATCH_SIZE", 500, 1, 100_000)
+OCPP_MESSAGE_LOG_FLUSH_MS = int_in_range("OCPP_MESSAGE_LOG_FLUSH_MS", 200, 1, 60_000)
+OCPP_MESSAGE_LOG_BUFFER_ROWS = int_in_range("OCPP_MESSAGE_LOG_BUFFER_ROWS", 20_000, 1, 10_000_000)
+OCPP_MESSAGE_LOG_WAIT_SECONDS = int_in_range("OCPP_MESSAGE_LOG_WAIT_SECONDS", 5, 0, 600)
 OCPP_COMMAND_TTL_SECONDS = int_in_range("OCPP_COMMAND_TTL_SECONDS", 3600, 10, 7 * 86400)
 # A start or stop waits this long for its charger, then expires: whoever stands at the charger
 # should not be surprised by a command queued minutes ago (stations/services/charging.py).

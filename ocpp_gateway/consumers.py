@@ -23,6 +23,7 @@ from ocpp_gateway import exchange, frames, handshake, log_context, malformed, me
 from ocpp_gateway.concurrency import LoopSemaphore
 from ocpp_gateway.drain import CLOSE_SERVICE_RESTART, process_drain
 from ocpp_gateway.layer_health import layer_health
+from ocpp_gateway.message_log_writer import message_log_writer
 from ocpp_gateway.outbox import OutgoingCall
 from ocpp_gateway.outbox_poller import OutboxPoller
 from stations.models import RegistrationStatus
@@ -155,6 +156,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.identity = identity
         self.registration_status = admission.registration_status
         await self.accept(subprotocol=offered_name)
+        if not DB_WORK_ON_ONE_THREAD:
+            # SQLite has one writer: a second writing thread would only queue for its lock.
+            message_log_writer.start()
         self.station_id = admission.station_id
         process_drain.add(self)
         self.counted_connected = True

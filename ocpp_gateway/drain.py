@@ -10,7 +10,8 @@ reconnect at once (through the load balancer, to a process that is up).
 While draining, no socket of this process claims another command: pending commands stay in
 the outbox for whichever process the charger reconnects to, and a command already sent is
 awaited (up to OCPP_CALL_TIMEOUT) before its socket closes, so none is lost or sent twice.
-A charger's own CALL being answered is finished first as well."""
+A charger's own CALL being answered is finished first as well. Once the sockets are closed,
+the message log's buffered rows are written (ocpp_gateway/message_log_writer.py)."""
 
 import asyncio
 import logging
@@ -18,6 +19,8 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+
+from ocpp_gateway.message_log_writer import message_log_writer
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +61,8 @@ class ProcessDrain:
             await asyncio.gather(*(consumer.drain_close() for consumer in batch), return_exceptions=True)
             if number + 1 < len(batches):
                 await asyncio.sleep(pause)
+        if not await asyncio.to_thread(message_log_writer.flush):
+            logger.warning("drain: %s message log rows still unwritten", message_log_writer.pending())
         report = DrainReport(sockets=len(sockets), batches=len(batches), seconds=round(time.monotonic() - started, 2))
         logger.info("drained %s charger sockets in %s s", report.sockets, report.seconds)
         return report

@@ -38,9 +38,10 @@ def call_answer(
     received_at: datetime,
     touch_seen: bool,
 ) -> Answer:
-    """Handle one CALL and return the CALLRESULT or CALLERROR to send. The handler, the
-    log rows and the last-seen update commit together; when the handler fails its writes
-    are rolled back and the log rows are written on their own."""
+    """Handle one CALL and return the CALLRESULT or CALLERROR to send. The handler and the
+    last-seen update commit together; the log rows go to the message log's writer at that
+    commit (ocpp_gateway/message_log_writer.py). When the handler fails its writes are
+    rolled back and the log rows are kept on their own."""
     ctx = CallContext(
         station_id=station_id,
         identity=identity,
@@ -143,7 +144,7 @@ def _database_lost() -> bool:
 def _finish(station_id: int, received_at: datetime, touch_seen: bool, log_rows: list) -> None:
     if touch_seen:
         station_status.station_seen(station_id=station_id, at=received_at)
-    MessageLog.objects.bulk_create(log_rows)
+    message_log.rows_keep(log_rows)
 
 
 def _error(station_id: int, frame: frames.Frame, code: str, description: str, at: datetime):

@@ -2,10 +2,12 @@
 
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Left
 
 from ocpp_gateway import frames, metrics
+from ocpp_gateway.message_log_writer import message_log_writer
 from ocpp_gateway.models import MessageLog
 
 RAW_LIMIT = 4096
@@ -39,7 +41,18 @@ def entry(
     )
 
 
+def rows_keep(rows: list[MessageLog]) -> None:
+    """Keep log rows for frames whose work is in the caller's transaction: handed to the
+    process's writer once it commits (a rolled-back transaction's rows are not: the caller
+    logs what it answered instead), or, where no writer runs, written in it."""
+    if message_log_writer.running:
+        transaction.on_commit(lambda: message_log_writer.add(rows))
+    else:
+        MessageLog.objects.bulk_create(rows)
+
+
 def record(**fields) -> MessageLog:
+    """Write one row now and return it (its id is needed, e.g. to count more onto its note)."""
     row = entry(**fields)
     row.save()
     return row
@@ -63,7 +76,7 @@ def frame_payload(frame: frames.Frame):
 
 
 def record_frame(*, station_id: int, direction: str, frame: frames.Frame, at: datetime, action="", note="") -> None:
-    entry(
+    row = entry(
         station_id=station_id,
         direction=direction,
         message_type=frame.message_type,
@@ -72,7 +85,8 @@ def record_frame(*, station_id: int, direction: str, frame: frames.Frame, at: da
         payload=frame_payload(frame),
         note=note,
         at=at,
-    ).save()
+    )
+    rows_keep([row])
 
 
 def message_log_prune(*, now: datetime, retention_days: int, batch_size: int = 10000) -> int:

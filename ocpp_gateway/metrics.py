@@ -30,6 +30,10 @@ CALL_ERRORS = Counter(
     "CALLERROR frames by direction (out: ours to a charger's CALL; in: a charger's to our command) and code.",
     ["direction", "code"],
 )
+MESSAGE_LOG_DROPPED = Counter(
+    "evcms_ocpp_message_log_dropped",
+    "Message log rows dropped: the writer's buffer stayed full, or the database refused the row.",
+)
 CALL_ROUND_TRIP = Histogram(
     "evcms_ocpp_call_round_trip_seconds",
     "From sending a command's CALL to a charger until its CALLRESULT or CALLERROR arrived.",

@@ -72,14 +72,18 @@ def _claim_one(
         command.sent_at = now
         command.save(update_fields=["status", "sent_at"])
         text = frames.call(command.message_id, action, payload)
-        message_log.record(
-            station_id=station_id,
-            direction=MessageLog.Direction.OUT,
-            message_type=frames.CALL,
-            message_id=command.message_id,
-            action=action,
-            payload=payload,
-            at=now,
+        message_log.rows_keep(
+            [
+                message_log.entry(
+                    station_id=station_id,
+                    direction=MessageLog.Direction.OUT,
+                    message_type=frames.CALL,
+                    message_id=command.message_id,
+                    action=action,
+                    payload=payload,
+                    at=now,
+                )
+            ]
         )
         _publish(command)
     return OutgoingCall(command_id=command.pk, message_id=command.message_id, action=action, text=text)

@@ -5,6 +5,7 @@ action the way a compliant charger would and records what it was asked."""
 import asyncio
 import base64
 import json
+import time
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
@@ -31,6 +32,18 @@ def basic_auth(identity: str, password: str = STATION_PASSWORD) -> dict[str, str
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def eventually(check, timeout: float = TIMEOUT) -> bool:
+    """Poll `check` until it holds or the time is up. For the message log: the server's
+    writer stores a frame's rows within its flush interval after the answer went out
+    (ocpp_gateway/message_log_writer.py), not before."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 class SimulatedCharger(ChargePoint):

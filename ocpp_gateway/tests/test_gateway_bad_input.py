@@ -10,7 +10,7 @@ import websockets
 from django.conf import settings
 
 from ocpp_gateway.models import MessageLog
-from ocpp_gateway.tests.charger import TIMEOUT, basic_auth, now_iso, run, ws_url
+from ocpp_gateway.tests.charger import TIMEOUT, basic_auth, eventually, now_iso, run, ws_url
 from stations.models import ChargingSession, CommandRequest, MeterSample
 from stations.tests.factories import ConnectorFactory
 
@@ -139,7 +139,7 @@ def test_an_identifier_beyond_any_column_is_refused_before_the_handler_and_persi
     assert (message_type, message_id, code, details) == (4, "crash-1", "TypeConstraintViolation", {})
     assert description.startswith("connectorId") and "Traceback" not in description
     assert not MeterSample.objects.exists()
-    assert MessageLog.objects.filter(message_id="crash-1", direction="in").exists()
+    assert eventually(MessageLog.objects.filter(message_id="crash-1", direction="in").exists)
 
 
 def test_response_to_a_call_we_never_sent_is_logged_and_dropped(asgi_server, identity):
@@ -155,7 +155,7 @@ def test_response_to_a_call_we_never_sent_is_logged_and_dropped(asgi_server, ide
     )
     assert answers == [None, None]
     dropped = MessageLog.objects.filter(message_id__in=["never-sent", "never-sent-2"])
-    assert dropped.count() == 2
+    assert eventually(lambda: dropped.count() == 2)
     assert all("dropped" in entry.note for entry in dropped)
     assert not CommandRequest.objects.exists()
 

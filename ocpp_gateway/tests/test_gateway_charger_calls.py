@@ -11,7 +11,7 @@ from drivers.models import Token
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway import commands
 from ocpp_gateway.models import MessageLog, StationProtocolState
-from ocpp_gateway.tests.charger import connected, in_db, now_iso, run
+from ocpp_gateway.tests.charger import connected, eventually, in_db, now_iso, run
 from stations.models import (
     ChargingSession,
     ChargingStation,
@@ -61,6 +61,7 @@ def test_boot_records_the_station_and_returns_heartbeat_interval(asgi_server, id
     )
     assert station.last_boot_at is not None
     logged = MessageLog.objects.filter(station=station, action="BootNotification")
+    assert eventually(lambda: logged.count() == 2)
     assert sorted(logged.values_list("direction", "message_type")) == [("in", 2), ("out", 3)]
 
 
@@ -258,7 +259,7 @@ def test_data_transfer_from_charger_is_answered_unknown_vendor(asgi_server, iden
             return await charger.call(call.DataTransfer(vendor_id="com.example", message_id="x", data="{}"))
 
     assert run(scenario()).status == "UnknownVendorId"
-    assert MessageLog.objects.filter(action="DataTransfer", direction="in").exists()
+    assert eventually(MessageLog.objects.filter(action="DataTransfer", direction="in").exists)
 
 
 def test_pending_station_may_only_boot(asgi_server, identity):

@@ -16,7 +16,7 @@ from drivers.models import Reservation
 from drivers.services import reservations
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway.models import ConfigurationKey, MessageLog, StationProtocolState
-from ocpp_gateway.tests.charger import SilentCharger, SimulatedCharger, connected, in_db, now_iso, run
+from ocpp_gateway.tests.charger import SilentCharger, SimulatedCharger, connected, eventually, in_db, now_iso, run
 from stations.models import ChargingSession, CommandRequest
 from stations.services.commands import command_request
 from stations.tests.factories import ConnectorFactory
@@ -123,7 +123,7 @@ def test_every_csms_action_is_delivered_answered_and_fed_back(asgi_server, conne
     assert StationProtocolState.objects.get(station=station).local_list_version == 3
     assert Reservation.objects.get(pk=reservation.pk).charger_status == "Accepted"
     logged = MessageLog.objects.filter(station=station, direction="out", message_type=2)
-    assert logged.count() == len(ACTIONS) + 2
+    assert eventually(lambda: logged.count() == len(ACTIONS) + 2)
 
 
 def _ocpp_send(identity: str, action: str, payload: dict) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 import websockets
 
 from ocpp_gateway.models import MessageLog, TransactionEventRecord
-from ocpp_gateway.tests.charger import TIMEOUT, basic_auth, now_iso, run, ws_url
+from ocpp_gateway.tests.charger import TIMEOUT, basic_auth, eventually, now_iso, run, ws_url
 from stations.models import ChargingSession, ChargingStation, RegistrationStatus
 from stations.tests.factories import ConnectorFactory
 
@@ -95,7 +95,7 @@ def test_bad_frames_get_201_error_codes_and_nothing_is_kept(asgi_server, identit
         None,  # SEND is 2.1's; on 2.0.1 an unknown message type, ignored
     ]
     assert not ChargingSession.objects.exists() and not TransactionEventRecord.objects.exists()
-    assert MessageLog.objects.filter(message_id="s5", direction="in").exists()
+    assert eventually(MessageLog.objects.filter(message_id="s5", direction="in").exists)
 
 
 def test_a_pending_station_may_only_boot_and_report(asgi_server, identity):

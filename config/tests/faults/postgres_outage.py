@@ -56,6 +56,9 @@ async def run(servers, outage: float) -> dict:
         await in_db(command_queue)(by_name["B"], "after-B")
         await until(lambda: _all_final(), 30)
         answered_ids = [c.message_id for n in "ABC" for c in fleet[n].calls if c.answered]
+        # The message log's writer stores a frame a moment after its answer (and keeps what
+        # the outage held up until the database is back): give it that moment.
+        await until(lambda: _not_stored(answered_ids) == 0, 10)
         figures.update(
             outage_seconds=outage,
             charger_calls_during_outage=len(during),
