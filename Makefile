@@ -8,7 +8,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev lint bench clean
+.PHONY: run test install install-dev lint bench messages clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
@@ -55,6 +55,19 @@ lint: install-dev
 ## make bench: measure the gateway (docs/benchmarks.md); BENCH_ARGS='s0 s2 --repeats 3 --size quick' picks scenarios
 bench: install-dev
 	$(PY) -m bench $(BENCH_ARGS)
+
+## make messages: collect the driver portal's and its e-mails' strings into locale/*/django.po and
+## compile the .mo files (committed, so `make run` needs no gettext). Needs GNU gettext.
+## Staff, owner and admin pages stay English: their folders are left out.
+MESSAGES_IGNORE := .venv/* bench/* var/* node_modules/* static/* staticfiles/* docs/* .ci/* stations/* roaming/* \
+	ocpp_gateway/* config/* templates/ops/* templates/owner/* templates/admin/* templates/support/* */tests/* \
+	*/migrations/* */api/* */admin*.py */demo.py billing/owner_urls.py billing/views/owner_portal.py \
+	billing/documents/* billing/management/* drivers/management/* drivers/views/support_desk.py \
+	billing/models/tariffs.py billing/models/ledger.py billing/models/settlements.py billing/models/analytics.py \
+	billing/models/cdrs.py billing/models/countries.py billing/models/memberships.py billing/models/reservations.py
+messages: install
+	$(PY) manage.py makemessages -l de -l fr --no-location --no-obsolete $(foreach pattern,$(MESSAGES_IGNORE),-i '$(pattern)')
+	$(PY) manage.py compilemessages -l de -l fr -i '.venv' -i 'var'
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

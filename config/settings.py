@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The driver's time zone (their setting, or their browser's) for every page's times.
     "drivers.time_zones.TimeZoneMiddleware",
+    # The driver's chosen language wins over the browser's (LocaleMiddleware's guess).
+    "drivers.languages.DriverLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Analytics and report views read from the replica when one is configured.
@@ -322,7 +324,9 @@ LOGOUT_REDIRECT_URL = "/"
 
 # --- I18N, time -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+# Each language in its own words: the switcher lists them for someone who reads only theirs.
+# Translations in locale/<code>/LC_MESSAGES (compiled .mo files are committed).
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 # Every default datetime format carries its zone (config/formats/en/formats.py).

@@ -282,10 +282,18 @@ class DriverNotification(models.Model):
         RESERVATION_EXPIRED = "reservation_expired", "Reservation expired"
         MEMBERSHIP_STARTED = "membership_started", "Membership started"
         MEMBERSHIP_ENDED = "membership_ended", "Membership ended"
+        CARD_PAYMENT_FAILED = "card_payment_failed", "Card payment failed"
+        DIRECT_DEBIT_FAILED = "direct_debit_failed", "Direct debit failed"
+        WALLET_LOW = "wallet_low", "Prepaid balance low"
+        INVOICE_REMINDER = "invoice_reminder", "Invoice reminder"
+        INVOICE_SECOND_REMINDER = "invoice_second_reminder", "Second invoice reminder"
+        ACCOUNT_OVERDUE = "account_overdue", "Charging blocked (overdue)"
 
     driver = models.ForeignKey(Driver, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    key = models.CharField(max_length=64, help_text="What it is about (session, reservation, membership id).")
+    key = models.CharField(
+        max_length=64, help_text="What it is about (session, reservation, membership, payment or invoice step)."
+    )
     subject = models.CharField(max_length=200, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

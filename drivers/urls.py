@@ -1,10 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from drivers.views import accounts, charging, reservations, stations, support, support_desk, tokens
+from drivers.views import accounts, charging, languages, reservations, stations, support, support_desk, tokens
 
 account_patterns = [
     path("signup/", accounts.signup, name="portal-signup"),
+    path("language/", languages.language_choose, name="portal-language"),
     path("verify/<str:token>/", accounts.verify_email, name="portal-verify"),
     path("verify-again/", accounts.verify_email_resend, name="portal-verify-resend"),
     path("login/", accounts.LoginView.as_view(), name="login"),

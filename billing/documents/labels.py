@@ -88,18 +88,8 @@ LABELS = {
         "email_body": "Dear customer,\n\nyour {document} {number} for {period} over {amount} is attached.\n\n{payment}",
         "email_due": "Please pay by {due} quoting the reference {reference}.",
         "email_settled": "Nothing is left to pay.",
-        "dun_pay_transfer": "Pay it in the portal (Account → Invoices and payments → Pay now), or by bank transfer quoting {reference}.",
-        "dun_pay_portal": "Pay it in the portal (Account → Invoices and payments → Pay now).",
-        "reminder_1_sent_at_subject": "Reminder: invoice {number} is due",
-        "reminder_1_sent_at_body": "Invoice {number} over {amount} was due on {due}. {pay}",
-        "reminder_2_sent_at_subject": "Second reminder: invoice {number}",
-        "reminder_2_sent_at_body": "Invoice {number} over {amount} is still open (due {due}). {pay} If it is not paid within {grace} days, charging with your account will be blocked until it is.",
-        "blocked_at_subject": "Charging blocked: invoice {number} is unpaid",
-        "blocked_at_body": "Invoice {number} over {amount} is unpaid after two reminders, so charging with your account is blocked. {pay} The block is lifted as soon as it is paid.",
         "sepa_notice_subject": "Direct debit of {amount} on {date} for invoice {number}",
         "sepa_notice_body": "We will debit {amount} for invoice {number} from your account ending {last4} on or shortly after {date}, under SEPA mandate {mandate} (creditor {creditor}). Please make sure the account is covered.",
-        "sepa_failed_subject": "Direct debit for invoice {number} failed",
-        "sepa_failed_body": "The direct debit of {amount} for invoice {number} was returned by your bank ({reason}), so the invoice is open again. {pay} We will remind you before anything is blocked.",
     },
     "de": {
         "invoice": "Rechnung",
@@ -181,18 +171,8 @@ LABELS = {
         "email_body": "Guten Tag,\n\nanbei erhalten Sie Ihre {document} {number} für {period} über {amount}.\n\n{payment}",
         "email_due": "Bitte zahlen Sie bis zum {due} mit dem Verwendungszweck {reference}.",
         "email_settled": "Es ist nichts mehr zu zahlen.",
-        "dun_pay_transfer": "Bezahlen Sie im Portal (Konto → Rechnungen und Zahlungen → Jetzt bezahlen) oder per Überweisung mit dem Verwendungszweck {reference}.",
-        "dun_pay_portal": "Bezahlen Sie im Portal (Konto → Rechnungen und Zahlungen → Jetzt bezahlen).",
-        "reminder_1_sent_at_subject": "Zahlungserinnerung: Rechnung {number} ist fällig",
-        "reminder_1_sent_at_body": "Die Rechnung {number} über {amount} war am {due} fällig. {pay}",
-        "reminder_2_sent_at_subject": "Zweite Zahlungserinnerung: Rechnung {number}",
-        "reminder_2_sent_at_body": "Die Rechnung {number} über {amount} ist noch offen (fällig am {due}). {pay} Ist sie nicht binnen {grace} Tagen bezahlt, wird das Laden mit Ihrem Konto gesperrt, bis sie bezahlt ist.",
-        "blocked_at_subject": "Laden gesperrt: Rechnung {number} ist unbezahlt",
-        "blocked_at_body": "Die Rechnung {number} über {amount} ist nach zwei Erinnerungen unbezahlt, daher ist das Laden mit Ihrem Konto gesperrt. {pay} Die Sperre endet, sobald sie bezahlt ist.",
         "sepa_notice_subject": "Lastschrift über {amount} am {date} für Rechnung {number}",
         "sepa_notice_body": "Wir buchen {amount} für die Rechnung {number} am {date} oder kurz danach per SEPA-Lastschrift (Mandat {mandate}, Gläubiger {creditor}) von Ihrem Konto mit der Endung {last4} ab. Bitte sorgen Sie für Deckung.",
-        "sepa_failed_subject": "Lastschrift für Rechnung {number} fehlgeschlagen",
-        "sepa_failed_body": "Die Lastschrift über {amount} für die Rechnung {number} wurde von Ihrer Bank zurückgegeben ({reason}), die Rechnung ist daher wieder offen. {pay} Wir erinnern Sie, bevor etwas gesperrt wird.",
     },
 }
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "CHF": "CHF", "USD": "$", "PLN": "zł", "SEK": "kr", "DKK": "kr"}
@@ -203,7 +183,8 @@ def labels_for(language: str) -> dict[str, str]:
 
 
 def money_text(amount, currency: str, language: str, places: int | None = None) -> str:
-    """'1.234,56 €' in German, '€1,234.56' in English; the currency's symbol where it has one.
+    """'1.234,56 €' in German, '1 234,56 €' in French, '€1,234.56' in English; the currency's
+    symbol where it has one.
     Rounded by billing's one rule (half up, never -0): to the currency's places, or to
     `places` for unit prices."""
     if places is None:
@@ -214,6 +195,10 @@ def money_text(amount, currency: str, language: str, places: int | None = None) 
     sign = "-" if value < 0 else ""
     if language[:2] == "de":
         number = number.replace(",", " ").replace(".", ",").replace(" ", ".")
+        return f"{sign}{number} {symbol}"
+    if language[:2] == "fr":
+        # French groups thousands with a narrow no-break space: '1 234,56 €'.
+        number = number.replace(",", "\u202f").replace(".", ",")
         return f"{sign}{number} {symbol}"
     return f"{sign}{symbol}{number}" if len(symbol) == 1 else f"{sign}{number} {symbol}"
 

@@ -40,6 +40,7 @@ __all__ = [
     "subscription_for_driver",
     "tariff_in_force",
     "wallet_balance",
+    "wallet_threshold",
 ]
 
 
@@ -54,9 +55,7 @@ def payment_block_reason(*, driver: Driver | None) -> str | None:
         return _("Payment overdue: settle the open invoice to charge again.")
     account = BillingAccount.objects.filter(driver=driver).first()
     if account and account.mode == BillingAccount.Mode.WALLET:
-        threshold = account.low_balance_threshold
-        if threshold is None:
-            threshold = Decimal(str(settings.BILLING_WALLET_MIN_BALANCE))
+        threshold = wallet_threshold(account=account)
         currency = driver.emsp.currency if driver.emsp_id else settings.DEFAULT_CURRENCY
         balance = wallet_balance(driver=driver, currency=currency)
         if balance < threshold:
@@ -65,3 +64,10 @@ def payment_block_reason(*, driver: Driver | None) -> str | None:
                 "currency": currency,
             }
     return None
+
+
+def wallet_threshold(*, account: BillingAccount) -> Decimal:
+    """The prepaid balance a wallet driver needs to start a charge."""
+    if account.low_balance_threshold is not None:
+        return account.low_balance_threshold
+    return Decimal(str(settings.BILLING_WALLET_MIN_BALANCE))

@@ -1,6 +1,9 @@
 """Dunning: what happens to an invoice that is not paid by its due date. A sequence, each
 step once per invoice (compare-and-set on its timestamp) and each with an e-mail:
 
+The e-mails are driver notifications (billing/services/payment_notices.py): in the driver's
+language, listed in the portal, never to a closed account (its steps still happen).
+
 1. first reminder, BILLING_REMINDER_1_DAYS after the due date;
 2. second reminder, BILLING_REMINDER_2_DAYS after the due date (and at least the difference
    after the first was sent), announcing the block;
@@ -12,13 +15,12 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from billing.documents import labels
 from billing.models import Invoice, Payment
+from billing.services import payment_notices
 from drivers.models import Driver
 
 logger = logging.getLogger(__name__)
@@ -70,37 +72,11 @@ def invoices_dun(*, now: datetime) -> dict[str, list[int]]:
 
 
 def _step(*, invoice: Invoice, field: str, now: datetime) -> bool:
-    message = _message(invoice=invoice, field=field)
     with transaction.atomic():
         claimed = Invoice.objects.filter(pk=invoice.pk, status=Invoice.Status.OPEN, **{f"{field}__isnull": True})
         if not claimed.update(**{field: now}):
             return False  # another worker took this step, or the invoice was paid meanwhile
-        if message is not None:
-            # Sent inside the claim: a mail server error rolls the stamp back and the next run retries.
-            message.send()
+        # Told inside the claim: a mail server error rolls the stamp back and the next run retries.
+        if not payment_notices.dunning_step_tell(invoice=invoice, field=field, now=now):
+            logger.warning("Invoice %s: dunning step %s without an e-mail to its driver", invoice.number, field)
     return True
-
-
-def _message(*, invoice: Invoice, field: str) -> EmailMessage | None:
-    if not invoice.driver.email:
-        logger.warning("Invoice %s: driver %s has no e-mail for dunning", invoice.number, invoice.driver_id)
-        return None
-    # In the driver's language, with the invoice's words (billing/documents/labels).
-    language = (invoice.driver.preferred_language or "en")[:2]
-    words = labels.labels_for(language)
-    pay_key = "dun_pay_transfer" if invoice.issuer.iban else "dun_pay_portal"
-    values = {
-        "number": invoice.number,
-        "amount": labels.money_text(invoice.total_incl_vat, invoice.currency, language),
-        "due": f"{invoice.due_date:%d.%m.%Y}" if language == "de" else f"{invoice.due_date:%d %b %Y}",
-        "pay": words[pay_key].format(reference=invoice.payment_reference),
-        "grace": settings.BILLING_BLOCK_GRACE_DAYS,
-    }
-    subject = words[f"{field}_subject"].format(**values)
-    body = words[f"{field}_body"].format(**values)
-    return EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=invoice.issuer.billing_email or settings.DEFAULT_FROM_EMAIL,
-        to=[invoice.driver.email],
-    )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from billing.models import Account, AdHocCharge, BillingAccount, ChargeDetailRecord, Invoice, Payment
 from billing.selectors.cdrs import cdr_in_force
 from billing.selectors.payment_methods import card_payments_available
-from billing.services import ledger
+from billing.services import ledger, payment_notices
 from billing.services.providers import PaymentProvider, ProviderResult, provider_get
 from billing.services.sepa_debits import SEPA, sepa_debit_announce, sepa_failure_tell
 from drivers.models import Driver, Token
@@ -225,7 +225,7 @@ def payment_reverse(*, payment_id: int, reason: str, now: datetime) -> Payment:
                 reminder_2_sent_at=None,
                 blocked_at=None,
             )
-        sepa_failure_tell(payment=payment, reason=payment.failure_message)
+        sepa_failure_tell(payment=payment, reason=payment.failure_message, returned=True)
     logger.warning("Payment %s was returned after it settled: %s", payment.pk, reason)
     return payment
 
@@ -256,6 +256,9 @@ def _fail(payment: Payment, result: ProviderResult, now: datetime) -> None:
         payment.next_retry_at = payment.debit_on = None
         # Told inside the booking: a mail error rolls it back and the webhook is retried.
         sepa_failure_tell(payment=payment, reason=payment.failure_message)
+    elif result.status == Payment.Status.FAILED and payment.purpose == Payment.Purpose.INVOICE:
+        # A declined card: told once after the booking commits, with the next try.
+        payment_notices.card_payment_failed_tell(payment=payment)
     # A decline does not block by itself: the invoice stays open and dunning reminds the
     # driver (twice, by e-mail) before charging is blocked.
     logger.warning("Payment %s failed (attempt %s): %s", payment.pk, payment.attempts, payment.failure_message)
@@ -337,15 +340,22 @@ def wallet_top_up(
 
 
 def wallet_debit_for_cdr(*, cdr: ChargeDetailRecord) -> None:
-    """A wallet driver pays each session when it is priced (a credit CDR refunds it)."""
-    if cdr.driver_id:
-        wallet_debit(
-            driver=cdr.driver,
-            amount=cdr.total_incl_vat,
-            currency=cdr.currency,
-            reference=f"wallet:cdr:{cdr.pk}",
-            occurred_at=cdr.stopped_at,
-            description=f"Wallet pays session {cdr.session_id}",
+    """A wallet driver pays each session when it is priced (a credit CDR refunds it); a
+    debit that takes the balance below what a charge needs tells the driver to top up."""
+    if not cdr.driver_id:
+        return
+    reference = f"wallet:cdr:{cdr.pk}"
+    debited = wallet_debit(
+        driver=cdr.driver,
+        amount=cdr.total_incl_vat,
+        currency=cdr.currency,
+        reference=reference,
+        occurred_at=cdr.stopped_at,
+        description=f"Wallet pays session {cdr.session_id}",
+    )
+    if debited and cdr.total_incl_vat > 0:
+        payment_notices.wallet_low_tell(
+            driver=cdr.driver, currency=cdr.currency, debited=cdr.total_incl_vat, reference=reference
         )
 
 

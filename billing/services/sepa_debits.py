@@ -17,6 +17,7 @@ from django.utils import timezone
 from billing.documents import labels
 from billing.models import BillingAccount, Payment, SepaMandate
 from billing.selectors.payment_methods import card_payments_available
+from billing.services import payment_notices
 from billing.services.providers import CardSetupError, PaymentProvider, provider_get
 from drivers.models import Driver
 
@@ -140,28 +141,11 @@ def sepa_debit_announce(*, payment: Payment, account: BillingAccount, now: datet
     return payment
 
 
-def sepa_failure_tell(*, payment: Payment, reason: str) -> None:
-    """E-mail the driver that a debit failed or was returned and the invoice is open
-    again, with the ways to pay: never silently."""
-    invoice = payment.invoice
-    if invoice is None or not invoice.driver.email:
-        logger.warning("SEPA debit %s failed and the driver cannot be e-mailed", payment.pk)
-        return
-    language = (invoice.driver.preferred_language or "en")[:2]
-    words = labels.labels_for(language)
-    pay_key = "dun_pay_transfer" if invoice.issuer.iban else "dun_pay_portal"
-    values = {
-        "number": invoice.number,
-        "amount": labels.money_text(invoice.total_incl_vat, invoice.currency, language),
-        "reason": reason or "-",
-        "pay": words[pay_key].format(reference=invoice.payment_reference),
-    }
-    EmailMessage(
-        subject=words["sepa_failed_subject"].format(**values),
-        body=words["sepa_failed_body"].format(**values),
-        from_email=invoice.issuer.billing_email or settings.DEFAULT_FROM_EMAIL,
-        to=[invoice.driver.email],
-    ).send()
+def sepa_failure_tell(*, payment: Payment, reason: str, returned: bool = False) -> None:
+    """E-mail the driver that a debit failed or (`returned`) came back after it settled,
+    and the invoice is open again, with the ways to pay: never silently."""
+    if not payment_notices.direct_debit_failed_tell(payment=payment, reason=reason, returned=returned):
+        logger.warning("SEPA debit %s failed and the driver was not e-mailed", payment.pk)
 
 
 def _notice(*, payment: Payment, mandate: SepaMandate | None, debit_on) -> EmailMessage | None:

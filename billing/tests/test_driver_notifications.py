@@ -47,7 +47,7 @@ def test_a_priced_session_sends_its_receipt_once_in_german(eager_mail, connector
     [sent] = mail.outbox
     assert sent.to == [driver.user.email]
     assert sent.subject == "Ihr Ladebeleg: Marktplatz Ulm, 11,90 €"  # 20 kWh × 0.50 net + 19 % VAT
-    assert "Energie:   20,00 kWh" in sent.body and "Dauer:     1 h 15 min" in sent.body
+    assert "Energie: 20,00 kWh" in sent.body and "Dauer: 1 h 15 min" in sent.body
     assert "11,90 € (inkl. MwSt.)" in sent.body
     assert f"https://charge.example.com/charging/{session.pk}/" in sent.body
     assert DriverNotification.objects.get().kind == DriverNotification.Kind.SESSION_RECEIPT

@@ -23,6 +23,7 @@ from billing.services.providers import CardSetupError
 from billing.services.sepa_debits import sepa_mandate_text, sepa_setup_begin
 from billing.tests.factories import completed_session, energy_tariff
 from billing.tests.stripe_stub import signed_event
+from drivers.models import DriverNotification
 from drivers.tests.factories import DriverFactory
 from stations.tests.factories import ConnectorFactory
 
@@ -134,6 +135,7 @@ def test_a_debit_returned_after_it_succeeded_reopens_the_invoice_and_tells_the_d
     assert payment.next_retry_at is None  # no re-debit without a new notice
     (told,) = mail.outbox
     assert invoice.number in told.subject and "open again" in told.body
+    assert DriverNotification.objects.filter(kind=DriverNotification.Kind.DIRECT_DEBIT_FAILED).count() == 1
     assert all(total == 0 for total in ledger_totals().values())
     # Dunning starts afresh: a reminder first, never a block straight away.
     done = invoices_dun(now=datetime.combine(invoice.due_date, datetime.min.time(), tzinfo=UTC) + timedelta(days=30))
@@ -156,6 +158,8 @@ def test_a_debit_that_fails_while_processing_leaves_the_invoice_open_and_tells_t
     assert payment.status == Payment.Status.FAILED and payment.next_retry_at is None and payment.debit_on is None
     assert invoice.status == Invoice.Status.OPEN
     assert len(mail.outbox) == 1 and "failed" in mail.outbox[0].subject
+    # A driver notice: listed in the portal, once per debit attempt.
+    assert DriverNotification.objects.get().kind == DriverNotification.Kind.DIRECT_DEBIT_FAILED
 
 
 def test_the_portal_offers_direct_debit_with_its_mandate_and_stores_the_acceptance(client, stripe_server, settings):

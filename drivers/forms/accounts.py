@@ -1,6 +1,7 @@
 """Portal forms: sign-up, login, profile, closing."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -61,7 +62,11 @@ class ProfileForm(forms.Form):
         help_text=_("Two-letter code, e.g. DE."),
         error_messages={"invalid": _("Use the two-letter country code, e.g. DE.")},
     )
-    preferred_language = forms.ChoiceField(label=_("Language"), choices=[("en", "English")])
+    preferred_language = forms.ChoiceField(
+        label=_("Language"),
+        choices=lambda: settings.LANGUAGES,
+        help_text=_("The language of the portal and of the e-mails we send you."),
+    )
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
         required=False,

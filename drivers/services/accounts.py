@@ -116,6 +116,16 @@ def driver_profile_update(*, driver: Driver, first_name: str, last_name: str, **
     return driver
 
 
+def driver_language_set(*, driver: Driver, language: str) -> Driver:
+    """The language of the driver's portal pages and e-mails. Raises ValueError for a
+    language the portal does not speak."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"Unknown language {language!r}")
+    Driver.objects.filter(pk=driver.pk).update(preferred_language=language)
+    driver.preferred_language = language
+    return driver
+
+
 @transaction.atomic
 def driver_account_close(*, driver: Driver, on: date | None = None) -> None:
     """Close the account and erase personal data. Sessions, CDRs and invoices stay (the law

@@ -49,7 +49,7 @@ def test_an_accepted_reservation_is_confirmed_once_in_german(eager_mail, django_
     [sent] = mail.outbox
     assert sent.to == [driver.user.email]
     assert sent.subject == "Reservierung bestätigt: Marktplatz, CP-NOTIFY"
-    assert "Anschluss:   2" in sent.body and "https://charge.example.com/reservations/" in sent.body
+    assert "Anschluss: 2" in sent.body and "https://charge.example.com/reservations/" in sent.body
     # The charger repeating its answer, or the task running again, sends nothing more.
     with django_capture_on_commit_callbacks(execute=True):
         reservations.reservation_record_answer(

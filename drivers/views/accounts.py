@@ -9,11 +9,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from drivers.forms.accounts import CloseAccountForm, LoginForm, ProfileForm, SignUpForm
+from drivers.languages import supported_language
 from drivers.selectors import accounts as accounts_read
 from drivers.services import accounts
 from drivers.views.base import driver_required
@@ -30,6 +31,8 @@ def signup(request):
         except ValidationError as error:
             form.add_error("email", error.message_dict.get("email", error.messages))
         else:
+            # The language they signed up in becomes theirs: the portal's and the e-mails'.
+            accounts.driver_language_set(driver=driver, language=supported_language(translation.get_language()) or "en")
             _send_verification(request, driver)
             login(request, driver.user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! We sent you an e-mail: open the link in it to confirm your address."))
