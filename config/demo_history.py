@@ -125,7 +125,7 @@ def _sessions(station, *, rng: random.Random, tokens: list[Token], first_day: da
     zone = ZoneInfo(station.site.time_zone)
     fastest = max(c.max_power_kw for c in connectors)
     per_day = 0.4 + float(fastest) / 100  # a 350 kW hub sees ~4 a day, a wallbox one every two days
-    sessions, samples, links = [], [], []
+    sessions, samples, links, draws_w = [], [], [], []
     day = first_day
     while day < now.date():
         weekend = day.weekday() >= 5
@@ -160,9 +160,10 @@ def _sessions(station, *, rng: random.Random, tokens: list[Token], first_day: da
             )
             sessions.append(session)
             links.append(token)
+            draws_w.append(Decimal(int(kw * 1000)))
         day += timedelta(days=1)
     ChargingSession.objects.bulk_create(sessions)
-    for session in sessions:
+    for session, draw_w in zip(sessions, draws_w, strict=True):
         for share in (Decimal("0.5"), Decimal(1)):
             value = Decimal(session.meter_start_wh + int(session.energy_wh * share))
             samples.append(
@@ -176,11 +177,31 @@ def _sessions(station, *, rng: random.Random, tokens: list[Token], first_day: da
                     normalized_value=value,
                 )
             )
+        samples += _power_samples(session, draw_w)
     MeterSample.objects.bulk_create(samples)
     SessionToken.objects.bulk_create(
         [SessionToken(session=session, token=token) for session, token in zip(sessions, links, strict=True)]
     )
     return [session.pk for session in sessions]
+
+
+def _power_samples(session: ChargingSession, draw_w: Decimal) -> list[MeterSample]:
+    """The car's draw as a charger reports it (Power.Active.Import, W): the full draw a
+    quarter in, tapering to 60 % three quarters in, as a battery nearing full does."""
+    duration = session.stopped_at - session.started_at
+    return [
+        MeterSample(
+            session=session,
+            station=session.station,
+            connector_number=session.connector_number,
+            sampled_at=session.started_at + duration * share,
+            measurand="Power.Active.Import",
+            unit="W",
+            value=value,
+            normalized_value=value,
+        )
+        for share, value in ((0.25, draw_w), (0.75, (draw_w * Decimal("0.6")).quantize(Decimal(1))))
+    ]
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

@@ -580,8 +580,12 @@ OPS_STUCK_SESSION_IDLE_MINUTES = int_in_range("OPS_STUCK_SESSION_IDLE_MINUTES", 
 OPS_SESSION_MAX_HOURS = int_in_range("OPS_SESSION_MAX_HOURS", 24, 1, 24 * 30)
 OPS_UPTIME_TARGET_PERCENT = int_in_range("OPS_UPTIME_TARGET_PERCENT", 97, 1, 100)
 # Scheduled maintenance a NEVI port may have excluded per 12-month window, in hours (0: no
-# cap). 23 CFR 680.116(b) excludes scheduled maintenance without naming a number; states'
-# NEVI plans and contracts set one, and time beyond it counts as outage.
+# cap). 23 CFR 680.116(b)(3) defines T_excluded as outage minutes caused by reasons outside
+# the operator's control, where it can show the port would otherwise work: electric utility
+# service interruptions, the vehicle's fault, scheduled maintenance, vandalism, natural
+# disasters, and hours outside the station's hours of operation. It names no limit for any
+# of them, so the federal default is no cap; a state's NEVI contract may set one (California's
+# CEC standard allows 72 h of planned maintenance a year), and time beyond it counts as outage.
 NEVI_SCHEDULED_MAINTENANCE_CAP_HOURS = int_in_range("NEVI_SCHEDULED_MAINTENANCE_CAP_HOURS", 0, 0, 8760)
 OPS_DIAGNOSTICS_UPLOAD_URL = _optional_url("OPS_DIAGNOSTICS_UPLOAD_URL", {"ftp", "ftps", "sftp", "http", "https"})
 

@@ -160,6 +160,7 @@ def test_production_database_connections_come_from_a_bounded_pool(extra, expecte
         ({**PRODUCTION_ENV, "REDIS_SENTINELS": "10.0.0.1:26379,:26379"}, "REDIS_SENTINELS"),
         ({**PRODUCTION_ENV, "OCPP_DRAIN_WINDOW_SECONDS": "soon"}, "OCPP_DRAIN_WINDOW_SECONDS"),
         ({**PRODUCTION_ENV, "OCPP_DRAIN_BATCH_SIZE": "0"}, "OCPP_DRAIN_BATCH_SIZE"),
+        ({"NEVI_SCHEDULED_MAINTENANCE_CAP_HOURS": "9000"}, "NEVI_SCHEDULED_MAINTENANCE_CAP_HOURS"),
     ],
 )
 def test_bad_environment_stops_startup_naming_the_variable(env, named, tmp_path):

@@ -125,6 +125,36 @@ def test_nevi_scheduled_maintenance_is_excused_only_up_to_the_cap(port, settings
     assert (uncapped["excluded_minutes"], uncapped["uptime_percent"]) == (Decimal("180.00"), Decimal("100.00"))
 
 
+def test_nevi_excuses_all_announced_maintenance_by_default_and_a_states_cap_when_set(port, settings):
+    # 23 CFR 680.116(b)(3) lists scheduled maintenance among the excluded causes with no
+    # limit, so by default 100 h of it in March is all excused. Worked example: in service
+    # 31 days = 44,640 min, T_outage = T_excluded = 6,000 min, μ = 100 %. Under a state's
+    # cap of 72 h (California's CEC figure), 4,320 min are excused and 1,680 are outage:
+    # μ = (44,640 − 1,680) / 44,640 = 96.2366 %, not above 97 %.
+    start = MARCH + timedelta(days=9, hours=8)
+    status(port, "Unavailable", start)
+    status(port, "Available", start + 100 * HOUR)
+    exclude(port, OutageExclusion.Cause.SCHEDULED, start, start + 100 * HOUR, evidence="Notice posted 2 March")
+    for offset in range(31):
+        uptime.uptime_compute_day(day=date(2026, 3, 1) + timedelta(days=offset), now=MARCH + timedelta(days=40))
+    assert settings.NEVI_SCHEDULED_MAINTENANCE_CAP_HOURS == 0  # config/settings.py's default: no cap
+
+    (federal,) = reports.nevi_port_uptime(station_ids=[port.station_id], month=date(2026, 3, 1))
+    (state,) = reports.nevi_port_uptime(station_ids=[port.station_id], month=date(2026, 3, 1), cap_hours=72)
+
+    assert (federal["outage_minutes"], federal["excluded_minutes"], federal["uptime_percent"]) == (
+        Decimal("6000.00"),
+        Decimal("6000.00"),
+        Decimal("100.00"),
+    )
+    assert federal["meets_threshold"]
+    assert (state["excluded_minutes"], state["scheduled_maintenance_over_cap_minutes"]) == (
+        Decimal("4320.00"),
+        Decimal("1680.00"),
+    )
+    assert (state["uptime_percent"], state["meets_threshold"]) == (Decimal("96.24"), False)
+
+
 def test_nevi_session_data_has_the_rules_fields(port):
     start = MARCH + timedelta(days=2, hours=9)
     good = ChargingSessionFactory(

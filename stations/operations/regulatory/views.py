@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from stations.models import ChargingStation
-from stations.operations.regulatory import afir, reports
+from stations.operations.regulatory import afir, quarterly, reports
 
 MAX_CEC_DAYS = 31
 
@@ -73,18 +73,16 @@ def nevi_uptime_csv(request):
 
 @staff_member_required
 @require_GET
-def nevi_sessions_csv(request):
+def nevi_quarterly_csv(request, part: str):
+    """One part of the NEVI quarterly submittal (sessions, uptime, outages) as CSV."""
     value = request.GET.get("quarter", "")
     try:
-        year, quarter = int(value[:4]), int(value.split("Q")[1])
-        if not 1 <= quarter <= 4:
-            raise ValueError
+        start, end = quarterly.quarter_bounds(year=int(value[:4]), quarter=int(value.split("Q")[1]))
     except (ValueError, IndexError):
         return _bad(_("Quarter as YYYY-Qn, please."))
-    start = datetime(year, 3 * quarter - 2, 1, tzinfo=UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=UTC) if quarter == 4 else datetime(year, 3 * quarter + 1, 1, tzinfo=UTC)
-    rows = reports.nevi_quarterly_sessions(station_ids=_all_station_ids(), start=start, end=end)
-    return _csv(f"nevi-sessions-{value}", rows, columns=list(reports.NEVI_SESSION_COLUMNS))
+    rows, columns = quarterly.NEVI_QUARTER_PARTS[part]
+    found = rows(station_ids=_all_station_ids(), start=start, end=min(end, timezone.now()))
+    return _csv(f"nevi-{part}-{value}", found, columns=list(columns))
 
 
 @staff_member_required
