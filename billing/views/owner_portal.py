@@ -1,5 +1,6 @@
 """The owner portal at /owner/: read-only pages for the people of an organisation that owns
-charging stations (and for staff, who see every owner's view). Thin: each view calls the
+charging stations (and for staff, who see every owner's view); its monthly analytics
+report page is also open to partner CPOs that subscribe to it. Thin: each view calls the
 owner selectors, which scope by the same rules as the API's owner role."""
 
 from datetime import date, timedelta
@@ -14,25 +15,34 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from billing.selectors import owner_overview
-from billing.selectors.analytics_reports import subscribed_reports
+from billing.selectors.analytics_reports import report_reader_organisations, subscribed_reports
 from billing.selectors.api_access import statements_visible_to
 
 PERIOD_DAYS = 30
 SESSIONS_PER_PAGE = 50
 
 
-def owner_required(view):
-    """Signed in as a member of an owner organisation (or staff); others get 403."""
+def _members_only(may_enter):
+    """A view for signed-in staff and logins for which `may_enter(user)` holds; others get 403."""
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (request.user.is_staff or owner_overview.owner_organisations(user=request.user).exists()):
-            return HttpResponseForbidden(render_to_string("owner/forbidden.html", request=request))
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not (request.user.is_staff or may_enter(request.user)):
+                return HttpResponseForbidden(render_to_string("owner/forbidden.html", request=request))
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+# A member of an owner organisation.
+owner_required = _members_only(lambda user: owner_overview.owner_organisations(user=user).exists())
+# An owner's member or a member of an analytics subscriber (a partner CPO).
+report_reader_required = _members_only(lambda user: report_reader_organisations(user=user).exists())
 
 
 @owner_required
@@ -82,16 +92,16 @@ def statements(request):
     return render(request, "owner/statements.html", {"statements": rows})
 
 
-@owner_required
+@report_reader_required
 @require_GET
 def analytics_report(request):
     """The monthly analytics report for each of the login's organisations subscribed to it
-    (default: last month); ?month=YYYY-MM picks another."""
+    (default: last month); ?month=YYYY-MM picks another. Scoped to the login's own
+    organisations: nothing in the request names another."""
     last_month = (timezone.now().date().replace(day=1) - timedelta(days=1)).replace(day=1)
     try:
         month = date.fromisoformat(f"{request.GET['month']}-01") if request.GET.get("month") else last_month
     except ValueError:
         return HttpResponseBadRequest("month as YYYY-MM, please.", content_type="text/plain")
-    organisations = owner_overview.owner_organisations(user=request.user)
-    reports = subscribed_reports(organisations=organisations, month=month)
+    reports = subscribed_reports(organisations=report_reader_organisations(user=request.user), month=month)
     return render(request, "owner/analytics_report.html", {"month": month, "reports": reports, "hours": range(24)})

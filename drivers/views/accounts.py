@@ -18,6 +18,7 @@ from drivers.languages import supported_language
 from drivers.selectors import accounts as accounts_read
 from drivers.services import accounts
 from drivers.views.base import driver_required
+from stations.models import OrganisationMember
 from stations.selectors.api_access import owner_organisation_ids
 
 
@@ -73,6 +74,10 @@ class LoginView(auth_views.LoginView):
             return reverse("ops-dashboard")
         if owner_organisation_ids(user=user) and not hasattr(user, "driver"):
             return reverse("owner:home")
+        if OrganisationMember.objects.filter(user=user).exists() and not hasattr(user, "driver"):
+            # A partner CPO's login: its organisation owns nothing here, and what it may
+            # read is the monthly analytics report it subscribes to.
+            return reverse("owner:analytics-report")
         return super().get_default_redirect_url()
 
 
