@@ -1,5 +1,6 @@
 """The monthly analytics report e-mailed to each subscriber's members once its month has
-ended (beat, 2nd of the month, after the statements that charge its fee)."""
+ended (beat, 2nd of the month, after the statements that charge its fee), in the
+subscriber's preferred language (Organisation.preferred_language)."""
 
 from datetime import date, datetime
 
@@ -7,7 +8,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
 
 from billing.models import AnalyticsReportDelivery, AnalyticsSubscription
 from billing.services.invoices import month_bounds
@@ -49,9 +52,15 @@ def _send(*, subscription: AnalyticsSubscription, month: date) -> bool:
         with transaction.atomic():
             AnalyticsReportDelivery.objects.create(subscription=subscription, month=month, recipients=len(emails))
             if emails:
+                with translation.override(organisation.preferred_language or settings.LANGUAGE_CODE):
+                    subject = _("Monthly analytics report %(month)s: %(name)s") % {
+                        "month": f"{month:%Y-%m}",
+                        "name": organisation.name,
+                    }
+                    body = _body(organisation.name, month, report)
                 EmailMessage(
-                    subject=f"Monthly analytics report {month:%Y-%m}: {organisation.name}",
-                    body=_body(organisation.name, month, report),
+                    subject=subject,
+                    body=body,
                     from_email=subscription.seller.billing_email or settings.DEFAULT_FROM_EMAIL,
                     to=emails,
                 ).send()
@@ -61,19 +70,30 @@ def _send(*, subscription: AnalyticsSubscription, month: date) -> bool:
 
 
 def _body(name: str, month: date, report: dict) -> str:
+    """The report in the active language: its words, month name and number format."""
     yours, network = report["yours"], report["network"]
     rows = [
-        ("Sessions", yours["sessions"], network["sessions"]),
-        ("kWh", yours["energy_kwh"], network["energy_kwh"]),
-        ("Utilisation %", yours["utilisation_percent"], network["utilisation_percent"]),
-        ("Sessions per connector-day", yours["sessions_per_connector_day"], network["sessions_per_connector_day"]),
+        (_("Sessions"), yours["sessions"], network["sessions"]),
+        (_("kWh"), yours["energy_kwh"], network["energy_kwh"]),
+        (_("Utilisation %"), yours["utilisation_percent"], network["utilisation_percent"]),
+        (_("Sessions per connector-day"), yours["sessions_per_connector_day"], network["sessions_per_connector_day"]),
     ]
-    lines = [f"{name}, {month:%B %Y}: your stations beside the whole network.", ""]
+    lines = [
+        _("%(name)s, %(month)s: your stations beside the whole network.")
+        % {"name": name, "month": date_format(month, "F Y")},
+        "",
+    ]
     lines += [
-        f"{label}: {'–' if mine is None else mine} (network {'–' if net is None else net})" for label, mine, net in rows
+        _("%(label)s: %(yours)s (network %(network)s)")
+        % {"label": label, "yours": _number(mine), "network": _number(net)}
+        for label, mine, net in rows
     ]
     busiest = max(range(24), key=lambda hour: yours["sessions_by_local_hour"][hour])
     if yours["sessions"]:
-        lines += ["", f"Busiest local start hour: {busiest:02d}:00."]
-    lines += ["", "The full report, with demand by hour, is in the owner portal under Monthly report."]
+        lines += ["", _("Busiest local start hour: %(hour)s.") % {"hour": f"{busiest:02d}:00"}]
+    lines += ["", _("The full report, with demand by hour, is in the owner portal under Monthly report.")]
     return "\n".join(lines)
+
+
+def _number(value) -> str:
+    return "–" if value is None else number_format(value)

@@ -115,3 +115,23 @@ def test_the_months_report_is_emailed_to_the_subscribers_members_once(month_of_s
     assert "2026-05" in message.subject and owner.name in message.subject
     assert "Sessions: 2 (network 2)" in message.body and "kWh: 30.0 (network 30.0)" in message.body
     assert AnalyticsReportDelivery.objects.get().recipients == 2
+
+
+def test_the_report_email_is_written_in_each_subscribers_language(month_of_sessions, mailoutbox):  # noqa: F811
+    owner = month_of_sessions.station.owner
+    owner.preferred_language = "de"
+    owner.save(update_fields=["preferred_language"])
+    partner = OrganisationFactory(name="Partenaire", is_owner=False, is_operator=True, is_emsp=False)
+    partner.preferred_language = "fr"
+    partner.save(update_fields=["preferred_language"])
+    for organisation, email in ((owner, "inhaber@example.com"), (partner, "partenaire@example.com")):
+        subscribe(organisation, month_of_sessions.station.site.operator)
+        OrganisationMember.objects.create(organisation=organisation, user=UserFactory(email=email))
+
+    assert analytics_reports_send(month=MAY, now=datetime(2026, 6, 2, 4, tzinfo=UTC)) == 2
+
+    german, french = sorted(mailoutbox, key=lambda message: message.to[0] != "inhaber@example.com")
+    # Month names and decimal commas in the subscriber's language; the owner's 30 kWh.
+    assert "Mai 2026" in german.body and "30,0 (" in german.body
+    assert "mai 2026" in french.body and "0 (" in french.body and "30,0)" in french.body
+    assert "May 2026" not in german.body + french.body

@@ -9,6 +9,13 @@ from django.db.models import Q
 from stations.validators import validate_sepa_creditor_id
 
 
+def language_validate(value: str) -> None:
+    """One of the languages the site speaks (settings.LANGUAGES)."""
+    if value not in dict(settings.LANGUAGES):
+        codes = ", ".join(code for code, _name in settings.LANGUAGES)
+        raise ValidationError(f"Not a language of this site; use one of {codes}.")
+
+
 class Organisation(models.Model):
     """A company in one or more roles. One company may own stations, operate them and
     be the EMSP at once; the roles are flags, not separate records."""
@@ -43,6 +50,12 @@ class Organisation(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA zone for invoices and statements")
     billing_email = models.EmailField(blank=True)
     oncall_emails = models.TextField(blank=True, help_text="On-call contacts for fault alerts, one per line.")
+    preferred_language = models.CharField(
+        max_length=8,
+        default="en",
+        validators=[language_validate],
+        help_text="Language of what we write to it (the monthly analytics report e-mail), as in LANGUAGES.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
