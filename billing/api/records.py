@@ -253,6 +253,8 @@ class SettlementSerializer(serializers.ModelSerializer):
             "fixed_fee",
             "analytics_fee",
             "payout_due",
+            "due_on",
+            "settled_at",
             "lines",
             "created_at",
         ]

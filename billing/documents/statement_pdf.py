@@ -68,12 +68,14 @@ def statement_pdf(*, statement: SettlementStatement) -> bytes:
         language,
     )
     payer = statement_payer(statement=statement)
+    # A partner EMSP's statement is what it owes us: it pays, and is paid nothing.
+    pays = statement.role == SettlementStatement.Role.PARTNER_EMSP
     doc.two_columns(
-        [words["party"], *_address(party, words)],
+        [words["payer" if pays else "party"], *_address(party, words)],
         [words["payer"], *_address(payer, words)] if payer else [],
     )
     doc.ln(3)
-    if party.iban:
+    if party.iban and not pays:
         holder = party.bank_account_holder or party.name
         bic = f", BIC {party.bic}" if party.bic else ""
         doc.line_text(f"{words['payout_account']}: {holder}, IBAN {party.iban}{bic}", bold=True)

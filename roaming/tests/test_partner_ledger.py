@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from billing.documents.statement_pdf import statement_pdf
 from billing.models import Account, Invoice, SettlementStatement
 from billing.selectors.ledger import account_balance, ledger_totals
 from billing.services.cdrs import cdr_credit, session_price
@@ -172,6 +173,9 @@ def test_our_cdr_of_a_partner_emsp_token_is_its_receivable_and_the_statement_cle
     statements_generate(period_start=MAY, now=JUNE_1ST)
     may = SettlementStatement.objects.get(party=emsp.organisation, role=SettlementStatement.Role.PARTNER_EMSP)
     assert may.payout_due == Decimal("15.20") and may.due_on == date(2026, 7, 1)
+    # The partner EMSP pays this statement: its PDF names it the payer ("Zahler"), not the payee.
+    text = pdf_text(statement_pdf(statement=may))
+    assert "Zahler" in text and "Zahlungsempfänger" not in text and "Fällig am: 2026-07-01" in text
     statement_settle(statement=may, now=JUNE_1ST + timedelta(days=20))
     assert balance(Account.Kind.PARTNER_RECEIVABLE, organisation=emsp.organisation) == Decimal("0")
     assert balance(Account.Kind.BANK) == Decimal("15.20")
@@ -187,7 +191,7 @@ def test_our_cdr_of_a_partner_emsp_token_is_its_receivable_and_the_statement_cle
     assert set(ledger_totals().values()) == {Decimal("0")}
 
 
-def test_the_due_date_is_on_the_statement_csv_and_pdf(cpo, admin_client):
+def test_the_due_date_is_on_the_statement_csv_pdf_and_api(cpo, admin_client, staff_client):
     TokenFactory(uid="04A1B2C3D4", driver=DriverFactory(emsp=OrganisationFactory()))
     cdr_receive(partner=cpo, data=partner_cpo_cdr()[1])
     statements_generate(period_start=MAY, now=JUNE_1ST)
@@ -196,3 +200,8 @@ def test_the_due_date_is_on_the_statement_csv_and_pdf(cpo, admin_client):
     assert csv.content.decode().splitlines()[-1] == "Due on,2026-06-15"
     pdf = admin_client.get(reverse("billing:statement-download", args=[statement.pk, "pdf"]))
     assert "Fällig am: 2026-06-15" in pdf_text(pdf.content)  # a German partner: German labels
+    [listed] = staff_client.get("/api/v1/settlements/", {"role": "cpo"}).json()["results"]
+    assert (listed["due_on"], listed["settled_at"]) == ("2026-06-15", None)
+    statement_settle(statement=statement)
+    [listed] = staff_client.get("/api/v1/settlements/", {"role": "cpo"}).json()["results"]
+    assert listed["settled_at"] is not None
