@@ -97,7 +97,7 @@ def charge_page(request, key: str):
         stop = charge.stop_command if request.GET.get("stop") and charge.stop_command_id else None
         context.update(
             state=session_live_state(session),
-            cdr=cdr_in_force(session_id=session.pk),
+            cdr=_receipt(charge, session),
             released=charge.hold_amount - charge.payment.captured_amount,
             live_session={"id": session.pk},
             status_url=reverse("pay-charge-status", args=[key]),
@@ -113,7 +113,7 @@ def charge_status(request, key: str):
     session = ad_hoc_selectors.ad_hoc_session(charge=charge)
     state = session_live_state(session) if session else {}
     state["stage"] = _stage(charge, session)
-    state["receipt"] = bool(session and cdr_in_force(session_id=session.pk))
+    state["receipt"] = bool(session and _receipt(charge, session))
     return JsonResponse(state)
 
 
@@ -148,6 +148,14 @@ def _charge_or_404(key: str):
     if charge is None:
         raise Http404(_("No such payment."))
     return charge
+
+
+def _receipt(charge, session):
+    """The session's CDR once the card is settled for it (captured, or released for a zero
+    price): the receipt shows both, so it waits for the capture that follows pricing."""
+    if charge.payment.status == Payment.Status.REQUIRES_CAPTURE:
+        return None
+    return cdr_in_force(session_id=session.pk)
 
 
 def _stage(charge, session) -> str:

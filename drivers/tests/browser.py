@@ -62,6 +62,10 @@ class ChargingCharger(SimulatedCharger):
     """Accepts RemoteStart, then plugs in, starts a transaction and reports energy every
     half second until RemoteStop, then stops the transaction."""
 
+    # Wh per half second: 400 shows kWh moving at once, but is more than any connector
+    # delivers, so such a session's CDR is held for review (energy_implausible).
+    step_wh = 400
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.meter_wh = 1_000
@@ -88,7 +92,7 @@ class ChargingCharger(SimulatedCharger):
         transaction_id = started.transaction_id
         await self.status(connector_id, "Charging")
         while not self.stop_requested.is_set():
-            self.meter_wh += 400
+            self.meter_wh += self.step_wh
             await self.call(
                 call.MeterValues(
                     connector_id=connector_id,
@@ -123,8 +127,16 @@ class ChargerThread:
     """A ChargingCharger connected to the live server from its own thread and event loop,
     so that the (synchronous) browser test can drive the portal meanwhile."""
 
-    def __init__(self, *, base_url: str, identity: str, connector_ids: tuple[int, ...] = (1,)):
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        identity: str,
+        connector_ids: tuple[int, ...] = (1,),
+        charger_class: type[ChargingCharger] = ChargingCharger,
+    ):
         self.base_url, self.identity, self.connector_ids = base_url, identity, connector_ids
+        self.charger_class = charger_class
         self.ready = threading.Event()
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=f"charger-{identity}", daemon=True)
@@ -151,7 +163,7 @@ class ChargerThread:
 
     async def _main(self):
         self._loop, self._done = asyncio.get_running_loop(), asyncio.Event()
-        async with connected(self.base_url, self.identity, charger_class=ChargingCharger) as charger:
+        async with connected(self.base_url, self.identity, charger_class=self.charger_class) as charger:
             await charger.boot()
             for connector_id in self.connector_ids:
                 await charger.status(connector_id, "Available")
