@@ -141,7 +141,9 @@ class Reservation(models.Model):
     OPEN_STATUSES = (Status.REQUESTED, Status.ACCEPTED, Status.CANCEL_REQUESTED)
 
     driver = models.ForeignKey(Driver, on_delete=models.CASCADE, related_name="reservations", null=True, blank=True)
-    token = models.ForeignKey(Token, on_delete=models.PROTECT, related_name="reservations")
+    # Empty for a partner network's token (roaming): then `id_tag` alone names it.
+    token = models.ForeignKey(Token, on_delete=models.PROTECT, related_name="reservations", null=True, blank=True)
+    id_tag = models.CharField(max_length=36, blank=True, help_text="The idTag the charger holds the connector for.")
     station = models.ForeignKey("stations.ChargingStation", on_delete=models.CASCADE, related_name="reservations")
     connector_number = models.PositiveSmallIntegerField(default=0, help_text="0 = any connector of the station")
     expires_at = models.DateTimeField()

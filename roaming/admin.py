@@ -11,6 +11,7 @@ from roaming.models import (
     PartnerCdr,
     PartnerCommand,
     PartnerLocation,
+    PartnerReservation,
     PartnerRole,
     PartnerSession,
     PartnerTariff,
@@ -158,3 +159,10 @@ class CdrPushAdmin(ReadOnlyAdmin):
 class PartnerTariffAdmin(ReadOnlyAdmin):
     list_display = ["tariff_id", "country_code", "party_id", "currency", "partner", "last_updated"]
     list_filter = ["partner", "currency"]
+
+
+@admin.register(PartnerReservation)
+class PartnerReservationAdmin(ReadOnlyAdmin):
+    list_display = ["ocpi_reservation_id", "partner", "reservation", "location_id", "evse_uid", "created_at"]
+    list_filter = ["partner"]
+    search_fields = ["ocpi_reservation_id"]

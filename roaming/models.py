@@ -276,6 +276,9 @@ class SentCommand(models.Model):
     location_id = models.CharField(max_length=36, blank=True)
     evse_uid = models.CharField(max_length=36, blank=True)
     session_id = models.CharField(max_length=36, blank=True)
+    # RESERVE_NOW and CANCEL_RESERVATION: our id for the reservation, and when it ends.
+    reservation_id = models.CharField(max_length=36, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
     response = models.CharField(max_length=24, blank=True, help_text="CommandResponse: ACCEPTED, REJECTED, …")
     result = models.CharField(max_length=24, blank=True, help_text="CommandResult from the charger.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -306,3 +309,28 @@ class PartnerTariff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country_code}-{self.party_id} tariff {self.tariff_id}"
+
+
+class PartnerReservation(models.Model):
+    """A partner EMSP's reservation at one of our EVSEs (RESERVE_NOW, we are the CPO): the
+    EMSP's `reservation_id` (`ocpi_reservation_id`) for our reservation, which the one reservation service holds
+    (drivers.Reservation, by the token's uid). A later CANCEL_RESERVATION names it."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="reservations")
+    ocpi_reservation_id = models.CharField(max_length=36)
+    reservation = models.OneToOneField(
+        "drivers.Reservation", on_delete=models.CASCADE, related_name="partner_reservation"
+    )
+    location_id = models.CharField(max_length=36)
+    evse_uid = models.CharField(max_length=36)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "ocpi_reservation_id"], name="roaming_partner_reservation_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"reservation {self.ocpi_reservation_id} of {self.partner}"

@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from roaming.views.partner_sites import partner_command_status, partner_site, partner_site_start, partner_site_stop
+from roaming.views.partner_sites import (
+    partner_command_status,
+    partner_site,
+    partner_site_reservation_cancel,
+    partner_site_reserve,
+    partner_site_start,
+    partner_site_stop,
+)
 
 urlpatterns = [
     # Before the site pattern, which would take "commands/<id>/status" for a Location.
@@ -15,5 +22,15 @@ urlpatterns = [
     ),
     path(
         "<str:country_code>/<str:party_id>/<str:location_id>/stop/", partner_site_stop, name="portal-partner-site-stop"
+    ),
+    path(
+        "<str:country_code>/<str:party_id>/<str:location_id>/reserve/",
+        partner_site_reserve,
+        name="portal-partner-site-reserve",
+    ),
+    path(
+        "<str:country_code>/<str:party_id>/<str:location_id>/cancel-reservation/",
+        partner_site_reservation_cancel,
+        name="portal-partner-site-reservation-cancel",
     ),
 ]

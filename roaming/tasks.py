@@ -10,6 +10,7 @@ from roaming.models import Partner
 from roaming.selectors.endpoints import partners_receiving
 from roaming.selectors.locations import ocpi_locations
 from roaming.selectors.sessions import partner_sessions, partner_token_of
+from roaming.selectors.tariffs import ocpi_tariffs
 from roaming.services import partner_locations, partner_tariff_pulls, pushes, tokens
 
 # Declared beside the service that sends it (docs/architecture.md, Celery).
@@ -165,3 +166,39 @@ def location_push(partner_id: int, site_id: int) -> bool:
     if not url:
         return False
     return pushes.location_push(partner=partner, url=url.rstrip("/"), site_id=site_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def tariffs_push_all(partner_id: int) -> int:
+    """Every public Tariff of ours, PUT whole to the partner: one retried task per Tariff."""
+    tariff_ids = list(ocpi_tariffs().values_list("pk", flat=True))
+    for tariff_id in tariff_ids:
+        tariff_push.delay(partner_id, tariff_id)
+    return len(tariff_ids)
+
+
+@shared_task(**PUSH)
+def tariff_push(partner_id: int, tariff_id: int) -> bool:
+    partner = Partner.objects.filter(pk=partner_id, status=Partner.Status.REGISTERED).first()
+    url = partner and partner.endpoint_url("tariffs", "RECEIVER")
+    if not url:
+        return False
+    return pushes.tariff_push(partner=partner, url=url.rstrip("/"), tariff_id=tariff_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def registration_push(partner_id: int) -> list[str]:
+    """A registration (or credentials update) completed: give the partner our Locations and
+    Tariffs now rather than at its first pull or our next change. Safe to run twice: every
+    object is PUT whole with its own last_updated, which the partner already holds then."""
+    partner = Partner.objects.filter(pk=partner_id, status=Partner.Status.REGISTERED).first()
+    if partner is None:
+        return []
+    pushed = []
+    if partner.endpoint_url("locations", "RECEIVER"):
+        locations_push_all.delay(partner_id)
+        pushed.append("locations")
+    if partner.endpoint_url("tariffs", "RECEIVER"):
+        tariffs_push_all.delay(partner_id)
+        pushed.append("tariffs")
+    return pushed

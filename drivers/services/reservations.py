@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from drivers.models import Driver, DriverNotification, Reservation, Token
+from drivers.selectors.tokens import token_authorization
 from drivers.services.notifications import driver_notify_later
 from stations.models import CommandRequest
 from stations.services.commands import command_request
@@ -13,9 +14,10 @@ from stations.services.commands import command_request
 @transaction.atomic
 def reservation_request(
     *,
-    token: Token,
     station,
     expires_at,
+    token: Token | None = None,
+    id_tag: str = "",
     connector_number: int = 0,
     driver: Driver | None = None,
     requested_by=None,
@@ -23,22 +25,30 @@ def reservation_request(
 ):
     """Reserve `connector_number` (0 = any) of `station` for `token` until `expires_at` and
     queue the `reserve` request. The reservation stays `requested` until the charger answers.
-    Raises ValidationError for a past expiry, a token that is not the driver's or not valid,
-    or a connector the station does not have."""
+    A token no driver of ours holds (a roaming partner's) is given as `id_tag` instead and
+    must pass the one token rule. Raises ValidationError for a past expiry, a token that is
+    not the driver's or not valid, or a connector the station does not have."""
     errors = {}
+    parent_id_tag = token.parent_id_tag if token is not None else ""
     if expires_at <= timezone.now():
         errors["expires_at"] = "A reservation must end in the future."
-    if driver is not None and token.driver_id != driver.pk:
+    if token is None:
+        authorization = token_authorization(id_tag=id_tag, station=station)
+        if not authorization.accepted:
+            errors["token"] = f"This token cannot be used: {authorization.reason}."
+        parent_id_tag = authorization.parent_id_tag or ""
+    elif driver is not None and token.driver_id != driver.pk:
         errors["token"] = "This token does not belong to the driver."  # noqa: S105 - a field name, not a secret
-    if token.status != Token.Status.VALID:
+    if token is not None and token.status != Token.Status.VALID:
         errors["token"] = "This token cannot be used."  # noqa: S105 - a field name, not a secret
     if connector_number and not station.connectors.filter(connector_id=connector_number).exists():
         errors["connector_number"] = "The station has no such connector."
     if errors:
         raise ValidationError(errors)
     reservation = Reservation.objects.create(
-        driver=driver or token.driver,
+        driver=driver or (token.driver if token is not None else None),
         token=token,
+        id_tag=token.uid if token is not None else id_tag,
         station=station,
         connector_number=connector_number,
         expires_at=expires_at,
@@ -46,9 +56,9 @@ def reservation_request(
     parameters = {
         "reservation": reservation.pk,
         "connector": connector_number,
-        "id_tag": token.uid,
+        "id_tag": reservation.id_tag,
         "expires_at": expires_at.isoformat(),
-        "parent_id_tag": token.parent_id_tag or None,
+        "parent_id_tag": parent_id_tag or None,
     }
     command_request(
         station=station,

@@ -114,6 +114,7 @@ def _status(allowed: str, uid: str) -> str:
 
 
 def remote_start_allowed(*, uid: str) -> None:
-    """The partner asked us to start with this token (START_SESSION): its authorization holds
-    for the charger's StartTransaction that follows, without asking the partner again."""
+    """The partner asked us to start (START_SESSION) or reserve (RESERVE_NOW) with this token:
+    its authorization holds for the rule's checks and the charger's StartTransaction that
+    follow, without asking the partner again."""
     cache.set(_cache_key(uid), True, settings.OCPI_REALTIME_AUTH_CACHE_SECONDS)

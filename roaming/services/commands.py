@@ -3,20 +3,27 @@ charger command request every other door creates — starts and stops through th
 rule (`charge_start`, `charge_stop`: a refusal is answered REJECTED in its words), and the
 charger's answer goes back to the partner's `response_url` as a CommandResult
 (roaming/tasks.py: command_result_forward). What we answer at once is a CommandResponse:
-ACCEPTED (the request is queued), REJECTED, NOT_SUPPORTED or UNKNOWN_SESSION."""
+ACCEPTED (the request is queued), REJECTED, NOT_SUPPORTED or UNKNOWN_SESSION.
+
+Reservations go the same way through the one reservation rule (`reservation_request`,
+`reservation_cancel`): a partner's reservation is ours, held for its token's uid, and
+`roaming.PartnerReservation` keeps the EMSP's reservation_id for it."""
 
 from collections.abc import Callable
 
 from celery import shared_task
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from drivers.models import Reservation
 from drivers.services.charging import charge_start
+from drivers.services.reservations import reservation_cancel, reservation_request
 from roaming import schemas
 from roaming.client import PartnerError
 from roaming.envelope import OcpiError, Status
-from roaming.models import Partner, PartnerCommand, PartnerToken
+from roaming.models import Partner, PartnerCommand, PartnerReservation, PartnerToken
 from roaming.selectors import locations
 from roaming.selectors.tokens import remote_start_allowed
 from roaming.services.pushes import partner_client
@@ -36,6 +43,12 @@ RESULT = {
     CommandRequest.Status.FAILED: "FAILED",
     CommandRequest.Status.TIMED_OUT: "TIMEOUT",
     CommandRequest.Status.EXPIRED: "FAILED",
+}
+# A charger's refusal (ReserveNow, CancelReservation status, neutral words) → CommandResultType.
+CHARGER_REFUSALS = {
+    "RESERVE_NOW": {"occupied": "EVSE_OCCUPIED", "faulted": "EVSE_INOPERATIVE", "unavailable": "EVSE_INOPERATIVE"},
+    # The charger holds no reservation of that id.
+    "CANCEL_RESERVATION": {"rejected": "UNKNOWN_RESERVATION"},
 }
 
 
@@ -58,9 +71,9 @@ def command_receive(*, partner: Partner, command: str, data) -> dict:
         return _stop(partner=partner, body=body)
     if command == "UNLOCK_CONNECTOR":
         return _unlock(partner=partner, body=body)
-    # Reservations are the driver's (drivers.Reservation needs one of our drivers' tokens);
-    # a partner's token cannot hold one yet.
-    return _response("NOT_SUPPORTED", "Reservations for partner tokens are not supported yet.")
+    if command == "RESERVE_NOW":
+        return _reserve(partner=partner, body=body, raw=data)
+    return _reservation_cancel(partner=partner, body=body)
 
 
 def _evse(body: dict):
@@ -85,20 +98,18 @@ def _queue(*, partner: Partner, command: str, body: dict, queue: Callable[[], Co
             command_result_forward.delay(partner_command.pk)
     except ChargeRefused as refusal:
         return _response("REJECTED", refusal.message)
+    except ValidationError as refusal:  # the reservation rule's refusals
+        return _response("REJECTED", " ".join(refusal.messages))
     return _response("ACCEPTED")
 
 
 def _start(*, partner: Partner, body: dict, raw: dict) -> dict:
     token = body["token"]
-    token_owned(partner, country_code=token["country_code"], party_id=token["party_id"])
     station, connector = _evse(body)
-    # The EMSP vouches for its token by sending the command: keep it, as pushed.
-    token_store(partner=partner, token=token, raw=raw["token"])
-    if not token["valid"]:
-        return _response("REJECTED", "The token is not valid.")
     # The charge rule and the charger's StartTransaction ask the token rule; neither may
     # ask the partner again.
-    remote_start_allowed(uid=token["uid"])
+    if not _token_vouched(partner=partner, body=body, raw=raw):
+        return _response("REJECTED", "The token is not valid.")
     return _queue(
         partner=partner,
         command="START_SESSION",
@@ -147,11 +158,102 @@ def _unlock(*, partner: Partner, body: dict) -> dict:
     )
 
 
+def _token_vouched(*, partner: Partner, body: dict, raw: dict) -> bool:
+    """The EMSP vouches for the token it sends with a command: keep it, as pushed, and let
+    the one token rule accept it without asking the partner again. False if not valid."""
+    token = body["token"]
+    token_owned(partner, country_code=token["country_code"], party_id=token["party_id"])
+    token_store(partner=partner, token=token, raw=raw["token"])
+    if not token["valid"]:
+        return False
+    remote_start_allowed(uid=token["uid"])
+    return True
+
+
+def _reserve(*, partner: Partner, body: dict, raw: dict) -> dict:
+    """RESERVE_NOW through the one reservation rule (`reservation_request`): the charger is
+    sent ReserveNow for the token's uid; its answer goes to `response_url`."""
+    if body["expiry_date"] <= timezone.now():
+        raise OcpiError(Status.INVALID_PARAMETERS, "expiry_date has passed.")
+    if not body.get("evse_uid"):
+        raise OcpiError(Status.INVALID_PARAMETERS, "evse_uid: a reservation is for one EVSE of the location.")
+    station, connector = _evse(body)
+    if not _token_vouched(partner=partner, body=body, raw=raw):
+        return _response("REJECTED", "The token is not valid.")
+    held = PartnerReservation.objects.filter(
+        partner=partner, ocpi_reservation_id__iexact=body["reservation_id"]
+    ).select_related("reservation")
+    if any(previous.reservation.is_open for previous in held):
+        return _response("REJECTED", f"Reservation {body['reservation_id']} is held already; cancel it first.")
+    if not station.is_connected:
+        return _response("REJECTED", "The charger is offline.")
+
+    def queue() -> CommandRequest:
+        reservation = reservation_request(
+            station=station,
+            id_tag=body["token"]["uid"],
+            connector_number=connector.connector_id,
+            expires_at=body["expiry_date"],
+            source=CommandRequest.Source.API,
+        )
+        # A spent id (used, expired, cancelled) may name a new reservation.
+        PartnerReservation.objects.update_or_create(
+            partner=partner,
+            ocpi_reservation_id=body["reservation_id"],
+            defaults={"reservation": reservation, "location_id": body["location_id"], "evse_uid": body["evse_uid"]},
+        )
+        return _request_for(station=station, action=CommandRequest.Action.RESERVE, reservation_id=reservation.pk)
+
+    return _queue(
+        partner=partner,
+        command="RESERVE_NOW",
+        body=body,
+        queue=queue,
+        token_uid=body["token"]["uid"],
+        authorization_reference=body.get("authorization_reference") or "",
+    )
+
+
+def _reservation_cancel(*, partner: Partner, body: dict) -> dict:
+    held = (
+        PartnerReservation.objects.filter(partner=partner, ocpi_reservation_id__iexact=body["reservation_id"])
+        .select_related("reservation__station")
+        .first()
+    )
+    if held is None:
+        return _response("REJECTED", f"Unknown reservation {body['reservation_id']}.")
+    if held.reservation.status == Reservation.Status.CANCEL_REQUESTED:
+        # A repeated cancel: the first one's response_url gets the charger's answer.
+        return _response("ACCEPTED")
+
+    def queue() -> CommandRequest:
+        reservation = reservation_cancel(reservation=held.reservation, source=CommandRequest.Source.API)
+        return _request_for(
+            station=reservation.station, action=CommandRequest.Action.CANCEL_RESERVATION, reservation_id=reservation.pk
+        )
+
+    return _queue(partner=partner, command="CANCEL_RESERVATION", body=body, queue=queue)
+
+
+def _request_for(*, station, action: str, reservation_id: int) -> CommandRequest:
+    """The request the reservation service has just queued for the reservation."""
+    return (
+        CommandRequest.objects.filter(station=station, action=action, parameters__reservation=reservation_id)
+        .order_by("-pk")
+        .first()
+    )
+
+
 def command_result(*, partner_command: PartnerCommand) -> str | None:
     """The OCPI CommandResult for the charger's answer, or None while it is still pending."""
     request = partner_command.request
     if request is None:
         return "FAILED"
+    if request.status == CommandRequest.Status.REJECTED and partner_command.command in CHARGER_REFUSALS:
+        charger_status = request.result.get("status", "") if isinstance(request.result, dict) else ""
+        return CHARGER_REFUSALS[partner_command.command].get(charger_status, "REJECTED")
+    if request.status == CommandRequest.Status.ACCEPTED and partner_command.command == "CANCEL_RESERVATION":
+        return "CANCELED_RESERVATION"
     return RESULT.get(request.status)
 
 

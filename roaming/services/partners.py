@@ -12,7 +12,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from roaming import parties, schemas
+from roaming import parties, schemas, tasks
 from roaming.client import PartnerClient, PartnerError
 from roaming.credentials_token import token_generate, token_hash
 from roaming.envelope import OcpiError, Status
@@ -105,6 +105,8 @@ def credentials_accept(*, partner: Partner, credentials: dict, update: bool) -> 
         partner.inbound_token_hash = token_hash(token)
         partner.inbound_token_is_a = False
         partner.save()
+        # Sent once this commits (the task class); the partner already accepts its token B.
+        tasks.registration_push.delay(partner.pk)
     return our_credentials(token=token)
 
 
@@ -148,6 +150,7 @@ def partner_register(*, partner: Partner) -> Partner:
             partner=partner, credentials={**answer, "url": partner.versions_url}, version=version, endpoints=endpoints
         )
         partner.save()
+        tasks.registration_push.delay(partner.pk)
     return partner
 
 

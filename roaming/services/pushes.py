@@ -13,7 +13,7 @@ from roaming import parties
 from roaming.client import PartnerClient, PartnerError
 from roaming.fields import datetime_format
 from roaming.models import CdrPush, Partner
-from roaming.selectors import locations, sessions
+from roaming.selectors import locations, sessions, tariffs
 from roaming.services import partner_ledger
 from stations.models import ChargingSession, ChargingStation
 
@@ -71,6 +71,20 @@ def location_push(*, partner: Partner, url: str, site_id: int) -> bool:
     country_code, party_id = parties.our_party("CPO")
     partner_client(partner, from_role="CPO").call(
         "PUT", f"{url}/{country_code}/{party_id}/{site.pk}", json=locations.location_object(site)
+    )
+    Partner.objects.filter(pk=partner.pk).update(last_sync_at=timezone.now())
+    return True
+
+
+def tariff_push(*, partner: Partner, url: str, tariff_id: int) -> bool:
+    """PUT the whole Tariff to the partner's Tariffs Receiver. False when it is no longer
+    one of our public tariffs. Raises PartnerError for the task to retry."""
+    tariff = tariffs.ocpi_tariffs().filter(pk=tariff_id).first()
+    if tariff is None:
+        return False
+    country_code, party_id = parties.our_party("CPO")
+    partner_client(partner, from_role="CPO").call(
+        "PUT", f"{url}/{country_code}/{party_id}/{tariff.pk}", json=tariffs.tariff_object(tariff)
     )
     Partner.objects.filter(pk=partner.pk).update(last_sync_at=timezone.now())
     return True

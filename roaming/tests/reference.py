@@ -3,7 +3,14 @@ extrawest-ocpi (py_ocpi). An object that our code sends or accepts must parse th
 
 from py_ocpi.core.schemas import OCPIResponse
 from py_ocpi.modules.cdrs.v_2_2_1.schemas import Cdr
-from py_ocpi.modules.commands.v_2_2_1.schemas import CommandResponse, CommandResult, StartSession, StopSession
+from py_ocpi.modules.commands.v_2_2_1.schemas import (
+    CancelReservation,
+    CommandResponse,
+    CommandResult,
+    ReserveNow,
+    StartSession,
+    StopSession,
+)
 from py_ocpi.modules.credentials.v_2_2_1.schemas import Credentials
 from py_ocpi.modules.locations.v_2_2_1.schemas import EVSE, Connector, EVSEPartialUpdate, Location
 from py_ocpi.modules.sessions.v_2_2_1.schemas import Session
@@ -27,6 +34,8 @@ MODELS = {
     "command_result": CommandResult,
     "start_session": StartSession,
     "stop_session": StopSession,
+    "reserve_now": ReserveNow,
+    "cancel_reservation": CancelReservation,
     "session": Session,
     "cdr": Cdr,
     "tariff": Tariff,

@@ -60,7 +60,7 @@ class TestRefusals:
         assert post(client, "SELF_DESTRUCT", {}).json()["status_code"] == 2001
         assert not CommandRequest.objects.exists()
 
-    def test_offline_charger_invalid_token_unknown_session_and_reservations_are_answered(self, client):
+    def test_offline_charger_invalid_token_unknown_session_and_reservation_are_answered(self, client):
         connector = public_connector()
         valid("start_session", start_body(connector))
         invalid = post(client, "START_SESSION", start_body(connector, token=token_object(valid=False))).json()
@@ -72,7 +72,7 @@ class TestRefusals:
         unknown = post(client, "STOP_SESSION", {"response_url": "http://127.0.0.1:9/r", "session_id": "12345"})
         assert unknown.json()["data"]["result"] == "UNKNOWN_SESSION"
         reserve = post(client, "CANCEL_RESERVATION", {"response_url": "http://127.0.0.1:9/r", "reservation_id": "1"})
-        assert reserve.json()["data"]["result"] == "NOT_SUPPORTED"
+        assert reserve.json()["data"]["result"] == "REJECTED"
         assert not CommandRequest.objects.exists()
 
     def test_start_and_stop_go_through_the_charge_rule_like_every_other_door(self, client):

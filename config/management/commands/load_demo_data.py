@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand
 from billing.demo import load_billing
 from config.demo_history import HISTORY_DAYS, load_history
 from drivers.demo import DEMO_DRIVER_PASSWORD, demo_driver_email, load_drivers
+from roaming.demo import NAME as PARTNER_NAME
+from roaming.demo import load_partner_network
 from stations.demo import DEMO_CHARGER_PASSWORD, OWNERS, load_network
 from stations.models import Organisation, OrganisationMember
 from stations.pipeline.demo import load_pipeline
@@ -31,6 +33,7 @@ class Command(BaseCommand):
         counts.update(load_drivers())
         counts.update(load_billing())
         counts.update(load_pipeline())
+        counts.update(load_partner_network())
         self._logins()
         if options["history_days"] > 0:
             counts.update(load_history(days=options["history_days"]))
@@ -44,6 +47,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  driver:  {demo_driver_email(1)} / {DEMO_DRIVER_PASSWORD}  (and driver02 … driver20)")
         self.stdout.write(f"  owner:   {OWNER_LOGIN[0]} / {OWNER_LOGIN[1]}  ({OWNERS[0]})")
         self.stdout.write(f"  charger: VW-DE-01-01 … with password {DEMO_CHARGER_PASSWORD}")
+        self.stdout.write(f"  partner network: {PARTNER_NAME} (OCPI roaming; its stations in the portal's search)")
 
     def _logins(self) -> None:
         User = get_user_model()
