@@ -35,7 +35,7 @@ def test_the_portal_search_shows_the_partner_stations_with_its_price_plus_our_ma
     assert "VoltNet Berlin Hauptbahnhof" in card and "Network: VoltNet" in card
     # The first connector's tariff, VLT-DC: 0.55 × 1.10 (the partner's 10 % markup) × 1.19 VAT = 0.72;
     # 0.50 per charge → 0.65.
-    assert "0.72 EUR/kWh · 0.65 EUR per charge" in card
+    assert "€0.72/kWh + €0.65 per session" in card
     assert "VoltNet Ostkreuz" in html and "VoltNet Köln Deutz" not in html
     page = client.get("/partner-sites/NL/VLT/VLT-BER-OST/").content.decode()
-    assert "0.55 EUR/kWh" in page  # VLT-AC: 0.42 × 1.10 × 1.19
+    assert "€0.55/kWh" in page  # VLT-AC: 0.42 × 1.10 × 1.19
