@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('drivers', '0006_reservation_id_tag'),
+        ('drivers', '0007_reservation_id_tag'),
         ('roaming', '0012_partner_payment_terms'),
     ]
 

@@ -9,7 +9,7 @@ def id_tags_fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("drivers", "0005_ticket_assignment")]
+    dependencies = [("drivers", "0006_notification_payment_kinds")]
 
     operations = [
         migrations.AddField(
