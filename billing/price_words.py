@@ -5,13 +5,24 @@ describes, the pricing engine (billing.pricing) decides what a session costs."""
 from datetime import datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from billing import pricing
+from billing.documents import labels
 
 SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
-WEEKDAYS = (_lazy("Mon"), _lazy("Tue"), _lazy("Wed"), _lazy("Thu"), _lazy("Fri"), _lazy("Sat"), _lazy("Sun"))
+# Spelt out (not an alias) so that makemessages finds them.
+WEEKDAYS = (
+    gettext_lazy("Mon"),
+    gettext_lazy("Tue"),
+    gettext_lazy("Wed"),
+    gettext_lazy("Thu"),
+    gettext_lazy("Fri"),
+    gettext_lazy("Sat"),
+    gettext_lazy("Sun"),
+)
 
 
 def tariff_in_words(
@@ -81,7 +92,12 @@ def membership_discount_words(*, plan, vat_rate: Decimal | None = None) -> str:
 
 
 def money(amount: Decimal, currency: str, places: int = 2) -> str:
+    """An amount the way the reader's language writes it: '€0.39' in English, '0,39 €' in
+    German and French (the active language, as the words around it)."""
     rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    language = (translation.get_language() or "en")[:2]
+    if language in ("de", "fr"):
+        return labels.money_text(rounded, currency, language, places=places)
     symbol = SYMBOLS.get(currency)
     return f"{symbol}{rounded}" if symbol else f"{rounded} {currency}"
 

@@ -5,8 +5,9 @@ from decimal import Decimal
 from django import template
 from django.utils import timezone
 
+from billing import price_words
 from billing.money import money_round
-from billing.price_words import SYMBOLS, membership_discount_words, membership_fee_words
+from billing.price_words import membership_discount_words, membership_fee_words
 from billing.selectors.countries import plan_vat_rate
 
 register = template.Library()
@@ -14,13 +15,13 @@ register = template.Library()
 
 @register.filter
 def money(amount, currency: str) -> str:
-    """8.0000, "EUR" → "€8.00" (rounded to the currency's places, like invoices; the same
-    notation as the price words, so the station page, the live view and the receipt agree)."""
+    """8.0000, "EUR" → "€8.00", "8,00 €" in German and French (rounded to the currency's
+    places, like invoices; written by the price words' helper, so the station page, the live
+    view and the receipt agree)."""
     if amount is None or amount == "":
         return "–"
     rounded = money_round(Decimal(amount), currency)
-    symbol = SYMBOLS.get(currency)
-    return f"{symbol}{rounded}" if symbol else f"{rounded} {currency}"
+    return price_words.money(rounded, currency, places=max(0, -rounded.as_tuple().exponent))
 
 
 @register.filter

@@ -12,9 +12,11 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.tests.factories import energy_tariff
 from drivers.models import DriverNotification
 from drivers.services.notifications import driver_notify
 from drivers.tests.factories import DriverFactory
+from stations.tests.factories import ConnectorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +114,15 @@ def test_every_portal_string_is_translated_and_compiled(language):
     translated = {key[0] if isinstance(key, tuple) else key for key in catalog} - {""}
     assert "#, fuzzy" not in source
     assert len(translated) == entries, "run `make messages` and translate what is new"
+
+
+def test_prices_are_written_the_readers_way(client):
+    connector = ConnectorFactory()
+    energy_tariff(site=connector.station.site, price="0.50", vat="0")
+    url = reverse("portal-site", args=[connector.station.site_id])
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    german = client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    french = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "€0.50/kWh" in english
+    assert "0,50 €/kWh" in german and "€0.50" not in german
+    assert "0,50 €/kWh" in french
