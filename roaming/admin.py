@@ -2,7 +2,9 @@
 versions URL and token A, update the credentials, unregister. Each action calls one service."""
 
 from django.contrib import admin, messages
+from django.utils import timezone
 
+from billing.money import money_text
 from roaming import parties, tasks
 from roaming.client import PartnerError
 from roaming.models import (
@@ -17,6 +19,8 @@ from roaming.models import (
     PartnerTariff,
     PartnerToken,
 )
+from roaming.selectors.partners import partner_balances
+from roaming.services import partner_ledger
 from roaming.services import partners as partner_services
 
 
@@ -45,13 +49,14 @@ class PartnerAdmin(admin.ModelAdmin):
         "commission_percent",
         "markup_percent",
         "payment_terms_days",
+        "books",
         "version",
         "endpoints",
         "registered_at",
         "last_sync_at",
         "created_at",
     ]
-    readonly_fields = ["status", "version", "endpoints", "registered_at", "last_sync_at", "created_at"]
+    readonly_fields = ["status", "books", "version", "endpoints", "registered_at", "last_sync_at", "created_at"]
     inlines = [PartnerRoleInline]
     actions = ["issue_token_a", "register", "unregister", "push_locations", "pull_now"]
 
@@ -61,6 +66,19 @@ class PartnerAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("roles")
+
+    @admin.display(description="Ledger balances")
+    def books(self, partner: Partner) -> str:
+        balances = partner_balances(partner=partner)
+        return (
+            " · ".join(f"{kind} {money_text(total, currency)} {currency}" for kind, currency, total in balances) or "–"
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "organisation" in form.changed_data:
+            # CDRs that arrived before the partner had an organisation in our books.
+            partner_ledger.partner_books_post(partner=obj, now=timezone.now())
 
     @admin.action(description="Issue a new token A (the partner registers with us)")
     def issue_token_a(self, request, queryset):

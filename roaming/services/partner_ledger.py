@@ -100,6 +100,13 @@ def our_cdr_post(*, push: CdrPush) -> bool:
     return created
 
 
+def partner_books_post(*, partner: Partner, now) -> int:
+    """Once staff name the partner's organisation: post what was waiting for it, both ways."""
+    if partner.organisation is None:
+        return 0
+    return partner_cdrs_post(party=partner.organisation, end=now) + our_cdrs_post(party=partner.organisation, end=now)
+
+
 def partner_cdrs_post(*, party: Organisation, end) -> int:
     """Before a partner CPO's statement: post each of its CDRs stopped before `end` that is
     not in the ledger yet (one that arrived before the partner had an organisation)."""

@@ -19,7 +19,7 @@ from billing.services.ledger import account_get
 from billing.services.settlements import statement_settle, statements_generate
 from billing.tests.test_invoice_documents import pdf_text
 from drivers.tests.factories import DriverFactory, TokenFactory
-from roaming.models import CdrPush, PartnerToken
+from roaming.models import CdrPush, Partner, PartnerToken
 from roaming.selectors import sessions
 from roaming.services import pushes
 from roaming.services.partner_sessions import cdr_receive
@@ -205,3 +205,32 @@ def test_the_due_date_is_on_the_statement_csv_pdf_and_api(cpo, admin_client, sta
     statement_settle(statement=statement)
     [listed] = staff_client.get("/api/v1/settlements/", {"role": "cpo"}).json()["results"]
     assert listed["settled_at"] is not None
+
+
+def test_naming_the_partners_books_in_the_admin_posts_what_waited_and_shows_the_balance(cpo, admin_client):
+    organisation = cpo.organisation
+    Partner.objects.filter(pk=cpo.pk).update(organisation=None)
+    TokenFactory(uid="04A1B2C3D4", driver=DriverFactory(emsp=OrganisationFactory()))
+    cdr_receive(partner=Partner.objects.get(pk=cpo.pk), data=partner_cpo_cdr()[1])
+    assert balance(Account.Kind.PARTNER_PAYABLE, organisation=organisation) == Decimal("0")
+
+    url = reverse("admin:roaming_partner_change", args=[cpo.pk])
+    role = cpo.roles.get()
+    form = {
+        "name": cpo.name,
+        "versions_url": cpo.versions_url,
+        "outbound_token": cpo.outbound_token,
+        "organisation": organisation.pk,
+        "commission_percent": "15",
+        "markup_percent": "10",
+        "payment_terms_days": "14",
+        "roles-TOTAL_FORMS": "1",
+        "roles-INITIAL_FORMS": "1",
+        "roles-MIN_NUM_FORMS": "0",
+        "roles-MAX_NUM_FORMS": "1000",
+        "roles-0-id": role.pk,
+        "roles-0-partner": cpo.pk,
+    }
+    assert admin_client.post(url, form).status_code == 302
+    assert balance(Account.Kind.PARTNER_PAYABLE, organisation=organisation) == Decimal("-6.80")
+    assert "Partner CPO payable -6.80 EUR" in admin_client.get(url).content.decode()
