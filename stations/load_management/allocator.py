@@ -19,7 +19,8 @@ Rules, in order:
 3. The rest is filled class by class (a higher class is served fully before a lower class
    gets more than its minimum) by progressive filling at an equal power level: a session
    stops growing at its ceiling (its maximum, or its measured draw plus headroom when the
-   EV draws less than it was allowed) or when a node above it is full.
+   EV draws less than it was allowed, held while its draw is unknown) or when a node
+   above it is full.
 4. Limits are rounded down (0.1 A, 10 W), so rounding never crosses a limit."""
 
 import math
@@ -51,10 +52,11 @@ class Session:
     `phases` are the grid phases (0, 1, 2) its connector draws from: one for AC single
     phase (the connector's phase rotation says which), three otherwise. AC limits are in A
     per phase, DC (`dc=True`) in W. `measured` is the recent draw in the same unit (highest
-    phase for AC), `previous` the limit it had before this round (None: never allocated;
-    0: paused by us). `suspended` is an EV that stopped drawing on its own (SuspendedEV):
-    it keeps its minimum only. `controlled=False` is a charger that did not accept its
-    profile: it is counted at `maximum` and not allocated."""
+    phase for AC), `previous` the limit its charger holds from us (before any was sent,
+    its last share; None: never allocated; 0: paused by us). `capped` says its last share
+    was its measured draw plus headroom (an EV drawing clearly less than it was allowed). `suspended` is an EV that stopped drawing on
+    its own (SuspendedEV): it keeps its minimum only. `controlled=False` is a charger that
+    did not accept its profile: it is counted at `maximum` and not allocated."""
 
     id: str
     node: str
@@ -66,6 +68,7 @@ class Session:
     started: float = 0.0
     measured: float | None = None
     previous: float | None = None
+    capped: bool = False
     suspended: bool = False
     controlled: bool = True
 
@@ -115,15 +118,27 @@ def power_per_unit(session: Session, voltage: float) -> float:
 
 
 def ceiling(session: Session, settings: Settings) -> tuple[float, str]:
-    """The most this session is offered this round, and why."""
+    """The most this session is offered this round, and why.
+
+    An EV drawing clearly less than it was allowed (its draw plus half the headroom below
+    its limit) is capped at its draw plus the headroom, and the rest goes to the others.
+    It stays capped, at its draw plus the headroom, until it draws into the upper half of
+    that headroom: then its cap is lifted at once. While its draw is unknown (a reading from
+    before its last limit settled, or none lately) a capped session keeps its cap: offering
+    it the full share then, and capping it again at the next reading, swung its limit every
+    few seconds (docs/smart-charging.md)."""
     if session.suspended:
         return session.minimum, REASON_SUSPENDED
     headroom = settings.headroom_a * (settings.voltage * PHASES if session.dc else 1.0)
-    # Capped while it draws clearly less than it was allowed; a capped session's limit is its
-    # draw plus the headroom, so it stays capped until it draws into the upper half of it.
+    if session.previous and session.measured is None and session.capped:
+        return _capped(session, session.previous), REASON_DRAW
     if session.measured is not None and session.previous and session.measured + headroom / 2 < session.previous:
-        return min(session.maximum, max(session.minimum, session.measured + headroom)), REASON_DRAW
+        return _capped(session, session.measured + headroom), REASON_DRAW
     return session.maximum, REASON_MAXIMUM
+
+
+def _capped(session: Session, cap: float) -> float:
+    return min(session.maximum, max(session.minimum, cap))
 
 
 def allocate(nodes: Sequence[Node], sessions: Sequence[Session], settings: Settings = Settings()) -> list[Allocation]:

@@ -165,7 +165,8 @@ def site_inputs(policy: SiteLoadPolicy, *, now: datetime) -> SiteInputs:
                 priority=session_priority(row),
                 started=row.started_at.timestamp(),
                 measured=_measured(row, facts, settings.voltage, now=now, allocation=allocation),
-                previous=float(allocation.limit) if allocation else None,
+                previous=_previous(allocation),
+                capped=allocation is not None and allocation.reason == allocator.REASON_DRAW,
                 suspended=row.connector is not None and row.connector.status == ChargePointStatus.SUSPENDED_EV,
                 controlled=allocation.controlled if allocation else True,
                 **facts,
@@ -181,6 +182,16 @@ def session_allocation(row: ChargingSession) -> SessionAllocation | None:
         return row.allocation
     except SessionAllocation.DoesNotExist:
         return None
+
+
+def _previous(allocation: SessionAllocation | None) -> float | None:
+    """The limit the session's charger holds from us; before any was sent, the last share.
+    A draw is "clearly less than allowed" against what the charger allows: a raise held
+    back behind a site's reductions is not yet allowed, and comparing the draw with it
+    capped a car that was drawing all it had been given."""
+    if allocation is None:
+        return None
+    return float(allocation.sent_limit if allocation.sent_limit is not None else allocation.limit)
 
 
 def _measured(

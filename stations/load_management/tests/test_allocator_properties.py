@@ -1,6 +1,7 @@
 """Property tests of the allocator: for random trees, sessions, draws and priorities, no
 limit is ever exceeded at any level, each EV gets at least its minimum or is paused, and
-capacity is not left unused while someone is throttled. The checks recompute every node's
+capacity is not left unused while someone is throttled (below its ceiling: a capped
+session's headroom above its draw counts as used). The checks recompute every node's
 load from the output alone; they share no code with the allocator but its public helpers
 for a session's phase coefficients and ceiling."""
 
@@ -70,6 +71,7 @@ def sessions_on(draw, nodes: list[Node]) -> list[Session]:
                 started=float(index),
                 measured=measured,
                 previous=previous,
+                capped=draw(st.booleans()),
                 suspended=draw(st.booleans()),
                 controlled=draw(st.integers(min_value=0, max_value=9)) > 0,
             )

@@ -119,10 +119,12 @@ def test_an_ev_drawing_less_than_allowed_gives_the_rest_to_the_others(site):
 
 
 def test_a_raise_is_not_undone_by_the_draw_measured_before_it(site):
+    LoadNode.objects.filter(site=site).update(max_current_a=Decimal("16"))
     slow, fast = _session(site, 1), _session(site, 2)
-    services.site_rebalance(site_id=site.pk, now=NOW)
-    ChargingSession.objects.filter(pk=slow.pk).update(last_power_w=Decimal("5520"), last_meter_at=SETTLED)
-    services.site_rebalance(site_id=site.pk, now=SETTLED)  # slow capped to its 8 A draw + headroom
+    services.site_rebalance(site_id=site.pk, now=NOW)  # 8 A each: the site is full
+    for session in (slow, fast):  # each car draws all of its 8 A
+        ChargingSession.objects.filter(pk=session.pk).update(last_power_w=Decimal("5520"), last_meter_at=SETTLED)
+    services.site_rebalance(site_id=site.pk, now=SETTLED)
     ChargingSession.objects.filter(pk=fast.pk).update(status=ChargingSession.Status.COMPLETED)
     later = SETTLED + timedelta(seconds=5)
     services.site_rebalance(site_id=site.pk, now=later)  # fast left: slow may have it all
@@ -130,7 +132,7 @@ def test_a_raise_is_not_undone_by_the_draw_measured_before_it(site):
     # The next reading still shows 8 A from before the raise: the raise stands.
     ChargingSession.objects.filter(pk=slow.pk).update(last_meter_at=later + timedelta(seconds=2))
     services.site_rebalance(site_id=site.pk, now=later + timedelta(seconds=3))
-    assert SessionAllocation.objects.get(session=slow).limit == raised > Decimal("10.0")
+    assert SessionAllocation.objects.get(session=slow).limit == raised == Decimal("16.0")
 
 
 def test_night_capacity_applies_in_the_site_time_zone(site):
