@@ -20,8 +20,8 @@ class VehicleInline(admin.TabularInline):
 
 @admin.register(Driver)
 class DriverAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "email", "emsp", "account_status", "email_verified_at", "created_at"]
-    list_filter = ["account_status", "emsp", "country"]
+    list_display = ["__str__", "email", "emsp", "account_status", "fleet", "email_verified_at", "created_at"]
+    list_filter = ["account_status", "fleet", "emsp", "country"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "tokens__uid"]
     list_select_related = ["user", "emsp"]
     inlines = [TokenInline, VehicleInline]

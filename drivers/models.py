@@ -41,6 +41,11 @@ class Driver(models.Model):
     )
     email_verified_at = models.DateTimeField(null=True, blank=True)
     account_status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
+    fleet = models.BooleanField(
+        default=False,
+        help_text="A fleet account (company vehicles): site load management serves its sessions before "
+        "ad-hoc ones, as it does a member's.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from billing.models import MembershipPlan, Subscription
 from drivers.selectors.sessions import session_token
+from stations.load_management import priorities
 
 
 def plan_for_driver(*, driver, on: date) -> MembershipPlan | None:
@@ -21,11 +22,11 @@ def plan_for_driver(*, driver, on: date) -> MembershipPlan | None:
 
 
 # Site load management serves members before ad-hoc drivers (docs/smart-charging.md).
-MEMBER_PRIORITY = 1
+MEMBER_PRIORITY = priorities.PREFERRED
 
 
 def session_load_priority(session) -> int:
     """The load-management priority class of a session: a member's charge before ad hoc."""
     token = session_token(session=session)
     driver = token.driver if token is not None else None
-    return MEMBER_PRIORITY if plan_for_driver(driver=driver, on=session.started_at.date()) else 0
+    return MEMBER_PRIORITY if plan_for_driver(driver=driver, on=session.started_at.date()) else priorities.AD_HOC

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from drivers.models import Driver, SessionToken, Token
 from stations import prices
+from stations.load_management import priorities
 from stations.load_management.selectors import session_load_note
 from stations.models import ChargingSession, CommandRequest
 
@@ -50,6 +51,13 @@ def session_started_by(*, driver: Driver, command: CommandRequest) -> ChargingSe
     if connector_id:
         sessions = sessions.filter(connector_number=connector_id)
     return sessions.order_by("start_received_at").first()
+
+
+def session_fleet_priority(session: ChargingSession) -> int:
+    """Site load management's class for a session (registered in drivers/receivers.py): a
+    fleet account's charge before an ad-hoc one. One query."""
+    fleet = Driver.objects.filter(fleet=True, tokens__session_links__session_id=session.pk).exists()
+    return priorities.PREFERRED if fleet else priorities.AD_HOC
 
 
 def session_token(*, session: ChargingSession) -> Token | None:
