@@ -4,6 +4,7 @@ membership; an organisation's statements. Querysets, so callers can paginate."""
 from django.db.models import QuerySet
 
 from billing.models import ChargeDetailRecord, Invoice, MembershipPlan, Payment, SettlementStatement, Subscription
+from drivers.models import Driver
 from stations.models import ChargingSession
 
 
@@ -56,10 +57,11 @@ def sessions_unpriced(*, stopped_before, limit: int = 10000) -> QuerySet:
 def invoices_unsent(*, issued_before, limit: int = 10000) -> QuerySet:
     """Ids of documents issued before `issued_before` that were never e-mailed (their batch
     was lost: a worker killed mid-run, a broker that came back empty) to drivers with an
-    address."""
+    address and an open account."""
     return (
         Invoice.objects.filter(emailed_at__isnull=True, issued_at__lt=issued_before)
         .exclude(driver__user__email="")
+        .exclude(driver__account_status=Driver.AccountStatus.CLOSED)
         .order_by("issued_at", "id")
         .values_list("pk", flat=True)[:limit]
     )

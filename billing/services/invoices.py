@@ -30,6 +30,7 @@ from billing.models import (
 )
 from billing.money import ZERO
 from billing.pdf import invoice_pdf
+from drivers.models import Driver
 from stations.models import Organisation
 
 logger = logging.getLogger(__name__)
@@ -248,9 +249,12 @@ def credit_note_issue(*, credit_cdr: ChargeDetailRecord, now: datetime) -> Invoi
 
 
 def invoice_email(*, invoice_id: int) -> bool:
-    """E-mail the PDF to the driver once (compare-and-set on emailed_at)."""
+    """E-mail the PDF to the driver once (compare-and-set on emailed_at); never to a closed
+    account (its address is a placeholder: the driver reads their documents in the export)."""
     invoice = Invoice.objects.select_related("driver__user", "issuer").get(pk=invoice_id)
     if invoice.emailed_at or not invoice.driver.email:
+        return False
+    if invoice.driver.account_status == Driver.AccountStatus.CLOSED:
         return False
     subject, body = _email_text(invoice)
     message = EmailMessage(

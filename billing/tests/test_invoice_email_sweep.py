@@ -13,6 +13,7 @@ from billing.models import Invoice
 from billing.services.cdrs import session_price
 from billing.services.invoices import invoices_issue_for_month
 from billing.tests.factories import completed_session, energy_tariff
+from drivers.services.accounts import driver_account_close
 from drivers.tests.factories import DriverFactory
 from stations.tests.factories import ConnectorFactory
 
@@ -49,3 +50,16 @@ def test_sweep_leaves_just_issued_invoices_to_their_batch(issued_unsent):
 
     assert tasks.email_unsent_invoices() == 0
     assert mail.outbox == []
+
+
+def test_a_closed_accounts_invoice_is_never_e_mailed(issued_unsent):
+    """A closed account's address is a placeholder (closed-<id>@invalid): nothing goes there,
+    neither from its batch nor from the sweep."""
+    closed = Invoice.objects.get(pk=issued_unsent[0]).driver
+    driver_account_close(driver=closed)
+    Invoice.objects.filter(pk__in=issued_unsent).update(issued_at=timezone.now() - timedelta(minutes=30))
+
+    assert tasks.email_invoices(issued_unsent[:1]) == 0
+    assert tasks.email_unsent_invoices() == 2
+    assert tasks.email_unsent_invoices() == 0
+    assert len(mail.outbox) == 2 and closed.user.email not in [message.to[0] for message in mail.outbox]
