@@ -68,6 +68,9 @@ def ad_hoc_charge_begin(
         key=client_key,
         provider=provider,
     )
+    if payment.status == Payment.Status.PENDING and not payment.provider_reference:
+        # The same form submitted twice at once: the first submit is still at the processor.
+        raise AdHocError(_("This payment is already under way. Please wait a moment."), "in_progress")
     if payment.status != Payment.Status.REQUIRES_CAPTURE:
         raise AdHocError(payment.failure_message or _("The card was not accepted."), "card_declined")
     try:

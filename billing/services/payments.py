@@ -408,6 +408,12 @@ def ad_hoc_authorize(
         key=payment.idempotency_key,
         description="Ad-hoc charging",
     )
+    if result.status == "error":
+        # Not the card's fault and nothing is held: the driver is told to try again (with a
+        # fresh form, hence a fresh key), not shown the network error.
+        result = ProviderResult(
+            "failed", result.reference, "The card processor could not be reached. Please try again."
+        )
     payment = payment_result_apply(payment_id=payment.pk, result=result, now=timezone.now())
     if payment.status == Payment.Status.REQUIRES_CAPTURE:
         # A one-off token without a driver: token authorization accepts it until the

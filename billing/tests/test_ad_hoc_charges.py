@@ -102,6 +102,15 @@ def test_a_declined_card_gets_the_processors_words_and_starts_nothing(stripe_ser
     assert not Token.objects.exists()
 
 
+def test_an_unreachable_processor_asks_to_try_again_and_starts_nothing(connector, settings):
+    settings.STRIPE_API_KEY = "sk_test_stub"
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # the discard port: nothing listens
+    with pytest.raises(AdHocError) as refused:
+        begin(connector)
+    assert refused.value.message == "The card processor could not be reached. Please try again."
+    assert not CommandRequest.objects.exists() and not Token.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("change", "code"),
     [

@@ -72,6 +72,8 @@ def pay_server(django_db_setup, django_db_blocker, tmp_path_factory, stripe_api,
         "STRIPE_PUBLISHABLE_KEY": "pk_test_stub",
         "EMAIL_URL": f"filemail:///{mail_dir}",
         "CELERY_QUEUE": queue,
+        # Its own cache keys: the pay form's attempts per address start at zero.
+        "CACHE_KEY_PREFIX": queue,
     }
     browser.collect_static(live_servers.server_env())
     logs = tmp_path_factory.mktemp("payg-servers")

@@ -12,6 +12,7 @@ from django.urls import reverse
 from billing.models import AdHocCharge, EvseQrCode, Payment
 from billing.tests.factories import energy_tariff
 from billing.tests.stripe_stub import DECLINING_CARD
+from billing.views.pay_as_you_go import PAY_ATTEMPTS_PER_HOUR
 from stations import prices
 from stations.models import ChargePointStatus, CommandRequest
 from stations.tests.factories import ConnectorFactory
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def cards(stripe_server, settings):
+def cards(stripe_server, settings, private_throttle_cache):
+    # A private cache: the pay form's attempts per address start at zero in every test.
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_stub"
     return stripe_server
 
@@ -89,6 +91,14 @@ def test_a_declined_card_is_told_plainly_and_nothing_starts(client, cards, conne
     assert response.redirect_chain[-1][0] == pay_url(connector)
     assert "Your card was declined." in page and 'id="pay-form"' in page
     assert not CommandRequest.objects.exists() and not AdHocCharge.objects.exists()
+
+
+def test_card_testing_from_one_address_is_cut_off_before_stripe_is_called(client, cards, connector):
+    for _ in range(PAY_ATTEMPTS_PER_HOUR):
+        assert "Your card was declined." in pay(client, connector, card=DECLINING_CARD).content.decode()
+    page = pay(client, connector).content.decode()
+    assert "Too many payment attempts" in page
+    assert len(cards.requests) == PAY_ATTEMPTS_PER_HOUR and not AdHocCharge.objects.exists()
 
 
 def test_a_charge_page_needs_its_secret_key(client, cards, connector):

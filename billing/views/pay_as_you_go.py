@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,12 +20,17 @@ from billing.selectors import ad_hoc as ad_hoc_selectors
 from billing.selectors.cdrs import cdr_in_force
 from billing.services import ad_hoc
 from billing.views.portal_cards import card_payments_configured
+from drivers.login_throttle import client_address
 from drivers.selectors.sessions import session_live_state
 from drivers.selectors.stations import connector_availability
 from drivers.views.charging import START_MESSAGES, STOP_MESSAGES
 from stations import live, prices
 from stations.models import CommandRequest
 from stations.services.charging import ChargeRefused
+
+# Card testers try stolen numbers on public pay forms: each address gets a few card
+# attempts an hour (a driver retyping a mistyped card stays well below).
+PAY_ATTEMPTS_PER_HOUR = 10
 
 
 def evse_page(request, identity: str, evse: int):
@@ -37,6 +43,9 @@ def evse_page(request, identity: str, evse: int):
     if payable and card_payments_configured():
         form = PayAsYouGoForm(request.POST or None, connectors=payable, initial={"key": uuid.uuid4()})
     if request.method == "POST" and form is not None and form.is_valid():
+        if not _pay_attempt_allowed(request):
+            messages.error(request, _("Too many payment attempts from here. Please try again in an hour."))
+            return redirect("pay-evse", identity=identity, evse=evse)
         connector = next(c for c in payable if c.connector_id == form.cleaned_data["connector"])
         try:
             charge = ad_hoc.ad_hoc_charge_begin(
@@ -63,6 +72,16 @@ def evse_page(request, identity: str, evse: int):
     }
     # Reached with a bound form only when it was invalid (a tampered or expired page).
     return render(request, "portal/pay_evse.html", context, status=400 if form is not None and form.is_bound else 200)
+
+
+def _pay_attempt_allowed(request) -> bool:
+    key = f"payg-attempts:{client_address(request)}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # expired (or the cache was unreachable) between add and incr
+        return True
+    return attempts <= PAY_ATTEMPTS_PER_HOUR
 
 
 def _connector_rows(connectors) -> list[dict]:
