@@ -131,7 +131,12 @@ def test_the_report_email_is_written_in_each_subscribers_language(month_of_sessi
     assert analytics_reports_send(month=MAY, now=datetime(2026, 6, 2, 4, tzinfo=UTC)) == 2
 
     german, french = sorted(mailoutbox, key=lambda message: message.to[0] != "inhaber@example.com")
-    # Month names and decimal commas in the subscriber's language; the owner's 30 kWh.
-    assert "Mai 2026" in german.body and "30,0 (" in german.body
-    assert "mai 2026" in french.body and "0 (" in french.body and "30,0)" in french.body
-    assert "May 2026" not in german.body + french.body
+    # Words, month names and decimal commas in the subscriber's language; the owner's 30
+    # kWh are the whole network's, the partner has no stations.
+    assert german.subject == f"Monatlicher Analysebericht 2026-05: {owner.name}"
+    assert f"{owner.name}, Mai 2026: Ihre Ladestationen im Vergleich zum gesamten Netz." in german.body
+    assert "Ladevorgänge: 2 (Netz 2)" in german.body and "kWh: 30,0 (Netz 30,0)" in german.body
+    assert french.subject == "Rapport d'analyse mensuel 2026-05 : Partenaire"
+    assert "Partenaire, mai 2026 : vos bornes comparées à l'ensemble du réseau." in french.body
+    assert "Sessions : 0 (réseau 2)" in french.body and "(réseau 30,0)" in french.body
+    assert "network" not in german.body + french.body
