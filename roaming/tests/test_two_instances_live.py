@@ -31,14 +31,19 @@ from billing.services.ledger import account_get
 from billing.services.settlements import statements_generate
 from billing.tests.factories import energy_tariff
 from config import live_servers
-from drivers.models import Driver
+from drivers.models import Driver, Reservation
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway.tests.charger import connected, in_db, now_iso, run
 from roaming import tasks
-from roaming.models import Partner, PartnerCdr, PartnerLocation, PartnerSession, SentCommand
+from roaming.models import Partner, PartnerCdr, PartnerLocation, PartnerSession, PartnerTariff, SentCommand
 from roaming.services.partner_locations import locations_pull
 from roaming.services.partners import partner_register
-from roaming.services.sent_commands import partner_charge_start, partner_charge_stop
+from roaming.services.sent_commands import (
+    partner_charge_start,
+    partner_charge_stop,
+    partner_reservation_cancel,
+    partner_reservation_make,
+)
 from roaming.tests.factories import pending_partner, public_connector
 from stations.tests.factories import OrganisationFactory
 
@@ -285,21 +290,60 @@ def test_a_driver_of_one_network_charges_at_the_other(networks, settings):
         ("EMSP", "CPB"),
     }
 
-    # Location sync: the EMSP pulls the CPO's Locations and finds the charger's EVSE.
+    def emsp_sees(func):
+        return lambda: on_emsp(networks, func)
+
+    # Location sync: right after the registration the CPO's worker pushes its Locations and
+    # Tariffs to the EMSP; the EMSP's pull (the reconciliation) then changes nothing.
+    eventually(
+        emsp_sees(lambda: PartnerLocation.objects.filter(partner=cpo_at_emsp, location_id=site_id).exists()),
+        what="the CPO pushes its Location to the EMSP after the registration",
+        timeout=60,
+    )
+    eventually(
+        emsp_sees(lambda: PartnerTariff.objects.filter(partner=cpo_at_emsp, party_id="CPA").exists()),
+        what="the CPO pushes its Tariff to the EMSP after the registration",
+        timeout=60,
+    )
+
     def emsp_location():
+        pushed = PartnerLocation.objects.get(partner=cpo_at_emsp, party_id="CPA", location_id=site_id)
         assert locations_pull(partner=cpo_at_emsp) >= 1
-        return PartnerLocation.objects.get(partner=cpo_at_emsp, party_id="CPA", location_id=site_id)
+        pulled = PartnerLocation.objects.get(pk=pushed.pk)
+        assert (pulled.data, pulled.last_updated) == (pushed.data, pushed.last_updated)
+        return pulled
 
     location = on_emsp(networks, emsp_location)
     assert evse_uid in {evse["uid"] for evse in location.data["evses"]}
-
-    def emsp_sees(func):
-        return lambda: on_emsp(networks, func)
 
     async def journey():
         async with connected(networks.cpo_url, connector.station.identity) as charger:
             await charger.call(call.BootNotification(charge_point_model="M", charge_point_vendor="V"))
             await charger.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
+
+            # The EMSP's driver reserves the EVSE from the portal's service, then cancels it:
+            # the CPO's charger gets ReserveNow and CancelReservation, the EMSP each result.
+            reserved = await in_db(on_emsp)(
+                networks, partner_reservation_make, token=token, location=location, evse_uid=evse_uid, minutes=15
+            )
+            assert reserved.response == "ACCEPTED"
+            reserve_now = await charger.wait_for_call("ReserveNow")
+            assert (reserve_now["id_tag"], reserve_now["connector_id"]) == ("EMSPDRIVER01", 1)
+            await eventually_async(
+                emsp_sees(lambda: SentCommand.objects.get(pk=reserved.pk).result == "ACCEPTED"),
+                what="the RESERVE_NOW result reaches the EMSP",
+            )
+            held = await in_db(Reservation.objects.get)(pk=reserve_now["reservation_id"])
+            assert (held.id_tag, held.status, held.driver_id) == ("EMSPDRIVER01", Reservation.Status.ACCEPTED, None)
+            cancel = await in_db(on_emsp)(networks, partner_reservation_cancel, token=token, reservation=reserved)
+            assert cancel.response == "ACCEPTED"
+            cancelled = await charger.wait_for_call("CancelReservation")
+            assert cancelled["reservation_id"] == held.pk
+            await eventually_async(
+                emsp_sees(lambda: SentCommand.objects.get(pk=cancel.pk).result == "CANCELED_RESERVATION"),
+                what="the CANCEL_RESERVATION result reaches the EMSP",
+            )
+            assert (await in_db(Reservation.objects.get)(pk=held.pk)).status == Reservation.Status.CANCELLED
 
             # The EMSP's driver starts from the portal's service; the CPO's charger is asked.
             sent = await in_db(on_emsp)(
