@@ -283,35 +283,39 @@ def _current_status_update(
 ) -> tuple[str, str] | None:
     """Move the current status (row-locked) and return the previous (status, error_code),
     or None when nothing moved (older report, or a connector we do not know)."""
-    columns = ("status", "error_code", "status_charger_at", "status_received_at")
     if connector_number == 0:
-        holder = ChargingStation.objects.select_for_update().only(*columns).filter(pk=station_id).first()
+        model, lookup = ChargingStation, {"pk": station_id}
     else:
-        holder = (
-            Connector.objects.select_for_update()
-            .only(*columns)
-            .filter(station_id=station_id, connector_id=connector_number)
-            .first()
-        )
+        model, lookup = Connector, {"station_id": station_id, "connector_id": connector_number}
         fields = {**fields, **connector_fields}
-    if holder is None:
+    # Plain values, unordered: Connector's default ordering (by station, i.e. its identity)
+    # joined the station into the locking query, locked its row too and cost the hottest
+    # status path an instance per report.
+    holder = (
+        model.objects.select_for_update()
+        .filter(**lookup)
+        .order_by()
+        .values_list("pk", "status", "error_code", "status_charger_at", "status_received_at")[:1]
+    )
+    row = next(iter(holder), None)
+    if row is None:
         logger.warning("station %s reported status for unknown connector %s", station_id, connector_number)
         return None
+    pk, status_held, error_code_held, charger_at_held, received_at_held = row
     if _is_older(
         charger_at=charger_at,
         received_at=received_at,
-        current_charger_at=holder.status_charger_at,
-        current_received_at=holder.status_received_at,
+        current_charger_at=charger_at_held,
+        current_received_at=received_at_held,
     ):
         return None
-    previous = (holder.status, holder.error_code)
-    type(holder).objects.filter(pk=holder.pk).update(
+    model.objects.filter(pk=pk).update(
         **fields,
         status_updated_at=charger_at or received_at,
         status_charger_at=charger_at,
         status_received_at=received_at,
     )
-    return previous
+    return (status_held, error_code_held)
 
 
 def firmware_status_record(*, station_id: int, status: str, at: datetime) -> None:
