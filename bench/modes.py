@@ -19,6 +19,9 @@ EMBEDDED_VAR_DIR = Path(tempfile.gettempdir()) / "evcms-bench-var"
 # uvicorn's WebSocket implementation; "websockets" is the legacy one (the 2026-11-24 S0–S4
 # production run used it), "auto" what the Procfile gets.
 UVICORN_WS = os.environ.get("BENCH_UVICORN_WS", "auto")
+# The gateway scenarios' ASGI server: "uvicorn" (the Procfile's) or "granian" (measured
+# against it for docs/asgi-server.md; it has no uvicorn options, the TLS scope hook or the drain).
+ASGI_SERVER = os.environ.get("BENCH_ASGI_SERVER", "uvicorn")
 # uvicorn worker processes for the gateway scenarios; more than one only makes sense with
 # BENCH_SERVER_CORE naming as many cores (e.g. "0,1"), the generator then sharing one.
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "1"))
@@ -61,9 +64,13 @@ class Mode:
         self.provision(count)
         return bench_fleet.fleet(count=count)
 
-    def asgi_server(self, *, server: str = "uvicorn", workers: int = WEB_WORKERS) -> runner.Server:
+    def asgi_server(self, *, server: str = ASGI_SERVER, workers: int = WEB_WORKERS) -> runner.Server:
         port = runner.free_port()
-        if server == "daphne":
+        if server == "granian":
+            command = [str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--host", runner.HOST]
+            command += ["--port", str(port), "--loop", "uvloop", "--ws", "--workers", str(workers)]
+            command += ["--no-access-log", "--log-level", "warning", "config.asgi:application"]
+        elif server == "daphne":
             command = [sys.executable, "-m", "daphne", "-b", runner.HOST, "-p", str(port), "config.asgi:application"]
         else:
             command = [

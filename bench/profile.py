@@ -4,7 +4,8 @@ Where the gateway's CPU goes: starts the gateway as the benchmark does (pinned t
 server core), drives it with the S3 generator at one fixed MeterValues rate, and attaches
 py-spy (`--gil`, so samples count only the thread holding the GIL, i.e. Python CPU) for
 the measurement window; or, with `--storm N`, runs S4's reconnect storm with N chargers
-and attaches py-spy to the restarted server for its first `--seconds`. Prints the functions with the largest inclusive share of samples
+and attaches py-spy to the restarted server for its first `--seconds`; or, with `--idle N`, holds S1's idle fleet of N chargers (60 s heartbeats)
+and profiles its steady state. Prints the functions with the largest inclusive share of samples
 and writes the raw stacks next to the results (bench/results/profile-<mode>.txt)."""
 
 import argparse
@@ -46,6 +47,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--chargers", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--storm", type=int, metavar="N", help="profile S4's re-boot of N chargers instead")
+    parser.add_argument("--idle", type=int, metavar="N", help="profile S1's idle fleet of N chargers instead")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args(argv)
@@ -55,6 +57,15 @@ def main(argv: list[str]) -> int:
     mode.reset()
     if args.storm:
         spec = storm_spec(mode, args.storm, SIZES["issue"])
+    elif args.idle:
+        spec = {
+            "kind": "fleet",
+            "credentials": mode.fleet(args.idle),
+            "profile": {"connectors": 2, "heartbeat_interval": 60},
+            "steps": [{"chargers": args.idle, "settle": 5, "measure": args.seconds}],
+            "ramp_per_s": 100,
+            "boot_timeout": 240,
+        }
     else:
         spec = {
             "kind": "rate_steps",
@@ -64,7 +75,8 @@ def main(argv: list[str]) -> int:
             "settle": 3,
             "p99_limit_ms": 10_000,
         }
-    out = RESULTS_DIR / f"profile-{args.mode}{'-storm' if args.storm else ''}.txt"
+    kind = "-storm" if args.storm else "-idle" if args.idle else ""
+    out = RESULTS_DIR / f"profile-{args.mode}{kind}.txt"
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     spy: dict = {}
 
@@ -94,6 +106,8 @@ def main(argv: list[str]) -> int:
         print(
             f"{args.mode}: {window['msgs_per_s']:.0f} msgs/s, server CPU {window['server_cpu']:.0%}, {cpu_ms:.2f} ms/msg"
         )
+        if args.idle:
+            print(f"server RSS {window.get('server_rss_mib')} MiB for {args.idle} chargers")
     print(f"{'inclusive':>9} {'self':>6}  function")
     for name, incl, self_share in summarize(out.read_text(), args.top):
         print(f"{incl:8.1f}% {self_share:5.1f}%  {name}")
