@@ -33,7 +33,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--size",
         choices=list(SIZES),
         default="box",
-        help="box: scaled to this 2-core machine (default); issue: the sizes issue 8 names; quick: harness check",
+        help="box: scaled to this 2-core machine (default); shared: smaller, for a machine shared with other work; issue: the sizes issue 8 names; quick: harness check",
     )
     parser.add_argument("--quick", action="store_true", help="same as --size quick")
     parser.add_argument("--render", metavar="NAME", help="only rewrite bench/results/NAME.md from NAME.json")

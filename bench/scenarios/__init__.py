@@ -43,6 +43,26 @@ SIZES = {
         "api_stations": 10_000,
         "api_connections": 4,
     },
+    # "shared": the box sizes where a machine shared with other work gives the server a
+    # fraction of its core: S3 steps low enough to be kept up, S1 at up to 2,000 chargers.
+    "shared": {
+        "window": 8,
+        "s0_connections": [1, 100, 1000],
+        "asgi_connections": 20,
+        "s1_steps": [1000, 2000],
+        "s1_measure": 20,
+        "s1_ramp_per_s": 50,
+        "boot_timeout": 180,
+        "s2_chargers": 200,
+        "s2_measure": 30,
+        "s3_chargers": 100,
+        "s3_rates": [10, 20, 40],
+        "s3_measure": 8,
+        "s4_chargers": 300,
+        "billing_sessions": 2_000,
+        "api_stations": 1_000,
+        "api_connections": 2,
+    },
     "quick": {
         "window": 3,
         "s0_connections": [1, 100, 1000],
