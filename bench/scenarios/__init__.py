@@ -44,12 +44,12 @@ SIZES = {
         "api_connections": 4,
     },
     # "shared": the box sizes where a machine shared with other work gives the server a
-    # fraction of its core: S3 steps low enough to be kept up, S1 at up to 2,000 chargers.
+    # fraction of its core: S3 steps low enough to be kept up, S1 at up to 1,000 chargers.
     "shared": {
         "window": 8,
         "s0_connections": [1, 100, 1000],
         "asgi_connections": 20,
-        "s1_steps": [1000, 2000],
+        "s1_steps": [500, 1000],
         "s1_measure": 20,
         "s1_ramp_per_s": 50,
         "boot_timeout": 180,
