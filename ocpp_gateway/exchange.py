@@ -75,7 +75,9 @@ def call_answer(
                 payload=payload,
                 at=received_at,
             )
-            _finish(station_id, received_at, touch_seen, [incoming, reply])
+            # A handler that recorded the station as seen (Heartbeat) has written that row already.
+            seen_written = frame.action in protocol.seen_by_handler
+            _finish(station_id, received_at, touch_seen and not seen_written, [incoming, reply])
         return Answer(text=text, registration_status=ctx.registration_status)
     except OcppCallError as error:
         text, reply = _error(station_id, frame, error.code, error.description, received_at)

@@ -5,14 +5,15 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
 from ocpp.v16.enums import Action
 
 from drivers.tests.factories import TokenFactory
 from ocpp_gateway import exchange, frames, malformed, protocols
 from ocpp_gateway.models import MessageLog
 from ocpp_gateway.protocols.base import OcppCallError
-from stations.models import ChargingSession, MeterSample, RegistrationStatus
+from stations.models import ChargingSession, ChargingStation, MeterSample, RegistrationStatus
 from stations.tests.factories import ConnectorFactory
 
 OCPP16 = protocols.OCPP16
@@ -109,6 +110,35 @@ def test_answer_is_logged_with_the_call_in_one_transaction():
         ("in", 2, "Heartbeat"),
         ("out", 3, "Heartbeat"),
     ]
+
+
+def _seen_call(station, text):
+    return exchange.call_answer(
+        protocol=OCPP16,
+        station_id=station.pk,
+        identity=station.identity,
+        registration_status=RegistrationStatus.ACCEPTED,
+        frame=parse(text),
+        received_at=NOW,
+        touch_seen=True,
+    )
+
+
+@pytest.mark.django_db
+def test_heartbeat_writes_last_seen_once_and_a_refused_one_still_counts_as_seen():
+    station = ConnectorFactory().station
+    with CaptureQueriesContext(connection) as queries:
+        _seen_call(station, '[2, "h1", "Heartbeat", {}]')
+    station_updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "stations_chargingstation"')]
+    assert len(station_updates) == 1
+    station.refresh_from_db()
+    assert (station.last_seen_at, station.last_heartbeat_at) == (NOW, NOW)
+    # A Heartbeat the schema refuses never reaches its handler: the exchange marks it seen.
+    ChargingStation.objects.filter(pk=station.pk).update(last_seen_at=None)
+    result = _seen_call(station, '[2, "h2", "Heartbeat", {"extra": 1}]')
+    assert json.loads(result.text)[2] == "FormationViolation"
+    station.refresh_from_db()
+    assert station.last_seen_at == NOW
 
 
 @pytest.mark.django_db
