@@ -6,6 +6,7 @@ import logging
 
 from django.dispatch import receiver
 
+from billing import signals as billing_signals
 from billing.models import SettlementStatement
 from billing.services import invoices, settlements
 from drivers.selectors import stations as driver_stations
@@ -48,6 +49,12 @@ def on_connector_status_changed(sender, *, station_id, connector_number, **kwarg
 def on_station_connection_changed(sender, *, station_id, **kwargs) -> None:
     # Offline turns every EVSE of the station UNKNOWN for partners, and back.
     _send(tasks.station_evses_changed, station_id)
+
+
+@receiver(billing_signals.cdrs_released, dispatch_uid="roaming.cdrs_released")
+def on_cdrs_released(sender, *, cdr_ids, **kwargs) -> None:
+    # "CDRs pushed when priced": a partner's driver sees the CDR minutes, not a sweep, later.
+    _send(tasks.cdrs_released_push, cdr_ids)
 
 
 @receiver(signals.session_started, dispatch_uid="roaming.session_started")

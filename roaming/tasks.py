@@ -144,6 +144,16 @@ def cdrs_push_pending() -> int:
     return len(pending)
 
 
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def cdrs_released_push(cdr_ids: list[int]) -> int:
+    """Billing released these CDRs: push the partner tokens' ones now (the beat sweep above
+    stays the safety net for a lost message)."""
+    pending = pushes.cdrs_released_to_push(cdr_ids=cdr_ids)
+    for push in pending:
+        cdr_push.delay(push.pk)
+    return len(pending)
+
+
 @shared_task(**PUSH)
 def cdr_push(cdr_push_id: int) -> bool:
     return pushes.cdr_push(cdr_push_id=cdr_push_id)

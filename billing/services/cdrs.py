@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing import pricing
+from billing import pricing, signals
 from billing.models import Account, CdrReview, ChargeDetailRecord
 from billing.selectors.cdrs import cdr_in_force
 from billing.selectors.session_pricing import CdrError, session_price_compute
@@ -229,6 +229,7 @@ def cdr_release(*, cdr: ChargeDetailRecord) -> None:
     _cdr_post(cdr)
     payments.wallet_debit_for_cdr(cdr=cdr)
     receipts.session_receipt_send(cdr=cdr)
+    signals.cdrs_released_send([cdr.pk])
 
 
 def _cdr_post(cdr: ChargeDetailRecord) -> None:

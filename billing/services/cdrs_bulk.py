@@ -6,6 +6,7 @@ import logging
 
 from django.db import IntegrityError, transaction
 
+from billing import signals
 from billing.models import Account, BillingAccount, ChargeDetailRecord, Entry, LedgerTransaction
 from billing.money import ZERO
 from billing.services import ledger, receipts
@@ -76,6 +77,7 @@ def _chunk_price(session_ids: list[int], relations: "_Relations") -> int:
             _post(cdrs)
             # What cdr_release does for one CDR: these are final, so their drivers get receipts.
             receipts.session_receipts_send(cdrs=cdrs)
+            signals.cdrs_released_send([cdr.pk for cdr in cdrs])
     except IntegrityError:
         logger.info("Bulk pricing met a concurrent writer; pricing %s sessions one by one", len(cdrs))
         careful += [cdr.session_id for cdr in cdrs]

@@ -106,16 +106,26 @@ def session_push(*, partner: Partner, url: str, session_id: int) -> bool:
 
 def cdrs_to_push() -> list[CdrPush]:
     """Billable CDRs of partner tokens not yet accepted by the partner (new ones recorded)."""
-    known = CdrPush.objects.values("cdr_id")
-    for cdr in (
-        ChargeDetailRecord.objects.billable()
-        .exclude(pk__in=known)
-        .filter(created_at__gte=timezone.now() - CDR_PUSH_WINDOW)
-    ):
+    _pushes_record(ChargeDetailRecord.objects.filter(created_at__gte=timezone.now() - CDR_PUSH_WINDOW))
+    return list(_pending())
+
+
+def cdrs_released_to_push(*, cdr_ids: list[int]) -> list[CdrPush]:
+    """The pushes waiting for these just-released CDRs (recorded now if they are a partner
+    token's): what billing's `cdrs_released` sends on at once, ahead of the sweep."""
+    _pushes_record(ChargeDetailRecord.objects.filter(pk__in=cdr_ids))
+    return list(_pending().filter(cdr_id__in=cdr_ids))
+
+
+def _pushes_record(cdrs) -> None:
+    for cdr in cdrs.billable().exclude(pk__in=CdrPush.objects.values("cdr_id")):
         token = sessions.partner_token_of(id_tag=cdr.id_tag)
         if token is not None:
             partner_ledger.our_cdr_push_record(cdr=cdr, partner=token.partner)
-    return list(CdrPush.objects.filter(pushed_at__isnull=True, partner__status=Partner.Status.REGISTERED))
+
+
+def _pending():
+    return CdrPush.objects.filter(pushed_at__isnull=True, partner__status=Partner.Status.REGISTERED)
 
 
 def cdr_push(*, cdr_push_id: int) -> bool:

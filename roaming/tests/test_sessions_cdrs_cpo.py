@@ -5,7 +5,9 @@ import pytest
 
 from billing.services.cdrs import cdr_credit, session_price
 from billing.tests.factories import completed_session, energy_tariff
+from config.celery import app
 from drivers.models import SessionToken
+from roaming import tasks
 from roaming.credentials_token import header_encode
 from roaming.models import CdrPush, PartnerToken
 from roaming.services import pushes
@@ -107,3 +109,29 @@ def test_partner_pulls_its_sessions_and_cdrs(client, partner):
     assert [valid("session", s).id for s in sessions] == [str(session.pk)]
     cdrs = client.get("/ocpi/cpo/2.2.1/cdrs", **auth).json()["data"]
     assert [valid("cdr", c).session_id for c in cdrs] == [str(session.pk)]
+
+
+def test_a_priced_cdr_is_pushed_when_it_is_released_not_at_the_next_sweep(
+    partner, partner_api, monkeypatch, django_capture_on_commit_callbacks
+):
+    # Billing announces the released CDR after its commit; roaming's receiver queues the push
+    # at once (the tasks run in-process here), so no beat sweep is needed for it to arrive.
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    session = partner_session()
+    with django_capture_on_commit_callbacks(execute=True):
+        cdr = session_price(session_id=session.pk)
+    posted = [r for r in partner_api.requests if r["path"] == "/ocpi/emsp/2.2.1/cdrs"]
+    assert len(posted) == 1 and valid("cdr", posted[0]["json"]).id == str(cdr.pk)
+    assert CdrPush.objects.get(cdr=cdr).pushed_at is not None
+    # The sweep finds nothing left, and a second announcement sends nothing again.
+    assert pushes.cdrs_to_push() == []
+    assert tasks.cdrs_released_push(cdr_ids=[cdr.pk]) == 0
+    assert len([r for r in partner_api.requests if r["path"] == "/ocpi/emsp/2.2.1/cdrs"]) == 1
+
+
+def test_a_released_cdr_of_our_own_driver_pushes_nothing(partner, partner_api):
+    connector = public_connector()
+    energy_tariff(site=connector.station.site, price="0.40", vat="19")
+    cdr = session_price(session_id=completed_session(connector=connector).pk)
+    assert tasks.cdrs_released_push(cdr_ids=[cdr.pk]) == 0
+    assert not CdrPush.objects.exists()

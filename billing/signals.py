@@ -1,0 +1,17 @@
+"""Billing's domain events, on the stations' convention (stations/signals.py): sent from
+`transaction.on_commit` with ids only; receivers call a service or enqueue a task and are
+idempotent."""
+
+from django.db import transaction
+from django.dispatch import Signal
+
+# kwargs: cdr_ids (list of int): CDRs that became final (posted to the ledger), of any kind;
+# roaming pushes a partner token's CDR to its EMSP at once rather than at the next sweep.
+cdrs_released = Signal()
+
+
+def cdrs_released_send(cdr_ids: list[int]) -> None:
+    """Announce after the caller's commit (at once outside a transaction)."""
+    if cdr_ids:
+        ids = list(cdr_ids)
+        transaction.on_commit(lambda: cdrs_released.send(sender="billing", cdr_ids=ids))
