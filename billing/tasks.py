@@ -10,7 +10,12 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from billing.selectors import invoices_unsent, sessions_unpriced
-from billing.services.ad_hoc import ad_hoc_charge_settle, ad_hoc_holds_release_unused, ad_hoc_start_failed
+from billing.services.ad_hoc import (
+    ad_hoc_charge_settle,
+    ad_hoc_holds_release_unused,
+    ad_hoc_receipts_unsent_send,
+    ad_hoc_start_failed,
+)
 from billing.services.analytics_reports import analytics_reports_send
 from billing.services.cdr_reviews import capture_after_review  # noqa: F401  (sent by the review service)
 from billing.services.cdrs import CdrError, session_price
@@ -60,6 +65,12 @@ def release_ad_hoc_hold(command_id: int) -> bool:
 def release_unused_ad_hoc_holds() -> list[int]:
     """Beat: pay-as-you-go holds whose start was accepted but no car was ever plugged in."""
     return ad_hoc_holds_release_unused(now=timezone.now())
+
+
+@shared_task(**RETRY)
+def email_unsent_ad_hoc_receipts() -> int:
+    """Beat: pay-as-you-go receipts a mail server refused at the time, sent once now."""
+    return ad_hoc_receipts_unsent_send(now=timezone.now())
 
 
 @shared_task(**RETRY)

@@ -117,6 +117,10 @@ BEAT_SCHEDULE.update(
             "task": "billing.tasks.release_unused_ad_hoc_holds",
             "schedule": crontab(minute="*/5"),
         },
+        "billing-email-unsent-ad-hoc-receipts": {
+            "task": "billing.tasks.email_unsent_ad_hoc_receipts",
+            "schedule": crontab(minute="*/15"),
+        },
     }
 )
 # OCPP gateway (docs/ocpp.md): outbox expiry/timeouts, reservations, message-log retention.

@@ -7,6 +7,7 @@ is e-mailed, once, to the address the driver gave."""
 import logging
 import secrets
 from datetime import timedelta
+from smtplib import SMTPException
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -144,8 +145,29 @@ def ad_hoc_charge_settle(*, session_id: int, provider: PaymentProvider | None = 
     if payment is not None and payment.status in (Payment.Status.SUCCEEDED, Payment.Status.CANCELED):
         charge = AdHocCharge.objects.filter(payment=payment).first()
         if charge is not None:
-            ad_hoc_receipt_email(charge=charge)
+            _receipt_email_or_later(charge)
     return payment
+
+
+def ad_hoc_receipts_unsent_send(*, now) -> int:
+    """Beat: e-mail the receipts a mail server refused when the session was settled (for
+    a week; each at most once). Returns how many were sent."""
+    charges = AdHocCharge.objects.select_related("payment", "connector__station").filter(
+        receipt_emailed_at__isnull=True,
+        created_at__gte=now - timedelta(days=7),
+        payment__status__in=[Payment.Status.SUCCEEDED, Payment.Status.CANCELED],
+        payment__session__isnull=False,
+    )
+    return sum(_receipt_email_or_later(charge) for charge in charges.exclude(email=""))
+
+
+def _receipt_email_or_later(charge: AdHocCharge) -> bool:
+    try:
+        return ad_hoc_receipt_email(charge=charge)
+    except (OSError, SMTPException) as error:
+        # The card is settled all the same; the beat sweep sends the receipt again.
+        logger.warning("Receipt of ad-hoc charge %s not sent (%s); the sweep retries", charge.pk, error)
+        return False
 
 
 def ad_hoc_receipt_email(*, charge: AdHocCharge) -> bool:

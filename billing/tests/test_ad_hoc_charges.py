@@ -4,9 +4,11 @@ hold is captured at the CDR's total (once) or released, and the receipt is e-mai
 
 from datetime import timedelta
 from decimal import Decimal
+from smtplib import SMTPException
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMessage
 from django.utils import timezone
 
 from billing.models import Account, AdHocCharge, Payment
@@ -19,6 +21,7 @@ from billing.services.ad_hoc import (
     ad_hoc_charge_settle,
     ad_hoc_charge_stop,
     ad_hoc_holds_release_unused,
+    ad_hoc_receipts_unsent_send,
     ad_hoc_start_failed,
 )
 from billing.services.cdrs import session_price
@@ -218,3 +221,16 @@ def test_the_driver_stops_through_the_one_stop_rule(stripe_server, connector):
     command = ad_hoc_charge_stop(charge=charge)
     assert command.action == CommandRequest.Action.STOP
     assert AdHocCharge.objects.get(pk=charge.pk).stop_command_id == command.pk
+
+
+def test_a_receipt_the_mail_server_refused_is_sent_once_by_the_sweep(stripe_server, connector, monkeypatch):
+    charge = begin(connector)
+    session = charge_and_stop(charge, energy_wh=5000)
+    session_price(session_id=session.pk)
+    with monkeypatch.context() as patched:
+        patched.setattr(EmailMessage, "send", lambda self: (_ for _ in ()).throw(SMTPException("421 try later")))
+        payment = ad_hoc_charge_settle(session_id=session.pk)
+    assert payment.status == Payment.Status.SUCCEEDED and mail.outbox == []  # captured all the same
+    assert ad_hoc_receipts_unsent_send(now=timezone.now()) == 1
+    assert ad_hoc_receipts_unsent_send(now=timezone.now()) == 0
+    assert [m.to for m in mail.outbox] == [["ada@example.com"]]
