@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from billing.documents import labels
 from billing.models import BillingAccount, ChargeDetailRecord, Invoice, SepaMandate
 from billing.money import ZERO, money_round
 
@@ -135,7 +136,7 @@ def invoice_contents(*, invoice: Invoice) -> InvoiceContents:
     corrected = invoice.credits
     return InvoiceContents(
         invoice=invoice,
-        language=(driver.preferred_language or "en")[:2],
+        language=labels.document_language(driver.preferred_language),
         seller=seller,
         buyer=buyer,
         issue_date=issue_date,

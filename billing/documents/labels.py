@@ -178,6 +178,13 @@ LABELS = {
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "CHF": "CHF", "USD": "$", "PLN": "zł", "SEK": "kr", "DKK": "kr"}
 
 
+def document_language(preferred: str) -> str:
+    """The language a document (PDF, its e-mail, the SEPA notice) is written in: the
+    driver's if these labels speak it, else English, so words and numbers never mix."""
+    code = (preferred or "en")[:2].lower()
+    return code if code in LABELS else "en"
+
+
 def labels_for(language: str) -> dict[str, str]:
     return LABELS.get((language or "en")[:2].lower(), LABELS["en"])
 

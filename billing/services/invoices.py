@@ -273,7 +273,7 @@ def invoice_email(*, invoice_id: int) -> bool:
 
 def _email_text(invoice: Invoice) -> tuple[str, str]:
     """Subject and body in the driver's language (the PDF's words, billing/documents/labels)."""
-    language = (invoice.driver.preferred_language or "en")[:2]
+    language = labels.document_language(invoice.driver.preferred_language)
     words = labels.labels_for(language)
     document = words[invoice.kind] if language == "de" else words[invoice.kind].lower()
     if invoice.status == Invoice.Status.OPEN and invoice.kind == Invoice.Kind.INVOICE:

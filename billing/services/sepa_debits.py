@@ -153,7 +153,7 @@ def _notice(*, payment: Payment, mandate: SepaMandate | None, debit_on) -> Email
     if invoice is None or not invoice.driver.email:
         logger.warning("SEPA debit %s: the driver has no e-mail for the pre-notification", payment.pk)
         return None
-    language = (invoice.driver.preferred_language or "en")[:2]
+    language = labels.document_language(invoice.driver.preferred_language)
     words = labels.labels_for(language)
     values = {
         "number": invoice.number,

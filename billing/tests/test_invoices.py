@@ -93,6 +93,8 @@ def test_invoice_is_emailed_once_with_its_pdf(connector):
     [
         ("de", ["Rechnung INV-2026-000001", "Ihre Rechnung", "05/2026", "9,52 €", "Verwendungszweck RF", "15.06.2026"]),
         ("en", ["Invoice INV-2026-000001", "your invoice", "05/2026", "€9.52", "reference RF"]),
+        # The documents' labels speak German and English: a French driver's is English throughout.
+        ("fr", ["Invoice INV-2026-000001", "your invoice", "05/2026", "€9.52", "reference RF"]),
     ],
 )
 def test_invoice_email_is_in_the_drivers_language_with_the_rf_reference(connector, language, words):
