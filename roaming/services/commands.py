@@ -180,15 +180,18 @@ def _reserve(*, partner: Partner, body: dict, raw: dict) -> dict:
     station, connector = _evse(body)
     if not _token_vouched(partner=partner, body=body, raw=raw):
         return _response("REJECTED", "The token is not valid.")
-    held = PartnerReservation.objects.filter(
-        partner=partner, ocpi_reservation_id__iexact=body["reservation_id"]
-    ).select_related("reservation")
-    if any(previous.reservation.is_open for previous in held):
-        return _response("REJECTED", f"Reservation {body['reservation_id']} is held already; cancel it first.")
     if not station.is_connected:
         return _response("REJECTED", "The charger is offline.")
 
     def queue() -> CommandRequest:
+        # One partner's reservation commands one at a time: two RESERVE_NOWs of one id
+        # must not both pass the check below.
+        Partner.objects.select_for_update().filter(pk=partner.pk).first()
+        held = PartnerReservation.objects.filter(
+            partner=partner, ocpi_reservation_id__iexact=body["reservation_id"]
+        ).select_related("reservation")
+        if any(previous.reservation.is_open for previous in held):
+            raise ValidationError(f"Reservation {body['reservation_id']} is held already; cancel it first.")
         reservation = reservation_request(
             station=station,
             id_tag=body["token"]["uid"],
@@ -214,7 +217,10 @@ def _reserve(*, partner: Partner, body: dict, raw: dict) -> dict:
     )
 
 
+@transaction.atomic
 def _reservation_cancel(*, partner: Partner, body: dict) -> dict:
+    # Serialised with the partner's other reservation commands (see _reserve).
+    Partner.objects.select_for_update().filter(pk=partner.pk).first()
     held = (
         PartnerReservation.objects.filter(partner=partner, ocpi_reservation_id__iexact=body["reservation_id"])
         .select_related("reservation__station")
