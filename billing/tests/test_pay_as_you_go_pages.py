@@ -117,3 +117,14 @@ def test_staff_print_one_qr_code_per_evse(admin_client, connector):
     assert response.status_code == 200
     assert len(re.findall(r'<svg[^>]*class="segno"', page)) == 2
     assert f"http://testserver{pay_url(connector)}" in page
+
+
+def test_without_card_payments_configured_the_page_shows_the_price_and_takes_nothing(client, connector, settings):
+    # `make run` without Stripe keys: the price is still shown (AFIR), no form that cannot work.
+    settings.STRIPE_API_KEY = settings.STRIPE_PUBLISHABLE_KEY = ""
+    page = client.get(pay_url(connector)).content.decode()
+    assert prices.connector_prices(connectors=[connector])[connector.pk] in page
+    assert 'id="pay-form"' not in page and "Card payment is not available" in page
+    form = {"connector": 1, "payment_method": "pm_card_visa", "key": str(uuid.uuid4())}
+    assert client.post(pay_url(connector), form).status_code == 200
+    assert not AdHocCharge.objects.exists()
