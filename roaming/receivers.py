@@ -57,6 +57,11 @@ def on_cdrs_released(sender, *, cdr_ids, **kwargs) -> None:
     _send(tasks.cdrs_released_push, cdr_ids)
 
 
+@receiver(billing_signals.tariff_created, dispatch_uid="roaming.tariff_created")
+def on_tariff_created(sender, *, tariff_id, **kwargs) -> None:
+    _send(tasks.tariff_created, tariff_id)
+
+
 @receiver(signals.session_started, dispatch_uid="roaming.session_started")
 @receiver(signals.session_stopped, dispatch_uid="roaming.session_stopped")
 def on_session_changed(sender, *, session_id, **kwargs) -> None:

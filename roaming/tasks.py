@@ -187,6 +187,18 @@ def tariffs_push_all(partner_id: int) -> int:
     return len(tariff_ids)
 
 
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def tariff_created(tariff_id: int) -> int:
+    """Fan a new tariff out to every partner that receives Tariffs (one push each); one that
+    is not public (a member tariff, equipment not accepted) goes nowhere."""
+    if not ocpi_tariffs().filter(pk=tariff_id).exists():
+        return 0
+    receivers = partners_receiving(module="tariffs")
+    for partner, _ in receivers:
+        tariff_push.delay(partner.pk, tariff_id)
+    return len(receivers)
+
+
 @shared_task(**PUSH)
 def tariff_push(partner_id: int, tariff_id: int) -> bool:
     partner = Partner.objects.filter(pk=partner_id, status=Partner.Status.REGISTERED).first()

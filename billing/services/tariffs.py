@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from billing import pricing
+from billing import pricing, signals
 from billing.models import PriceComponent, Tariff, TariffElement
 
 DAY_NAMES = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
@@ -63,6 +63,7 @@ def tariff_create(
         pricing.tariff_validate(tariff_spec(tariff=tariff))
     except pricing.TariffError as error:
         raise ValidationError(str(error)) from error
+    signals.tariff_created_send(tariff.pk)
     return tariff
 
 

@@ -135,3 +135,22 @@ def test_a_released_cdr_of_our_own_driver_pushes_nothing(partner, partner_api):
     cdr = session_price(session_id=completed_session(connector=connector).pk)
     assert tasks.cdrs_released_push(cdr_ids=[cdr.pk]) == 0
     assert not CdrPush.objects.exists()
+
+
+def test_a_new_public_tariff_is_put_to_partners_that_receive_tariffs(
+    partner_api, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    registered_partner(
+        name="Tariff receiver",
+        token="receiver-token",
+        endpoints=[("tariffs", "RECEIVER", f"{partner_api.url}/ocpi/emsp/2.2.1/tariffs")],
+    )
+    connector = public_connector()
+    with django_capture_on_commit_callbacks(execute=True):
+        tariff = energy_tariff(station=connector.station)
+    (put,) = [r for r in partner_api.requests if "/tariffs/" in r["path"]]
+    assert put["method"] == "PUT" and put["path"].endswith(f"/tariffs/DE/EVC/{tariff.pk}")
+    assert valid("tariff", put["json"]).id == str(tariff.pk)
+    # A member tariff is not public: nothing goes out for it.
+    assert tasks.tariff_created(tariff_id=tariff.pk + 10_000) == 0
