@@ -64,6 +64,19 @@ def evse_uid(*, station: ChargingStation, connector: Connector) -> str:
     return f"{station.pk}-{connector.connector_id}"
 
 
+def evse_available_first(*, site: Site) -> tuple[ChargingStation, Connector] | None:
+    """The first EVSE of the location that could be reserved now (its charger connected, the
+    connector Available), in the order the Location lists them: what a RESERVE_NOW without
+    `evse_uid` (the location as a whole) takes."""
+    for station in site.public_stations:
+        if not station.is_connected:
+            continue
+        for connector in station.public_connectors:
+            if connector.status == ChargePointStatus.AVAILABLE:
+                return station, connector
+    return None
+
+
 def evse_find(*, site: Site, uid: str) -> tuple[ChargingStation, Connector] | None:
     for station in site.public_stations:
         for connector in station.public_connectors:

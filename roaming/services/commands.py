@@ -175,9 +175,19 @@ def _reserve(*, partner: Partner, body: dict, raw: dict) -> dict:
     sent ReserveNow for the token's uid; its answer goes to `response_url`."""
     if body["expiry_date"] <= timezone.now():
         raise OcpiError(Status.INVALID_PARAMETERS, "expiry_date has passed.")
-    if not body.get("evse_uid"):
-        raise OcpiError(Status.INVALID_PARAMETERS, "evse_uid: a reservation is for one EVSE of the location.")
-    station, connector = _evse(body)
+    if body.get("evse_uid"):
+        station, connector = _evse(body)
+    else:
+        # The location as a whole (evse_uid is optional in 2.2.1): we hold one EVSE of it,
+        # the first free one, which the token may then charge at.
+        site = locations.ocpi_location(location_id=body["location_id"])
+        if site is None:
+            raise OcpiError(Status.UNKNOWN_LOCATION, f"Unknown location {body['location_id']}.")
+        free = locations.evse_available_first(site=site)
+        if free is None:
+            return _response("REJECTED", "No EVSE of this location is free to reserve.")
+        station, connector = free
+        body = {**body, "evse_uid": locations.evse_uid(station=station, connector=connector)}
     if not _token_vouched(partner=partner, body=body, raw=raw):
         return _response("REJECTED", "The token is not valid.")
     if not station.is_connected:

@@ -20,7 +20,8 @@ from roaming.tests.factories import public_connector, registered_partner
 from roaming.tests.reference import valid
 from roaming.tests.test_commands_cpo import URL, ocpi_post, post, wait_for_result
 from roaming.tests.test_tokens_cpo import token_object
-from stations.models import ChargingStation, CommandRequest
+from stations.models import ChargingStation, CommandRequest, Connector
+from stations.tests.factories import ConnectorFactory
 
 
 def reserve_body(connector, response_url="http://127.0.0.1:9/result", **changes):
@@ -82,7 +83,6 @@ class TestReceiving:
             ({"evse_uid": "nope"}, 2003),
             ({"expiry_date": past}, 2001),
             ({"expiry_date": "tomorrow"}, 2001),
-            ({"evse_uid": None}, 2001),
             ({"reservation_id": "R" * 37}, 2001),
         ):
             body = {key: value for key, value in reserve_body(connector, **changes).items() if value is not None}
@@ -93,6 +93,27 @@ class TestReceiving:
         assert not Reservation.objects.exists()
         assert not CommandRequest.objects.exists()
         assert not PartnerCommand.objects.exists()
+
+    def test_a_reservation_of_the_whole_location_holds_its_first_free_evse(self, client):
+        busy = public_connector(connector_id=1)
+        Connector.objects.filter(pk=busy.pk).update(status="Charging")
+        free = ConnectorFactory(station=busy.station, connector_id=2, status="Available")
+        body = {key: value for key, value in reserve_body(busy).items() if key != "evse_uid"}
+        valid("reserve_now", body)
+
+        assert post(client, "RESERVE_NOW", body).json()["data"]["result"] == "ACCEPTED"
+        reservation = Reservation.objects.get()
+        assert (reservation.station_id, reservation.connector_number) == (free.station_id, 2)
+        assert PartnerReservation.objects.get().evse_uid == f"{free.station_id}-2"
+
+        # Nothing free left at the location: refused with the reason, nothing stored.
+        Connector.objects.filter(pk=free.pk).update(status="Reserved")
+        again = post(client, "RESERVE_NOW", {**body, "reservation_id": "EMSP-RES-2"}).json()["data"]
+        assert (again["result"], again["message"][0]["text"]) == (
+            "REJECTED",
+            "No EVSE of this location is free to reserve.",
+        )
+        assert Reservation.objects.count() == 1
 
     def test_refusals_are_answered_rejected_with_the_reason(self, client):
         connector = public_connector()
