@@ -4,6 +4,7 @@ happens there."""
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 
 def pytest_collection_modifyitems(config, items):
@@ -21,6 +22,16 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request through the test client leaves
+    the language LocaleMiddleware chose active in this thread, so one test's German page
+    would otherwise write the next test's words in German."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -18,6 +18,9 @@ class AdHocCharge(models.Model):
     payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="ad_hoc_charge")
     connector = models.ForeignKey(Connector, on_delete=models.PROTECT, related_name="ad_hoc_charges")
     email = models.EmailField(blank=True, help_text=_("Where the receipt goes; empty: shown on the page only."))
+    language = models.CharField(
+        max_length=8, blank=True, help_text=_("The pay page's language: the e-mailed receipt is written in it.")
+    )
     start_command = models.ForeignKey(
         "stations.CommandRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.models import AdHocCharge, Payment
@@ -82,6 +82,8 @@ def ad_hoc_charge_begin(
             hold_amount=payment.amount,
             connector=connector,
             email=email,
+            # The receipt is mailed by a worker, later, outside this request's language.
+            language=translation.get_language() or "",
         )
     except IntegrityError:
         return AdHocCharge.objects.get(client_key=client_key)  # a concurrent submit of the same form
@@ -178,12 +180,13 @@ def ad_hoc_receipt_email(*, charge: AdHocCharge) -> bool:
     if not charge.email or cdr is None:
         return False
     context = {"charge": charge, "payment": charge.payment, "cdr": cdr, "site": session.station.site}
-    message = EmailMessage(
-        subject=_("Your charging receipt"),
-        body=render_to_string("portal/emails/ad_hoc_receipt.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[charge.email],
-    )
+    with translation.override(charge.language or settings.LANGUAGE_CODE):
+        message = EmailMessage(
+            subject=_("Your charging receipt"),
+            body=render_to_string("portal/emails/ad_hoc_receipt.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[charge.email],
+        )
     with transaction.atomic():
         claimed = AdHocCharge.objects.filter(pk=charge.pk, receipt_emailed_at__isnull=True).update(
             receipt_emailed_at=timezone.now()

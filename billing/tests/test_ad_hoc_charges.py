@@ -9,7 +9,7 @@ from smtplib import SMTPException
 import pytest
 from django.core import mail
 from django.core.mail import EmailMessage
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from billing.models import Account, AdHocCharge, Payment
 from billing.selectors.ad_hoc import ad_hoc_session
@@ -234,3 +234,16 @@ def test_a_receipt_the_mail_server_refused_is_sent_once_by_the_sweep(stripe_serv
     assert ad_hoc_receipts_unsent_send(now=timezone.now()) == 1
     assert ad_hoc_receipts_unsent_send(now=timezone.now()) == 0
     assert [m.to for m in mail.outbox] == [["ada@example.com"]]
+
+
+def test_the_receipt_is_written_in_the_pay_pages_language_whatever_the_worker_speaks(stripe_server, connector):
+    with translation.override("de"):
+        charge = begin(connector)
+    assert charge.language == "de"
+    session = charge_and_stop(charge, energy_wh=20000)
+    session_price(session_id=session.pk)
+    with translation.override("fr"):  # the worker thread's language is not the driver's
+        ad_hoc_charge_settle(session_id=session.pk)
+    [receipt] = mail.outbox
+    assert receipt.subject == "Ihr Ladebeleg"
+    assert "9,52 €" in receipt.body
