@@ -2,8 +2,11 @@
 where those servers are not configured; `.ci/run` fails the build if any such skip
 happens there."""
 
+import time
+
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils import translation
 
 
@@ -75,3 +78,33 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     yield process
     with django_db_blocker.unblock():
         live_servers.stop(process)
+
+
+@pytest.fixture(autouse=True)
+def _server_settles_before_flush(request):
+    """Integration tests end when the test has seen what it waited for, but the server may
+    still be finishing (disconnect bookkeeping, signal receivers, the message log writer's
+    batches, a load management round). Truncating tables under it can deadlock, so wait
+    (bounded) until no other session of the test database has been busy for a short while.
+    Torn down before the database flush."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        "transactional_db" in request.fixturenames
+    )
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    if "integration" not in request.keywords or not transactional or not on_postgres:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    busy = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
+    )
+    quiet_checks = 0
+    deadline = time.monotonic() + 10
+    with connection.cursor() as cursor:
+        while quiet_checks < 5 and time.monotonic() < deadline:
+            cursor.execute(busy)
+            quiet_checks = quiet_checks + 1 if cursor.fetchone()[0] == 0 else 0
+            time.sleep(0.05)
