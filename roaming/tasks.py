@@ -29,6 +29,14 @@ PUSH = {
 }
 
 
+def _receiver(partner_id: int, module: str) -> tuple[Partner | None, str]:
+    """The registered partner and its Receiver URL for `module` (no trailing slash), or
+    (None, "") when it is no longer registered or receives no such pushes: then nothing is sent."""
+    partner = Partner.objects.filter(pk=partner_id, status=Partner.Status.REGISTERED).first()
+    url = partner.endpoint_url(module, "RECEIVER") if partner else ""
+    return (partner, url.rstrip("/")) if url else (None, "")
+
+
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def evse_status_changed(station_id: int, connector_number: int) -> int:
     """Fan the EVSE's new status out to every partner that receives Locations."""
@@ -40,13 +48,10 @@ def evse_status_changed(station_id: int, connector_number: int) -> int:
 
 @shared_task(**PUSH)
 def evse_status_push(partner_id: int, station_id: int, connector_number: int) -> bool:
-    partner = Partner.objects.filter(pk=partner_id, status=Partner.Status.REGISTERED).first()
-    url = partner and partner.endpoint_url("locations", "RECEIVER")
-    if not url:
+    partner, url = _receiver(partner_id, "locations")
+    if partner is None:
         return False
-    return pushes.evse_status_push(
-        partner=partner, url=url.rstrip("/"), station_id=station_id, connector_number=connector_number
-    )
+    return pushes.evse_status_push(partner=partner, url=url, station_id=station_id, connector_number=connector_number)
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
@@ -115,11 +120,10 @@ def session_changed(session_id: int) -> bool:
 
 @shared_task(**PUSH)
 def session_push(partner_id: int, session_id: int) -> bool:
-    partner = Partner.objects.filter(pk=partner_id, status=Partner.Status.REGISTERED).first()
-    url = partner and partner.endpoint_url("sessions", "RECEIVER")
-    if not url:
+    partner, url = _receiver(partner_id, "sessions")
+    if partner is None:
         return False
-    return pushes.session_push(partner=partner, url=url.rstrip("/"), session_id=session_id)
+    return pushes.session_push(partner=partner, url=url, session_id=session_id)
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
@@ -171,11 +175,10 @@ def locations_push_all(partner_id: int) -> int:
 
 @shared_task(**PUSH)
 def location_push(partner_id: int, site_id: int) -> bool:
-    partner = Partner.objects.filter(pk=partner_id, status=Partner.Status.REGISTERED).first()
-    url = partner and partner.endpoint_url("locations", "RECEIVER")
-    if not url:
+    partner, url = _receiver(partner_id, "locations")
+    if partner is None:
         return False
-    return pushes.location_push(partner=partner, url=url.rstrip("/"), site_id=site_id)
+    return pushes.location_push(partner=partner, url=url, site_id=site_id)
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
@@ -201,11 +204,10 @@ def tariff_created(tariff_id: int) -> int:
 
 @shared_task(**PUSH)
 def tariff_push(partner_id: int, tariff_id: int) -> bool:
-    partner = Partner.objects.filter(pk=partner_id, status=Partner.Status.REGISTERED).first()
-    url = partner and partner.endpoint_url("tariffs", "RECEIVER")
-    if not url:
+    partner, url = _receiver(partner_id, "tariffs")
+    if partner is None:
         return False
-    return pushes.tariff_push(partner=partner, url=url.rstrip("/"), tariff_id=tariff_id)
+    return pushes.tariff_push(partner=partner, url=url, tariff_id=tariff_id)
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
