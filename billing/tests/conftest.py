@@ -1,5 +1,7 @@
 import pytest
 
+from config.celery import app
+
 
 @pytest.fixture(autouse=True)
 def ledger_balances_to_zero(request):
@@ -28,3 +30,14 @@ def stripe_server(settings):
     settings.STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
     yield stub
     stub.stop()
+
+
+@pytest.fixture
+def eager_mail(settings):
+    """E-mail into the test outbox, the portal's address in links, and tasks run in-process
+    (the notification tasks a service queues are sent at once)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PORTAL_URL = "https://charge.example.com"
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False

@@ -12,21 +12,11 @@ from django.urls import reverse
 from billing import tasks
 from billing.services.memberships import membership_fees_post, subscription_cancel, subscription_start
 from billing.tests.factories import MembershipPlanFactory, completed_session, energy_tariff
-from config.celery import app
 from drivers.models import Driver, DriverNotification
 from drivers.tests.factories import DriverFactory
 from stations.tests.factories import ChargingStationFactory, ConnectorFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def eager_mail(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.PORTAL_URL = "https://charge.example.com"
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 @pytest.fixture

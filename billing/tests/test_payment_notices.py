@@ -18,7 +18,6 @@ from billing.services.invoices import invoices_issue_for_month
 from billing.services.payments import invoice_payments_collect, payments_retry_due, wallet_top_up
 from billing.tests.factories import BillingAccountFactory, completed_session, energy_tariff
 from billing.tests.stripe_stub import DECLINING_CARD
-from config.celery import app
 from drivers.models import Driver, DriverNotification
 from drivers.tests.factories import DriverFactory
 from stations.models import Organisation
@@ -30,16 +29,12 @@ Kind = DriverNotification.Kind
 
 
 @pytest.fixture
-def eager_mail(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.PORTAL_URL = "https://charge.example.com"
+def eager_mail(eager_mail, settings):
+    # billing/tests/conftest.py's, with the dunning calendar these tests count in.
     settings.BILLING_PAYMENT_TERMS_DAYS = 14
     settings.BILLING_REMINDER_1_DAYS = 3
     settings.BILLING_REMINDER_2_DAYS = 10
     settings.BILLING_BLOCK_GRACE_DAYS = 7
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 @pytest.fixture

@@ -11,22 +11,12 @@ from billing.services import cdr_reviews
 from billing.services.cdrs import session_price, session_reprice
 from billing.services.cdrs_bulk import sessions_price_bulk
 from billing.tests.factories import completed_session, energy_tariff
-from config.celery import app
 from drivers.models import DriverNotification
 from drivers.tests.factories import DriverFactory
 from stations.models import ChargingSession
 from stations.tests.factories import ChargingStationFactory, ConnectorFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def eager_mail(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.PORTAL_URL = "https://charge.example.com"
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 @pytest.fixture
