@@ -15,11 +15,11 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from stations import live, signals
+from stations import live, signals, statements
 from stations.authorization import id_tag_authorize, session_token_record
 from stations.models import ChargingSession, ChargingStation, Connector, MeterSample
 from stations.models.sessions import TransactionDiscrepancy
-from stations.services import meter_readings, session_energy
+from stations.services import meter_readings, session_energy, session_rows
 from stations.services.meter_readings import ENERGY_REGISTER, Reading, Sample, reading_check
 from stations.services.status import clock_skewed, send_on_commit, station_clock_skew_record
 
@@ -133,7 +133,9 @@ def meter_values_record(
     not know are stored without a session and recorded as a discrepancy. Returns the session."""
     session = None
     if transaction_id is not None:
-        session = _session_locked(station_id=station_id, transaction_id=transaction_id, fields=METER_VALUES_FIELDS)
+        session = session_rows.session_locked(
+            station_id=station_id, session_id=transaction_id, fields=METER_VALUES_FIELDS
+        )
         if session is None:
             discrepancy_record(
                 station_id=station_id,
@@ -156,7 +158,7 @@ def meter_values_record(
         received_at=received_at,
     )
     if session is not None:
-        session.save(update_fields=["energy_wh", "last_meter_wh", "last_meter_at", "last_power_w", "flags"])
+        session_rows.session_meter_save(session)
         _publish(session)
         _draw_change_send(session, previous_power_w=previous_power_w)
     return session
@@ -312,8 +314,9 @@ def discrepancy_record(
 
 
 # What meter values read and write of a session (session_energy, the live event, the draw
-# signal): the hottest frame fetches and builds these 14 columns, not all 38 of the session
-# and its connector. A column left out still loads when touched, one query later.
+# signal): the hottest frame fetches these 13 columns and its connector's max power
+# (session_rows), not all 38 of the session and its connector. A column left out still
+# loads when touched, one query later.
 METER_VALUES_FIELDS = (
     "station_id",
     "connector_id",
@@ -328,15 +331,12 @@ METER_VALUES_FIELDS = (
     "last_meter_at",
     "last_power_w",
     "flags",
-    "connector__max_power_kw",
 )
 
 
-def _session_locked(*, station_id: int, transaction_id: int, fields: tuple[str, ...] = ()) -> ChargingSession | None:
+def _session_locked(*, station_id: int, transaction_id: int) -> ChargingSession | None:
     # The connector comes along for its max power (plausibility); only the session is locked.
     sessions = ChargingSession.objects.select_for_update(of=("self",)).select_related("connector")
-    if fields:
-        sessions = sessions.only(*fields)
     # Primary-key lookup: .get() rather than .first(), which would add an ORDER BY.
     try:
         return sessions.get(station_id=station_id, pk=transaction_id)
@@ -377,7 +377,7 @@ def _samples_store(
                 signed_data=sample.signed,
             )
         )
-    MeterSample.objects.bulk_create(rows)
+    statements.rows_insert(rows)
 
 
 def _register_store(*, session: ChargingSession, wh: int, context: str, at: datetime, rejected: str = "") -> None:

@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from stations import live, passwords, signals
-from stations.models import ChargingStation, Connector, RegistrationStatus, StatusChange
-from stations.services import registry
+from stations import live, passwords, signals, statements
+from stations.models import ChargingStation, RegistrationStatus, StatusChange
+from stations.services import registry, status_rows
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ def connector_status_record(
     report from a skewed clock cannot hold the status still. Sends
     connector_status_changed and a live event when status or error changed."""
     skewed = clock_skewed(charger_time=charger_timestamp, received_at=received_at)
-    change = StatusChange.objects.create(
+    change = StatusChange(
         station_id=station_id,
         connector_number=connector_number,
         status=status,
@@ -198,18 +198,36 @@ def connector_status_record(
         received_at=received_at,
         clock_skewed=skewed,
     )
+    statements.rows_insert([change], ids=True)
     if skewed:
         station_clock_skew_record(station_id=station_id, received_at=received_at)
-    trusted_at = _trusted_time(station_id=station_id, charger_time=charger_timestamp, received_at=received_at)
+    holder = status_rows.holder_locked(station_id=station_id, connector_number=connector_number)
+    if holder is None:
+        logger.warning("station %s reported status for unknown connector %s", station_id, connector_number)
+        return change
+    trusted_at = _trusted_time(charger_time=charger_timestamp, received_at=received_at, holder=holder)
     at = trusted_at or received_at
-    previous = _current_status_update(
-        station_id=station_id,
-        connector_number=connector_number,
-        fields={"status": status, "error_code": error_code},
-        connector_fields={"status_info": info, "vendor_error_code": vendor_error_code},
+    previous = None
+    if not _is_older(
         charger_at=trusted_at,
         received_at=received_at,
-    )
+        current_charger_at=holder.charger_at,
+        current_received_at=holder.received_at,
+    ):
+        status_rows.holder_update(
+            connector_number=connector_number,
+            pk=holder.pk,
+            values={
+                "status": status,
+                "error_code": error_code,
+                "status_info": info,
+                "vendor_error_code": vendor_error_code,
+                "status_updated_at": at,
+                "status_charger_at": trusted_at,
+                "status_received_at": received_at,
+            },
+        )
+        previous = (holder.status, holder.error_code)
     if previous is not None and previous != (status, error_code):
         send_on_commit(
             signals.connector_status_changed,
@@ -252,14 +270,13 @@ def charger_clock_trusted(*, charger_time: datetime | None, received_at: datetim
     return clock_skewed_at is None or received_at - clock_skewed_at > CLOCK_DISTRUST_WINDOW
 
 
-def _trusted_time(*, station_id: int, charger_time: datetime | None, received_at: datetime) -> datetime | None:
+def _trusted_time(*, charger_time: datetime | None, received_at: datetime, holder) -> datetime | None:
     """The charger's timestamp if its clock is trusted, else None. Never later than our
     receive time: a report cannot have been made after it arrived, and a clock a little
     ahead must not make the next report look older."""
-    if charger_time is None:
-        return None
-    skewed_at = ChargingStation.objects.filter(pk=station_id).values_list("clock_skewed_at", flat=True).first()
-    if not charger_clock_trusted(charger_time=charger_time, received_at=received_at, clock_skewed_at=skewed_at):
+    if not charger_clock_trusted(
+        charger_time=charger_time, received_at=received_at, clock_skewed_at=holder.clock_skewed_at
+    ):
         return None
     return min(charger_time, received_at)
 
@@ -270,52 +287,6 @@ def _is_older(*, charger_at, received_at, current_charger_at, current_received_a
     if charger_at is not None and current_charger_at is not None:
         return charger_at < current_charger_at
     return current_received_at is not None and received_at < current_received_at
-
-
-def _current_status_update(
-    *,
-    station_id: int,
-    connector_number: int,
-    fields: dict,
-    connector_fields: dict,
-    charger_at: datetime | None,
-    received_at: datetime,
-) -> tuple[str, str] | None:
-    """Move the current status (row-locked) and return the previous (status, error_code),
-    or None when nothing moved (older report, or a connector we do not know)."""
-    if connector_number == 0:
-        model, lookup = ChargingStation, {"pk": station_id}
-    else:
-        model, lookup = Connector, {"station_id": station_id, "connector_id": connector_number}
-        fields = {**fields, **connector_fields}
-    # Plain values, unordered: Connector's default ordering (by station, i.e. its identity)
-    # joined the station into the locking query, locked its row too and cost the hottest
-    # status path an instance per report.
-    holder = (
-        model.objects.select_for_update()
-        .filter(**lookup)
-        .order_by()
-        .values_list("pk", "status", "error_code", "status_charger_at", "status_received_at")[:1]
-    )
-    row = next(iter(holder), None)
-    if row is None:
-        logger.warning("station %s reported status for unknown connector %s", station_id, connector_number)
-        return None
-    pk, status_held, error_code_held, charger_at_held, received_at_held = row
-    if _is_older(
-        charger_at=charger_at,
-        received_at=received_at,
-        current_charger_at=charger_at_held,
-        current_received_at=received_at_held,
-    ):
-        return None
-    model.objects.filter(pk=pk).update(
-        **fields,
-        status_updated_at=charger_at or received_at,
-        status_charger_at=charger_at,
-        status_received_at=received_at,
-    )
-    return (status_held, error_code_held)
 
 
 def firmware_status_record(*, station_id: int, status: str, at: datetime) -> None:
