@@ -4,13 +4,11 @@ Services call `publish()`; it sends after the transaction commits so a browser n
 sees state the database may still roll back. `LiveConsumer` (stations/consumers.py)
 decides who may listen to which group."""
 
-import logging
-
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-logger = logging.getLogger(__name__)
+from stations import live_sender
 
 NETWORK_GROUP = "live.network"
 
@@ -42,18 +40,20 @@ def visitor_may_follow(*, store, session_id: int) -> bool:
 
 
 def publish(*, groups: list[str], event: dict) -> None:
-    """Send `event` (JSON-serialisable, with a "kind" key) to every group, on commit."""
+    """Send `event` (JSON-serialisable, with a "kind" key) to every group, on commit.
+
+    In a worker thread of a running event loop (a consumer's sync_to_async) the update is
+    handed to that loop's live sender and the caller goes on at once; elsewhere (Celery,
+    management commands, sync tests) it is sent before on-commit returns. A failing layer is
+    logged, never raised."""
 
     def _send() -> None:
         channel_layer = get_channel_layer()
         if channel_layer is None:
             return
-        try:
-            for group in groups:
-                async_to_sync(channel_layer.group_send)(group, {"type": "live.event", "event": event})
-        except Exception as error:
-            # Best effort: what was committed stands (and the page shows it on reload); a
-            # failing layer must not fail the caller, e.g. an OCPP answer after its commit.
-            logger.warning("live %s update not sent (%s: %s)", event.get("kind"), type(error).__name__, error)
+        loop = live_sender.running_main_loop()
+        if loop is not None and live_sender.hand_over(loop=loop, layer=channel_layer, groups=groups, event=event):
+            return
+        async_to_sync(live_sender.group_send_all)(layer=channel_layer, groups=groups, event=event)
 
     transaction.on_commit(_send)
