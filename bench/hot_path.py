@@ -1,4 +1,4 @@
-"""`python -m bench.hot_path [--frames 2000] [--stations 20] [--no-writer]`
+"""`python -m bench.hot_path [--frames 2000] [--stations 20] [--no-writer] [--heartbeat-on-loop]`
 
 The persistence side of one OCPP CALL, in-process, in production mode against the bench's
 PostgreSQL database (BENCH_PG_DATABASE; created by the bench, migrated here): what a consumer's worker thread does per frame
@@ -13,7 +13,10 @@ Provisions its stations with provision_bench_stations (prefix HOTPATH); each CAL
 answered through ocpp_gateway.exchange in a worker thread, exactly as the consumer calls it
 (so live updates go out through the running event loop, as in the server). `--no-writer`
 measures the message log written in each CALL's transaction (the behaviour before the
-writer), for a same-run before/after."""
+writer), for a same-run before/after. `--heartbeat-on-loop` adds a row for Heartbeat as the
+consumer answers an accepted station's (ocpp_gateway/heartbeat.py): on the event loop, its
+last-seen to the seen writer (one UPDATE for all waiting stations, here flushed once per
+measurement), its log rows to the message log writer."""
 
 import argparse
 import asyncio
@@ -40,9 +43,10 @@ from ocpp.v16.enums import Action  # noqa: E402
 
 from bench.simulator import meter_values  # noqa: E402
 from config import bench_fleet  # noqa: E402
-from ocpp_gateway import exchange, frames, protocols  # noqa: E402
+from ocpp_gateway import exchange, frames, heartbeat, protocols  # noqa: E402
 from ocpp_gateway.consumers import in_thread  # noqa: E402
 from ocpp_gateway.message_log_writer import message_log_writer  # noqa: E402
+from ocpp_gateway.seen_writer import seen_writer  # noqa: E402
 from stations.models import ChargingStation, RegistrationStatus  # noqa: E402
 
 PREFIX = "HOTPATH"
@@ -130,6 +134,7 @@ async def cpu_ms_per_frame(one, stations: list[dict], frames_count: int) -> floa
     started = time.process_time()
     await asyncio.gather(*(station_calls(station) for station in stations))
     await in_thread(message_log_writer.flush)()
+    await in_thread(seen_writer.flush)()
     return 1000 * (time.process_time() - started) / (per_station * len(stations))
 
 
@@ -152,7 +157,28 @@ async def gateway(action: str, stations: list[dict], frames_count: int) -> float
     return await cpu_ms_per_frame(one, stations, frames_count)
 
 
-async def measure(stations: list[dict], frames_count: int, actions: list[str]) -> None:
+async def heartbeat_on_loop(stations: list[dict], frames_count: int) -> float:
+    """What the consumer does for an accepted station's Heartbeat (ocpp_gateway/consumers.py)."""
+
+    async def one(station: dict, n: int) -> None:
+        text = json.dumps([2, uuid.uuid4().hex[:20], "Heartbeat", {}])
+        frame = frames.parse(text, formation_violation=PROTOCOL.formation_violation)
+        if not heartbeat.answers_on_loop(frame=frame, registration_status=RegistrationStatus.ACCEPTED):
+            raise RuntimeError("Heartbeat would not be answered on the loop")
+        answer = heartbeat.heartbeat_answer(
+            protocol=PROTOCOL,
+            station_id=station["id"],
+            identity=station["identity"],
+            frame=frame,
+            received_at=datetime.now(UTC),
+        )
+        if answer is None or answer.unlogged:
+            raise RuntimeError(f"Heartbeat was not answered on the loop: {answer}")
+
+    return await cpu_ms_per_frame(one, stations, frames_count)
+
+
+async def measure(stations: list[dict], frames_count: int, actions: list[str], on_loop: bool) -> None:
     print("| action | bare ocpp CPU ms/msg | gateway CPU ms/msg | gateway ÷ bare | bare ÷ gateway |")
     print("|---|---|---|---|---|")
     for action in actions:
@@ -160,6 +186,12 @@ async def measure(stations: list[dict], frames_count: int, actions: list[str]) -
         bare = await bare_ocpp(action, stations, frames_count)
         ours = await gateway(action, stations, frames_count)
         print(f"| {action} | {bare:.3f} | {ours:.3f} | {ours / bare:.1f}× | {100 * bare / ours:.1f} % |")
+        if on_loop and action == "Heartbeat":
+            await heartbeat_on_loop(stations, min(200, frames_count))  # warm-up
+            loop = await heartbeat_on_loop(stations, frames_count)
+            print(
+                f"| Heartbeat on the loop | {bare:.3f} | {loop:.3f} | {loop / bare:.1f}× | {100 * bare / loop:.1f} % |"
+            )
 
 
 def main() -> None:
@@ -168,14 +200,24 @@ def main() -> None:
     parser.add_argument("--stations", type=int, default=20)
     parser.add_argument("--actions", default=",".join(ACTIONS), help=f"any of {', '.join(ACTIONS)}")
     parser.add_argument("--no-writer", action="store_true", help="log rows in each CALL's transaction")
+    parser.add_argument(
+        "--heartbeat-on-loop",
+        action="store_true",
+        help="also Heartbeat answered on the event loop, as accepted stations'",
+    )
     args = parser.parse_args()
+    if args.heartbeat_on_loop and args.no_writer:
+        parser.error("--heartbeat-on-loop needs the message log writer")
     if not args.no_writer:
         message_log_writer.start()
+    if args.heartbeat_on_loop:
+        seen_writer.start()
     stations = stations_ready(args.stations)
     print(f"load average {os.getloadavg()[0]:.2f}; writer {'off' if args.no_writer else 'on'}")
-    asyncio.run(measure(stations, args.frames, args.actions.split(",")))
+    asyncio.run(measure(stations, args.frames, args.actions.split(","), args.heartbeat_on_loop))
     print(f"load average {os.getloadavg()[0]:.2f}")
     message_log_writer.stop()
+    seen_writer.stop()
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 A thin async shell. Admission (identity, credentials) is decided before the upgrade;
 the protocol is chosen by subprotocol; each frame's database work runs in a worker thread
-(ocpp_gateway.exchange) and its answer is sent after that work commits. CSMS→charger
+(ocpp_gateway.exchange) and its answer is sent after that work commits, but for an accepted
+station's Heartbeat, which acknowledges nothing stored and is answered on the event loop
+(ocpp_gateway.heartbeat). CSMS→charger
 commands come from the outbox one at a time, woken through the channel layer and, in case
 a wake-up is lost, by the process's outbox poller (ocpp_gateway.outbox_poller)."""
 
@@ -19,13 +21,25 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
-from ocpp_gateway import exchange, frames, handshake, log_context, malformed, message_log, metrics, outbox, protocols
+from ocpp_gateway import (
+    exchange,
+    frames,
+    handshake,
+    heartbeat,
+    log_context,
+    malformed,
+    message_log,
+    metrics,
+    outbox,
+    protocols,
+)
 from ocpp_gateway.concurrency import LoopSemaphore
 from ocpp_gateway.drain import CLOSE_SERVICE_RESTART, process_drain
 from ocpp_gateway.layer_health import layer_health
 from ocpp_gateway.message_log_writer import message_log_writer
 from ocpp_gateway.outbox import OutgoingCall
 from ocpp_gateway.outbox_poller import OutboxPoller
+from ocpp_gateway.seen_writer import seen_writer
 from stations.models import RegistrationStatus
 from stations.services.commands import command_group
 
@@ -158,7 +172,10 @@ class OcppConsumer(AsyncWebsocketConsumer):
         await self.accept(subprotocol=offered_name)
         if not DB_WORK_ON_ONE_THREAD:
             # SQLite has one writer: a second writing thread would only queue for its lock.
+            # Without these writers a Heartbeat keeps the worker-thread path (ocpp_gateway/heartbeat.py):
+            # embedded mode's writes share one thread anyway, so a batch would save it little.
             message_log_writer.start()
+            seen_writer.start()
         self.station_id = admission.station_id
         process_drain.add(self)
         self.counted_connected = True
@@ -331,6 +348,21 @@ class OcppConsumer(AsyncWebsocketConsumer):
 
     async def _answer(self, frame: frames.Frame, received_at) -> None:
         touch_seen = (received_at - self.seen_written_at).total_seconds() >= SEEN_WRITE_INTERVAL_SECONDS
+        if heartbeat.answers_on_loop(frame=frame, registration_status=self.registration_status):
+            on_loop = heartbeat.heartbeat_answer(
+                protocol=self.protocol,
+                station_id=self.station_id,
+                identity=self.identity,
+                frame=frame,
+                received_at=received_at,
+            )
+            if on_loop is not None:
+                if on_loop.unlogged:
+                    await in_thread(message_log_writer.add)(on_loop.unlogged)
+                # The seen writer records this time, as the handler would have.
+                self.seen_written_at = received_at
+                await self._answered(on_loop.text)
+                return
         try:
             answer = await in_thread(exchange.call_answer)(
                 protocol=self.protocol,
@@ -357,7 +389,10 @@ class OcppConsumer(AsyncWebsocketConsumer):
             self.seen_written_at = received_at
         if answer.registration_status:
             self.registration_status = answer.registration_status
-        await self._send(answer.text)
+        await self._answered(answer.text)
+
+    async def _answered(self, text: str) -> None:
+        await self._send(text)
         if not self.outbox_open:
             # A charger that boots does so first; once any call is answered, it has.
             await self._open_outbox()

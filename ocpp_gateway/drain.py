@@ -11,7 +11,8 @@ While draining, no socket of this process claims another command: pending comman
 the outbox for whichever process the charger reconnects to, and a command already sent is
 awaited (up to OCPP_CALL_TIMEOUT) before its socket closes, so none is lost or sent twice.
 A charger's own CALL being answered is finished first as well. Once the sockets are closed,
-the message log's buffered rows are written (ocpp_gateway/message_log_writer.py)."""
+the message log's buffered rows are written (ocpp_gateway/message_log_writer.py), and the
+Heartbeats still waiting are recorded (ocpp_gateway/seen_writer.py)."""
 
 import asyncio
 import logging
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from ocpp_gateway.message_log_writer import message_log_writer
+from ocpp_gateway.seen_writer import seen_writer
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +65,8 @@ class ProcessDrain:
                 await asyncio.sleep(pause)
         if not await asyncio.to_thread(message_log_writer.flush):
             logger.warning("drain: %s message log rows still unwritten", message_log_writer.pending())
+        if not await asyncio.to_thread(seen_writer.flush):
+            logger.warning("drain: %s stations' last Heartbeat still unrecorded", seen_writer.pending())
         report = DrainReport(sockets=len(sockets), batches=len(batches), seconds=round(time.monotonic() - started, 2))
         logger.info("drained %s charger sockets in %s s", report.sockets, report.seconds)
         return report

@@ -116,6 +116,26 @@ class MessageLogWriter:
             if len(self._rows) >= self.batch_size:
                 self._condition.notify_all()
 
+    def has_room(self, count: int) -> bool:
+        """Whether `count` rows could be handed over now without a wait (a hint: another
+        thread may take the room first, which `offer` then reports)."""
+        return self.running and (not self._rows or len(self._rows) + count <= self.capacity)
+
+    def offer(self, rows: list) -> bool:
+        """Hand rows over only if that takes no wait: False when the writer is not running or
+        the buffer has no room (the caller then uses `add` from a thread). For the event loop
+        (a Heartbeat answered there, ocpp_gateway/heartbeat.py), which must never block."""
+        if not self.running:
+            return False
+        with self._condition:
+            if self._rows and len(self._rows) + len(rows) > self.capacity:
+                return False
+            self._rows.extend(rows)
+            self._added += len(rows)
+            if len(self._rows) >= self.batch_size:
+                self._condition.notify_all()
+        return True
+
     def flush(self, timeout: float = 30) -> bool:
         """Write now what was handed over before this call; True once it is settled."""
         if not self.running:

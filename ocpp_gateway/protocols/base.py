@@ -18,6 +18,8 @@ from jsonschema.exceptions import ValidationError as SchemaValidationError
 from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
 
 from ocpp_gateway.protocols import schemas
+from ocpp_gateway.seen_writer import seen_writer
+from stations.services import status as station_status
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +38,8 @@ class OcppCallError(Exception):
 @dataclass
 class CallContext:
     """What a handler knows about the call it answers. Handlers run in a worker thread,
-    inside the database transaction that commits before the answer is sent."""
+    inside the database transaction that commits before the answer is sent (but for a
+    Heartbeat answered on the event loop: `on_event_loop`)."""
 
     station_id: int
     identity: str
@@ -45,6 +48,18 @@ class CallContext:
     protocol: "Protocol"
     # Set by BootNotification so the connection learns its new registration status.
     registration_status: str | None = None
+    # A Heartbeat answered on the event loop (ocpp_gateway/heartbeat.py): no transaction,
+    # no database; what it records goes to the process's batcher.
+    on_event_loop: bool = False
+
+    def heartbeat_record(self) -> None:
+        """The station's Heartbeat: its last_seen_at and last_heartbeat_at, written in this
+        call's transaction, or, answered on the event loop, by the process's seen writer
+        within about a second (ocpp_gateway/seen_writer.py says why that delay is harmless)."""
+        if self.on_event_loop:
+            seen_writer.note(station_id=self.station_id, at=self.received_at)
+        else:
+            station_status.station_seen(station_id=self.station_id, at=self.received_at, heartbeat=True)
 
 
 Handler = Callable[..., Any]

@@ -69,12 +69,23 @@ def test_connection_is_tracked_and_heartbeat_answered(asgi_server, identity):
     async def scenario():
         async with connected(asgi_server, identity) as charger:
             response = await charger.call(call.Heartbeat())
+            # Answered on the event loop: the seen writer records it about a second later.
+            await _wait_async(lambda: ChargingStation.objects.get(identity=identity).last_heartbeat_at is not None)
             station = await in_db(ChargingStation.objects.get)(identity=identity)
             return response, station
 
     response, during = run(scenario())
     assert datetime.fromisoformat(response.current_time) > datetime.now(UTC) - timedelta(minutes=1)
-    assert during.is_connected and during.last_heartbeat_at is not None
+    assert during.is_connected and during.is_online
+    # The time recorded is the time answered (which shows milliseconds only).
+    assert (
+        timedelta(0)
+        <= during.last_heartbeat_at - datetime.fromisoformat(response.current_time)
+        < timedelta(milliseconds=1)
+    )
+    assert during.last_seen_at >= during.last_heartbeat_at
+    logged = MessageLog.objects.filter(station=during, action="Heartbeat")
+    assert eventually(lambda: sorted(logged.values_list("direction", "message_type")) == [("in", 2), ("out", 3)])
     after = _wait_until(lambda: not ChargingStation.objects.get(identity=identity).is_connected)
     assert after
 

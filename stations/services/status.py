@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from stations import live, passwords, signals, statements
@@ -130,6 +130,31 @@ def station_seen(*, station_id: int, at: datetime, heartbeat: bool = False) -> N
     if heartbeat:
         fields["last_heartbeat_at"] = at
     ChargingStation.objects.filter(pk=station_id).update(**fields)
+
+
+def station_heartbeats_record(*, heard_at: dict[int, datetime]) -> int:
+    """Record the Heartbeats of many stations ({station id: when}) in one statement, for
+    the gateway's per-process batcher (ocpp_gateway/seen_writer.py). last_seen_at and
+    last_heartbeat_at only move forward: another frame's write may have landed first with
+    a newer time. A station is marked online only while connected: its socket may have
+    closed (and been recorded offline) since the Heartbeat was answered. PostgreSQL only,
+    where the batcher runs. Returns how many stations were updated."""
+    if not heard_at:
+        return 0
+    rows = ", ".join(["(%s::bigint, %s::timestamptz)"] * len(heard_at))
+    table = connection.ops.quote_name(ChargingStation._meta.db_table)
+    # Only the table's name and one placeholder pair per station are formatted in.
+    sql = (
+        f"UPDATE {table} AS station SET"  # noqa: S608
+        " last_seen_at = GREATEST(station.last_seen_at, heard.at),"
+        " last_heartbeat_at = GREATEST(station.last_heartbeat_at, heard.at),"
+        " is_online = station.is_online OR station.is_connected"
+        f" FROM (VALUES {rows}) AS heard (id, at) WHERE station.id = heard.id"
+    )
+    params = [value for station_id, at in heard_at.items() for value in (station_id, at)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def station_boot(

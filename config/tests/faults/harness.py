@@ -129,13 +129,15 @@ class CallRecord:
 
 @dataclass
 class FleetCharger:
-    """A charger that boots, sends a Heartbeat every `interval` seconds and, when its
-    socket is closed, reconnects after a second, as field chargers do."""
+    """A charger that boots, sends a Heartbeat (or, with `storing`, a StatusNotification:
+    a CALL whose answer acknowledges a write) every `interval` seconds and, when its socket
+    is closed, reconnects after a second, as field chargers do."""
 
     base_url: str
     identity: str
     deliveries: Counter
     interval: float = 1.0
+    storing: bool = False
     calls: list[CallRecord] = field(default_factory=list)
     drops: int = 0
     drop_times: list[float] = field(default_factory=list)
@@ -172,7 +174,7 @@ class FleetCharger:
                     self.connects += 1
                     await self._call(charger, call.BootNotification(charge_point_vendor="F", charge_point_model="F"))
                     while self.wanted:
-                        await self._call(charger, call.Heartbeat())
+                        await self._call(charger, self._probe(call))
                         if charger._connection.state.name != "OPEN":
                             raise ConnectionError("socket closed")
                         await asyncio.sleep(self.interval)
@@ -183,6 +185,11 @@ class FleetCharger:
             self.drops += 1
             self.drop_times.append(time.monotonic())
             await asyncio.sleep(1)
+
+    def _probe(self, call):
+        if self.storing:
+            return call.StatusNotification(connector_id=1, error_code="NoError", status="Available")
+        return call.Heartbeat()
 
     async def _call(self, charger, payload) -> None:
         started = time.monotonic()

@@ -51,7 +51,7 @@ def boot_notification(
 
 @PROTOCOL.on(Action.heartbeat)
 def heartbeat(ctx: CallContext, **_) -> call_result.Heartbeat:
-    station_status.station_seen(station_id=ctx.station_id, at=ctx.received_at, heartbeat=True)
+    ctx.heartbeat_record()
     return call_result.Heartbeat(current_time=format_time(ctx.received_at))
 
 

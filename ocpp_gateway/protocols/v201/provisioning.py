@@ -37,7 +37,7 @@ def boot_notification(ctx: CallContext, *, charging_station: dict, reason: str, 
 
 @PROTOCOL.on(Action.heartbeat)
 def heartbeat(ctx: CallContext, **_) -> call_result.Heartbeat:
-    station_status.station_seen(station_id=ctx.station_id, at=ctx.received_at, heartbeat=True)
+    ctx.heartbeat_record()
     return call_result.Heartbeat(current_time=format_time(ctx.received_at))
 
 
