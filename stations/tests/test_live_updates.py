@@ -106,7 +106,9 @@ async def test_worker_thread_updates_arrive_in_the_order_committed(monkeypatch, 
 
     await asyncio.wait_for(sync_to_async(committed_publish)(group, events), TIMEOUT)
     held.release.set()
+    await asyncio.wait_for(live_sender.drained(), TIMEOUT)
 
+    assert [event["energy_wh"] for event in held.started] == [event["energy_wh"] for event in events]
     assert await received(redis_layer, channel, len(events)) == events
 
 
