@@ -9,10 +9,13 @@ import asyncio
 import logging
 import os
 import threading
+import time
 import weakref
 from collections import deque
 
 from asgiref.sync import SyncToAsync
+
+from stations.live_audience import groups_listened
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +26,9 @@ logger = logging.getLogger(__name__)
 # after 1,500 MeterValues), so this holds some ten seconds of backlog; an update older than
 # that is worth no more than a reload.
 QUEUE_LIMIT = 10_000
+# Drops are counted always but logged at most this often: a warning per dropped update
+# cost the storm that caused the drops another 40,000 log lines.
+DROP_LOG_SECONDS = 10.0
 
 
 def running_main_loop() -> asyncio.AbstractEventLoop | None:
@@ -57,16 +63,22 @@ class LiveSender:
         self.queued: deque[tuple] = deque()
         self.drainer: asyncio.Task | None = None
         self.dropped = 0
+        self.drop_logged_at = float("-inf")
 
     def enqueue(self, layer, groups: list[str], event: dict) -> None:
         if len(self.queued) >= QUEUE_LIMIT:
             self.dropped += 1
-            logger.warning(
-                "live %s update dropped: %d updates already wait for the channel layer (%d dropped in this process)",
-                event.get("kind"),
-                len(self.queued),
-                self.dropped,
-            )
+            now = time.monotonic()
+            if now - self.drop_logged_at >= DROP_LOG_SECONDS:
+                self.drop_logged_at = now
+                logger.warning(
+                    "live %s update dropped: %d updates already wait for the channel layer"
+                    " (%d dropped in this process; logged at most every %d s)",
+                    event.get("kind"),
+                    len(self.queued),
+                    self.dropped,
+                    DROP_LOG_SECONDS,
+                )
             return
         self.queued.append((layer, groups, event))
         if self.drainer is None:
@@ -75,12 +87,34 @@ class LiveSender:
             self.drainer = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
+        """Take everything waiting, ask once which of its groups anyone listens to, send to
+        those in order; repeat while more was handed over meanwhile."""
         try:
             while self.queued:
-                layer, groups, event = self.queued.popleft()
-                await group_send_all(layer=layer, groups=groups, event=event)
+                batch = list(self.queued)
+                self.queued.clear()
+                listened = await _listened(batch)
+                for layer, groups, event in batch:
+                    targets = [group for group in groups if group in listened.get(id(layer), ())]
+                    if targets:
+                        await group_send_all(layer=layer, groups=targets, event=event)
         finally:
             self.drainer = None
+
+
+async def _listened(batch: list[tuple]) -> dict[int, set[str]]:
+    """Per layer (by id) in `batch`, its groups that have a listener; on a failing layer,
+    every group (the sends then fail, and are logged, one by one as before)."""
+    wanted: dict[int, tuple] = {}
+    for layer, groups, _event in batch:
+        wanted.setdefault(id(layer), (layer, set()))[1].update(groups)
+    listened = {}
+    for key, (layer, groups) in wanted.items():
+        try:
+            listened[key] = await groups_listened(layer, groups)
+        except Exception:
+            listened[key] = groups
+    return listened
 
 
 _senders: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LiveSender]" = weakref.WeakKeyDictionary()
