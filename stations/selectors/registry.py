@@ -5,9 +5,17 @@ from stations.authorization import driver_session_filter
 from stations.models import ChargingSession, ChargingStation
 from stations.selectors.locations import public_stations
 
+# What admitting a connection reads of its station; every charger's every (re)connect
+# asks, so a reconnect storm asks thousands of times a second. The rest loads if touched.
+ADMISSION_FIELDS = ("identity", "security_profile", "password_hash", "registration_status")
+
 
 def station_by_identity(*, identity: str) -> ChargingStation | None:
-    return ChargingStation.objects.select_related("site").filter(identity=identity).first()
+    """The station with this identity, its admission fields loaded (the rest deferred)."""
+    try:
+        return ChargingStation.objects.only(*ADMISSION_FIELDS).get(identity=identity)
+    except ChargingStation.DoesNotExist:
+        return None
 
 
 def station_password_matches(*, station: ChargingStation, password: str) -> bool:

@@ -174,7 +174,7 @@ def station_boot(
 
     Hardware facts are updated as reported, except that an empty optional field does not
     erase what we knew. Idempotent."""
-    station = ChargingStation.objects.get(pk=station_id)
+    station = ChargingStation.objects.only("registration_status", "heartbeat_interval").get(pk=station_id)
     reported = {
         "vendor": vendor,
         "model": model,
