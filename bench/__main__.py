@@ -36,6 +36,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="box: scaled to this 2-core machine (default); shared: smaller, for a machine shared with other work; issue: the sizes issue 8 names; quick: harness check",
     )
     parser.add_argument("--quick", action="store_true", help="same as --size quick")
+    parser.add_argument(
+        "--s4-chargers", type=int, metavar="N", help="S4's fleet instead of the size's (the issue's 10,000 row)"
+    )
     parser.add_argument("--render", metavar="NAME", help="only rewrite bench/results/NAME.md from NAME.json")
     parser.add_argument("--modes", default="embedded,production", help="gateway modes to measure")
     parser.add_argument("--name", default="latest", help="results file name under bench/results/")
@@ -62,9 +65,8 @@ def main(argv: list[str]) -> int:
     chosen = args.scenarios or list(SCENARIOS)
     scale = "quick" if args.quick else args.size
     extra_env = dict(item.split("=", 1) for item in args.env)
-    ctx = Context(
-        repeats=args.repeats, size=SIZES[scale], modes=args.modes.split(","), scale=scale, extra_env=extra_env
-    )
+    size = {**SIZES[scale], **({"s4_chargers": args.s4_chargers} if args.s4_chargers else {})}
+    ctx = Context(repeats=args.repeats, size=size, modes=args.modes.split(","), scale=scale, extra_env=extra_env)
     open_files = runner.raise_file_limit()
     report = {
         "machine": results.machine_facts(),
