@@ -4,6 +4,8 @@ charger's frame never waits for a partner."""
 
 import logging
 
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from billing import signals as billing_signals
@@ -12,7 +14,9 @@ from billing.services import invoices, settlements
 from drivers.selectors import stations as driver_stations
 from drivers.selectors import tokens
 from roaming import tasks
+from roaming.models import Partner
 from roaming.selectors.demand_evidence import partner_locations_nearby
+from roaming.selectors.endpoints import partners_registered
 from roaming.selectors.partner_cdrs import (
     our_cdr_settlement_items,
     partner_cdr_charges,
@@ -30,6 +34,34 @@ from stations.pipeline.selectors import demand
 log = logging.getLogger(__name__)
 
 
+# Whether any partner is registered, kept in the shared cache: an operator without roaming
+# partners then queues no task per connection, status change and session (a reconnect
+# storm queued one per charger, for nobody). Any change to a partner forgets the answer,
+# in every process; the expiry bounds a change made without signals (a raw UPDATE).
+PARTNERS_KEY = "roaming:partners-registered"
+PARTNERS_CHECK_SECONDS = 30
+
+
+def _partners_registered() -> bool:
+    known = cache.get(PARTNERS_KEY)
+    if known is None:
+        known = partners_registered()
+        cache.set(PARTNERS_KEY, known, PARTNERS_CHECK_SECONDS)
+    return known
+
+
+@receiver(post_save, sender=Partner, dispatch_uid="roaming.partner_saved")
+@receiver(post_delete, sender=Partner, dispatch_uid="roaming.partner_deleted")
+def on_partner_changed(sender, **kwargs) -> None:
+    cache.delete(PARTNERS_KEY)
+
+
+def _send_to_partners(task, *args) -> None:
+    """For pushes of our own state: nothing is queued while no partner is registered."""
+    if _partners_registered():
+        _send(task, *args)
+
+
 def _send(task, *args) -> None:
     # The broker being down must not fail the charger's frame: the partner's periodic pull
     # of our Locations catches up.
@@ -42,13 +74,13 @@ def _send(task, *args) -> None:
 @receiver(signals.connector_status_changed, dispatch_uid="roaming.connector_status_changed")
 def on_connector_status_changed(sender, *, station_id, connector_number, **kwargs) -> None:
     if connector_number:
-        _send(tasks.evse_status_changed, station_id, connector_number)
+        _send_to_partners(tasks.evse_status_changed, station_id, connector_number)
 
 
 @receiver(signals.station_connection_changed, dispatch_uid="roaming.station_connection_changed")
 def on_station_connection_changed(sender, *, station_id, **kwargs) -> None:
     # Offline turns every EVSE of the station UNKNOWN for partners, and back.
-    _send(tasks.station_evses_changed, station_id)
+    _send_to_partners(tasks.station_evses_changed, station_id)
 
 
 @receiver(billing_signals.cdrs_released, dispatch_uid="roaming.cdrs_released")
@@ -65,7 +97,7 @@ def on_tariff_created(sender, *, tariff_id, **kwargs) -> None:
 @receiver(signals.session_started, dispatch_uid="roaming.session_started")
 @receiver(signals.session_stopped, dispatch_uid="roaming.session_stopped")
 def on_session_changed(sender, *, session_id, **kwargs) -> None:
-    _send(tasks.session_changed, session_id)
+    _send_to_partners(tasks.session_changed, session_id)
 
 
 # A partner EMSP's token meets the one token rule at every door (Authorize, StartTransaction,

@@ -10,3 +10,8 @@ def partners_receiving(*, module: str) -> list[tuple[Partner, str]]:
         if url:
             found.append((partner, url.rstrip("/")))
     return found
+
+
+def partners_registered() -> bool:
+    """Whether any partner network is registered (and so may receive our pushes)."""
+    return Partner.objects.filter(status=Partner.Status.REGISTERED).exists()
