@@ -514,6 +514,10 @@ OCPP_OUTBOX_POLL_SECONDS = int_in_range("OCPP_OUTBOX_POLL_SECONDS", 15, 1, 3600)
 # How long after connecting a charger may take to send its BootNotification before
 # queued commands go out anyway (one that reconnects without rebooting sends none).
 OCPP_BOOT_WAIT_SECONDS = int_in_range("OCPP_BOOT_WAIT_SECONDS", 3, 0, 300)
+# How many chargers one web process lets connect at once (handshake to first answered
+# CALL); more are answered 503 and retry, so that a restart's reconnect storm is served at
+# the core's pace instead of every charger timing out together (ocpp_gateway/connecting.py).
+OCPP_MAX_CONNECTING = int_in_range("OCPP_MAX_CONNECTING", 100, 1, 100_000)
 # A connection's malformed frames: the first of each window is kept in the message log (the
 # rest counted onto it); this many in one window close the socket (ocpp_gateway/malformed.py).
 OCPP_MALFORMED_WINDOW_SECONDS = int_in_range("OCPP_MALFORMED_WINDOW_SECONDS", 60, 1, 86400)

@@ -34,6 +34,7 @@ from ocpp_gateway import (
     protocols,
 )
 from ocpp_gateway.concurrency import LoopSemaphore
+from ocpp_gateway.connecting import connecting_limit
 from ocpp_gateway.drain import CLOSE_SERVICE_RESTART, process_drain
 from ocpp_gateway.layer_health import layer_health
 from ocpp_gateway.message_log_writer import message_log_writer
@@ -79,6 +80,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
     answering = 0
     counted_connected = False
     disconnected = False
+    # Whether this connection still counts against OCPP_MAX_CONNECTING (ocpp_gateway/connecting.py).
+    connecting = False
+    connecting_handle: asyncio.TimerHandle | None = None
 
     async def __call__(self, scope, receive, send) -> None:
         """Channels' AsyncConsumer.__call__, but a failing channel layer does not end the
@@ -148,6 +152,12 @@ class OcppConsumer(AsyncWebsocketConsumer):
         identity = self.scope["url_route"]["kwargs"]["identity"]
         # Every log line of this socket's task (and its threads) names the station.
         log_context.station_identity.set(identity)
+        if not connecting_limit.take():
+            logger.info("refused %s: %s chargers already connecting", identity, connecting_limit.held)
+            await self._refuse(503, "Too many chargers are connecting to this server; retry shortly.")
+            return
+        self.connecting = True
+        self.connecting_handle = asyncio.get_running_loop().call_later(settings.OCPP_CALL_TIMEOUT, self._connected)
         admission = await in_thread(handshake.station_admit)(
             identity=identity,
             credentials=handshake.basic_credentials(self.scope.get("headers", [])),
@@ -155,6 +165,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             over_tls=self.scope.get("scheme") == "wss",
         )
         if admission.refusal is not None:
+            self._connected()
             logger.info("refused %s: %s %s", identity, admission.refusal, admission.reason)
             await self._refuse(admission.refusal, admission.reason)
             return
@@ -195,9 +206,17 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def _refuse(self, status: int, reason: str) -> None:
         await handshake.http_refusal(self.scope, self.base_send, status, reason)
 
+    def _connected(self) -> None:
+        """This connection no longer counts as connecting (see ocpp_gateway/connecting.py)."""
+        if self.connecting:
+            self.connecting = False
+            self.connecting_handle.cancel()
+            connecting_limit.give_back()
+
     async def disconnect(self, code: int) -> None:
         self.disconnected = True
         self.closing = True
+        self._connected()
         for handle in (self.timeout_handle, self.boot_wait_handle):
             if handle is not None:
                 handle.cancel()
@@ -393,6 +412,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
 
     async def _answered(self, text: str) -> None:
         await self._send(text)
+        self._connected()
         if not self.outbox_open:
             # A charger that boots does so first; once any call is answered, it has.
             await self._open_outbox()

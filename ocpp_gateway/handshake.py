@@ -27,6 +27,10 @@ class Admission:
     reason: str = ""
 
 
+# A 503 (too many chargers connecting) suggests this; firmware adds its own back-off.
+RETRY_AFTER_SECONDS = b"5"
+
+
 async def http_refusal(scope: dict, send, status: int, reason: str) -> None:
     """Answer a WebSocket handshake with a plain HTTP `status` instead of the upgrade, through
     the ASGI `websocket.http.response` extension (uvicorn has it); without the extension,
@@ -37,6 +41,8 @@ async def http_refusal(scope: dict, send, status: int, reason: str) -> None:
     headers = [(b"content-type", b"text/plain; charset=utf-8")]
     if status == 401:
         headers.append((b"www-authenticate", b'Basic realm="OCPP", charset="UTF-8"'))
+    if status == 503:
+        headers.append((b"retry-after", RETRY_AFTER_SECONDS))
     await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
     await send({"type": "websocket.http.response.body", "body": reason.encode()})
 
