@@ -3,6 +3,7 @@ stations' domain signals. Each only sends a task (after commit, by the task clas
 charger's frame never waits for a partner."""
 
 import logging
+import time
 
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
@@ -34,19 +35,28 @@ from stations.pipeline.selectors import demand
 log = logging.getLogger(__name__)
 
 
-# Whether any partner is registered, kept in the shared cache: an operator without roaming
-# partners then queues no task per connection, status change and session (a reconnect
-# storm queued one per charger, for nobody). Any change to a partner forgets the answer,
-# in every process; the expiry bounds a change made without signals (a raw UPDATE).
+# Whether any partner is registered: an operator without roaming partners then queues no
+# task per connection, status change and session (a reconnect storm queued one per
+# charger, for nobody). Kept in the shared cache, which any change to a partner clears, and
+# remembered by each process for a few seconds (asking Redis per frame was 6 % of a storm's
+# CPU): another process sees a newly registered partner within PROCESS_MEMO_SECONDS, and the
+# registration itself pushes every Location. The cache's expiry bounds a change made
+# without signals (a raw UPDATE).
 PARTNERS_KEY = "roaming:partners-registered"
 PARTNERS_CHECK_SECONDS = 30
+PROCESS_MEMO_SECONDS = 5.0
+_memo: list = [float("-inf"), False]  # [when asked, whether any partner was registered]
 
 
 def _partners_registered() -> bool:
+    now = time.monotonic()
+    if now - _memo[0] < PROCESS_MEMO_SECONDS:
+        return _memo[1]
     known = cache.get(PARTNERS_KEY)
     if known is None:
         known = partners_registered()
         cache.set(PARTNERS_KEY, known, PARTNERS_CHECK_SECONDS)
+    _memo[:] = [now, known]
     return known
 
 
@@ -54,6 +64,7 @@ def _partners_registered() -> bool:
 @receiver(post_delete, sender=Partner, dispatch_uid="roaming.partner_deleted")
 def on_partner_changed(sender, **kwargs) -> None:
     cache.delete(PARTNERS_KEY)
+    _memo[0] = float("-inf")
 
 
 def _send_to_partners(task, *args) -> None:

@@ -3,7 +3,6 @@ and session changes send their push tasks only while a partner is registered, an
 change to a partner is seen by the next event (the cached answer is forgotten)."""
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from roaming import receivers
@@ -16,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def queued(monkeypatch):
-    cache.delete(receivers.PARTNERS_KEY)  # another test's partners are not this test's
+    receivers.on_partner_changed(sender=None)  # another test's partners are not this test's
     names = []
     monkeypatch.setattr(receivers, "_send", lambda task, *args: names.append(task.name.rsplit(".", 1)[-1]))
     return names
