@@ -49,6 +49,7 @@ from ocpp_gateway.message_log_writer import message_log_writer  # noqa: E402
 from ocpp_gateway.seen_writer import seen_writer  # noqa: E402
 from stations import live_sender  # noqa: E402
 from stations.models import ChargingStation, RegistrationStatus  # noqa: E402
+from stations.services.status import station_heartbeats_record  # noqa: E402
 
 PREFIX = "HOTPATH"
 PROTOCOL = protocols.OCPP16
@@ -214,7 +215,7 @@ def main() -> None:
     if not args.no_writer:
         message_log_writer.start()
     if args.heartbeat_on_loop:
-        seen_writer.start()
+        seen_writer.start(record=station_heartbeats_record)
     stations = stations_ready(args.stations)
     print(f"load average {os.getloadavg()[0]:.2f}; writer {'off' if args.no_writer else 'on'}")
     asyncio.run(measure(stations, args.frames, args.actions.split(","), args.heartbeat_on_loop))

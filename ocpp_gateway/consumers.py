@@ -42,6 +42,7 @@ from ocpp_gateway.outbox import OutgoingCall
 from ocpp_gateway.outbox_poller import OutboxPoller
 from ocpp_gateway.seen_writer import seen_writer
 from stations.models import RegistrationStatus
+from stations.services import status as station_status
 from stations.services.commands import command_group
 
 logger = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             # Without these writers a Heartbeat keeps the worker-thread path (ocpp_gateway/heartbeat.py):
             # embedded mode's writes share one thread anyway, so a batch would save it little.
             message_log_writer.start()
-            seen_writer.start()
+            seen_writer.start(record=station_status.station_heartbeats_record)
         self.station_id = admission.station_id
         process_drain.add(self)
         self.counted_connected = True

@@ -25,6 +25,7 @@ import atexit
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import DatabaseError, close_old_connections
@@ -40,6 +41,7 @@ class SeenWriter:
     def __init__(self, *, interval_seconds: float = INTERVAL_SECONDS) -> None:
         self.interval_seconds = interval_seconds
         self._heard: dict[int, datetime] = {}
+        self._record: Callable[..., int] | None = None
         self._condition = threading.Condition()
         self._thread: threading.Thread | None = None
         self._exit_registered = False
@@ -54,8 +56,12 @@ class SeenWriter:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive() and not self._stopping
 
-    def start(self) -> None:
-        """Write in the background from now on. Idempotent; cheap enough to call per socket."""
+    def start(self, *, record: Callable[..., int]) -> None:
+        """Write in the background from now on, through `record` (the stations app's
+        `station_heartbeats_record`, handed in by the caller: the web server imports this
+        module, through the drain, before Django is set up). Idempotent; cheap enough to
+        call per socket."""
+        self._record = record
         if self.running:
             return
         with self._condition:
@@ -139,12 +145,8 @@ class SeenWriter:
 
     def _write(self, heard: dict[int, datetime]) -> bool:
         """Record one batch; False if the database could not be reached (nothing written)."""
-        # Imported here: the web server imports the drain, and with it this module, before
-        # Django is set up.
-        from stations.services.status import station_heartbeats_record
-
         try:
-            station_heartbeats_record(heard_at=heard)
+            self._record(heard_at=heard)
         except DatabaseError as error:
             logger.warning("seen writer: %s stations not recorded yet, database unavailable (%s)", len(heard), error)
             return False

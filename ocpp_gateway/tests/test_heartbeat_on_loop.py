@@ -42,7 +42,7 @@ def writers(monkeypatch):
         monkeypatch.setattr(module, "seen_writer", seen)
     for module in (heartbeat, message_log, drain_module):
         monkeypatch.setattr(module, "message_log_writer", log)
-    seen.start()
+    seen.start(record=station_heartbeats_record)
     log.start()
     yield seen, log
     seen.stop(timeout=5)
