@@ -75,7 +75,9 @@ def s1(ctx: Context) -> dict:
         spec = {
             "kind": "fleet",
             "credentials": mode.fleet(max(steps)),
-            "profile": {"connectors": 2, "heartbeat_interval": 60},
+            # A charger refused at the handshake (a process's OCPP_MAX_CONNECTING reached
+            # while the ramp outruns it) retries after its back-off, as firmware does.
+            "profile": {"connectors": 2, "heartbeat_interval": 60, "reconnect": True, "reconnect_jitter": 10},
             "steps": [{"chargers": n, "settle": 2, "measure": ctx.size["s1_measure"]} for n in steps],
             "ramp_per_s": ctx.size["s1_ramp_per_s"],
             "boot_timeout": ctx.size["boot_timeout"],
