@@ -104,22 +104,18 @@ class MessageLogWriter:
             return
         deadline = time.monotonic() + self.wait_seconds
         with self._condition:
-            # A batch larger than the whole buffer is let into an empty one.
-            while self._rows and len(self._rows) + len(rows) > self.capacity:
+            while not self._fits(len(rows)):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not self.running:
                     self._drop(rows, reason="the buffer stayed full")
                     return
                 self._condition.wait(remaining)
-            self._rows.extend(rows)
-            self._added += len(rows)
-            if len(self._rows) >= self.batch_size:
-                self._condition.notify_all()
+            self._buffer(rows)
 
     def has_room(self, count: int) -> bool:
         """Whether `count` rows could be handed over now without a wait (a hint: another
         thread may take the room first, which `offer` then reports)."""
-        return self.running and (not self._rows or len(self._rows) + count <= self.capacity)
+        return self.running and self._fits(count)
 
     def offer(self, rows: list) -> bool:
         """Hand rows over only if that takes no wait: False when the writer is not running or
@@ -128,13 +124,21 @@ class MessageLogWriter:
         if not self.running:
             return False
         with self._condition:
-            if self._rows and len(self._rows) + len(rows) > self.capacity:
+            if not self._fits(len(rows)):
                 return False
-            self._rows.extend(rows)
-            self._added += len(rows)
-            if len(self._rows) >= self.batch_size:
-                self._condition.notify_all()
+            self._buffer(rows)
         return True
+
+    def _fits(self, count: int) -> bool:
+        # A batch larger than the whole buffer is let into an empty one.
+        return not self._rows or len(self._rows) + count <= self.capacity
+
+    def _buffer(self, rows: list) -> None:
+        """Under the condition's lock: queue the rows, waking the thread for a full batch."""
+        self._rows.extend(rows)
+        self._added += len(rows)
+        if len(self._rows) >= self.batch_size:
+            self._condition.notify_all()
 
     def flush(self, timeout: float = 30) -> bool:
         """Write now what was handed over before this call; True once it is settled."""
