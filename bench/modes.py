@@ -22,8 +22,9 @@ UVICORN_WS = os.environ.get("BENCH_UVICORN_WS", "auto")
 # The gateway scenarios' ASGI server: "uvicorn" (the Procfile's) or "granian" (measured
 # against it for docs/asgi-server.md; it has no uvicorn options, the TLS scope hook or the drain).
 ASGI_SERVER = os.environ.get("BENCH_ASGI_SERVER", "uvicorn")
-# uvicorn's WebSocket keep-alive ping interval (and timeout), as the Procfile sets it.
-WS_PING_SECONDS = os.environ.get("BENCH_WS_PING_SECONDS", "20")
+# uvicorn's WebSocket keep-alive ping interval and timeout, as the Procfile sets them.
+WS_PING_SECONDS = os.environ.get("BENCH_WS_PING_SECONDS", "60")
+WS_PING_TIMEOUT_SECONDS = "20"
 # uvicorn worker processes for the gateway scenarios; more than one only makes sense with
 # BENCH_SERVER_CORE naming as many cores (e.g. "0,1"), the generator then sharing one.
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "1"))
@@ -90,7 +91,7 @@ class Mode:
                 "--ws-ping-interval",
                 WS_PING_SECONDS,
                 "--ws-ping-timeout",
-                WS_PING_SECONDS,
+                WS_PING_TIMEOUT_SECONDS,
                 "--no-access-log",
                 "--workers",
                 str(workers),
