@@ -1,4 +1,4 @@
-"""`python -m bench [SCENARIO ...] [--repeats N] [--quick] [--modes embedded,production]`
+"""`python -m bench [SCENARIO ...] [--repeats N] [--quick] [--modes embedded,production] [--ocpp 2.0.1]`
 
 Runs the chosen scenarios (default: all), each repeated N times, the server pinned to
 one core and the load generator to the other, traffic on 127.0.0.1 only. An S0 echo
@@ -41,6 +41,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--render", metavar="NAME", help="only rewrite bench/results/NAME.md from NAME.json")
     parser.add_argument("--modes", default="embedded,production", help="gateway modes to measure")
+    parser.add_argument(
+        "--ocpp",
+        choices=["1.6", "2.0.1"],
+        default="1.6",
+        help="the version S0's bare ocpp central system and S3's chargers speak: 2.0.1 measures TransactionEvent(Updated)",
+    )
     parser.add_argument("--name", default="latest", help="results file name under bench/results/")
     parser.add_argument(
         "--env",
@@ -66,7 +72,14 @@ def main(argv: list[str]) -> int:
     scale = "quick" if args.quick else args.size
     extra_env = dict(item.split("=", 1) for item in args.env)
     size = {**SIZES[scale], **({"s4_chargers": args.s4_chargers} if args.s4_chargers else {})}
-    ctx = Context(repeats=args.repeats, size=size, modes=args.modes.split(","), scale=scale, extra_env=extra_env)
+    ctx = Context(
+        repeats=args.repeats,
+        size=size,
+        modes=args.modes.split(","),
+        scale=scale,
+        extra_env=extra_env,
+        ocpp=args.ocpp,
+    )
     open_files = runner.raise_file_limit()
     report = {
         "machine": results.machine_facts(),
@@ -75,6 +88,7 @@ def main(argv: list[str]) -> int:
         "scale": scale,
         "open_files_limit": open_files,
         "extra_env": extra_env,
+        "ocpp": args.ocpp,
         "scenarios": [],
     }
     started = time.monotonic()

@@ -20,7 +20,7 @@ import time
 
 import uvloop
 
-from bench import httpclient, simulator, wire
+from bench import httpclient, simulator, simulator_v201, wire
 from bench.stats import latency_summary, percentile
 
 
@@ -167,7 +167,14 @@ def request_for(spec: dict) -> tuple[bytes, str]:
         requests = [httpclient.get_request(host=spec["host"], port=spec["port"], path=path) for path in paths]
         return requests, "GET " + spec["path"]
     action = spec["action"]
-    payload = simulator.meter_values(1, 1, 12345) if action == "MeterValues" else {}
+    payloads = {
+        "MeterValues": lambda: simulator.meter_values(1, 1, 12345),
+        # The same Updated over and over: the bare central system keeps no transactions.
+        "TransactionEvent": lambda: simulator_v201.transaction_updated(
+            seq_no=1, transaction_id="bench-s0", evse_id=1, energy_wh=12345
+        ),
+    }
+    payload = payloads[action]() if action in payloads else {}
     return json.dumps([2, "1", action, payload], separators=(",", ":")).encode(), action
 
 
@@ -288,13 +295,18 @@ async def reconnect_storm(chargers: list[simulator.Charger], recorder: simulator
 
 
 async def rate_steps(spec: dict) -> None:
-    """S3: C chargers each in a transaction send MeterValues on a schedule; the total
-    rate rises step by step until p99 passes the limit or calls fail."""
+    """S3: C chargers each in a transaction send meter values on a schedule (MeterValues
+    in OCPP 1.6, TransactionEvent(Updated) in 2.0.1: spec["ocpp"]); the total rate rises
+    step by step until p99 passes the limit or calls fail."""
     recorder = simulator.Recorder()
-    target = simulator.Target(host=spec["host"], port=spec["port"])
+    version = spec.get("ocpp", "1.6")
+    target = simulator.Target(host=spec["host"], port=spec["port"], subprotocol=simulator_v201.SUBPROTOCOLS[version])
     profile = simulator.ChargerProfile(connectors=1, heartbeat_interval=0, call_timeout=spec.get("call_timeout", 10))
+    if "id_tag" in spec:
+        profile.id_tag = spec["id_tag"]
+    charger_class = simulator_v201.CHARGERS[version]
     chargers = [
-        simulator.Charger(identity=identity, password=password, target=target, profile=profile, recorder=recorder)
+        charger_class(identity=identity, password=password, target=target, profile=profile, recorder=recorder)
         for identity, password in spec["credentials"]
     ]
 
@@ -321,7 +333,7 @@ async def rate_steps(spec: dict) -> None:
                 continue
             charger.meter_wh += 25
             try:
-                await charger.call("MeterValues", simulator.meter_values(1, transaction["id"], charger.meter_wh))
+                await charger.call(charger.meter_action, charger.meter_update(transaction))
             except simulator.CallFailed:
                 if not charger.link.is_open:
                     return
@@ -336,7 +348,7 @@ async def rate_steps(spec: dict) -> None:
             await asyncio.sleep(spec["measure"])
         result = window.result(offered_per_s=per_s, connections_held=sum(1 for c in chargers if c.link.is_open))
         emit("measure_end", label=window.label, result=result)
-        p99 = (result["latency"].get("MeterValues") or {}).get("p99")
+        p99 = (result["latency"].get(charger_class.meter_action) or {}).get("p99")
         if result["failure_count"] or p99 is None or p99 > spec.get("p99_limit_ms", 1000):
             break
     stop.set()

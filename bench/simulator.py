@@ -85,9 +85,10 @@ CSMS_CALL_ANSWERS = {
 class Link:
     """One OCPP-J (or echo) socket with a single CALL in flight."""
 
-    def __init__(self, *, recorder: Recorder, echo: bool = False) -> None:
+    def __init__(self, *, recorder: Recorder, echo: bool = False, answers: dict = CSMS_CALL_ANSWERS) -> None:
         self.recorder = recorder
         self.echo = echo
+        self.answers = answers
         self.client: wire.WebSocketClient | None = None
         self._ids = itertools.count(1)
         self._waiting_id: str | None = None
@@ -171,8 +172,8 @@ class Link:
 
     def _answer_csms_call(self, unique_id: str, action: str) -> None:
         self.csms_calls[action] += 1
-        if action in CSMS_CALL_ANSWERS:
-            reply = [CALLRESULT, unique_id, CSMS_CALL_ANSWERS[action]]
+        if action in self.answers:
+            reply = [CALLRESULT, unique_id, self.answers[action]]
         else:
             reply = [CALLERROR, unique_id, "NotImplemented", f"{action} is not simulated", {}]
         self.client.send_text(json.dumps(reply, separators=(",", ":")).encode())
@@ -210,7 +211,11 @@ class ChargerState:
 
 
 class Charger:
-    """One simulated charger. `run()` connects, boots and keeps going until `stop` is set."""
+    """One simulated charger. `run()` connects, boots and keeps going until `stop` is set.
+    The OCPP 1.6 one; bench.simulator_v201 has the 2.0.1 dialect of the same life."""
+
+    csms_answers = CSMS_CALL_ANSWERS
+    meter_action = "MeterValues"
 
     def __init__(
         self, *, identity: str, password: str, target: Target, profile: ChargerProfile, recorder: Recorder
@@ -254,7 +259,7 @@ class Charger:
             self.link.close()
 
     async def _connect_and_boot(self) -> None:
-        self.link = Link(recorder=self.recorder)
+        self.link = Link(recorder=self.recorder, answers=self.csms_answers)
         await self.link.open(
             host=self.target.host,
             port=self.target.port,
@@ -262,6 +267,10 @@ class Charger:
             subprotocol=self.target.subprotocol,
             headers={"Authorization": wire.basic_auth(self.identity, self.password)},
         )
+        await self._boot()
+        self.state.booted_at.append(time.monotonic())
+
+    async def _boot(self) -> None:
         boot = await self.call(
             "BootNotification",
             {"chargePointVendor": "BenchVendor", "chargePointModel": "Sim-1", "chargePointSerialNumber": self.identity},
@@ -270,7 +279,6 @@ class Charger:
             raise CallFailed("boot_not_accepted", str(boot.get("status")))
         for connector in range(self.profile.connectors + 1):
             await self.status(connector, "Available")
-        self.state.booted_at.append(time.monotonic())
 
     async def status(self, connector: int, status: str) -> None:
         await self.call(
@@ -350,8 +358,12 @@ class Charger:
         while transaction["stop"] is None and time.monotonic() + interval < transaction["ends_at"]:
             await asyncio.sleep(interval)
             self.meter_wh += random.randint(10, 60)
-            await self.call("MeterValues", meter_values(transaction["connector"], transaction["id"], self.meter_wh))
+            await self.call(self.meter_action, self.meter_update(transaction))
         await asyncio.sleep(max(0.0, transaction["ends_at"] - time.monotonic()))
+
+    def meter_update(self, transaction: dict) -> dict:
+        """The payload of the next periodic meter frame of `transaction` (meter_action)."""
+        return meter_values(transaction["connector"], transaction["id"], self.meter_wh)
 
     async def _stop(self, transaction: dict) -> None:
         if transaction["stop"] is None:

@@ -93,7 +93,11 @@ class Context:
     baseline: dict | None = None  # medians of the S0 echo row at 100 connections
     prepared_modes: dict = field(default_factory=dict)
     extra_env: dict = field(default_factory=dict)
+    # The OCPP version S0's bare central system and S3's chargers speak: "1.6" or "2.0.1".
+    ocpp: str = "1.6"
+    bare: dict | None = None  # medians of S0's bare `ocpp` package row at 100 connections
 
     def command(self, scenario: str) -> str:
         extra = f" --size {self.scale}" if self.scale != "box" else ""
+        extra += f" --ocpp {self.ocpp}" if self.ocpp != "1.6" else ""
         return f"make bench BENCH_ARGS='{scenario} --repeats {self.repeats}{extra}'"

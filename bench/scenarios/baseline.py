@@ -4,7 +4,7 @@ server comparison behind docs/asgi-server.md (uvicorn vs daphne on the same app)
 
 import sys
 
-from bench import modes, probes, results, runner
+from bench import modes, probes, results, runner, simulator_v201
 from bench.scenarios import Context
 from config import bench_fleet
 
@@ -42,13 +42,18 @@ def s0(ctx: Context) -> dict:
         if connections == 100:
             ctx.baseline = results.row("", runs, actions=["echo"], baseline=None)["median"]
         rows.append((f"echo 200 B, {connections} conn", runs, ["echo"]))
+    # The action S3 measures in this version, so that the two rates make a same-run ratio.
+    action = simulator_v201.METER_ACTIONS[ctx.ocpp]
+    version = f" {ctx.ocpp}" if ctx.ocpp != "1.6" else ""
     for connections in ctx.size["s0_connections"]:
-        spec = {"kind": "ocpp_loop", "action": "MeterValues", "connections": connections}
-        spec.update(path="/ocpp/CP-S0", subprotocol="ocpp1.6")
+        spec = {"kind": "ocpp_loop", "action": action, "connections": connections}
+        spec.update(path="/ocpp/CP-S0", subprotocol=simulator_v201.SUBPROTOCOLS[ctx.ocpp])
         runs = closed_loop_runs(ctx, ocpp_server, spec, "ocpp")
-        rows.append((f"bare ocpp pkg, {connections} conn", runs, ["MeterValues"]))
+        if connections == 100:
+            ctx.bare = results.row("", runs, actions=[action], baseline=None)["median"]
+        rows.append((f"bare ocpp pkg{version}, {connections} conn", runs, [action]))
     return {
-        "title": "S0 baseline: websockets echo (uvloop) and bare `ocpp` central system",
+        "title": f"S0 baseline: websockets echo (uvloop) and bare `ocpp` central system (OCPP {ctx.ocpp})",
         "command": ctx.command("s0"),
         "rows": [results.row(label, runs, actions=actions, baseline=ctx.baseline) for label, runs, actions in rows],
     }

@@ -5,7 +5,7 @@ import math
 import threading
 import time
 
-from bench import probes, results, runner
+from bench import probes, results, runner, simulator_v201
 from bench.scenarios import Context
 from bench.scenarios.baseline import prepared
 from bench.stats import median
@@ -188,46 +188,66 @@ def s2(ctx: Context) -> dict:
 
 
 def s3(ctx: Context) -> dict:
+    """The meter-value ceiling in the OCPP version asked for (ctx.ocpp): MeterValues in
+    1.6, TransactionEvent(Updated) in 2.0.1."""
+    action = simulator_v201.METER_ACTIONS[ctx.ocpp]
     rows = []
     notes = []
     for mode_name in ctx.modes:
         mode = prepared(ctx, mode_name)
         spec = {
             "kind": "rate_steps",
+            "ocpp": ctx.ocpp,
             "credentials": mode.fleet(ctx.size["s3_chargers"]),
             "rates": ctx.size["s3_rates"],
             "measure": ctx.size["s3_measure"],
             "settle": 3,
             "p99_limit_ms": 1000,
         }
+        if ctx.ocpp != "1.6":
+            # The fleet's one driver token: 2.0.1 starts a transaction with an idToken
+            # (1.6's S3 has always sent the profile's default tag, which is unknown).
+            spec["id_tag"] = bench_fleet.ID_TAG
         outcomes = run_fleet(ctx, mode, spec)
-        ceilings = [sustained_ceiling(o["windows"]) for o in outcomes]
+        ceilings = [sustained_ceiling(o["windows"], action=action) for o in outcomes]
         ceiling = median(ceilings)
-        echo = (ctx.baseline or {}).get("msgs_per_s")
-        share = 100 * ceiling / echo if ceiling and echo else None
-        notes.append(
-            f"{mode_name}: highest sustained persisted MeterValues rate {results.fmt(ceiling, 0)} msgs/s "
-            f"(runs: {', '.join(results.fmt(c, 0) for c in ceilings)}) = {results.fmt(share)} % of S0 echo."
-        )
+        notes.append(f"{mode_name}: {ceiling_words(ctx, action, ceiling, ceilings)}")
         for rate in ctx.size["s3_rates"]:
             label = f"{rate} msgs/s offered"
             runs = [o["windows"][label] for o in outcomes if label in o["windows"]]
             if runs:
-                rows.append(results.row(label, runs, actions=["MeterValues"], baseline=ctx.baseline, mode=mode_name))
+                rows.append(results.row(label, runs, actions=[action], baseline=ctx.baseline, mode=mode_name))
+    what = "MeterValues" if action == "MeterValues" else f"OCPP {ctx.ocpp} TransactionEvent(Updated)"
     return {
-        "title": "S3 ceiling: MeterValues rate raised until p99 > 1 s or errors",
+        "title": f"S3 ceiling: {what} rate raised until p99 > 1 s or errors",
         "command": ctx.command("s3"),
         "rows": rows,
         "note": " ".join(notes),
     }
 
 
-def sustained_ceiling(windows: dict) -> float | None:
+def ceiling_words(ctx: Context, action: str, ceiling: float | None, ceilings: list) -> str:
+    """The ceiling as a share of S0's echo and, when S0 ran in the same invocation, of its
+    bare `ocpp` package row (issue 24's S3 goal)."""
+    echo = (ctx.baseline or {}).get("msgs_per_s")
+    bare = (ctx.bare or {}).get("msgs_per_s")
+    words = (
+        f"highest sustained persisted {action} rate {results.fmt(ceiling, 0)} msgs/s "
+        f"(runs: {', '.join(results.fmt(c, 0) for c in ceilings)}) = "
+        f"{results.fmt(100 * ceiling / echo if ceiling and echo else None)} % of S0 echo"
+    )
+    if bare:
+        share = 100 * ceiling / bare if ceiling else None
+        words += f", {results.fmt(share)} % of the bare ocpp pkg (OCPP {ctx.ocpp}, 100 conn, this run)"
+    return words + "."
+
+
+def sustained_ceiling(windows: dict, *, action: str = "MeterValues") -> float | None:
     """The highest achieved rate among steps that kept up (≥ 95% of offered), stayed
     under the p99 limit and had no failures."""
     best = None
     for window in windows.values():
-        p99 = (window["latency"].get("MeterValues") or {}).get("p99")
+        p99 = (window["latency"].get(action) or {}).get("p99")
         kept_up = window["msgs_per_s"] >= 0.95 * window["offered_per_s"]
         if kept_up and not window["failure_count"] and p99 is not None and p99 <= 1000:
             best = max(best or 0, window["msgs_per_s"])
