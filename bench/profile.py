@@ -1,7 +1,8 @@
-"""`python -m bench.profile [--mode production] [--rate 100] [--chargers 200] [--seconds 20]`
+"""`python -m bench.profile [--mode production] [--rate 100] [--chargers 200] [--seconds 20] [--ocpp 2.0.1]`
 
 Where the gateway's CPU goes: starts the gateway as the benchmark does (pinned to the
-server core), drives it with the S3 generator at one fixed MeterValues rate, and attaches
+server core), drives it with the S3 generator at one fixed MeterValues rate (with `--ocpp
+2.0.1`, TransactionEvent(Updated)), and attaches
 py-spy (`--gil`, so samples count only the thread holding the GIL, i.e. Python CPU) for
 the measurement window; or, with `--storm N`, runs S4's reconnect storm with N chargers
 and attaches py-spy to the restarted server for its first `--seconds`; or, with `--idle N`, holds S1's idle fleet of N chargers (60 s heartbeats)
@@ -18,6 +19,7 @@ from bench import modes, results, runner
 from bench.results import RESULTS_DIR
 from bench.scenarios import SIZES
 from bench.scenarios.gateway import StormHook, storm_spec
+from config import bench_fleet
 
 
 def summarize(raw: str, top: int) -> list[tuple[str, float, float]]:
@@ -48,6 +50,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--storm", type=int, metavar="N", help="profile S4's re-boot of N chargers instead")
     parser.add_argument("--idle", type=int, metavar="N", help="profile S1's idle fleet of N chargers instead")
+    parser.add_argument("--ocpp", choices=["1.6", "2.0.1"], default="1.6", help="the version S3's chargers speak")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args(argv)
@@ -74,7 +77,10 @@ def main(argv: list[str]) -> int:
             "measure": args.seconds,
             "settle": 3,
             "p99_limit_ms": 10_000,
+            "ocpp": args.ocpp,
         }
+        if args.ocpp != "1.6":
+            spec["id_tag"] = bench_fleet.ID_TAG  # as S3 sends it (bench.scenarios.gateway.s3)
     kind = "-storm" if args.storm else "-idle" if args.idle else ""
     out = RESULTS_DIR / f"profile-{args.mode}{kind}.txt"
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
