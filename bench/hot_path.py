@@ -117,7 +117,7 @@ def stations_ready(count: int) -> list[dict]:
         identity = bench_fleet.identity(PREFIX, number)
         station = {"id": ChargingStation.objects.get(identity=identity).pk, "identity": identity}
         ChargingStation.objects.filter(pk=station["id"]).update(registration_status=RegistrationStatus.ACCEPTED)
-        start = {"connectorId": 1, "idTag": bench_fleet.ID_TAG, "meterStart": 1000, "timestamp": now_iso()}
+        start = {"connectorId": 1, "idTag": bench_fleet.id_tag(identity, 1), "meterStart": 1000, "timestamp": now_iso()}
         reply = gateway_answer(station, "StartTransaction", start)
         station["transaction_id"] = reply[2]["transactionId"]
         ready.append(station)

@@ -15,11 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import modes, results, runner
+from bench import modes, results, runner, simulator
 from bench.results import RESULTS_DIR
 from bench.scenarios import SIZES
 from bench.scenarios.gateway import StormHook, storm_spec
-from config import bench_fleet
 
 
 def summarize(raw: str, top: int) -> list[tuple[str, float, float]]:
@@ -78,9 +77,8 @@ def main(argv: list[str]) -> int:
             "settle": 3,
             "p99_limit_ms": 10_000,
             "ocpp": args.ocpp,
+            "id_tag": simulator.PER_CONNECTOR,  # as S3 sends it (bench.scenarios.gateway.s3)
         }
-        if args.ocpp != "1.6":
-            spec["id_tag"] = bench_fleet.ID_TAG  # as S3 sends it (bench.scenarios.gateway.s3)
     kind = "-storm" if args.storm else "-idle" if args.idle else ""
     out = RESULTS_DIR / f"profile-{args.mode}{kind}.txt"
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)

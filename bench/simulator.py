@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bench import wire
+from config import bench_fleet
 
 CALL, CALLRESULT, CALLERROR = 2, 3, 4
 
@@ -187,9 +188,15 @@ class Target:
     subprotocol: str = "ocpp1.6"
 
 
+# ChargerProfile.id_tag: each connector's driver presents the token provisioned for that
+# connector (bench_fleet.id_tag), so every start can be accepted, as at real chargers.
+PER_CONNECTOR = "per-connector"
+
+
 @dataclass
 class ChargerProfile:
-    """How a simulated charger behaves. Intervals in seconds; 0 disables a behaviour."""
+    """How a simulated charger behaves. Intervals in seconds; 0 disables a behaviour.
+    `id_tag` is the one tag every charger presents, or PER_CONNECTOR."""
 
     connectors: int = 1
     heartbeat_interval: float = 60
@@ -230,6 +237,11 @@ class Charger:
         self._lock = asyncio.Lock()
         self.meter_wh = random.randint(1_000, 5_000_000)
         self.open_transactions: dict[int, dict] = {}
+
+    def id_tag(self, connector: int) -> str:
+        if self.profile.id_tag == PER_CONNECTOR:
+            return bench_fleet.id_tag(self.identity, connector)
+        return self.profile.id_tag
 
     async def call(self, action: str, payload: dict) -> dict:
         async with self._lock:
@@ -336,7 +348,7 @@ class Charger:
         transaction = {
             "connector": connector,
             "id": None,
-            "start": {"connectorId": connector, "idTag": self.profile.id_tag, "meterStart": self.meter_wh},
+            "start": {"connectorId": connector, "idTag": self.id_tag(connector), "meterStart": self.meter_wh},
             "ends_at": time.monotonic() + random.expovariate(1 / self.profile.session_seconds),
             "stop": None,
         }

@@ -126,7 +126,7 @@ class Charger(simulator.Charger):
             evse_id=connector,
             energy_wh=self.meter_wh,
             context="Transaction.Begin",
-            id_token=self.profile.id_tag,
+            id_token=self.id_tag(connector),
         )
         transaction["seq_no"] = 1
         return transaction
@@ -162,7 +162,7 @@ class Charger(simulator.Charger):
                 evse_id=transaction["connector"],
                 energy_wh=self.meter_wh,
                 context="Transaction.End",
-                id_token=self.profile.id_tag,
+                id_token=self.id_tag(transaction["connector"]),
                 stopped_reason="Local",
             )
         # Sent again unchanged when it got no answer, as 1.6's StopTransaction is.

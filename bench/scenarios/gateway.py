@@ -5,11 +5,10 @@ import math
 import threading
 import time
 
-from bench import probes, results, runner, simulator_v201
+from bench import probes, results, runner, simulator, simulator_v201
 from bench.scenarios import Context
 from bench.scenarios.baseline import prepared
 from bench.stats import median
-from config import bench_fleet
 
 FLEET_LIMIT = 1500  # seconds any one generator run may take
 
@@ -157,7 +156,7 @@ def s2(ctx: Context) -> dict:
                 "meter_interval": 10,
                 "charging_fraction": 0.5,
                 "session_seconds": 180,
-                "id_tag": bench_fleet.ID_TAG,
+                "id_tag": simulator.PER_CONNECTOR,
             },
             "steps": [{"chargers": ctx.size["s2_chargers"], "settle": 10, "measure": ctx.size["s2_measure"]}],
             "ramp_per_s": ctx.size["s1_ramp_per_s"],
@@ -203,11 +202,10 @@ def s3(ctx: Context) -> dict:
             "measure": ctx.size["s3_measure"],
             "settle": 3,
             "p99_limit_ms": 1000,
+            # Each charger starts with its own token, so every meter value lands in an
+            # accepted session, priced and followed live as a real one is.
+            "id_tag": simulator.PER_CONNECTOR,
         }
-        if ctx.ocpp != "1.6":
-            # The fleet's one driver token: 2.0.1 starts a transaction with an idToken
-            # (1.6's S3 has always sent the profile's default tag, which is unknown).
-            spec["id_tag"] = bench_fleet.ID_TAG
         outcomes = run_fleet(ctx, mode, spec)
         ceilings = [sustained_ceiling(o["windows"], action=action) for o in outcomes]
         ceiling = median(ceilings)
@@ -265,7 +263,7 @@ def storm_spec(mode, count: int, size: dict) -> dict:
             "meter_interval": 30,
             "charging_fraction": 0.2,
             "session_seconds": 300,
-            "id_tag": bench_fleet.ID_TAG,
+            "id_tag": simulator.PER_CONNECTOR,
             "reconnect": True,
             "reconnect_jitter": 10,
         },

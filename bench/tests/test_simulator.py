@@ -22,7 +22,7 @@ async def test_status_and_transaction_payloads_match_the_ocpp16_schema():
         identity="CP1",
         password="x" * 20,
         target=simulator.Target(host="127.0.0.1", port=1),
-        profile=simulator.ChargerProfile(connectors=1, charging_fraction=0.5, id_tag=bench_fleet.ID_TAG),
+        profile=simulator.ChargerProfile(connectors=1, charging_fraction=0.5, id_tag="TAG1"),
         recorder=simulator.Recorder(),
     )
     transaction = charger._new_transaction(1)
@@ -42,7 +42,7 @@ async def test_a_charger_boots_charges_and_stops_against_the_ocpp_package_centra
             meter_interval=0.1,
             charging_fraction=0.99,
             session_seconds=0.5,
-            id_tag=bench_fleet.ID_TAG,
+            id_tag=simulator.PER_CONNECTOR,
         )
         charger = simulator.Charger(
             identity="CP-SIM-1",
@@ -73,6 +73,31 @@ def test_every_station_gets_its_own_password_within_the_whitepaper_length():
     assert all(16 <= len(p) <= 40 for p in passwords)
     assert bench_fleet.fleet(count=3, prefix="BX", seed="s") == fleet
     assert bench_fleet.fleet(count=1, prefix="BX", seed="other") != fleet[:1]
+
+
+def test_each_connector_of_the_fleet_has_its_own_deterministic_tag_within_ocpp16s_limit():
+    identities = [identity for identity, _ in bench_fleet.fleet(count=10_000)]
+    tags = [bench_fleet.id_tag(identity, connector) for identity in identities for connector in (1, 2)]
+    assert len(set(tags)) == 20_000
+    assert all(len(tag) <= 20 and tag.isalnum() for tag in tags)
+    assert bench_fleet.id_tag("BENCH-000001", 1) == bench_fleet.id_tag("BENCH-000001", 1)
+    assert bench_fleet.id_tag("BENCH-000001", 1) != bench_fleet.id_tag("BENCH-000001", 2)
+
+
+def test_a_charger_starts_with_its_connectors_own_tag_when_the_profile_asks_for_it():
+    def start_tag(identity: str, connector: int, id_tag: str) -> str:
+        charger = simulator.Charger(
+            identity=identity,
+            password="x" * 20,
+            target=simulator.Target(host="127.0.0.1", port=1),
+            profile=simulator.ChargerProfile(connectors=2, id_tag=id_tag),
+            recorder=simulator.Recorder(),
+        )
+        return charger._new_transaction(connector)["start"]["idTag"]
+
+    assert start_tag("BENCH-000007", 2, simulator.PER_CONNECTOR) == bench_fleet.id_tag("BENCH-000007", 2)
+    assert start_tag("BENCH-000007", 1, simulator.PER_CONNECTOR) == bench_fleet.id_tag("BENCH-000007", 1)
+    assert start_tag("BENCH-000007", 1, "SHARED1") == "SHARED1"
 
 
 @pytest.mark.parametrize("bad", [b"not json", b"[3]"])

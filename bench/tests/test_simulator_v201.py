@@ -23,7 +23,7 @@ def charger(port: int = 1, **profile) -> simulator_v201.Charger:
         identity="CP201",
         password="x" * 20,
         target=simulator.Target(host="127.0.0.1", port=port, subprotocol=simulator_v201.SUBPROTOCOL),
-        profile=simulator.ChargerProfile(connectors=1, id_tag=bench_fleet.ID_TAG, **profile),
+        profile=simulator.ChargerProfile(connectors=1, id_tag=simulator.PER_CONNECTOR, **profile),
         recorder=simulator.Recorder(),
     )
 
@@ -42,7 +42,7 @@ async def test_a_transactions_events_match_the_ocpp201_schema_with_seq_no_rising
     for payload in [transaction["start"], *updates]:
         await valid("TransactionEvent", payload)
     assert [p["seqNo"] for p in [transaction["start"], *updates]] == [0, 1, 2, 3]
-    assert transaction["start"]["idToken"] == {"idToken": bench_fleet.ID_TAG, "type": "ISO14443"}
+    assert transaction["start"]["idToken"] == {"idToken": bench_fleet.id_tag("CP201", 1), "type": "ISO14443"}
     update = updates[0]
     assert (update["eventType"], update["triggerReason"]) == ("Updated", "MeterValuePeriodic")
     assert update["transactionInfo"] == {"transactionId": transaction["charger_id"]}
@@ -50,6 +50,27 @@ async def test_a_transactions_events_match_the_ocpp201_schema_with_seq_no_rising
     assert update["evse"] == {"id": 1, "connectorId": 1}
     measurands = [s["measurand"] for s in update["meterValue"][0]["sampledValue"]]
     assert measurands == ["Energy.Active.Import.Register", "Power.Active.Import"]
+
+
+async def test_a_201_charger_starts_and_ends_each_evses_transaction_with_that_evses_own_token():
+    sim = charger()
+    for evse_id in (1, 2):
+        transaction = sim._new_transaction(evse_id)
+        transaction["id"] = transaction["charger_id"]
+        sim.link = FakeLink()
+        await sim._stop(transaction)
+        ended = sim.link.sent[0][1]
+        own = {"idToken": bench_fleet.id_tag("CP201", evse_id), "type": "ISO14443"}
+        assert transaction["start"]["idToken"] == ended["idToken"] == own
+
+
+class FakeLink:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict]] = []
+
+    async def call(self, action: str, payload: dict, *, timeout: float) -> dict:
+        self.sent.append((action, payload))
+        return {}
 
 
 async def test_each_new_transaction_has_its_own_id_so_a_repeated_run_replays_nothing():

@@ -20,14 +20,17 @@ def provision(**options) -> str:
     return out.getvalue()
 
 
-def test_creates_stations_with_connectors_sites_and_a_valid_token():
+def test_creates_stations_with_connectors_sites_and_a_valid_token_per_connector():
     provision(count=5, connectors=2, stations_per_site=2)
     stations = ChargingStation.objects.filter(identity__startswith="BENCH-")
     assert sorted(stations.values_list("identity", flat=True)) == [f"BENCH-00000{n}" for n in range(1, 6)]
     assert Connector.objects.filter(station__in=stations).count() == 10
     assert Site.objects.filter(stations__in=stations).distinct().count() == 3
     assert all(station.site_id and station.agreement_id and station.owner_id for station in stations)
-    assert Token.objects.get(uid=bench_fleet.ID_TAG).status == Token.Status.VALID
+    tags = [bench_fleet.id_tag(f"BENCH-00000{n}", connector) for n in range(1, 6) for connector in (1, 2)]
+    tokens = Token.objects.filter(uid__in=tags)
+    assert tokens.count() == 10
+    assert {(token.status, token.driver.user.username) for token in tokens} == {(Token.Status.VALID, "bench-driver")}
 
 
 def test_each_station_accepts_only_its_own_derived_password():
@@ -49,7 +52,7 @@ def test_running_twice_creates_nothing_new_and_a_larger_count_adds_the_rest():
     assert provision(count=6).startswith("2 stations created")
     assert ChargingStation.objects.count() == 6
     assert Connector.objects.count() == 12
-    assert Token.objects.filter(uid=bench_fleet.ID_TAG).count() == 1
+    assert Token.objects.count() == 12
 
 
 def test_another_prefix_is_another_fleet():

@@ -1,7 +1,8 @@
 """Provision a benchmark fleet in bulk: N stations, each with its own identity and
-password, spread over sites on a grid, plus one valid driver token for transactions.
+password, spread over sites on a grid, plus a valid token of the bench driver for each
+connector (bench_fleet.id_tag), so every simulated session can be accepted at once.
 
-Idempotent: stations, sites and the token that already exist are left alone, so
+Idempotent: stations, sites and tokens that already exist are left alone, so
 running it twice creates nothing the second time; a larger --count adds the rest."""
 
 import math
@@ -43,7 +44,7 @@ class Command(BaseCommand):
             operator, agreement = self._organisation()
             sites = self._sites(operator, prefix, math.ceil(count / stations_per_site))
             created = self._stations(prefix, seed, count, connectors, stations_per_site, sites, operator, agreement)
-            self._driver_token()
+            self._driver_tokens(prefix, count, connectors)
         self.stdout.write(f"{created} stations created; the fleet {prefix}-000001… has {count}.")
 
     def _organisation(self) -> tuple[Organisation, OperatingAgreement]:
@@ -120,9 +121,21 @@ class Command(BaseCommand):
         )
         return len(new)
 
-    def _driver_token(self) -> None:
+    def _driver_tokens(self, prefix: str, count: int, connectors: int) -> None:
         user, _ = get_user_model().objects.get_or_create(
             username="bench-driver", defaults={"email": "bench-driver@example.com"}
         )
         driver, _ = Driver.objects.get_or_create(user=user)
-        Token.objects.get_or_create(uid=bench_fleet.ID_TAG, defaults={"driver": driver, "label": "bench fleet"})
+        Token.objects.bulk_create(
+            [
+                Token(
+                    uid=bench_fleet.id_tag(bench_fleet.identity(prefix, number), connector),
+                    driver=driver,
+                    label="bench fleet",
+                )
+                for number in range(1, count + 1)
+                for connector in range(1, connectors + 1)
+            ],
+            batch_size=BATCH,
+            ignore_conflicts=True,
+        )
