@@ -42,7 +42,6 @@ class Event:
     event_type: str
     trigger_reason: str
     timestamp: datetime
-    connector_number: int | None
     evse_id: int | None
     connector_id: int | None
     id_tag: str
@@ -65,37 +64,32 @@ class Outcome:
 
 def event_apply(*, station_id: int, event: Event, received_at: datetime) -> Outcome:
     """Keep `event` and apply it to its session. Idempotent per (transactionId, seqNo)."""
+    session = session_by_charger_transaction(station_id=station_id, charger_transaction_id=event.transaction_id)
     try:
         with transaction.atomic():
-            record = TransactionEventRecord.objects.create(
-                station_id=station_id,
-                transaction_id=event.transaction_id,
-                seq_no=event.seq_no,
-                event_type=event.event_type,
-                trigger_reason=event.trigger_reason,
-                stopped_reason=event.stopped_reason,
-                charging_state=event.charging_state,
-                offline=event.offline,
-                evse_id=event.evse_id,
-                connector_id=event.connector_id,
-                id_token=event.id_tag,
-                id_token_type=event.id_token_type,
-                remote_start_id=event.remote_start_id,
-                timestamp=event.timestamp,
-                received_at=received_at,
-                payload=event.payload,
-            )
+            record = _record_keep(station_id, event, session, received_at)
     except IntegrityError:
-        session = session_by_charger_transaction(station_id=station_id, charger_transaction_id=event.transaction_id)
-        return Outcome(session=session, connector_number=_connector_number(station_id, event), replayed=True)
-    earlier = list(
-        TransactionEventRecord.objects.filter(station_id=station_id, transaction_id=event.transaction_id)
-        .exclude(pk=record.pk)
-        .order_by("seq_no")
-    )
-    connector_number = _connector_number(station_id, event, earlier)
-    session = session_by_charger_transaction(station_id=station_id, charger_transaction_id=event.transaction_id)
-    if session is None:
+        return Outcome(session=session, connector_number=_connector_number(station_id, event, session), replayed=True)
+    if session is not None:
+        # The common case, an Updated of a running session: its earlier events are not
+        # read (they were applied when they came; reading them made each event cost more
+        # than the one before).
+        if event.samples and event.event_type != ENDED:
+            sessions.meter_values_record(
+                station_id=station_id,
+                connector_number=session.connector_number,
+                transaction_id=session.pk,
+                samples=event.samples,
+                received_at=received_at,
+            )
+        connector_number = _connector_number(station_id, event, session)
+    else:
+        earlier = list(
+            TransactionEventRecord.objects.filter(station_id=station_id, transaction_id=event.transaction_id)
+            .exclude(pk=record.pk)
+            .order_by("seq_no")
+        )
+        connector_number = _connector_number(station_id, event, earlier=earlier)
         session = _session_begin(
             station_id=station_id, event=event, earlier=earlier, connector_number=connector_number, at=received_at
         )
@@ -106,20 +100,35 @@ def event_apply(*, station_id: int, event: Event, received_at: datetime) -> Outc
         TransactionEventRecord.objects.filter(station_id=station_id, transaction_id=event.transaction_id).update(
             session=session
         )
-    else:
-        TransactionEventRecord.objects.filter(pk=record.pk).update(session=session)
-        if event.samples and event.event_type != ENDED:
-            sessions.meter_values_record(
-                station_id=station_id,
-                connector_number=session.connector_number,
-                transaction_id=session.pk,
-                samples=event.samples,
-                received_at=received_at,
-            )
     session = _finish(station_id, event, session, received_at)
-    # The services worked on their own (locked) copy; answer with what they stored.
-    session.refresh_from_db()
+    # The session as the services returned it: its status and token as stored; its meter
+    # totals may have moved since (whoever prices it reads it again first).
     return Outcome(session=session, connector_number=connector_number, replayed=False)
+
+
+def _record_keep(
+    station_id: int, event: Event, session: ChargingSession | None, received_at: datetime
+) -> TransactionEventRecord:
+    """Store the event once; a second copy of (transactionId, seqNo) raises IntegrityError."""
+    return TransactionEventRecord.objects.create(
+        station_id=station_id,
+        session=session,
+        transaction_id=event.transaction_id,
+        seq_no=event.seq_no,
+        event_type=event.event_type,
+        trigger_reason=event.trigger_reason,
+        stopped_reason=event.stopped_reason,
+        charging_state=event.charging_state,
+        offline=event.offline,
+        evse_id=event.evse_id,
+        connector_id=event.connector_id,
+        id_token=event.id_tag,
+        id_token_type=event.id_token_type,
+        remote_start_id=event.remote_start_id,
+        timestamp=event.timestamp,
+        received_at=received_at,
+        payload=event.payload,
+    )
 
 
 def _session_begin(
@@ -233,11 +242,16 @@ def _finish(station_id: int, event: Event, session: ChargingSession, received_at
     return stopped or session
 
 
-def _connector_number(station_id: int, event: Event, earlier: list | None = None) -> int | None:
-    """The domain connector of the transaction: from this event's EVSE, else from the
-    first earlier event that named one (2.0.1 sends the EVSE once, usually at Started)."""
-    if event.connector_number is not None:
-        return event.connector_number
+def _connector_number(
+    station_id: int, event: Event, session: ChargingSession | None = None, *, earlier: list | None = None
+) -> int | None:
+    """The domain connector of the transaction: its session's once it has one, else from
+    this event's EVSE, else from the first earlier event that named one (2.0.1 sends the
+    EVSE once, usually at Started)."""
+    if session is not None and session.connector_number:
+        return session.connector_number
+    if event.evse_id is not None:
+        return connector_number_for_evse(station_id=station_id, evse_id=event.evse_id, connector_id=event.connector_id)
     if earlier is None:
         earlier = TransactionEventRecord.objects.filter(
             station_id=station_id, transaction_id=event.transaction_id

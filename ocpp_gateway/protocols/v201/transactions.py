@@ -14,7 +14,7 @@ from ocpp_gateway import transaction_events
 from ocpp_gateway.protocols.base import CallContext, parse_time
 from ocpp_gateway.protocols.v201 import PROTOCOL
 from ocpp_gateway.protocols.v201.availability import charging_state_record
-from ocpp_gateway.protocols.v201.costs import cost_push_after_commit
+from ocpp_gateway.protocols.v201.costs import cost_push_after_commit, running_cost_clock
 from ocpp_gateway.protocols.v201.id_tokens import id_tag_of, id_token_info, info_of
 from ocpp_gateway.transaction_events import Event, samples_from
 from stations import prices
@@ -40,18 +40,12 @@ def transaction_event(
     **extra,
 ) -> dict:
     at = parse_time(timestamp, "timestamp")
-    connector_number = None
-    if evse is not None:
-        connector_number = connector_number_for_evse(
-            station_id=ctx.station_id, evse_id=evse["id"], connector_id=evse.get("connector_id")
-        )
     event = Event(
         transaction_id=transaction_info["transaction_id"],
         seq_no=seq_no,
         event_type=event_type,
         trigger_reason=trigger_reason,
         timestamp=at,
-        connector_number=connector_number,
         evse_id=evse["id"] if evse else None,
         connector_id=evse.get("connector_id") if evse else None,
         id_tag=id_tag_of(id_token),
@@ -83,14 +77,33 @@ def transaction_event(
         charging_state_record(
             ctx=ctx, connector_number=outcome.connector_number, charging_state=event.charging_state, at=at
         )
-    if outcome.session is not None and not outcome.replayed and event.event_type != transaction_events.ENDED:
-        cost_push_after_commit(session=outcome.session)
-    return _response(event, outcome.session, has_token=id_token is not None)
+    cost = _running_cost(event, outcome.session)
+    if cost is not None and not outcome.replayed and event.event_type != transaction_events.ENDED:
+        cost_push_after_commit(session=outcome.session, total=cost)
+    return _response(event, outcome.session, cost=cost, has_token=id_token is not None)
 
 
-def _response(event: Event, session: ChargingSession | None, *, has_token: bool) -> dict:
-    """idTokenInfo whenever the event carries a token (E01.FR.xx); the cost so far once the
-    session is priced or estimated (I02: the charger shows it to the driver)."""
+def _running_cost(event: Event, session: ChargingSession | None) -> Decimal | None:
+    """The session's cost so far, incl. VAT, when this event should show it: always at its
+    end, otherwise at most once per running-cost interval (ocpp_gateway/protocols/v201/costs.py)."""
+    if session is None or session.status == ChargingSession.Status.REJECTED:
+        return None
+    ended = event.event_type == transaction_events.ENDED
+    if not ended and not running_cost_clock.due(session_id=session.pk, at=event.timestamp):
+        return None
+    # The meter values just applied moved the session's totals in the database.
+    session.refresh_from_db()
+    cost = prices.session_cost(session=session)
+    if ended:
+        running_cost_clock.forget(session_id=session.pk)
+    else:
+        running_cost_clock.note(session_id=session.pk, at=event.timestamp)
+    return cost.amount.quantize(Decimal("0.01")) if cost is not None else None
+
+
+def _response(event: Event, session: ChargingSession | None, *, cost: Decimal | None, has_token: bool) -> dict:
+    """idTokenInfo whenever the event carries a token (E01.FR.xx); the cost so far when it
+    was worked out for this event (I02: the charger shows it to the driver)."""
     response: dict = {}
     if has_token:
         if event.id_token_type == transaction_events.NO_AUTHORIZATION and session is not None:
@@ -107,15 +120,14 @@ def _response(event: Event, session: ChargingSession | None, *, has_token: bool)
                 # The token's own session has just ended; that is no reason to refuse the stop.
                 info["status"] = "Accepted"
             response["idTokenInfo"] = info
-    if session is not None and session.status != ChargingSession.Status.REJECTED:
-        cost = prices.session_cost(session=session)
-        if cost is not None:
-            response["totalCost"] = float(cost.amount.quantize(Decimal("0.01")))
-        if has_token and event.event_type != transaction_events.ENDED:
-            price = _price_words(session)
-            if price:
-                # I01: the driver's own price, shown on the charger's display.
-                response["updatedPersonalMessage"] = {"format": "UTF8", "content": price[:512]}
+    if cost is not None:
+        response["totalCost"] = float(cost)
+    shows_price = has_token and event.event_type != transaction_events.ENDED
+    if shows_price and session is not None and session.status != ChargingSession.Status.REJECTED:
+        price = _price_words(session)
+        if price:
+            # I01: the driver's own price, shown on the charger's display.
+            response["updatedPersonalMessage"] = {"format": "UTF8", "content": price[:512]}
     return response
 
 
