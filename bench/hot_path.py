@@ -3,7 +3,8 @@
 The persistence side of one OCPP CALL, in-process, in production mode against the bench's
 PostgreSQL database (BENCH_PG_DATABASE; created by the bench, migrated here): what a consumer's worker thread does per frame
 (parse, validate, handle, commit, hand the log rows over) for Heartbeat, StatusNotification
-and MeterValues, in CPU ms per frame of this whole process (the message log writer's
+and MeterValues (OCPP 1.6) and TransactionEvent(Updated) (2.0.1, each station's
+transaction started once), all in accepted sessions, in CPU ms per frame of this whole process (the message log writer's
 thread included), beside the bare `ocpp` package routing the same frames (parse, schema
 validation, handler, answer; no database) in the same run. No sockets and no WebSocket
 server: this isolates the database path from the server (uvicorn, WebSocket framing), which S3
@@ -41,19 +42,23 @@ from ocpp.routing import on  # noqa: E402
 from ocpp.v16 import ChargePoint, call_result  # noqa: E402
 from ocpp.v16.enums import Action  # noqa: E402
 
+from bench.servers.ocpp_central import CentralSystem201  # noqa: E402
 from bench.simulator import meter_values  # noqa: E402
+from bench.simulator_v201 import transaction_event, transaction_updated  # noqa: E402
 from config import bench_fleet  # noqa: E402
 from ocpp_gateway import exchange, frames, heartbeat, protocols  # noqa: E402
 from ocpp_gateway.consumers import in_thread  # noqa: E402
 from ocpp_gateway.message_log_writer import message_log_writer  # noqa: E402
 from ocpp_gateway.seen_writer import seen_writer  # noqa: E402
 from stations import live_sender  # noqa: E402
-from stations.models import ChargingStation, RegistrationStatus  # noqa: E402
+from stations.models import ChargingSession, ChargingStation, RegistrationStatus  # noqa: E402
 from stations.services.status import station_heartbeats_record  # noqa: E402
 
 PREFIX = "HOTPATH"
 PROTOCOL = protocols.OCPP16
-ACTIONS = ("Heartbeat", "StatusNotification", "MeterValues")
+ACTIONS = ("Heartbeat", "StatusNotification", "MeterValues", "TransactionEvent")
+# The 2.0.1 action measured; the others are 1.6's.
+PROTOCOLS = {"TransactionEvent": protocols.OCPP201}
 
 
 class BareCentral(ChargePoint):
@@ -87,6 +92,14 @@ def now_iso() -> str:
 def payloads(action: str, station: dict, n: int) -> dict:
     if action == "Heartbeat":
         return {}
+    if action == "TransactionEvent":
+        station["seq_no"] += 1
+        return transaction_updated(
+            seq_no=station["seq_no"],
+            transaction_id=station["charger_transaction_id"],
+            evse_id=2,
+            energy_wh=1000 + station["seq_no"] * 10,
+        )
     if action == "StatusNotification":
         # The common case (a reconnect's or a storm's re-report): the status it already had.
         return {"connectorId": 2, "errorCode": "NoError", "status": "Available", "timestamp": now_iso()}
@@ -95,10 +108,11 @@ def payloads(action: str, station: dict, n: int) -> dict:
 
 def gateway_answer(station: dict, action: str, payload: dict) -> dict:
     """What the consumer's worker thread does for one CALL (ocpp_gateway/consumers.py)."""
+    protocol = PROTOCOLS.get(action, PROTOCOL)
     text = json.dumps([2, uuid.uuid4().hex[:20], action, payload])
-    frame = frames.parse(text, formation_violation=PROTOCOL.formation_violation)
+    frame = frames.parse(text, formation_violation=protocol.formation_violation)
     answer = exchange.call_answer(
-        protocol=PROTOCOL,
+        protocol=protocol,
         station_id=station["id"],
         identity=station["identity"],
         registration_status=RegistrationStatus.ACCEPTED,
@@ -112,6 +126,11 @@ def gateway_answer(station: dict, action: str, payload: dict) -> dict:
 def stations_ready(count: int) -> list[dict]:
     call_command("migrate", verbosity=0)
     call_command("provision_bench_stations", count=count, prefix=PREFIX, verbosity=0)
+    # A run starts its own sessions: an earlier run's, still active, would hold the tokens
+    # (ConcurrentTx). Set aside directly: this is setup, not what is measured.
+    ChargingSession.objects.filter(
+        station__identity__startswith=f"{PREFIX}-", status=ChargingSession.Status.ACTIVE
+    ).update(status=ChargingSession.Status.COMPLETED)
     ready = []
     for number in range(1, count + 1):
         identity = bench_fleet.identity(PREFIX, number)
@@ -120,6 +139,21 @@ def stations_ready(count: int) -> list[dict]:
         start = {"connectorId": 1, "idTag": bench_fleet.id_tag(identity, 1), "meterStart": 1000, "timestamp": now_iso()}
         reply = gateway_answer(station, "StartTransaction", start)
         station["transaction_id"] = reply[2]["transactionId"]
+        # And a 2.0.1 transaction on connector 2, with that connector's token.
+        station["charger_transaction_id"], station["seq_no"] = str(uuid.uuid4()), 0
+        started = transaction_event(
+            event_type="Started",
+            trigger_reason="Authorized",
+            seq_no=0,
+            transaction_id=station["charger_transaction_id"],
+            evse_id=2,
+            energy_wh=1000,
+            context="Transaction.Begin",
+            id_token=bench_fleet.id_tag(identity, 2),
+        )
+        reply = gateway_answer(station, "TransactionEvent", started)
+        if reply[2].get("idTokenInfo", {}).get("status") != "Accepted":
+            raise RuntimeError(f"the 2.0.1 transaction was not accepted: {reply}")
         ready.append(station)
     return ready
 
@@ -143,7 +177,8 @@ async def cpu_ms_per_frame(one, stations: list[dict], frames_count: int) -> floa
 
 
 async def bare_ocpp(action: str, stations: list[dict], frames_count: int) -> float:
-    centrals = {station["id"]: BareCentral(station["identity"], NoSocket()) for station in stations}
+    central = CentralSystem201 if action in PROTOCOLS else BareCentral
+    centrals = {station["id"]: central(station["identity"], NoSocket()) for station in stations}
 
     async def one(station: dict, n: int) -> None:
         payload = payloads(action, station, n)
