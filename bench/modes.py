@@ -23,7 +23,7 @@ UVICORN_WS = os.environ.get("BENCH_UVICORN_WS", "auto")
 # against it for docs/asgi-server.md; it has no uvicorn options, the TLS scope hook or the drain).
 ASGI_SERVER = os.environ.get("BENCH_ASGI_SERVER", "uvicorn")
 # uvicorn's WebSocket keep-alive ping interval and timeout, as the Procfile sets them.
-WS_PING_SECONDS = os.environ.get("BENCH_WS_PING_SECONDS", "60")
+WS_PING_SECONDS = os.environ.get("BENCH_WS_PING_SECONDS", "20")
 WS_PING_TIMEOUT_SECONDS = "20"
 # uvicorn worker processes for the gateway scenarios; more than one only makes sense with
 # BENCH_SERVER_CORE naming as many cores (e.g. "0,1"), the generator then sharing one.
