@@ -81,6 +81,10 @@ class OcppConsumer(AsyncWebsocketConsumer):
     closing = False
     answering = 0
     counted_connected = False
+    # Whether a command may wait in the outbox: decided when the connection is recorded,
+    # and set by every wake-up since (the socket joins its group before that), so that the
+    # outbox is only claimed from after the boot when something may be there.
+    command_waiting = False
     disconnected = False
     # Whether this connection still counts against OCPP_MAX_CONNECTING (ocpp_gateway/connecting.py).
     connecting = False
@@ -209,7 +213,11 @@ class OcppConsumer(AsyncWebsocketConsumer):
         if layer_health.is_up:
             # If the layer is down, the layer receive rejoins once it is back.
             await self._join_group()
-        await in_thread(exchange.connection_open)(protocol=protocol, station_id=self.station_id, at=self.connected_at)
+        opened = await in_thread(exchange.connection_open)(
+            protocol=protocol, station_id=self.station_id, at=self.connected_at
+        )
+        # A wake-up (or the poller) that came meanwhile has already set it; never unset it.
+        self.command_waiting = self.command_waiting or opened.command_waiting
         if self.closing:
             return
         outbox_poller.add(self.station_id, self)
@@ -473,13 +481,16 @@ class OcppConsumer(AsyncWebsocketConsumer):
         if self.boot_wait_handle is not None:
             self.boot_wait_handle.cancel()
         self.outbox_open = True
-        await self._pump_outbox()
+        if self.command_waiting:
+            await self._pump_outbox()
 
     async def outbox_wake(self, event: dict) -> None:
+        self.command_waiting = True
         await self._pump_outbox()
 
     def spawn_outbox_pump(self) -> None:
         """For the process's outbox poller: pump without making the poller wait."""
+        self.command_waiting = True
         self._spawn(self._pump_outbox_logged())
 
     async def _pump_outbox_logged(self) -> None:

@@ -178,17 +178,25 @@ def frame_refused(*, station_id: int, raw: str, error: frames.FrameError, receiv
     ).pk
 
 
-def connection_open(*, protocol: Protocol, station_id: int, at: datetime) -> bool:
+@dataclass(frozen=True)
+class ConnectionOpened:
+    current: bool  # whether this connection is the station's newest
+    command_waiting: bool  # whether a deliverable command was pending when it was recorded
+
+
+def connection_open(*, protocol: Protocol, station_id: int, at: datetime) -> ConnectionOpened:
     """Record the connection that began at `at`. If it is the station's newest, calls left
     unanswered on an earlier connection can no longer be answered, so they time out now.
-    Returns whether it is the newest."""
+    Also tells whether a command waits for the station, in the same transaction, so that
+    a charger with none (nearly every reconnect) costs no claim after its boot."""
     with transaction.atomic():
         current = station_status.station_connect(station_id=station_id, at=at, ocpp_protocol=protocol.subprotocol)
         if current:
             outbox.commands_abandon_in_flight(
                 protocol=protocol, station_id=station_id, reason="The connection was replaced before a response."
             )
-    return current
+        waiting = outbox.command_waiting(station_id=station_id, now=at)
+    return ConnectionOpened(current=current, command_waiting=waiting)
 
 
 def connection_close(

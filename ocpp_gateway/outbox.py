@@ -274,6 +274,14 @@ def _publish(command: CommandRequest) -> None:
     )
 
 
+def command_waiting(*, station_id: int, now: datetime) -> bool:
+    """Whether the station has a pending command that has not expired (the partial index
+    `command_pending` answers it)."""
+    return CommandRequest.objects.filter(
+        station_id=station_id, status=CommandRequest.Status.PENDING, expires_at__gt=now
+    ).exists()
+
+
 def stations_with_deliverable_commands(*, station_ids, now: datetime) -> set[int]:
     """Of `station_ids`, those with a pending command that has not expired (the partial
     index `command_pending` keeps this cheap however many commands are final)."""
