@@ -35,7 +35,7 @@ from ocpp_gateway import (
     protocols,
 )
 from ocpp_gateway.concurrency import LoopSemaphore
-from ocpp_gateway.connecting import connecting_limit
+from ocpp_gateway.connecting import REFUSAL, connecting_limit
 from ocpp_gateway.drain import CLOSE_SERVICE_RESTART, process_drain
 from ocpp_gateway.layer_health import layer_health
 from ocpp_gateway.message_log_writer import message_log_writer
@@ -120,6 +120,12 @@ class OcppConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def websocket_disconnect(self, message: dict) -> None:
+        """Channels' websocket_disconnect without its connection tidy-up hop (see dispatch);
+        this consumer joins no `groups` for Channels to leave (it leaves its own)."""
+        await self.disconnect(message["code"])
+        raise StopConsumer()
+
     async def _layer_receive(self) -> dict:
         """The next channel-layer message; while the layer is down, wait for it to return
         (the outbox poll delivers meanwhile), then rejoin the station's group, which a
@@ -171,8 +177,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
         # Every log line of this socket's task (and its threads) names the station.
         log_context.station_identity.set(identity)
         if not connecting_limit.take():
-            logger.info("refused %s: %s chargers already connecting", identity, connecting_limit.held)
-            await self._refuse(503, "Too many chargers are connecting to this server; retry shortly.")
+            # Filled up since connecting_gate let this one through.
+            connecting_limit.note_refused()
+            await self._refuse(503, REFUSAL)
             return
         self.connecting = True
         self.connecting_handle = asyncio.get_running_loop().call_later(settings.OCPP_CALL_TIMEOUT, self._connected)
