@@ -329,9 +329,8 @@ class Charger:
         no answer is sent again unchanged, as firmware does; the CSMS must recognise it."""
         fraction = self.profile.charging_fraction
         idle_seconds = self.profile.session_seconds * (1 - fraction) / fraction
-        if connector not in self.open_transactions and random.random() > fraction:
-            # Start each connector somewhere in its cycle so the fleet is in steady state at once.
-            await asyncio.sleep(random.random() * idle_seconds)
+        if connector not in self.open_transactions:
+            await asyncio.sleep(self._idle_before_first_session(idle_seconds))
         while self.link.is_open:
             try:
                 transaction = self.open_transactions.get(connector) or self._new_transaction(connector)
@@ -343,6 +342,20 @@ class Charger:
                     return
                 continue
             await asyncio.sleep(random.expovariate(1 / idle_seconds) if idle_seconds else 0)
+
+    def _idle_before_first_session(self, idle_seconds: float) -> float:
+        """How long an idle connector waits before its first session on this connection.
+        On the first connection each connector starts somewhere in its cycle, so the fleet
+        is in steady state at once. On a reconnect an idle connector stays idle for the rest
+        of its idle time, which (exponential) is again exponential: drivers do not arrive
+        because the CSMS restarted. (Until 2026-11-29 a reconnect also started a session at
+        once on a `charging_fraction` of idle connectors, so S4's storm carried ~3× the
+        fleet's StartTransactions on top of its re-boots.)"""
+        if len(self.state.booted_at) > 1:
+            return random.expovariate(1 / idle_seconds) if idle_seconds else 0.0
+        if random.random() <= self.profile.charging_fraction:
+            return 0.0
+        return random.random() * idle_seconds
 
     def _new_transaction(self, connector: int) -> dict:
         transaction = {

@@ -124,3 +124,32 @@ def test_connect_failures_are_counted_by_a_kind_that_says_what_limited_the_ramp(
     # Counted outside measurement windows too (recording is off here), unlike call failures.
     assert recorder.connect_failures == {kind: 1}
     assert recorder.failures == {}
+
+
+def _idle_charger(boots: int) -> simulator.Charger:
+    charger = simulator.Charger(
+        identity="CP-IDLE",
+        password="x" * 20,
+        target=simulator.Target(host="127.0.0.1", port=1),
+        profile=simulator.ChargerProfile(connectors=1, charging_fraction=0.5, session_seconds=1000),
+        recorder=simulator.Recorder(),
+    )
+    charger.state.booted_at = [float(n) for n in range(boots)]
+    return charger
+
+
+def test_an_idle_connector_starts_somewhere_in_its_cycle_on_the_first_connection(monkeypatch):
+    charger = _idle_charger(boots=1)
+    monkeypatch.setattr(simulator.random, "random", lambda: 0.5)  # within the charging fraction
+    assert charger._idle_before_first_session(1000) == 0.0
+    monkeypatch.setattr(simulator.random, "random", lambda: 0.75)
+    assert charger._idle_before_first_session(1000) == 750.0
+
+
+def test_an_idle_connector_stays_idle_after_a_reconnect(monkeypatch):
+    """A CSMS restart brings no drivers: the rest of the idle time (exponential, mean
+    1000 s here), not an immediate session for a charging fraction of the fleet."""
+    charger = _idle_charger(boots=2)
+    monkeypatch.setattr(simulator.random, "random", lambda: 0.5)  # would start at once on a first connection
+    monkeypatch.setattr(simulator.random, "expovariate", lambda rate: 1 / rate)  # its mean
+    assert charger._idle_before_first_session(1000) == 1000
